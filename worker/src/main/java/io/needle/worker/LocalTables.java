@@ -1,0 +1,199 @@
+package io.needle.worker;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.needle.metadata.FileVersion;
+import io.needle.protocol.proto.ErrorCode;
+import io.netty.util.IllegalReferenceCountException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Tables in local directories: their file listings ("manifests") and open file versions.
+ *
+ * <p>A manifest is trusted for {@code manifestTtl} and then refreshed in the background while the
+ * old one keeps answering (Caffeine's refresh-after-write), so listing never sits on the lookup
+ * path once a table is warm. A file version is size + modification time + inode; a replaced
+ * file is a new version, and the old version's descriptor keeps serving the old bytes to
+ * lookups planned against it.
+ */
+final class LocalTables implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LocalTables.class);
+
+  private final TableScope scope;
+  private final AsyncLoadingCache<Path, List<TableFile>> manifests;
+  private final Cache<FileVersion, OpenFile> openFiles;
+
+  LocalTables(TableScope scope, WorkerConfig config, Executor loader) {
+    this.scope = scope;
+    Caffeine<Object, Object> builder = Caffeine.newBuilder().executor(loader).maximumSize(10_000);
+    if (!config.manifestTtl().isZero()) {
+      builder.refreshAfterWrite(config.manifestTtl());
+    } else {
+      builder.expireAfterWrite(java.time.Duration.ZERO);
+    }
+    this.manifests = builder.buildAsync(this::list);
+    this.openFiles = Caffeine.newBuilder()
+        .maximumSize(config.maxOpenFiles())
+        .executor(Runnable::run)
+        .<FileVersion, OpenFile>removalListener((version, file, cause) -> {
+          if (file != null && cause != RemovalCause.REPLACED) {
+            file.release();
+          }
+        })
+        .build();
+  }
+
+  /** The table's files, sorted by relative path; completes on the loader when not cached. */
+  CompletableFuture<List<TableFile>> manifest(Path tableRealPath) {
+    return manifests.get(tableRealPath);
+  }
+
+  /** Forgets a table's listing, so the next lookup lists it again. */
+  void refresh(Path tableRealPath) {
+    manifests.synchronous().invalidate(tableRealPath);
+  }
+
+  /**
+   * An open, retained descriptor of {@code file}'s listed version (the caller releases it).
+   * Blocking when the file is not open yet: call off the event loop, or after {@link #isOpen}.
+   *
+   * @throws ServiceException NOT_FOUND when the file changed or vanished since it was listed
+   */
+  OpenFile open(TableFile file) throws ServiceException {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      OpenFile open;
+      try {
+        open = openFiles.get(file.version(), v -> openVersion(file));
+      } catch (CompletionException | VersionChangedException e) {
+        throw new ServiceException(ErrorCode.NOT_FOUND, "file changed or vanished since listing: "
+            + file.relativePath() + " (refresh the table)", e);
+      }
+      try {
+        open.retain();
+        return open;
+      } catch (IllegalReferenceCountException raced) {
+        openFiles.asMap().remove(file.version(), open); // evicted between get and retain
+      }
+    }
+    throw new ServiceException(ErrorCode.UNAVAILABLE, "could not pin " + file.relativePath());
+  }
+
+  /** The retained descriptor if the version is open already, else null; never blocks. */
+  OpenFile openIfPresent(FileVersion version) {
+    OpenFile open = openFiles.getIfPresent(version);
+    if (open == null) {
+      return null;
+    }
+    try {
+      open.retain();
+      return open;
+    } catch (IllegalReferenceCountException raced) {
+      return null;
+    }
+  }
+
+  /** Closes a version's descriptor once in-flight sends are done (after corruption or change). */
+  void forget(FileVersion version) {
+    openFiles.invalidate(version);
+  }
+
+  private OpenFile openVersion(TableFile file) {
+    try {
+      FileChannel channel = FileChannel.open(file.realPath(), StandardOpenOption.READ);
+      try {
+        // Open, then check that the path still names the listed version: if it was replaced in
+        // between, this descriptor may point at another inode, and we must not serve from it.
+        if (!version(file.realPath()).equals(file.version()) || channel.size() != file.version().sizeBytes()) {
+          throw new VersionChangedException(file.relativePath());
+        }
+        return new OpenFile(file.version(), channel);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    } catch (IOException e) {
+      throw new VersionChangedException(file.relativePath(), e);
+    }
+  }
+
+  private List<TableFile> list(Path table) throws IOException {
+    List<TableFile> files = new ArrayList<>();
+    if (Files.isRegularFile(table)) {
+      files.add(new TableFile(table.getFileName().toString(), table, version(table)));
+      return files;
+    }
+    if (!Files.isDirectory(table)) {
+      throw new NoSuchFileException(table.toString());
+    }
+    Files.walkFileTree(table, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+        return !dir.equals(table) && TableScope.isHidden(dir.getFileName())
+            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        String name = file.getFileName().toString();
+        if (attrs.isRegularFile() && !TableScope.isHidden(file.getFileName())
+            && name.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+          Path real = file.toRealPath();
+          if (scope.insideRoot(real)) {
+            files.add(new TableFile(table.relativize(file).toString(), real, version(real)));
+          } else {
+            log.warn("skipping {}: it links outside the worker's roots", TableScope.printable(file.toString()));
+          }
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    files.sort(Comparator.comparing(TableFile::relativePath));
+    return List.copyOf(files);
+  }
+
+  static FileVersion version(Path real) throws IOException {
+    BasicFileAttributes attrs = Files.readAttributes(real, BasicFileAttributes.class);
+    String token = attrs.lastModifiedTime().toInstant().getEpochSecond() + "."
+        + attrs.lastModifiedTime().toInstant().getNano() + "-" + attrs.fileKey();
+    return new FileVersion(real.toString(), attrs.size(), token);
+  }
+
+  @Override
+  public void close() {
+    openFiles.invalidateAll();
+    openFiles.cleanUp();
+  }
+
+  /** The path no longer names the version that was listed. */
+  static final class VersionChangedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    VersionChangedException(String path) {
+      super("file changed since listing: " + path);
+    }
+
+    VersionChangedException(String path, Throwable cause) {
+      super("cannot open " + path + ": " + cause.getMessage(), cause);
+    }
+  }
+}

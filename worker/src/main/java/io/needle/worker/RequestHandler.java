@@ -1,0 +1,161 @@
+package io.needle.worker;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.needle.protocol.Frame;
+import io.needle.protocol.FrameException;
+import io.needle.protocol.FrameWriter;
+import io.needle.protocol.Messages;
+import io.needle.protocol.proto.ErrorCode;
+import io.needle.protocol.proto.Request;
+import io.needle.protocol.proto.Response;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One per connection: parses request frames, hands them to the {@link TableService}, and writes
+ * each answer as a header buffer followed by zero-copy file regions.
+ *
+ * <p>Threading: every field is touched on the channel's event loop only. Answers may complete on
+ * the loader executor; they are written in one event-loop task each, so the buffers and regions
+ * of two responses never interleave on the wire. Backpressure: the channel stops reading while
+ * {@code maxInFlight} requests are being served or while its outbound buffer is above the high
+ * watermark, so a client that does not read its answers cannot make the worker buffer more.
+ */
+final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
+  private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
+
+  private final TableService service;
+  private final int maxInFlight;
+  private int inFlight;
+
+  RequestHandler(TableService service, int maxInFlight) {
+    super(Frame.class, true);
+    this.service = service;
+    this.maxInFlight = maxInFlight;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+    Request request;
+    try {
+      request = Messages.parseRequest(frame.header());
+    } catch (InvalidProtocolBufferException e) {
+      // Framing is intact, so the connection can go on; the request id is unknown.
+      writeHeaderOnly(ctx, error(0, ErrorCode.INVALID_ARGUMENT, "malformed request header: " + e.getMessage()));
+      return;
+    }
+    if (frame.payload().isReadable()) {
+      writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
+      return;
+    }
+    InFlight call = new InFlight(request.getRequestId());
+    inFlight++;
+    updateAutoRead(ctx);
+    if (request.getTimeoutMicros() > 0) {
+      ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
+    }
+    CompletableFuture<LookupAnswer> answer = switch (request.getBodyCase()) {
+      case LOOKUP -> service.lookup(request.getLookup());
+      case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
+      case BODY_NOT_SET -> CompletableFuture.failedFuture(
+          new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
+    };
+    answer.whenComplete((result, error) -> {
+      if (ctx.executor().inEventLoop()) {
+        finish(ctx, call, result, error);
+      } else {
+        ctx.executor().execute(() -> finish(ctx, call, result, error));
+      }
+    });
+  }
+
+  private void finish(ChannelHandlerContext ctx, InFlight call, LookupAnswer result, Throwable error) {
+    if (call.done) { // timed out already
+      if (result != null) {
+        result.release();
+      }
+      return;
+    }
+    call.done = true;
+    inFlight--;
+    if (error != null) {
+      writeHeaderOnly(ctx, Response.newBuilder().setRequestId(call.requestId)
+          .setError(TableService.toError(error)).build());
+    } else if (!ctx.channel().isActive()) {
+      result.release();
+    } else {
+      write(ctx, call.requestId, result);
+    }
+    updateAutoRead(ctx);
+  }
+
+  private void timeOut(ChannelHandlerContext ctx, InFlight call) {
+    if (!call.done) {
+      call.done = true;
+      inFlight--;
+      writeHeaderOnly(ctx, error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
+      updateAutoRead(ctx);
+    }
+  }
+
+  private static void write(ChannelHandlerContext ctx, long requestId, LookupAnswer answer) {
+    Response header = answer.header().toBuilder().setRequestId(requestId).build();
+    ctx.write(FrameWriter.header(ctx.alloc(), header, answer.payloadBytes()), ctx.voidPromise());
+    for (PageSpan span : answer.spans()) {
+      ctx.write(new PinnedFileRegion(span.file(), span.offset(), span.length()), ctx.voidPromise());
+    }
+    ctx.flush();
+  }
+
+  private static void writeHeaderOnly(ChannelHandlerContext ctx, Response response) {
+    if (ctx.channel().isActive()) {
+      ctx.writeAndFlush(FrameWriter.header(ctx.alloc(), response, 0), ctx.voidPromise());
+    }
+  }
+
+  private static Response error(long requestId, ErrorCode code, String message) {
+    return Response.newBuilder().setRequestId(requestId)
+        .setError(io.needle.protocol.proto.Error.newBuilder().setCode(code).setMessage(message)).build();
+  }
+
+  private void updateAutoRead(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(inFlight < maxInFlight && ctx.channel().isWritable());
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    updateAutoRead(ctx);
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof FrameException || cause.getCause() instanceof FrameException) {
+      log.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+    } else if (cause instanceof IOException) {
+      log.debug("closing {} after I/O error: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else if (cause instanceof DecoderException) {
+      log.info("closing {} after a decoding error: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else {
+      log.warn("closing {} after an unexpected error", ctx.channel().remoteAddress(), cause);
+    }
+    ctx.close();
+  }
+
+  /** One request being served; touched on the event loop only. */
+  private static final class InFlight {
+    final long requestId;
+    boolean done;
+
+    InFlight(long requestId) {
+      this.requestId = requestId;
+    }
+  }
+}

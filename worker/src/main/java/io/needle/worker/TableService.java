@@ -1,0 +1,319 @@
+package io.needle.worker;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.protobuf.ByteString;
+import io.needle.metadata.FilePlan;
+import io.needle.metadata.FileSummary;
+import io.needle.metadata.Keys;
+import io.needle.metadata.LookupSpec;
+import io.needle.metadata.MetadataCache;
+import io.needle.metadata.ParquetException;
+import io.needle.metadata.SchemaInfo;
+import io.needle.protocol.proto.DescribeRequest;
+import io.needle.protocol.proto.DescribeResponse;
+import io.needle.protocol.proto.ErrorCode;
+import io.needle.protocol.proto.FileDescription;
+import io.needle.protocol.proto.Key;
+import io.needle.protocol.proto.LookupRequest;
+import io.needle.protocol.proto.Response;
+import io.needle.protocol.proto.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Answers lookups and describes of local tables. Plain Java: no Netty types.
+ *
+ * <p>Threading: called on an event loop. When the table's listing, the files' descriptors and
+ * their metadata are all cached, every future below is already complete and the whole lookup runs
+ * on the calling thread without a hop; anything missing is loaded on the loader executor, and
+ * the answer completes there. Nothing here blocks the caller.
+ */
+final class TableService {
+  private static final Logger log = LoggerFactory.getLogger(TableService.class);
+
+  private final TableScope scope;
+  private final LocalTables tables;
+  private final MetadataCache metadata;
+  private final WorkerConfig config;
+  private final Executor loader;
+  private final AsyncLoadingCache<String, Path> tablePaths;
+
+  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader) {
+    this.scope = scope;
+    this.tables = tables;
+    this.metadata = metadata;
+    this.config = config;
+    this.loader = loader;
+    this.tablePaths = Caffeine.newBuilder()
+        .executor(loader)
+        .maximumSize(10_000)
+        .expireAfterWrite(config.manifestTtl())
+        .buildAsync(uri -> {
+          try {
+            return scope.resolve(uri);
+          } catch (ServiceException e) {
+            throw new CompletionException(e);
+          }
+        });
+  }
+
+  CompletableFuture<LookupAnswer> lookup(LookupRequest request) {
+    LookupSpec spec;
+    try {
+      spec = validate(request);
+    } catch (ServiceException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    Set<String> only = request.getPathsCount() == 0 ? null : new HashSet<>(request.getPathsList());
+    return filesOf(request.getTableUri(), only).thenCompose(files -> {
+      List<CompletableFuture<Planned>> plans = new ArrayList<>(files.size());
+      for (TableFile file : files) {
+        plans.add(pinned(file, open -> metadata.plan(open, spec).thenApply(plan -> new Planned(file, open, plan))));
+      }
+      return allOf(plans, planned -> planned.open().release()).thenApply(this::assemble);
+    });
+  }
+
+  CompletableFuture<Response> describe(DescribeRequest request) {
+    if (request.getTableUri().isEmpty()) {
+      return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT, "table_uri is empty"));
+    }
+    String keyColumn = request.getKeyColumn().isEmpty() ? null : request.getKeyColumn();
+    return filesOf(request.getTableUri(), null).thenCompose(files -> {
+      List<CompletableFuture<FileSummary>> summaries = new ArrayList<>(files.size());
+      for (TableFile file : files) {
+        summaries.add(pinned(file, open -> metadata.describe(open, keyColumn).whenComplete((s, e) -> open.release())));
+      }
+      return allOf(summaries, summary -> { }).thenApply(list -> {
+        DescribeResponse.Builder out = DescribeResponse.newBuilder();
+        Map<Long, SchemaInfo> schemas = new LinkedHashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+          FileSummary s = list.get(i);
+          schemas.putIfAbsent(s.schema().id(), s.schema());
+          FileDescription.Builder d = FileDescription.newBuilder()
+              .setPath(files.get(i).relativePath())
+              .setVersion(s.version().wireToken())
+              .setSizeBytes(s.version().sizeBytes())
+              .setRowCount(s.rowCount())
+              .setSchemaId(s.schema().id());
+          if (s.schema().createdBy() != null) {
+            d.setCreatedBy(s.schema().createdBy());
+          }
+          if (s.keyMin() != null && s.keyMax() != null) {
+            d.setKeyMin(key(s.keyMin())).setKeyMax(key(s.keyMax()));
+          }
+          out.addFiles(d);
+        }
+        for (SchemaInfo schema : schemas.values()) {
+          out.addSchemas(Schema.newBuilder().setId(schema.id())
+              .setParquetSchema(ByteString.copyFrom(schema.thriftFileMetaData())));
+        }
+        return Response.newBuilder().setDescribe(out).build();
+      });
+    });
+  }
+
+  /** Lists the table again on the next request. */
+  void refresh(String tableUri) {
+    Path path = tablePaths.synchronous().getIfPresent(tableUri);
+    if (path != null) {
+      tables.refresh(path);
+    }
+  }
+
+  private record Planned(TableFile file, OpenFile open, FilePlan plan) {}
+
+  private LookupAnswer assemble(List<Planned> planned) {
+    ResponseAssembler assembler = new ResponseAssembler(config.maxResponseBytes());
+    try {
+      for (Planned p : planned) {
+        assembler.add(p.file().relativePath(), p.open(), p.plan());
+      }
+    } catch (ServiceException e) {
+      assembler.release();
+      throw new CompletionException(e);
+    } finally {
+      for (Planned p : planned) {
+        p.open().release();
+      }
+    }
+    Response header = Response.newBuilder().setLookup(assembler.response()).build();
+    return new LookupAnswer(header, List.copyOf(assembler.spans()), assembler.payloadBytes());
+  }
+
+  private CompletableFuture<List<TableFile>> filesOf(String tableUri, Set<String> only) {
+    return tablePaths.get(tableUri).thenCompose(tables::manifest).thenApply(files -> {
+      if (only == null) {
+        return files;
+      }
+      List<TableFile> chosen = new ArrayList<>(only.size());
+      for (TableFile f : files) {
+        if (only.contains(f.relativePath())) {
+          chosen.add(f);
+        }
+      }
+      if (chosen.size() != only.size()) {
+        throw new CompletionException(new ServiceException(ErrorCode.NOT_FOUND,
+            "some requested files are not in table " + TableScope.printable(tableUri)));
+      }
+      return chosen;
+    });
+  }
+
+  /**
+   * Runs {@code work} with a retained descriptor of {@code file}; opening happens on the loader
+   * unless the version is open already. {@code work} owns the reference it is given.
+   */
+  private <T> CompletableFuture<T> pinned(TableFile file, Function<OpenFile, CompletableFuture<T>> work) {
+    OpenFile open = tables.openIfPresent(file.version());
+    CompletableFuture<OpenFile> opened = open != null
+        ? CompletableFuture.completedFuture(open)
+        : CompletableFuture.supplyAsync(() -> {
+          try {
+            return tables.open(file);
+          } catch (ServiceException e) {
+            throw new CompletionException(e);
+          }
+        }, loader);
+    return opened.thenCompose(of -> {
+      CompletableFuture<T> result;
+      try {
+        result = work.apply(of);
+      } catch (RuntimeException e) {
+        of.release();
+        throw e;
+      }
+      return result.whenComplete((value, error) -> {
+        if (error != null) {
+          of.release();
+          if (unwrap(error) instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT) {
+            tables.forget(file.version());
+          }
+        }
+      });
+    });
+  }
+
+  private LookupSpec validate(LookupRequest request) throws ServiceException {
+    if (request.getTableUri().isEmpty()) {
+      throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "table_uri is empty");
+    }
+    if (request.getKeyColumn().isEmpty()) {
+      throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "key_column is empty");
+    }
+    int n = request.getKeysCount();
+    if (n == 0) {
+      throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "no keys");
+    }
+    if (n > config.maxKeysPerRequest()) {
+      throw new ServiceException(ErrorCode.RESOURCE_EXHAUSTED, n + " keys in one request, over the limit of "
+          + config.maxKeysPerRequest());
+    }
+    Key.ValueCase kind = request.getKeys(0).getValueCase();
+    if (kind == Key.ValueCase.VALUE_NOT_SET) {
+      throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "key 0 has no value");
+    }
+    Keys keys;
+    if (kind == Key.ValueCase.INT_VALUE) {
+      long[] longs = new long[n];
+      for (int i = 0; i < n; i++) {
+        Key k = request.getKeys(i);
+        if (k.getValueCase() != kind) {
+          throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "keys mix integer and binary values (key " + i + ")");
+        }
+        longs[i] = k.getIntValue();
+      }
+      keys = Keys.ofLongs(longs);
+    } else {
+      byte[][] bytes = new byte[n][];
+      for (int i = 0; i < n; i++) {
+        Key k = request.getKeys(i);
+        if (k.getValueCase() != kind) {
+          throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "keys mix integer and binary values (key " + i + ")");
+        }
+        bytes[i] = k.getBytesValue().toByteArray();
+      }
+      keys = Keys.ofBytes(bytes);
+    }
+    return new LookupSpec(request.getKeyColumn(), keys, request.getColumnsList());
+  }
+
+  private static Key key(Keys keys) {
+    return keys.isLongs()
+        ? Key.newBuilder().setIntValue(keys.longAt(0)).build()
+        : Key.newBuilder().setBytesValue(ByteString.copyFrom(keys.bytesAt(0))).build();
+  }
+
+  /** All results, or the first error after {@code discard} has cleaned up every result that did arrive. */
+  private static <T> CompletableFuture<List<T>> allOf(List<CompletableFuture<T>> futures, Consumer<T> discard) {
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).handle((ignored, error) -> {
+      if (error != null) {
+        for (CompletableFuture<T> f : futures) {
+          if (f.isDone() && !f.isCompletedExceptionally()) {
+            discard.accept(f.join());
+          }
+        }
+        throw new CompletionException(unwrap(error));
+      }
+      List<T> out = new ArrayList<>(futures.size());
+      for (CompletableFuture<T> f : futures) {
+        out.add(f.join());
+      }
+      return out;
+    });
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** The typed error a client sees for {@code error}. */
+  static io.needle.protocol.proto.Error toError(Throwable error) {
+    Throwable t = unwrap(error);
+    ErrorCode code;
+    String message;
+    if (t instanceof ServiceException se) {
+      code = se.code();
+      message = se.getMessage();
+    } else if (t instanceof ParquetException pe) {
+      code = switch (pe.kind()) {
+        case CORRUPT -> ErrorCode.DATA_LOSS;
+        case UNSUPPORTED -> ErrorCode.UNSUPPORTED;
+        case UNKNOWN_COLUMN -> ErrorCode.NOT_FOUND;
+        case INVALID_KEY -> ErrorCode.INVALID_ARGUMENT;
+      };
+      message = pe.getMessage();
+    } else if (t instanceof NoSuchFileException) {
+      code = ErrorCode.NOT_FOUND;
+      message = "no such file: " + t.getMessage();
+    } else if (t instanceof IOException) {
+      code = ErrorCode.UNAVAILABLE;
+      message = "I/O error: " + t;
+    } else {
+      log.error("internal error serving a request", t);
+      code = ErrorCode.INTERNAL;
+      message = "internal error: " + t;
+    }
+    return io.needle.protocol.proto.Error.newBuilder().setCode(code)
+        .setMessage(TableScope.printable(message == null ? code.name() : message)).build();
+  }
+}

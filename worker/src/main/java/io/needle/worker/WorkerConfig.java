@@ -1,0 +1,87 @@
+package io.needle.worker;
+
+import io.needle.metadata.MetadataCacheConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Everything a worker is configured with, validated once here.
+ *
+ * @param bindHost address to listen on (loopback by default)
+ * @param port TCP port, 0 for any free port
+ * @param roots directories the worker may serve tables from; nothing outside them is ever read
+ * @param maxRequestFrameBytes requests longer than this close the connection
+ * @param maxResponseBytes a lookup whose pages would exceed this fails with RESOURCE_EXHAUSTED
+ * @param maxKeysPerRequest more keys fail with RESOURCE_EXHAUSTED before any I/O
+ * @param maxInFlightPerConnection requests being served per connection before it stops reading
+ * @param manifestTtl how long a table's file listing is trusted before it is listed again
+ * @param loaderThreads threads doing blocking metadata and listing I/O (never the event loop)
+ * @param maxOpenFiles file versions kept open for zero-copy sends
+ * @param transport which Netty transport to use
+ */
+public record WorkerConfig(
+    String bindHost,
+    int port,
+    List<Path> roots,
+    int maxRequestFrameBytes,
+    long maxResponseBytes,
+    int maxKeysPerRequest,
+    int maxInFlightPerConnection,
+    Duration manifestTtl,
+    MetadataCacheConfig metadata,
+    int loaderThreads,
+    int maxOpenFiles,
+    Transport transport) {
+
+  /** Netty transport: native epoll where available, else NIO. */
+  public enum Transport { AUTO, EPOLL, NIO }
+
+  public WorkerConfig {
+    requireNonNull(bindHost, "bindHost is null");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range: " + port);
+    }
+    roots = List.copyOf(roots);
+    if (roots.isEmpty()) {
+      throw new IllegalArgumentException("at least one root is required");
+    }
+    positive("maxRequestFrameBytes", maxRequestFrameBytes);
+    positive("maxResponseBytes", maxResponseBytes);
+    positive("maxKeysPerRequest", maxKeysPerRequest);
+    positive("maxInFlightPerConnection", maxInFlightPerConnection);
+    positive("loaderThreads", loaderThreads);
+    positive("maxOpenFiles", maxOpenFiles);
+    requireNonNull(manifestTtl, "manifestTtl is null");
+    if (manifestTtl.isNegative()) {
+      throw new IllegalArgumentException("manifestTtl is negative: " + manifestTtl);
+    }
+    requireNonNull(metadata, "metadata is null");
+    requireNonNull(transport, "transport is null");
+  }
+
+  /** Defaults for everything but where to listen and what to serve. */
+  public static WorkerConfig defaults(String bindHost, int port, List<Path> roots) {
+    return new WorkerConfig(bindHost, port, roots, 4 << 20, 256L << 20, 100_000, 256,
+        Duration.ofSeconds(2), MetadataCacheConfig.defaults(), 4, 4096, Transport.AUTO);
+  }
+
+  public WorkerConfig withManifestTtl(Duration ttl) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport);
+  }
+
+  public WorkerConfig withLimits(int maxRequestFrameBytes, long maxResponseBytes, int maxKeysPerRequest) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport);
+  }
+
+  private static void positive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive: " + value);
+    }
+  }
+}
