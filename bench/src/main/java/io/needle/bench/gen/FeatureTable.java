@@ -1,0 +1,291 @@
+package io.needle.bench.gen;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+
+/**
+ * The lookup-friendly feature-store table that {@code needle gen} writes.
+ *
+ * <p>Layout: {@code files} files {@code part-00000.parquet}, … ; row {@code i} of the table
+ * (counting across files) has key {@code user_id = 3 * i + 7}, so keys are unique, ascending
+ * across files (file {@code f} holds the contiguous rows {@link #firstRow(int)} ..), and not
+ * dense: {@link #contains(long)} says whether any key exists without reading a file. Every other
+ * value is {@link FeatureRow#derive}'s pure function of the key.
+ *
+ * <p>Parquet layout: small pages ({@code pageSizeBytes}, {@code pageRowLimit}), column and
+ * offset indexes (parquet-java's default), a bloom filter on {@code user_id} sized by the file's
+ * row count (without {@code withBloomFilterNDV} parquet-java writes 1 MiB per filter). The
+ * dictionary is off for {@code user_id}, because parquet-java writes no bloom filter for a
+ * chunk that is entirely dictionary-encoded, and for the high-cardinality numeric columns
+ * where a dictionary only costs a fallback; it stays on for {@code country}, {@code segment}
+ * and {@code tags}.
+ *
+ * <p>Threading: {@link #write} writes files in parallel, one writer per thread, at most one
+ * thread per core. The instance itself is immutable.
+ */
+public final class FeatureTable {
+
+  /** Name of the key column. */
+  public static final String KEY_COLUMN = "user_id";
+
+  private static final long KEY_STRIDE = 3;
+  private static final long KEY_OFFSET = 7;
+
+  private static final String SCHEMA_TEXT_HEAD =
+      """
+      message feature {
+        required int64 user_id;
+        required binary country (STRING);
+        optional int32 age;
+        required double score;
+        required float ratio;
+        required boolean active;
+        required int32 signup_date (DATE);
+        required int64 last_seen (TIMESTAMP(MICROS,true));
+        required int64 balance (DECIMAL(18,2));
+        optional binary segment (STRING);
+        optional binary bio (STRING);
+        optional group tags (LIST) {
+          repeated group list {
+            required binary element (STRING);
+          }
+        }
+        required group embedding (LIST) {
+          repeated group list {
+            required float element;
+          }
+        }
+      }
+      """;
+
+  /** The schema of every file; the embedding dimension is not part of it. */
+  public static final MessageType SCHEMA = MessageTypeParser.parseMessageType(SCHEMA_TEXT_HEAD);
+
+  private static final List<String> NO_DICTIONARY_COLUMNS =
+      List.of("user_id", "score", "ratio", "last_seen", "balance", "bio",
+          "embedding.list.element");
+
+  private final GenOptions options;
+
+  public FeatureTable(GenOptions options) {
+    this.options = requireNonNull(options, "options is null");
+  }
+
+  /** Writes the table described by {@code options} into {@code dir}; see {@link #write(Path)}. */
+  public static List<Path> write(GenOptions options, Path dir) throws IOException {
+    return new FeatureTable(options).write(dir);
+  }
+
+  public GenOptions options() {
+    return options;
+  }
+
+  /** The key of table row {@code rowIndex} (0-based, across files). */
+  public long keyAt(long rowIndex) {
+    if (rowIndex < 0 || rowIndex >= options.rows()) {
+      throw new IndexOutOfBoundsException(
+          "rowIndex must be in 0.." + (options.rows() - 1) + ": " + rowIndex);
+    }
+    return KEY_STRIDE * rowIndex + KEY_OFFSET;
+  }
+
+  /** Whether {@code key} is a row of this table. */
+  public boolean contains(long key) {
+    return rowIndexOf(key) >= 0;
+  }
+
+  /** The table row index of {@code key}, or -1 when the key is absent. */
+  public long rowIndexOf(long key) {
+    long shifted = key - KEY_OFFSET;
+    if (key < KEY_OFFSET || shifted % KEY_STRIDE != 0) {
+      return -1;
+    }
+    long row = shifted / KEY_STRIDE;
+    return row < options.rows() ? row : -1;
+  }
+
+  /**
+   * The row stored for {@code key}, whether or not the key is present in this table (an absent
+   * key still has well-defined values; check {@link #contains} first when it matters).
+   */
+  public FeatureRow expected(long key) {
+    return FeatureRow.derive(key, options.seed(), options.embeddingDim());
+  }
+
+  /** The first table row index held by file {@code file}. */
+  public long firstRow(int file) {
+    if (file < 0 || file > options.files()) {
+      throw new IndexOutOfBoundsException("file must be in 0.." + options.files() + ": " + file);
+    }
+    // rows * file can overflow a long for huge tables; this is a cold path.
+    return BigInteger.valueOf(options.rows())
+        .multiply(BigInteger.valueOf(file))
+        .divide(BigInteger.valueOf(options.files()))
+        .longValueExact();
+  }
+
+  /** Rows in file {@code file}. */
+  public long rowCount(int file) {
+    return firstRow(file + 1) - firstRow(file);
+  }
+
+  /** Index of the file that holds {@code key}, or -1 when the key is absent. */
+  public int fileOf(long key) {
+    long row = rowIndexOf(key);
+    if (row < 0) {
+      return -1;
+    }
+    int lo = 0;
+    int hi = options.files() - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (firstRow(mid) <= row) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+
+  /** {@code part-00003.parquet} for file 3. */
+  public static String fileName(int file) {
+    return String.format("part-%05d.parquet", file);
+  }
+
+  /**
+   * Writes every file into {@code dir} (created if missing; existing files of the same names
+   * are overwritten) and returns their paths in key order.
+   */
+  public List<Path> write(Path dir) throws IOException {
+    requireNonNull(dir, "dir is null");
+    Files.createDirectories(dir);
+    int threads = Math.min(options.files(), Runtime.getRuntime().availableProcessors());
+    List<Path> paths = new ArrayList<>();
+    if (threads <= 1) {
+      for (int f = 0; f < options.files(); f++) {
+        paths.add(writeFile(dir, f));
+      }
+      return paths;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "needle-gen");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Path>> futures = new ArrayList<>();
+      for (int f = 0; f < options.files(); f++) {
+        int file = f;
+        futures.add(pool.submit(() -> writeFile(dir, file)));
+      }
+      for (Future<Path> future : futures) {
+        paths.add(await(future));
+      }
+      return paths;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Path await(Future<Path> future) throws IOException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while writing the feature table", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof UncheckedIOException uio) {
+        throw uio.getCause();
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IOException("writing the feature table failed", cause);
+    }
+  }
+
+  private Path writeFile(Path dir, int file) throws IOException {
+    Path path = dir.resolve(fileName(file));
+    long first = firstRow(file);
+    long count = rowCount(file);
+    Map<String, String> meta = Map.of(
+        "needle.gen.seed", Long.toString(options.seed()),
+        "needle.gen.embeddingDim", Integer.toString(options.embeddingDim()),
+        "needle.gen.firstRow", Long.toString(first),
+        "needle.gen.keyRule", "user_id = 3 * row + 7");
+    Builder builder = new Builder(new LocalOutputFile(path), new FeatureWriteSupport(SCHEMA, meta))
+        .withConf(new PlainParquetConfiguration())
+        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+        .withCompressionCodec(options.codec())
+        .withWriterVersion(options.writerVersion())
+        .withPageSize(options.pageSizeBytes())
+        .withPageRowCountLimit(options.pageRowLimit())
+        .withDictionaryPageSize(Math.max(options.pageSizeBytes(), 64 * 1024))
+        .withRowGroupSize(options.rowGroupBytes())
+        .withBloomFilterEnabled(KEY_COLUMN, true)
+        .withBloomFilterNDV(KEY_COLUMN, Math.max(1, count));
+    for (String column : NO_DICTIONARY_COLUMNS) {
+      builder = builder.withDictionaryEncoding(column, false);
+    }
+    try (ParquetWriter<FeatureRow> writer = builder.build()) {
+      for (long row = first; row < first + count; row++) {
+        writer.write(expected(KEY_STRIDE * row + KEY_OFFSET));
+      }
+    }
+    return path;
+  }
+
+  private static final class Builder extends ParquetWriter.Builder<FeatureRow, Builder> {
+    private final FeatureWriteSupport writeSupport;
+
+    Builder(OutputFile file, FeatureWriteSupport writeSupport) {
+      super(file);
+      this.writeSupport = writeSupport;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<FeatureRow> getWriteSupport(Configuration conf) {
+      return writeSupport;
+    }
+
+    @Override
+    protected WriteSupport<FeatureRow> getWriteSupport(ParquetConfiguration conf) {
+      return writeSupport;
+    }
+  }
+}
