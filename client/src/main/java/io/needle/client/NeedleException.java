@@ -1,0 +1,51 @@
+package io.needle.client;
+
+import static java.util.Objects.requireNonNull;
+
+/** A lookup that failed; {@link #code()} says how, and whether a retry can help. */
+public final class NeedleException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Why a call failed. */
+  public enum Code {
+    /** The table, a file or a column does not exist. */
+    NOT_FOUND,
+    /** The request is wrong: a key of the wrong type, a malformed table URI, ... */
+    INVALID_ARGUMENT,
+    /** The table lies outside the worker's configured roots. */
+    PERMISSION_DENIED,
+    /** Valid Parquet that Needle cannot serve (encryption, a codec, ...). */
+    UNSUPPORTED,
+    /** Retryable: the worker is unreachable, draining, or its origin is down. */
+    UNAVAILABLE,
+    /** The deadline passed before the answer arrived. */
+    DEADLINE_EXCEEDED,
+    /** A limit was hit: too many keys, a response too large. */
+    RESOURCE_EXHAUSTED,
+    /** A table file is not valid Parquet (corrupt, truncated, or not Parquet at all). */
+    DATA_LOSS,
+    /** A bug in Needle. */
+    INTERNAL
+  }
+
+  private final Code code;
+
+  public NeedleException(Code code, String message) {
+    super(code + ": " + message);
+    this.code = requireNonNull(code, "code is null");
+  }
+
+  public NeedleException(Code code, String message, Throwable cause) {
+    super(code + ": " + message, cause);
+    this.code = requireNonNull(code, "code is null");
+  }
+
+  public Code code() {
+    return code;
+  }
+
+  /** True for failures that a retry (maybe on another worker) can fix. */
+  public boolean isRetryable() {
+    return code == Code.UNAVAILABLE || code == Code.DEADLINE_EXCEEDED;
+  }
+}

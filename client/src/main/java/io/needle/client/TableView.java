@@ -1,0 +1,75 @@
+package io.needle.client;
+
+import io.needle.client.internal.DecodeException;
+import io.needle.client.internal.FileSchema;
+import io.needle.client.internal.KeyType;
+import io.needle.client.internal.RowGroupDecoder;
+import io.needle.protocol.proto.DescribeResponse;
+import io.needle.protocol.proto.Schema;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a client knows of a table from one Describe: its schemas by id and the key's type.
+ * Immutable apart from the decoder cache, which is safe to share between threads.
+ */
+final class TableView {
+  private final Map<Long, FileSchema> schemas;
+  private final KeyType keyType;
+  private final long fetchedNanos;
+  private final Map<DecoderKey, RowGroupDecoder> decoders = new ConcurrentHashMap<>();
+
+  private record DecoderKey(long schemaId, List<String> fields) {}
+
+  private TableView(Map<Long, FileSchema> schemas, KeyType keyType, long fetchedNanos) {
+    this.schemas = schemas;
+    this.keyType = keyType;
+    this.fetchedNanos = fetchedNanos;
+  }
+
+  static TableView of(DescribeResponse describe, String keyColumn, long nowNanos) throws DecodeException {
+    Map<Long, FileSchema> schemas = new HashMap<>();
+    for (Schema s : describe.getSchemasList()) {
+      schemas.put(s.getId(), FileSchema.parse(s.getParquetSchema().toByteArray()));
+    }
+    KeyType keyType = null;
+    if (describe.getFilesCount() > 0) {
+      FileSchema first = schemas.get(describe.getFiles(0).getSchemaId());
+      if (first == null) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "describe lists a file with an unknown schema id");
+      }
+      keyType = first.keyType(keyColumn);
+    }
+    return new TableView(Map.copyOf(schemas), keyType, nowNanos);
+  }
+
+  /** Null when the table has no files. */
+  KeyType keyType() {
+    return keyType;
+  }
+
+  boolean hasSchema(long id) {
+    return schemas.containsKey(id);
+  }
+
+  boolean isFresh(long nowNanos, long ttlNanos) {
+    return nowNanos - fetchedNanos < ttlNanos;
+  }
+
+  RowGroupDecoder decoder(long schemaId, String keyColumn, List<String> fields) throws DecodeException {
+    DecoderKey key = new DecoderKey(schemaId, fields);
+    RowGroupDecoder decoder = decoders.get(key);
+    if (decoder == null) {
+      FileSchema schema = schemas.get(schemaId);
+      if (schema == null) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "response names unknown schema " + schemaId);
+      }
+      decoder = new RowGroupDecoder(schema, keyColumn, fields);
+      decoders.putIfAbsent(key, decoder);
+    }
+    return decoder;
+  }
+}
