@@ -1,0 +1,109 @@
+package io.needle.cli;
+
+import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenOptions;
+import io.needle.client.NeedleClient;
+import io.needle.client.Row;
+import io.needle.client.Table;
+import io.needle.worker.Worker;
+import io.needle.worker.WorkerConfig;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+@Command(name = "demo", description = "Generate a table, start a worker on loopback, run random lookups, print latency percentiles.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--rows", defaultValue = "1000000", description = "Rows in the generated table. Default: ${DEFAULT-VALUE}")
+  long rows;
+
+  @Option(names = "--files", defaultValue = "4", description = "Files in the generated table. Default: ${DEFAULT-VALUE}")
+  int files;
+
+  @Option(names = "--lookups", defaultValue = "10000", description = "Measured lookups. Default: ${DEFAULT-VALUE}")
+  int lookups;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the random keys. Default: ${DEFAULT-VALUE}")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("needle-demo-");
+    try {
+      return run(dir);
+    } finally {
+      deleteRecursively(dir);
+    }
+  }
+
+  private int run(Path dir) throws Exception {
+    long t0 = System.nanoTime();
+    FeatureTable generator = new FeatureTable(GenOptions.defaults(rows, files));
+    generator.write(dir);
+    System.out.printf("generated %,d rows in %d files in %.1f s (%s)%n", rows, files, (System.nanoTime() - t0) / 1e9, dir);
+
+    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+         NeedleClient client = NeedleClient.builder()
+             .workers(List.of("127.0.0.1:" + worker.address().getPort())).build()) {
+      System.out.printf("worker on %s (%s)%n", worker.address(), worker.usesEpoll() ? "epoll" : "nio");
+      Table table = client.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN);
+      SplittableRandom random = new SplittableRandom(seed);
+      int warmup = Math.min(2000, lookups);
+      for (int i = 0; i < warmup; i++) {
+        check(generator, generator.keyAt(random.nextLong(rows)), table.lookup(generator.keyAt(random.nextLong(rows)), List.of()), true);
+      }
+      Histogram latency = new Histogram(3_600_000_000L, 3);
+      int found = 0;
+      int absentAsked = 0;
+      for (int i = 0; i < lookups; i++) {
+        boolean absent = i % 10 == 9; // one lookup in ten asks for a key that is not there
+        long key = absent ? generator.keyAt(random.nextLong(rows)) + 1 : generator.keyAt(random.nextLong(rows));
+        long start = System.nanoTime();
+        List<Row> result = table.lookup(key, List.of());
+        latency.recordValue((System.nanoTime() - start) / 1000);
+        check(generator, key, result, false);
+        found += result.size();
+        absentAsked += absent ? 1 : 0;
+      }
+      System.out.printf("%,d lookups (%d of absent keys), %,d rows found, all rows checked against the generator%n",
+          lookups, absentAsked, found);
+      System.out.printf("latency µs: p50 %d  p90 %d  p99 %d  max %d%n", latency.getValueAtPercentile(50),
+          latency.getValueAtPercentile(90), latency.getValueAtPercentile(99), latency.getMaxValue());
+      System.out.println("sample rows:");
+      for (int i = 0; i < 3; i++) {
+        long key = generator.keyAt(random.nextLong(rows));
+        for (Row row : table.lookup(key, List.of("user_id", "country", "age", "score", "signup_date", "tags"))) {
+          System.out.println("  " + row.toJson());
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** Every present key has exactly one row, equal to what the generator derives from the key. */
+  private static void check(FeatureTable generator, long key, List<Row> rows, boolean warmup) {
+    boolean present = generator.contains(key);
+    if (rows.size() != (present ? 1 : 0)) {
+      throw new IllegalStateException("key " + key + ": expected " + (present ? 1 : 0) + " rows, got " + rows.size());
+    }
+    if (present && !rows.get(0).get("user_id").equals(key)) {
+      throw new IllegalStateException("key " + key + ": wrong row " + rows.get(0).toJson());
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
