@@ -1,15 +1,43 @@
 package io.needle.metadata;
 
+import static java.util.Objects.requireNonNull;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Parsed Parquet metadata of many file versions, bounded by bytes, and the lookup planner.
- * Stub: implementation pending.
+ *
+ * <p>Design: a Caffeine {@link AsyncCache} keyed by {@link FileVersion} holds one
+ * {@link FileMetadata} per version, weighed by its estimated heap bytes. A miss loads the footer
+ * and offset indexes on the {@code loader} executor; concurrent callers share that one load, and
+ * a failed load is not kept. Parts needed only by some lookups (the key column's column indexes
+ * and bloom filters, page tables of chunks without an offset index) are loaded on first use, also
+ * on the loader executor, and the entry is then re-weighed. Once an entry holds what a lookup
+ * needs, {@link #plan} completes on the calling thread without I/O.
+ *
+ * <p>Returned futures fail with the {@link ParquetException} or {@link IOException} itself (not
+ * wrapped in a {@link CompletionException}).
  */
 public final class MetadataCache {
+  private final MetadataCacheConfig config;
+  private final Executor loader;
+  private final AsyncCache<FileVersion, FileMetadata> cache;
+
   public MetadataCache(MetadataCacheConfig config, Executor loader) {
-    throw new UnsupportedOperationException("not yet implemented");
+    this.config = requireNonNull(config, "config is null");
+    this.loader = requireNonNull(loader, "loader is null");
+    this.cache = Caffeine.newBuilder()
+        .maximumWeight(config.capacityBytes())
+        .weigher((FileVersion version, FileMetadata file) -> (int) Math.min(Integer.MAX_VALUE, file.heapBytes()))
+        .executor(loader)
+        .buildAsync();
   }
 
   /**
@@ -19,21 +47,167 @@ public final class MetadataCache {
    * {@link java.io.IOException} when the source cannot be read.
    */
   public CompletableFuture<FilePlan> plan(FileSource source, LookupSpec spec) {
-    throw new UnsupportedOperationException("not yet implemented");
+    requireNonNull(source, "source is null");
+    requireNonNull(spec, "spec is null");
+    CompletableFuture<FileMetadata> file = entry(source);
+    FileMetadata ready = file.getNow(null);
+    if (ready != null) {
+      return planWith(ready, source, spec);
+    }
+    return unwrapped(file.thenCompose(f -> planWith(f, source, spec)));
+  }
+
+  private CompletableFuture<FilePlan> planWith(FileMetadata file, FileSource source, LookupSpec spec) {
+    Planner.Request request;
+    try {
+      request = Planner.resolve(file, spec);
+    } catch (ParquetException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return step(file, source, request);
+  }
+
+  private CompletableFuture<FilePlan> step(FileMetadata file, FileSource source, Planner.Request request) {
+    Planner.Step step = Planner.step(file, request);
+    if (step.plan() != null) {
+      return CompletableFuture.completedFuture(step.plan());
+    }
+    CompletableFuture<Void> loaded = offLoop(() -> {
+      if (step.needsKeyState()) {
+        KeyStateLoader.load(source, file, request.keyLeaf());
+      } else {
+        for (int slot : step.missingChunks()) {
+          int rg = slot / file.leafCount();
+          int leaf = slot % file.leafCount();
+          if (file.pageTable(rg, leaf) == null) {
+            PageHeaderWalker.Walked walked = PageHeaderWalker.walk(source, file.leaves[leaf], file.chunk(rg, leaf), rg, false);
+            file.publishPageTable(rg, leaf, walked.table());
+          }
+        }
+      }
+      reweigh(file);
+      return null;
+    });
+    return unwrapped(loaded.thenCompose(v -> step(file, source, request)));
   }
 
   /** Describes one file; {@code keyColumn} may be null. */
   public CompletableFuture<FileSummary> describe(FileSource source, String keyColumn) {
-    throw new UnsupportedOperationException("not yet implemented");
+    requireNonNull(source, "source is null");
+    return unwrapped(entry(source).thenApply(file -> {
+      try {
+        return summary(file, keyColumn);
+      } catch (ParquetException e) {
+        throw new CompletionException(e);
+      }
+    }));
+  }
+
+  private static FileSummary summary(FileMetadata file, String keyColumn) throws ParquetException {
+    Keys min = null;
+    Keys max = null;
+    if (keyColumn != null) {
+      int leafIndex = Planner.keyLeaf(file, keyColumn);
+      LeafColumn leaf = file.leaves[leafIndex];
+      boolean known = true;
+      boolean any = false;
+      long minLong = Long.MAX_VALUE;
+      long maxLong = Long.MIN_VALUE;
+      byte[] minBytes = null;
+      byte[] maxBytes = null;
+      for (int rg = 0; rg < file.rowGroupCount() && known; rg++) {
+        ChunkMeta chunk = file.chunk(rg, leafIndex);
+        if (file.rowGroupRows[rg] == 0 || chunk.allNull) {
+          continue;
+        }
+        if (!chunk.hasBounds) {
+          known = false;
+          continue;
+        }
+        any = true;
+        if (chunk.minBytes == null) {
+          minLong = Math.min(minLong, chunk.minLong);
+          maxLong = Math.max(maxLong, chunk.maxLong);
+        } else {
+          minBytes = minBytes == null || java.util.Arrays.compareUnsigned(chunk.minBytes, minBytes) < 0 ? chunk.minBytes : minBytes;
+          maxBytes = maxBytes == null || java.util.Arrays.compareUnsigned(chunk.maxBytes, maxBytes) > 0 ? chunk.maxBytes : maxBytes;
+        }
+      }
+      if (known && any) {
+        if (minBytes == null) {
+          min = Keys.ofLongs(StatsValues.denormalise(leaf, minLong));
+          max = Keys.ofLongs(StatsValues.denormalise(leaf, maxLong));
+        } else {
+          min = Keys.ofBytes(minBytes.clone());
+          max = Keys.ofBytes(maxBytes.clone());
+        }
+      }
+    }
+    return new FileSummary(file.version, file.schemaInfo, file.rowCount, min, max);
   }
 
   /** Drops everything cached for {@code version}. */
   public void invalidate(FileVersion version) {
-    throw new UnsupportedOperationException("not yet implemented");
+    cache.synchronous().invalidate(requireNonNull(version, "version is null"));
   }
 
   /** Estimated heap bytes held, for metrics. */
   public long weightedBytes() {
-    throw new UnsupportedOperationException("not yet implemented");
+    return cache.synchronous().policy().eviction().flatMap(e -> {
+      var size = e.weightedSize();
+      return size.isPresent() ? java.util.Optional.of(size.getAsLong()) : java.util.Optional.empty();
+    }).orElse(0L);
+  }
+
+  private CompletableFuture<FileMetadata> entry(FileSource source) {
+    FileVersion version = requireNonNull(source.version(), "source.version() is null");
+    try {
+      return cache.get(version, (v, executor) -> offLoop(() -> FooterReader.load(source, config.footerTailBytes())));
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Re-inserts an entry after lazy loading so Caffeine records its new weight. */
+  private void reweigh(FileMetadata file) {
+    cache.synchronous().asMap().replace(file.version, file, file);
+  }
+
+  /** A blocking load step, as the loader executor runs it. */
+  private interface Load<T> {
+    T run() throws IOException, ParquetException;
+  }
+
+  private <T> CompletableFuture<T> offLoop(Load<T> load) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      loader.execute(() -> {
+        try {
+          result.complete(load.run());
+        } catch (Throwable t) {
+          result.completeExceptionally(t);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(e);
+    }
+    return result;
+  }
+
+  /** The same outcome, with a CompletionException/ExecutionException wrapper peeled off. */
+  private static <T> CompletableFuture<T> unwrapped(CompletableFuture<T> future) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    future.whenComplete((value, failure) -> {
+      if (failure == null) {
+        result.complete(value);
+        return;
+      }
+      Throwable cause = failure;
+      while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      result.completeExceptionally(cause);
+    });
+    return result;
   }
 }

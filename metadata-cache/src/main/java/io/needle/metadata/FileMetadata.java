@@ -1,0 +1,107 @@
+package io.needle.metadata;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The cached, compact metadata of one file version: schema, row groups, column chunks, and the
+ * lazily added page tables (for chunks without an offset index) and key-column state.
+ *
+ * <p>Threading: the eager parts are immutable. The lazy slots are filled on the loader executor
+ * and published through {@link AtomicReferenceArray}s; a slot is set at most once
+ * ({@code compareAndSet(null, x)}), so a racing duplicate load is harmless and readers on any
+ * thread see either null ("load it first") or a complete, immutable value.
+ * Chunk arrays are indexed {@code rowGroup * leafCount + leaf}.
+ */
+final class FileMetadata {
+  final FileVersion version;
+  final SchemaInfo schemaInfo;
+  final LeafColumn[] leaves;
+  final String[] topFieldNames;
+  /** Leaves of top-level field f are [topFieldFirstLeaf[f], topFieldFirstLeaf[f + 1]). */
+  final int[] topFieldFirstLeaf;
+  final Map<String, Integer> leafByPath;
+  final Map<String, Integer> topFieldByName;
+  final long rowCount;
+  final long[] rowGroupRows;
+  final ChunkMeta[] chunks;
+  final AtomicReferenceArray<PageTable> pageTables;
+  final AtomicReferenceArray<KeyColumnState> keyStates;
+  private final long eagerHeapBytes;
+  private final AtomicLong lazyHeapBytes = new AtomicLong();
+
+  FileMetadata(
+      FileVersion version,
+      SchemaInfo schemaInfo,
+      LeafColumn[] leaves,
+      String[] topFieldNames,
+      int[] topFieldFirstLeaf,
+      Map<String, Integer> leafByPath,
+      Map<String, Integer> topFieldByName,
+      long rowCount,
+      long[] rowGroupRows,
+      ChunkMeta[] chunks,
+      PageTable[] pageTables) {
+    this.version = version;
+    this.schemaInfo = schemaInfo;
+    this.leaves = leaves;
+    this.topFieldNames = topFieldNames;
+    this.topFieldFirstLeaf = topFieldFirstLeaf;
+    this.leafByPath = leafByPath;
+    this.topFieldByName = topFieldByName;
+    this.rowCount = rowCount;
+    this.rowGroupRows = rowGroupRows;
+    this.chunks = chunks;
+    this.pageTables = new AtomicReferenceArray<>(pageTables);
+    this.keyStates = new AtomicReferenceArray<>(leaves.length);
+    long bytes = 256 + schemaInfo.thriftFileMetaData().length + 16L;
+    for (LeafColumn leaf : leaves) {
+      bytes += 64 + 2L * (40 + leaf.path().length()) + 64; // record, path twice (maps), map nodes
+    }
+    for (String name : topFieldNames) {
+      bytes += 40 + name.length() + 48;
+    }
+    bytes += 16 + rowGroupRows.length * 8L + 16 + chunks.length * 8L * 2;
+    for (ChunkMeta c : chunks) {
+      bytes += c.heapBytes();
+    }
+    for (PageTable t : pageTables) {
+      bytes += t == null ? 0 : t.heapBytes();
+    }
+    this.eagerHeapBytes = bytes;
+  }
+
+  int leafCount() {
+    return leaves.length;
+  }
+
+  int rowGroupCount() {
+    return rowGroupRows.length;
+  }
+
+  ChunkMeta chunk(int rowGroup, int leaf) {
+    return chunks[rowGroup * leaves.length + leaf];
+  }
+
+  PageTable pageTable(int rowGroup, int leaf) {
+    return pageTables.get(rowGroup * leaves.length + leaf);
+  }
+
+  void publishPageTable(int rowGroup, int leaf, PageTable table) {
+    if (pageTables.compareAndSet(rowGroup * leaves.length + leaf, null, table)) {
+      lazyHeapBytes.addAndGet(table.heapBytes());
+    }
+  }
+
+  void publishKeyState(int leaf, KeyColumnState state) {
+    if (keyStates.compareAndSet(leaf, null, state)) {
+      lazyHeapBytes.addAndGet(state.heapBytes);
+    }
+  }
+
+  /** Estimated heap bytes, lazily loaded parts included; the cache's weight. */
+  long heapBytes() {
+    return eagerHeapBytes + lazyHeapBytes.get();
+  }
+}

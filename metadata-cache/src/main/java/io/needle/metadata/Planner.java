@@ -1,0 +1,339 @@
+package io.needle.metadata;
+
+import io.needle.metadata.LeafColumn.PhysicalType;
+import io.needle.metadata.LeafColumn.StatsOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
+import org.apache.parquet.column.values.bloomfilter.XxHash;
+
+/**
+ * The lookup planner: pure arithmetic over a {@link FileMetadata}, no I/O.
+ *
+ * <p>{@link #resolve} validates a {@link LookupSpec} once (columns, key type, key values) and
+ * precomputes the sorted normalised keys and their bloom hashes. {@link #step} then either
+ * returns the plan or names the lazily loaded state it lacks (the key column's state, or page
+ * tables of chunks without an offset index); the cache loads that off-loop and steps again.
+ *
+ * <p>Per row group: keys outside the key chunk's [min, max] are dropped, then keys the bloom
+ * filter rules out; the remaining keys select key pages (binary search on ordered page bounds,
+ * scan otherwise); those pages' row ranges select, for every other requested leaf, the data pages
+ * overlapping them. A field with any leaf of unknown first rows is sent whole.
+ */
+final class Planner {
+  private static final XxHash HASH = new XxHash();
+
+  private Planner() {}
+
+  /** A validated lookup: the key leaf, the keys in normalised sorted form, the output leaves. */
+  record Request(LookupSpec spec, int keyLeaf, long[] longKeys, byte[][] byteKeys, long[] hashes, int[] fields) {
+    int keyCount() {
+      return longKeys != null ? longKeys.length : byteKeys.length;
+    }
+  }
+
+  /** Either a plan, or what must be loaded first. */
+  record Step(FilePlan plan, boolean needsKeyState, int[] missingChunks) {}
+
+  static int keyLeaf(FileMetadata file, String keyColumn) throws ParquetException {
+    Integer leafIndex = file.leafByPath.get(keyColumn);
+    if (leafIndex == null) {
+      throw new ParquetException(ParquetException.Kind.UNKNOWN_COLUMN,
+          file.version.path() + ": no column " + keyColumn);
+    }
+    LeafColumn leaf = file.leaves[leafIndex];
+    if (!leaf.usableAsKey()) {
+      throw new ParquetException(ParquetException.Kind.INVALID_KEY, file.version.path() + ": column " + keyColumn
+          + " (" + leaf.type() + (leaf.repeated() ? ", repeated" : "") + (leaf.topLevel() ? "" : ", nested")
+          + ") cannot be a key: keys are top-level non-repeated INT32, INT64, BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY columns");
+    }
+    return leafIndex;
+  }
+
+  static Request resolve(FileMetadata file, LookupSpec spec) throws ParquetException {
+    int keyLeaf = keyLeaf(file, spec.keyColumn());
+    LeafColumn leaf = file.leaves[keyLeaf];
+    Keys keys = spec.keys();
+    boolean longColumn = leaf.type() == PhysicalType.INT32 || leaf.type() == PhysicalType.INT64;
+    if (keys.isLongs() != longColumn) {
+      throw invalidKey(file, spec, "keys of column " + leaf.path() + " (" + leaf.type() + ") must be "
+          + (longColumn ? "longs" : "byte arrays"));
+    }
+    int n = keys.size();
+    long[] longKeys = null;
+    byte[][] byteKeys = null;
+    long[] hashes;
+    if (longColumn) {
+      long[] normalised = new long[n];
+      for (int i = 0; i < n; i++) {
+        normalised[i] = normaliseLong(file, spec, leaf, keys.longAt(i));
+      }
+      Arrays.sort(normalised);
+      longKeys = dedupe(normalised);
+      hashes = new long[longKeys.length];
+      byte[] plain = new byte[leaf.type() == PhysicalType.INT32 ? 4 : 8];
+      for (int i = 0; i < longKeys.length; i++) {
+        long physical = StatsValues.denormalise(leaf, longKeys[i]);
+        for (int b = 0; b < plain.length; b++) {
+          plain[b] = (byte) (physical >>> (8 * b));
+        }
+        hashes[i] = HASH.hashBytes(plain);
+      }
+    } else {
+      byte[][] sorted = new byte[n][];
+      for (int i = 0; i < n; i++) {
+        byte[] k = keys.bytesAt(i);
+        if (k == null) {
+          throw invalidKey(file, spec, "key " + i + " is null");
+        }
+        if (leaf.type() == PhysicalType.FIXED_LEN_BYTE_ARRAY && k.length != leaf.typeLength()) {
+          throw invalidKey(file, spec, "key " + i + " has " + k.length + " bytes; column " + leaf.path()
+              + " holds FIXED_LEN_BYTE_ARRAY(" + leaf.typeLength() + ")");
+        }
+        sorted[i] = k;
+      }
+      Arrays.sort(sorted, Arrays::compareUnsigned);
+      int m = 0;
+      for (int i = 0; i < n; i++) {
+        if (m == 0 || !Arrays.equals(sorted[m - 1], sorted[i])) {
+          sorted[m++] = sorted[i];
+        }
+      }
+      byteKeys = Arrays.copyOf(sorted, m);
+      hashes = new long[m];
+      for (int i = 0; i < m; i++) {
+        hashes[i] = HASH.hashBytes(byteKeys[i]);
+      }
+    }
+    return new Request(spec, keyLeaf, longKeys, byteKeys, hashes, fields(file, spec));
+  }
+
+  private static long normaliseLong(FileMetadata file, LookupSpec spec, LeafColumn leaf, long key) throws ParquetException {
+    if (leaf.type() == PhysicalType.INT64) {
+      return leaf.order() == StatsOrder.UNSIGNED ? key ^ Long.MIN_VALUE : key;
+    }
+    if (leaf.order() == StatsOrder.UNSIGNED) {
+      if (key < Integer.MIN_VALUE || key > 0xFFFF_FFFFL) {
+        throw invalidKey(file, spec, "key " + key + " does not fit unsigned INT32 column " + leaf.path());
+      }
+      return Integer.toUnsignedLong((int) key);
+    }
+    if (key < Integer.MIN_VALUE || key > Integer.MAX_VALUE) {
+      throw invalidKey(file, spec, "key " + key + " does not fit INT32 column " + leaf.path());
+    }
+    return key;
+  }
+
+  private static long[] dedupe(long[] sorted) {
+    int m = 0;
+    for (int i = 0; i < sorted.length; i++) {
+      if (m == 0 || sorted[m - 1] != sorted[i]) {
+        sorted[m++] = sorted[i];
+      }
+    }
+    return m == sorted.length ? sorted : Arrays.copyOf(sorted, m);
+  }
+
+  /** Requested top-level fields, ascending in schema order, each once; all when none asked. */
+  private static int[] fields(FileMetadata file, LookupSpec spec) throws ParquetException {
+    if (spec.fields().isEmpty()) {
+      int[] all = new int[file.topFieldNames.length];
+      Arrays.setAll(all, i -> i);
+      return all;
+    }
+    int[] fields = new int[spec.fields().size()];
+    for (int i = 0; i < fields.length; i++) {
+      Integer top = file.topFieldByName.get(spec.fields().get(i));
+      if (top == null) {
+        throw new ParquetException(ParquetException.Kind.UNKNOWN_COLUMN,
+            file.version.path() + ": no top-level field " + spec.fields().get(i));
+      }
+      fields[i] = top;
+    }
+    Arrays.sort(fields);
+    return Arrays.stream(fields).distinct().toArray();
+  }
+
+  private static ParquetException invalidKey(FileMetadata file, LookupSpec spec, String what) {
+    return new ParquetException(ParquetException.Kind.INVALID_KEY, file.version.path() + ": " + what);
+  }
+
+  static Step step(FileMetadata file, Request request) {
+    int keyLeaf = request.keyLeaf();
+    KeyColumnState keyState = file.keyStates.get(keyLeaf);
+    if (keyState == null) {
+      return new Step(null, true, null);
+    }
+    List<RowGroupPlan> groups = new ArrayList<>();
+    PageTableMisses misses = new PageTableMisses();
+    for (int rg = 0; rg < file.rowGroupCount(); rg++) {
+      RowGroupPlan plan = planRowGroup(file, request, keyState, rg, misses);
+      if (plan != null) {
+        groups.add(plan);
+      }
+    }
+    if (misses.size > 0) {
+      return new Step(null, false, Arrays.copyOf(misses.values, misses.size));
+    }
+    return new Step(new FilePlan(file.version, file.schemaInfo, List.copyOf(groups)), false, null);
+  }
+
+  private static RowGroupPlan planRowGroup(FileMetadata file, Request request, KeyColumnState keyState, int rg,
+      PageTableMisses misses) {
+    long rows = file.rowGroupRows[rg];
+    int keyLeaf = request.keyLeaf();
+    ChunkMeta keyChunk = file.chunk(rg, keyLeaf);
+    PageTable keyTable = file.pageTable(rg, keyLeaf);
+    if (rows == 0 || keyChunk.allNull || keyTable.pageCount() == 0) {
+      return null;
+    }
+    boolean[] candidates = keyPages(keyChunk, keyTable, keyState.bounds[rg], keyState.blooms[rg], request);
+    if (candidates == null) {
+      return null;
+    }
+    long[] ranges = rowRanges(keyTable, candidates, rows);
+    if (ranges.length == 0) {
+      return null;
+    }
+    List<ColumnPlan> columns = new ArrayList<>();
+    columns.add(new ColumnPlan(keyLeaf, keyChunk.codec, keyTable.dictionaryRef(), selected(keyTable, candidates)));
+    int missesBefore = misses.size;
+    for (int field : request.fields()) {
+      int from = file.topFieldFirstLeaf[field];
+      int to = file.topFieldFirstLeaf[field + 1];
+      boolean wholeField = false;
+      boolean complete = true;
+      for (int leaf = from; leaf < to; leaf++) {
+        PageTable table = file.pageTable(rg, leaf);
+        if (table == null) {
+          misses.add(rg * file.leafCount() + leaf);
+          complete = false;
+        } else {
+          wholeField |= !table.firstRowsKnown;
+        }
+      }
+      if (!complete) {
+        continue;
+      }
+      for (int leaf = from; leaf < to; leaf++) {
+        if (leaf == keyLeaf) {
+          continue;
+        }
+        PageTable table = file.pageTable(rg, leaf);
+        List<PageRef> pages = wholeField ? allPagesFromRowZero(table) : overlapping(table, ranges, rows);
+        columns.add(new ColumnPlan(leaf, file.chunk(rg, leaf).codec, table.dictionaryRef(), pages));
+      }
+    }
+    if (misses.size > missesBefore) {
+      return null;
+    }
+    return new RowGroupPlan(rg, rows, List.copyOf(columns));
+  }
+
+  /** Candidate key pages, or null when no key can be in the row group. */
+  private static boolean[] keyPages(ChunkMeta chunk, PageTable table, KeyPageBounds bounds, BlockSplitBloomFilter bloom,
+      Request request) {
+    boolean[] candidates = null;
+    int n = request.keyCount();
+    for (int i = 0; i < n; i++) {
+      boolean inChunk;
+      if (request.longKeys() != null) {
+        long key = request.longKeys()[i];
+        inChunk = !chunk.hasBounds || (chunk.minLong <= key && key <= chunk.maxLong);
+      } else {
+        byte[] key = request.byteKeys()[i];
+        inChunk = !chunk.hasBounds
+            || (Arrays.compareUnsigned(chunk.minBytes, key) <= 0 && Arrays.compareUnsigned(key, chunk.maxBytes) <= 0);
+      }
+      if (!inChunk || (bloom != null && !bloom.findHash(request.hashes()[i]))) {
+        continue;
+      }
+      if (candidates == null) {
+        candidates = new boolean[table.pageCount()];
+      }
+      if (bounds == null) {
+        Arrays.fill(candidates, true);
+        return candidates;
+      }
+      if (request.longKeys() != null) {
+        bounds.mark(request.longKeys()[i], candidates);
+      } else {
+        bounds.mark(request.byteKeys()[i], candidates);
+      }
+    }
+    return candidates;
+  }
+
+  /** Merged, ascending [start, end) row ranges of the candidate pages, flattened. */
+  private static long[] rowRanges(PageTable table, boolean[] candidates, long rows) {
+    long[] ranges = new long[8];
+    int size = 0;
+    for (int p = 0; p < candidates.length; p++) {
+      if (!candidates[p]) {
+        continue;
+      }
+      long start = table.firstRows[p];
+      long end = table.endRow(p, rows);
+      if (size > 0 && ranges[size - 1] >= start) {
+        ranges[size - 1] = Math.max(ranges[size - 1], end);
+        continue;
+      }
+      if (size == ranges.length) {
+        ranges = Arrays.copyOf(ranges, size * 2);
+      }
+      ranges[size++] = start;
+      ranges[size++] = end;
+    }
+    return Arrays.copyOf(ranges, size);
+  }
+
+  private static List<PageRef> selected(PageTable table, boolean[] candidates) {
+    List<PageRef> pages = new ArrayList<>();
+    for (int p = 0; p < candidates.length; p++) {
+      if (candidates[p]) {
+        pages.add(table.pageRef(p));
+      }
+    }
+    return pages;
+  }
+
+  /** Data pages whose rows overlap any of the ranges (both ascending: one merge-like sweep). */
+  private static List<PageRef> overlapping(PageTable table, long[] ranges, long rows) {
+    List<PageRef> pages = new ArrayList<>();
+    int r = 0;
+    for (int p = 0; p < table.pageCount() && r < ranges.length; p++) {
+      long start = table.firstRows[p];
+      long end = table.endRow(p, rows);
+      while (r < ranges.length && ranges[r + 1] <= start) {
+        r += 2;
+      }
+      if (r < ranges.length && ranges[r] < end && start < end) {
+        pages.add(table.pageRef(p));
+      }
+    }
+    return pages;
+  }
+
+  /** Every data page, the first at row 0 and the rest "continuing", so the client reads from row 0. */
+  private static List<PageRef> allPagesFromRowZero(PageTable table) {
+    List<PageRef> pages = new ArrayList<>(table.pageCount());
+    for (int p = 0; p < table.pageCount(); p++) {
+      pages.add(new PageRef(table.offsets[p], table.lengths[p], p == 0 ? 0 : -1));
+    }
+    return pages;
+  }
+
+  /** Chunk slots (rowGroup * leafCount + leaf) whose page tables must be walked first. */
+  private static final class PageTableMisses {
+    int[] values = new int[8];
+    int size;
+
+    void add(int slot) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = slot;
+    }
+  }
+}
