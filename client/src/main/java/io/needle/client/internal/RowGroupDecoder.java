@@ -1,28 +1,426 @@
 package io.needle.client.internal;
 
+import io.needle.client.Row;
+import io.needle.protocol.proto.Codec;
+import io.needle.protocol.proto.ColumnPages;
+import io.needle.protocol.proto.DataPage;
 import io.needle.protocol.proto.RowGroupPages;
+import org.apache.parquet.VersionParser;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.impl.ColumnReaderImpl;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.filter2.compat.FilterCompat;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.MessageColumnIO;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PrimitiveIterator;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decodes the pages of one row group of a lookup response: scans the key column's pages for the
- * requested keys, then materializes the requested fields of each matching row. Reusable for
- * every row group of files that share a schema. Stub: implementation pending.
+ * requested keys, then materializes the requested fields of each matching row.
+ *
+ * <p>How: the key column's data pages form runs (a page with a known first row starts a run, a
+ * page with first_row -1 continues it); each run is read with parquet's {@code ColumnReaderImpl}
+ * and row = run's first row + value index (the key column is top-level and not repeated). The
+ * requested fields are then assembled by parquet's own record reader over a {@link PageReadStore}
+ * whose {@code getRowIndexes()} lists exactly the matching rows: parquet's
+ * {@code SynchronizingColumnReader} skips to them using each page's first row index, the way
+ * parquet-java's column-index filtering works. A field whose pages have unknown first rows (no
+ * offset index in the file) is instead read from row 0 without row indexes, keeping the matching
+ * records. The two groups are assembled by separate readers and merged per row.
+ *
+ * <p>Errors: any exception parquet throws while decoding becomes {@code DecodeException(CORRUPT)};
+ * the sink is called only after the whole row group decoded, so a corrupt page never produces
+ * values, and an exception thrown by the sink propagates as is.
+ *
+ * <p>Threading: immutable apart from a concurrent cache of column-IO plans; one instance can
+ * serve concurrent {@code decode} calls for every row group of files that share a schema.
  */
 public final class RowGroupDecoder {
+  private static final PrimitiveConverter NO_CONVERTER = new PrimitiveConverter() {};
+
+  private final MessageType fileType;
+  private final String createdBy;
+  private final VersionParser.ParsedVersion writerVersion;
+  private final KeyType keyType;
+  private final ColumnDescriptor keyDescriptor;
+  private final int keyLeaf;
+  private final List<ColumnDescriptor> leaves;
+  private final String[] outputNames;
+  /** Per output field: its index among the schema's top-level fields. */
+  private final int[] fieldInSchema;
+  /** Per output field: the leaf indexes of its columns. */
+  private final int[][] fieldLeaves;
+  private final Map<BitSet, MessageColumnIO> plans = new ConcurrentHashMap<>();
+
   /**
    * @param fields top-level field names in output order; empty means every field in schema order
+   * @throws IllegalArgumentException when a field is not a top-level field of the schema
    */
   public RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields) throws DecodeException {
-    throw new UnsupportedOperationException("not yet implemented");
+    this.fileType = schema.messageType();
+    this.createdBy = schema.createdBy();
+    this.writerVersion = parseVersion(createdBy);
+    this.keyType = schema.keyType(keyColumn);
+    this.keyDescriptor = fileType.getColumnDescription(new String[] {keyColumn});
+    this.leaves = fileType.getColumns();
+    this.keyLeaf = leaves.indexOf(keyDescriptor);
+    List<String> names = fields.isEmpty() ? fileType.getFields().stream().map(Type::getName).toList() : fields;
+    this.outputNames = names.toArray(String[]::new);
+    this.fieldInSchema = new int[outputNames.length];
+    this.fieldLeaves = new int[outputNames.length][];
+    for (int f = 0; f < outputNames.length; f++) {
+      if (!fileType.containsField(outputNames[f])) {
+        throw new IllegalArgumentException("no top-level field '" + outputNames[f] + "' in schema " + fileType.getFields()
+            .stream().map(Type::getName).toList());
+      }
+      fieldInSchema[f] = fileType.getFieldIndex(outputNames[f]);
+      List<Integer> mine = new ArrayList<>();
+      for (int leaf = 0; leaf < leaves.size(); leaf++) {
+        if (leaves.get(leaf).getPath()[0].equals(outputNames[f])) {
+          mine.add(leaf);
+        }
+      }
+      fieldLeaves[f] = mine.stream().mapToInt(Integer::intValue).toArray();
+    }
+  }
+
+  private static VersionParser.ParsedVersion parseVersion(String createdBy) {
+    if (createdBy == null) {
+      return null;
+    }
+    try {
+      return VersionParser.parse(createdBy);
+    } catch (VersionParser.VersionParseException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The key column's type, for converting keys. */
+  public KeyType keyType() {
+    return keyType;
+  }
+
+  /** The output field names, in order. */
+  public List<String> fieldNames() {
+    return List.of(outputNames);
   }
 
   /**
    * @param pages the response's page segments by index, each positioned at its first byte
+   * @throws IllegalArgumentException when the matcher's key form does not fit the key column
    */
   public void decode(RowGroupPages rowGroup, List<ByteBuffer> pages, KeyMatcher keys, MatchSink sink)
       throws DecodeException {
-    throw new UnsupportedOperationException("not yet implemented");
+    if (keys.isLong() != keyType.isLong()) {
+      throw new IllegalArgumentException(keys + " for key column " + keyType);
+    }
+    Decoding decoding = new Decoding(rowGroup, pages);
+    Matches matches;
+    Row[] rows;
+    try {
+      matches = decoding.scanKeys(keys);
+      rows = matches.count == 0 ? new Row[0] : decoding.materialize(matches);
+    } catch (ColumnPageReader.DecodeFailure e) {
+      throw e.decodeException();
+    } catch (RuntimeException e) {
+      throw new DecodeException(DecodeException.Kind.CORRUPT,
+          "row group " + rowGroup.getRowGroup() + " does not decode: " + e, e);
+    }
+    for (int i = 0; i < matches.count; i++) {
+      sink.match(matches.ordinals[i], matches.rows[i], rows[i]);
+    }
+  }
+
+  /** Matching rows, ascending, with the ordinal of the key each holds. */
+  static final class Matches {
+    long[] rows = new long[8];
+    int[] ordinals = new int[8];
+    int count;
+
+    void add(long row, int ordinal) throws DecodeException {
+      if (count > 0 && row <= rows[count - 1]) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT,
+            "key pages overlap or go backwards: row " + row + " after row " + rows[count - 1]);
+      }
+      if (count == rows.length) {
+        rows = Arrays.copyOf(rows, count * 2);
+        ordinals = Arrays.copyOf(ordinals, count * 2);
+      }
+      rows[count] = row;
+      ordinals[count++] = ordinal;
+    }
+  }
+
+  /** The state of one decode call. */
+  private final class Decoding {
+    private final RowGroupPages rowGroup;
+    private final List<ByteBuffer> segments;
+    private final ParsedPage[] parsed;
+    private final Map<Integer, ColumnPages> byLeaf = new HashMap<>();
+
+    Decoding(RowGroupPages rowGroup, List<ByteBuffer> segments) throws DecodeException {
+      this.rowGroup = rowGroup;
+      this.segments = segments;
+      this.parsed = new ParsedPage[segments.size()];
+      if (rowGroup.getColumnsCount() == 0) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "row group " + rowGroup.getRowGroup() + " has no columns");
+      }
+      if (rowGroup.getColumns(0).getLeaf() != keyLeaf) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "first column is leaf " + rowGroup.getColumns(0).getLeaf()
+            + ", expected the key column's leaf " + keyLeaf);
+      }
+      for (int i = 1; i < rowGroup.getColumnsCount(); i++) {
+        byLeaf.putIfAbsent(rowGroup.getColumns(i).getLeaf(), rowGroup.getColumns(i));
+      }
+      byLeaf.putIfAbsent(keyLeaf, rowGroup.getColumns(0));
+    }
+
+    ParsedPage page(int index) throws DecodeException {
+      if (index < 0 || index >= parsed.length) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "page index " + index + " outside the response's "
+            + parsed.length + " pages");
+      }
+      ParsedPage page = parsed[index];
+      if (page == null) {
+        page = ParsedPage.parse(index, segments.get(index));
+        parsed[index] = page;
+      }
+      return page;
+    }
+
+    DictionaryPage dictionary(ColumnPages column) throws DecodeException {
+      return column.getDictionaryPage() < 0 ? null : page(column.getDictionaryPage()).dictionaryPage(column.getCodec());
+    }
+
+    Matches scanKeys(KeyMatcher keys) throws DecodeException {
+      ColumnPages column = rowGroup.getColumns(0);
+      Codec codec = column.getCodec();
+      DictionaryPage dictionary = dictionary(column);
+      Matches matches = new Matches();
+      List<DataPage> dataPages = column.getDataPagesList();
+      int i = 0;
+      while (i < dataPages.size()) {
+        long runFirstRow = dataPages.get(i).getFirstRow();
+        if (runFirstRow < 0) {
+          throw new DecodeException(DecodeException.Kind.CORRUPT, "key column's first page has an unknown first row");
+        }
+        List<ColumnPageReader.Entry> run = new ArrayList<>();
+        long values = 0;
+        do {
+          ParsedPage page = page(dataPages.get(i).getPage());
+          values += page.valueCount();
+          run.add(new ColumnPageReader.Entry(page, -1, 0));
+          i++;
+        } while (i < dataPages.size() && dataPages.get(i).getFirstRow() < 0);
+        if (values > 0) {
+          scanRun(new ColumnPageReader(codec, keyDescriptor.getPrimitiveType(), dictionary, run, values), runFirstRow,
+              values, keys, matches);
+        }
+      }
+      return matches;
+    }
+
+    private void scanRun(PageReader reader, long firstRow, long values, KeyMatcher keys, Matches matches)
+        throws DecodeException {
+      ColumnReaderImpl column = new ColumnReaderImpl(keyDescriptor, reader, NO_CONVERTER, writerVersion);
+      int maxDefinition = keyDescriptor.getMaxDefinitionLevel();
+      PrimitiveTypeName type = keyDescriptor.getPrimitiveType().getPrimitiveTypeName();
+      for (long v = 0; v < values; v++) {
+        if (column.getCurrentDefinitionLevel() == maxDefinition) {
+          int ordinal = switch (type) {
+            case INT32 -> keys.ordinalOf(column.getInteger());
+            case INT64 -> keys.ordinalOf(column.getLong());
+            default -> keys.ordinalOf(column.getBinary());
+          };
+          if (ordinal >= 0) {
+            matches.add(firstRow + v, ordinal);
+          }
+        }
+        column.consume();
+      }
+    }
+
+    Row[] materialize(Matches matches) throws DecodeException {
+      BitSet sequential = new BitSet();
+      for (int f = 0; f < outputNames.length; f++) {
+        for (int leaf : fieldLeaves[f]) {
+          for (DataPage p : column(leaf).getDataPagesList()) {
+            if (p.getFirstRow() < 0) {
+              sequential.set(fieldInSchema[f]);
+            }
+          }
+        }
+      }
+      BitSet indexed = new BitSet();
+      for (int f = 0; f < outputNames.length; f++) {
+        if (!sequential.get(fieldInSchema[f])) {
+          indexed.set(fieldInSchema[f]);
+        }
+      }
+      Object[][] indexedRecords = indexed.isEmpty() ? null : readIndexed(indexed, matches);
+      Object[][] sequentialRecords = sequential.isEmpty() ? null : readSequential(sequential, matches);
+      Row[] rows = new Row[matches.count];
+      for (int m = 0; m < matches.count; m++) {
+        Object[] values = new Object[outputNames.length];
+        for (int f = 0; f < outputNames.length; f++) {
+          int schemaIndex = fieldInSchema[f];
+          boolean seq = sequential.get(schemaIndex);
+          BitSet group = seq ? sequential : indexed;
+          int position = group.get(0, schemaIndex).cardinality();
+          values[f] = (seq ? sequentialRecords : indexedRecords)[m][position];
+        }
+        rows[m] = Row.of(outputNames, values);
+      }
+      return rows;
+    }
+
+    private ColumnPages column(int leaf) throws DecodeException {
+      ColumnPages column = byLeaf.get(leaf);
+      if (column == null) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "the response has no pages for leaf column " + leaf
+            + " (" + Arrays.toString(leaves.get(leaf).getPath()) + ")");
+      }
+      return column;
+    }
+
+    private Object[][] readIndexed(BitSet fields, Matches matches) throws DecodeException {
+      MessageColumnIO io = plan(fields);
+      Map<ColumnDescriptor, PageReader> readers = new HashMap<>();
+      for (int leaf = 0; leaf < leaves.size(); leaf++) {
+        if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
+          continue;
+        }
+        ColumnPages column = column(leaf);
+        List<DataPage> dataPages = column.getDataPagesList();
+        List<ColumnPageReader.Entry> entries = new ArrayList<>(dataPages.size());
+        long values = 0;
+        for (int p = 0; p < dataPages.size(); p++) {
+          long first = dataPages.get(p).getFirstRow();
+          long end = p + 1 < dataPages.size() ? dataPages.get(p + 1).getFirstRow() : rowGroup.getRowCount();
+          if (end <= first) {
+            throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + ": page first rows go backwards ("
+                + first + " then " + end + ")");
+          }
+          ParsedPage page = page(dataPages.get(p).getPage());
+          values += page.valueCount();
+          entries.add(new ColumnPageReader.Entry(page, first, (int) Math.min(Integer.MAX_VALUE, end - first)));
+        }
+        readers.put(leaves.get(leaf), reader(column, leaf, entries, values));
+      }
+      long[] rows = Arrays.copyOf(matches.rows, matches.count);
+      return read(io, new Store(readers, matches.count, rows), matches.count, null);
+    }
+
+    private Object[][] readSequential(BitSet fields, Matches matches) throws DecodeException {
+      MessageColumnIO io = plan(fields);
+      Map<ColumnDescriptor, PageReader> readers = new HashMap<>();
+      for (int leaf = 0; leaf < leaves.size(); leaf++) {
+        if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
+          continue;
+        }
+        ColumnPages column = column(leaf);
+        List<ColumnPageReader.Entry> entries = new ArrayList<>();
+        long values = 0;
+        List<DataPage> dataPages = column.getDataPagesList();
+        if (!dataPages.isEmpty() && dataPages.get(0).getFirstRow() != 0) {
+          throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf
+              + " has pages of unknown first row that do not start at row 0");
+        }
+        for (DataPage p : dataPages) {
+          // Every page from row 0 is here: known first rows of other pages need no use.
+          ParsedPage page = page(p.getPage());
+          values += page.valueCount();
+          entries.add(new ColumnPageReader.Entry(page, -1, 0));
+        }
+        readers.put(leaves.get(leaf), reader(column, leaf, entries, values));
+      }
+      long lastRow = matches.rows[matches.count - 1];
+      return read(io, new Store(readers, lastRow + 1, null), lastRow + 1, matches);
+    }
+
+    private PageReader reader(ColumnPages column, int leaf, List<ColumnPageReader.Entry> entries, long values)
+        throws DecodeException {
+      if (values <= 0) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + " has no values for the matching rows");
+      }
+      return new ColumnPageReader(column.getCodec(), leaves.get(leaf).getPrimitiveType(), dictionary(column), entries,
+          values);
+    }
+
+    /** Reads {@code records} records; with {@code keep}, keeps only the records at its rows. */
+    private Object[][] read(MessageColumnIO io, PageReadStore store, long records, Matches keep) {
+      RowMaterializer materializer = new RowMaterializer(io.getType());
+      RecordReader<Object[]> reader = io.getRecordReader(store, materializer, FilterCompat.NOOP);
+      int wanted = keep == null ? (int) records : keep.count;
+      Object[][] out = new Object[wanted][];
+      int next = 0;
+      for (long r = 0; r < records && next < wanted; r++) {
+        Object[] record = reader.read();
+        if (keep == null || keep.rows[next] == r) {
+          out[next++] = record;
+        }
+      }
+      return out;
+    }
+  }
+
+  private MessageColumnIO plan(BitSet fields) {
+    return plans.computeIfAbsent((BitSet) fields.clone(), f -> {
+      List<Type> types = new ArrayList<>();
+      for (int i = f.nextSetBit(0); i >= 0; i = f.nextSetBit(i + 1)) {
+        types.add(fileType.getType(i));
+      }
+      MessageType requested = new MessageType(fileType.getName(), types);
+      return new ColumnIOFactory(createdBy).getColumnIO(requested, fileType);
+    });
+  }
+
+  /** The page readers of one group of fields, restricted to the matching rows when indexes are given. */
+  private static final class Store implements PageReadStore {
+    private final Map<ColumnDescriptor, PageReader> readers;
+    private final long rowCount;
+    private final long[] rowIndexes;
+
+    Store(Map<ColumnDescriptor, PageReader> readers, long rowCount, long[] rowIndexes) {
+      this.readers = readers;
+      this.rowCount = rowCount;
+      this.rowIndexes = rowIndexes;
+    }
+
+    @Override
+    public PageReader getPageReader(ColumnDescriptor descriptor) {
+      PageReader reader = readers.get(descriptor);
+      if (reader == null) {
+        throw new IllegalStateException("no pages for column " + descriptor);
+      }
+      return reader;
+    }
+
+    @Override
+    public long getRowCount() {
+      return rowCount;
+    }
+
+    @Override
+    public Optional<PrimitiveIterator.OfLong> getRowIndexes() {
+      return rowIndexes == null ? Optional.empty() : Optional.of(Arrays.stream(rowIndexes).iterator());
+    }
   }
 }

@@ -1,0 +1,251 @@
+package io.needle.client.internal;
+
+import io.needle.protocol.proto.Codec;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.format.DataPageHeader;
+import org.apache.parquet.format.DataPageHeaderV2;
+import org.apache.parquet.format.PageHeader;
+import org.apache.parquet.format.PageType;
+import org.apache.parquet.format.Util;
+import org.apache.parquet.schema.PrimitiveType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32;
+
+/**
+ * One page segment of a response: its Thrift header parsed eagerly (value counts are needed before
+ * decoding starts), its body decompressed lazily, once, on first use.
+ *
+ * <p>Layout of a segment: [Thrift-compact PageHeader][compressed_page_size bytes of body]. For a
+ * V2 data page the body starts with the repetition then definition levels, never compressed,
+ * followed by the values, compressed unless {@code is_compressed} is false. The header's CRC32,
+ * when present, covers the body as stored and is checked before anything is decompressed.
+ *
+ * <p>Not thread-safe: one instance belongs to one {@code decode} call.
+ */
+final class ParsedPage {
+  private final int index;
+  private final PageHeader header;
+  private final byte[] stored;
+  private final int bodyOffset;
+  private final int bodyLength;
+  private byte[] body; // decompressed, lazily
+
+  private ParsedPage(int index, PageHeader header, byte[] stored, int bodyOffset, int bodyLength) {
+    this.index = index;
+    this.header = header;
+    this.stored = stored;
+    this.bodyOffset = bodyOffset;
+    this.bodyLength = bodyLength;
+  }
+
+  static ParsedPage parse(int index, ByteBuffer segment) throws DecodeException {
+    ByteBuffer buffer = segment.duplicate();
+    int start = buffer.position();
+    PageHeader header;
+    try {
+      header = Util.readPageHeader(new BufferInput(buffer));
+    } catch (IOException | RuntimeException e) {
+      throw corrupt(index, "unreadable page header: " + e.getMessage(), e);
+    }
+    int headerBytes = buffer.position() - start;
+    int bodyLength = header.getCompressed_page_size();
+    if (bodyLength < 0 || bodyLength > buffer.remaining()) {
+      throw corrupt(index, "compressed_page_size " + bodyLength + " but the segment has " + buffer.remaining()
+          + " bytes after its " + headerBytes + "-byte header", null);
+    }
+    if (header.getUncompressed_page_size() < 0 || header.getUncompressed_page_size() > PageDecompressor.MAX_PAGE_BYTES) {
+      throw corrupt(index, "uncompressed_page_size " + header.getUncompressed_page_size() + " is out of range", null);
+    }
+    byte[] stored;
+    int offset;
+    if (buffer.hasArray()) {
+      stored = buffer.array();
+      offset = buffer.arrayOffset() + buffer.position();
+    } else {
+      stored = new byte[bodyLength];
+      buffer.get(stored);
+      offset = 0;
+    }
+    if (header.isSetCrc()) {
+      CRC32 crc = new CRC32();
+      crc.update(stored, offset, bodyLength);
+      if ((int) crc.getValue() != header.getCrc()) {
+        throw corrupt(index, "page CRC32 mismatch: header says " + Integer.toHexString(header.getCrc())
+            + ", body has " + Long.toHexString(crc.getValue()), null);
+      }
+    }
+    return new ParsedPage(index, header, stored, offset, bodyLength);
+  }
+
+  PageType type() {
+    return header.getType();
+  }
+
+  boolean isData() {
+    return header.getType() == PageType.DATA_PAGE || header.getType() == PageType.DATA_PAGE_V2;
+  }
+
+  /** Values (levels included: nulls and list entries count) of a data page. */
+  int valueCount() throws DecodeException {
+    int n = switch (header.getType()) {
+      case DATA_PAGE -> requireV1().getNum_values();
+      case DATA_PAGE_V2 -> requireV2().getNum_values();
+      default -> throw corrupt(index, "expected a data page, found " + header.getType(), null);
+    };
+    if (n < 0) {
+      throw corrupt(index, "negative value count " + n, null);
+    }
+    return n;
+  }
+
+  DictionaryPage dictionaryPage(Codec codec) throws DecodeException {
+    if (header.getType() != PageType.DICTIONARY_PAGE || !header.isSetDictionary_page_header()) {
+      throw corrupt(index, "expected a dictionary page, found " + header.getType(), null);
+    }
+    int entries = header.getDictionary_page_header().getNum_values();
+    if (entries < 0) {
+      throw corrupt(index, "negative dictionary size " + entries, null);
+    }
+    byte[] raw = decompressed(codec, 0);
+    return new DictionaryPage(BytesInput.from(raw), raw.length, entries,
+        encoding(header.getDictionary_page_header().getEncoding()));
+  }
+
+  /**
+   * @param firstRow row index of the page's first row, or -1 when unknown
+   * @param rowCount rows in the page (an upper bound is safe), ignored when firstRow is -1
+   */
+  DataPage dataPage(Codec codec, PrimitiveType type, long firstRow, int rowCount) throws DecodeException {
+    Statistics<?> noStatistics = Statistics.getBuilderForReading(type).build();
+    if (header.getType() == PageType.DATA_PAGE) {
+      DataPageHeader h = requireV1();
+      byte[] raw = decompressed(codec, 0);
+      Encoding rl = encoding(h.getRepetition_level_encoding());
+      Encoding dl = encoding(h.getDefinition_level_encoding());
+      Encoding values = encoding(h.getEncoding());
+      if (firstRow < 0) {
+        return new DataPageV1(BytesInput.from(raw), h.getNum_values(), raw.length, noStatistics, rl, dl, values);
+      }
+      return new DataPageV1(BytesInput.from(raw), h.getNum_values(), raw.length, firstRow, rowCount, noStatistics, rl, dl, values);
+    }
+    DataPageHeaderV2 h = requireV2();
+    int levelBytes = h.getRepetition_levels_byte_length() + h.getDefinition_levels_byte_length();
+    byte[] raw = decompressed(codec, levelBytes);
+    int rlBytes = h.getRepetition_levels_byte_length();
+    int dlBytes = h.getDefinition_levels_byte_length();
+    BytesInput rl = BytesInput.from(raw, 0, rlBytes);
+    BytesInput dl = BytesInput.from(raw, rlBytes, dlBytes);
+    BytesInput data = BytesInput.from(raw, levelBytes, raw.length - levelBytes);
+    if (h.getNum_rows() < 0 || h.getNum_nulls() < 0) {
+      throw corrupt(index, "negative row or null count in a V2 header", null);
+    }
+    Encoding values = encoding(h.getEncoding());
+    if (firstRow < 0) {
+      return DataPageV2.uncompressed(h.getNum_rows(), h.getNum_nulls(), h.getNum_values(), rl, dl, values, data, noStatistics);
+    }
+    return DataPageV2.uncompressed(h.getNum_rows(), h.getNum_nulls(), h.getNum_values(), firstRow, rl, dl, values, data,
+        noStatistics);
+  }
+
+  /** The body decompressed; the first {@code plainPrefix} bytes are stored uncompressed (V2 levels). */
+  private byte[] decompressed(Codec codec, int plainPrefix) throws DecodeException {
+    if (body != null) {
+      return body;
+    }
+    int uncompressed = header.getUncompressed_page_size();
+    if (plainPrefix < 0 || plainPrefix > bodyLength || plainPrefix > uncompressed) {
+      throw corrupt(index, "level bytes " + plainPrefix + " exceed the page (" + bodyLength + " stored, "
+          + uncompressed + " uncompressed)", null);
+    }
+    boolean compressed = header.getType() != PageType.DATA_PAGE_V2 || !header.getData_page_header_v2().isSetIs_compressed()
+        || header.getData_page_header_v2().isIs_compressed();
+    int valuesStored = bodyLength - plainPrefix;
+    int valuesUncompressed = uncompressed - plainPrefix;
+    byte[] out;
+    if (!compressed || codec == Codec.UNCOMPRESSED) {
+      if (bodyLength != uncompressed) {
+        throw corrupt(index, "uncompressed page stores " + bodyLength + " bytes but declares " + uncompressed, null);
+      }
+      out = new byte[uncompressed];
+      System.arraycopy(stored, bodyOffset, out, 0, uncompressed);
+    } else if (valuesUncompressed == 0) {
+      // Only levels (or nothing): writers differ in what they store for an empty compressed part.
+      out = new byte[uncompressed];
+      System.arraycopy(stored, bodyOffset, out, 0, uncompressed);
+    } else if (plainPrefix == 0) {
+      out = PageDecompressor.decompress(codec, stored, bodyOffset, bodyLength, uncompressed);
+    } else {
+      byte[] values = PageDecompressor.decompress(codec, stored, bodyOffset + plainPrefix, valuesStored, valuesUncompressed);
+      out = new byte[uncompressed];
+      System.arraycopy(stored, bodyOffset, out, 0, plainPrefix);
+      System.arraycopy(values, 0, out, plainPrefix, values.length);
+    }
+    body = out;
+    return out;
+  }
+
+  private DataPageHeader requireV1() throws DecodeException {
+    if (!header.isSetData_page_header()) {
+      throw corrupt(index, "DATA_PAGE without data_page_header", null);
+    }
+    return header.getData_page_header();
+  }
+
+  private DataPageHeaderV2 requireV2() throws DecodeException {
+    if (!header.isSetData_page_header_v2()) {
+      throw corrupt(index, "DATA_PAGE_V2 without data_page_header_v2", null);
+    }
+    return header.getData_page_header_v2();
+  }
+
+  private Encoding encoding(org.apache.parquet.format.Encoding encoding) throws DecodeException {
+    if (encoding == null) {
+      throw corrupt(index, "page header without an encoding", null);
+    }
+    try {
+      return Encoding.valueOf(encoding.name());
+    } catch (IllegalArgumentException e) {
+      throw new DecodeException(DecodeException.Kind.UNSUPPORTED, "page " + index + " uses encoding " + encoding, e);
+    }
+  }
+
+  private static DecodeException corrupt(int index, String why, Throwable cause) {
+    return new DecodeException(DecodeException.Kind.CORRUPT, "page " + index + ": " + why, cause);
+  }
+
+  /** Reads a ByteBuffer, advancing its position, so the header length is what was consumed. */
+  private static final class BufferInput extends InputStream {
+    private final ByteBuffer buffer;
+
+    BufferInput(ByteBuffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public int read() {
+      return buffer.hasRemaining() ? buffer.get() & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      if (!buffer.hasRemaining()) {
+        return -1;
+      }
+      int n = Math.min(len, buffer.remaining());
+      buffer.get(b, off, n);
+      return n;
+    }
+  }
+}
