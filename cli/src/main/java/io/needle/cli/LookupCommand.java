@@ -62,7 +62,8 @@ final class LookupCommand implements Callable<Integer> {
         parsed.add(t.parseKey(text));
       }
       Map<Object, List<Row>> result = t.lookupAll(parsed, columns);
-      PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+      // UTF-8 whatever the platform's stdout encoding: JSON is UTF-8, and a C locale would print '?'.
+      PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
       List<Row> rows = new ArrayList<>();
       for (Object key : parsed) { // key by key in input order; a repeated key prints again
         rows.addAll(result.get(key));
