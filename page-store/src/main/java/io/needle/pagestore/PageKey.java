@@ -1,0 +1,117 @@
+package io.needle.pagestore;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The identity of one cached page: a file version and the page's byte offset in that file.
+ *
+ * <p>The version string (path plus version token, as the worker builds it) is hashed to 64 bits
+ * for the index; the full string is stored with the page on disk and compared on every hit, so
+ * two versions whose hashes collide read as a miss, never as each other's bytes.
+ */
+public final class PageKey {
+  /** Longest version string accepted, in UTF-8 bytes. */
+  public static final int MAX_VERSION_BYTES = 4096;
+
+  private final String fileVersion;
+  private final byte[] versionUtf8;
+  private final long versionHash;
+  private final long pageOffset;
+
+  private PageKey(long versionHash, String fileVersion, byte[] versionUtf8, long pageOffset) {
+    this.fileVersion = fileVersion;
+    this.versionUtf8 = versionUtf8;
+    this.versionHash = versionHash;
+    this.pageOffset = pageOffset;
+  }
+
+  /**
+   * @param fileVersion names one immutable version of one file (e.g. path + size + ETag)
+   * @param pageOffset byte offset of the page in that file, not negative
+   */
+  public static PageKey of(String fileVersion, long pageOffset) {
+    byte[] utf8 = checkedUtf8(fileVersion);
+    checkOffset(pageOffset);
+    return new PageKey(hashVersion(utf8), fileVersion, utf8, pageOffset);
+  }
+
+  /** A key with an explicit hash: lets tests force collisions. */
+  static PageKey withHash(long versionHash, String fileVersion, long pageOffset) {
+    byte[] utf8 = checkedUtf8(fileVersion);
+    checkOffset(pageOffset);
+    return new PageKey(versionHash, fileVersion, utf8, pageOffset);
+  }
+
+  /** The 64-bit hash that {@link PageStore#invalidateFile(long)} takes. */
+  public static long hashVersion(String fileVersion) {
+    return hashVersion(checkedUtf8(fileVersion));
+  }
+
+  private static long hashVersion(byte[] utf8) {
+    long h = 0xcbf29ce484222325L; // FNV-1a, then a murmur3 finalizer to spread the bits
+    for (byte b : utf8) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    return mix64(h ^ utf8.length);
+  }
+
+  static long mix64(long z) {
+    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+    z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    return z ^ (z >>> 33);
+  }
+
+  private static byte[] checkedUtf8(String fileVersion) {
+    requireNonNull(fileVersion, "fileVersion is null");
+    byte[] utf8 = fileVersion.getBytes(StandardCharsets.UTF_8);
+    if (utf8.length > MAX_VERSION_BYTES) {
+      throw new IllegalArgumentException(
+          "fileVersion longer than " + MAX_VERSION_BYTES + " UTF-8 bytes: " + utf8.length);
+    }
+    return utf8;
+  }
+
+  private static void checkOffset(long pageOffset) {
+    if (pageOffset < 0) {
+      throw new IllegalArgumentException("pageOffset is negative: " + pageOffset);
+    }
+  }
+
+  public String fileVersion() {
+    return fileVersion;
+  }
+
+  public long versionHash() {
+    return versionHash;
+  }
+
+  public long pageOffset() {
+    return pageOffset;
+  }
+
+  /** The version's UTF-8 bytes; shared, never modified. */
+  byte[] versionUtf8() {
+    return versionUtf8;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PageKey k
+        && k.versionHash == versionHash
+        && k.pageOffset == pageOffset
+        && Arrays.equals(k.versionUtf8, versionUtf8);
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(mix64(versionHash ^ pageOffset));
+  }
+
+  @Override
+  public String toString() {
+    return "PageKey[" + fileVersion + " @ " + pageOffset + "]";
+  }
+}
