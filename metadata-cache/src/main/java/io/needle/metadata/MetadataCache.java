@@ -153,6 +153,7 @@ public final class MetadataCache {
 
   /** Estimated heap bytes held, for metrics. */
   public long weightedBytes() {
+    cache.synchronous().cleanUp(); // apply pending weight changes so the figure is current
     return cache.synchronous().policy().eviction().flatMap(e -> {
       var size = e.weightedSize();
       return size.isPresent() ? java.util.Optional.of(size.getAsLong()) : java.util.Optional.empty();
