@@ -48,6 +48,15 @@ public final class ParquetOracle {
     return new ParquetOracle(file, schema, List.copyOf(rows));
   }
 
+  /**
+   * parquet-java's {@link ParquetFileReader} on {@code file}, for tests that inspect footers,
+   * indexes and bloom filters. Use this rather than {@code ParquetFileReader.open}: every public
+   * way to build its read options needs hadoop-mapreduce classes absent from the classpath.
+   */
+  public static ParquetFileReader fileReader(Path file) throws IOException {
+    return ReadOptions.open(requireNonNull(file, "file is null"));
+  }
+
   /** Every row of {@code file}, in file order. */
   public static List<OracleRow> readAll(Path file) throws IOException {
     return open(file).rows();

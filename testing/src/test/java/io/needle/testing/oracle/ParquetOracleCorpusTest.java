@@ -19,6 +19,10 @@ import org.junit.jupiter.api.Test;
  * /work/shared/parquet-testing/data.
  */
 class ParquetOracleCorpusTest {
+  static {
+    QuietLogs.apply();
+  }
+
   private static final Path CORPUS = Path.of(
       System.getProperty("needle.parquetTesting", "/work/shared/parquet-testing/data"));
 

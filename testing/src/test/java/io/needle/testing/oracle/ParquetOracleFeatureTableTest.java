@@ -20,6 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The oracle's JSON of `needle gen` tables equals JSON built from the generator's values. */
 class ParquetOracleFeatureTableTest {
+  static {
+    QuietLogs.apply();
+  }
+
 
   @TempDir Path dir;
 
