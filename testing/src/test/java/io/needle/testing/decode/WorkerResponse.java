@@ -15,7 +15,6 @@ import org.apache.parquet.format.RowGroup;
 import org.apache.parquet.format.Util;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -60,8 +59,11 @@ final class WorkerResponse {
     if (footerLength <= 0 || footerLength > file.length - 12) {
       throw new IOException("footer length " + footerLength);
     }
-    this.footer = Util.readFileMetaData(new ByteArrayInputStream(file, file.length - 8 - footerLength, footerLength));
+    this.footerBytes = java.util.Arrays.copyOfRange(file, file.length - 8 - footerLength, file.length - 8);
+    this.footer = Util.readFileMetaData(new ByteArrayInputStream(footerBytes));
   }
+
+  private final byte[] footerBytes;
 
   /** Thrown when the file cannot even be split into pages (encrypted footer, bad magic). */
   static final class EncryptedOrInvalid extends IOException {
@@ -72,19 +74,13 @@ final class WorkerResponse {
     }
   }
 
-  /** The Describe form of the schema: FileMetaData with only version, schema and created_by. */
-  byte[] schemaBytes() throws IOException {
-    FileMetaData slim = new FileMetaData();
-    slim.setVersion(footer.getVersion());
-    slim.setSchema(footer.getSchema());
-    slim.setNum_rows(0);
-    slim.setRow_groups(new ArrayList<>());
-    if (footer.isSetCreated_by()) {
-      slim.setCreated_by(footer.getCreated_by());
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Util.writeFileMetaData(slim, out);
-    return out.toByteArray();
+  /**
+   * The schema bytes for {@link io.needle.client.internal.FileSchema#parse}: the file's own footer
+   * (a superset of what Describe sends; re-serializing a slim copy would fail on footers holding a
+   * LogicalType union member unknown to this Thrift version, which must still parse).
+   */
+  byte[] schemaBytes() {
+    return footerBytes.clone();
   }
 
   /** A response for one row group: every page of the key leaf then of every leaf, in leaf order. */
@@ -131,12 +127,16 @@ final class WorkerResponse {
     long pos = start;
     long nextRow = 0;
     boolean rowsKnown = mode == FirstRows.KNOWN;
-    while (pos < end) {
+    long valuesLeft = meta.getNum_values();
+    while (pos < end && valuesLeft > 0) {
       ByteArrayInputStream in = new ByteArrayInputStream(file, (int) pos, (int) (end - pos));
       int before = in.available();
       PageHeader header = Util.readPageHeader(in);
       int headerLength = before - in.available();
       int length = headerLength + header.getCompressed_page_size();
+      if (header.getCompressed_page_size() < 0 || pos + length > end) {
+        throw new EncryptedOrInvalid("page at " + pos + " of " + length + " bytes overruns its column chunk ending at " + end);
+      }
       Integer segment = segmentByOffset.get(pos);
       if (segment == null) {
         segment = built.segments.size();
@@ -163,6 +163,8 @@ final class WorkerResponse {
           rowsKnown = false; // V1 pages of a repeated column: rows per page unknown from here on
         }
         column.addDataPages(DataPage.newBuilder().setPage(segment).setFirstRow(firstRow));
+        valuesLeft -= header.getType() == PageType.DATA_PAGE_V2 ? header.getData_page_header_v2().getNum_values()
+            : header.getData_page_header().getNum_values();
       }
       pos += length;
     }
