@@ -74,13 +74,35 @@ public final class RowGroupDecoder {
    * @throws IllegalArgumentException when a field is not a top-level field of the schema
    */
   public RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields) throws DecodeException {
+    this(schema, java.util.Objects.requireNonNull(keyColumn, "keyColumn is null"), fields, true);
+  }
+
+  /**
+   * A decoder without key column, for {@link #decodeRows}: materializes rows already known by
+   * index (found by another scan, an index, or a test).
+   *
+   * @param fields top-level field names in output order; empty means every field in schema order
+   * @throws IllegalArgumentException when a field is not a top-level field of the schema
+   */
+  public static RowGroupDecoder forRows(FileSchema schema, List<String> fields) throws DecodeException {
+    return new RowGroupDecoder(schema, null, fields, false);
+  }
+
+  private RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields, boolean keyed)
+      throws DecodeException {
     this.fileType = schema.messageType();
     this.createdBy = schema.createdBy();
     this.writerVersion = parseVersion(createdBy);
-    this.keyType = schema.keyType(keyColumn);
-    this.keyDescriptor = fileType.getColumnDescription(new String[] {keyColumn});
     this.leaves = fileType.getColumns();
-    this.keyLeaf = leaves.indexOf(keyDescriptor);
+    if (keyed) {
+      this.keyType = schema.keyType(keyColumn);
+      this.keyDescriptor = fileType.getColumnDescription(new String[] {keyColumn});
+      this.keyLeaf = leaves.indexOf(keyDescriptor);
+    } else {
+      this.keyType = null;
+      this.keyDescriptor = null;
+      this.keyLeaf = -1;
+    }
     List<String> names = fields.isEmpty() ? fileType.getFields().stream().map(Type::getName).toList() : fields;
     this.outputNames = names.toArray(String[]::new);
     this.fieldInSchema = new int[outputNames.length];
@@ -112,7 +134,42 @@ public final class RowGroupDecoder {
     }
   }
 
-  /** The key column's type, for converting keys. */
+  /**
+   * Materializes the given rows of a row group whose {@code columns} list the leaves of the
+   * requested fields (no key column first, for a decoder made by {@link #forRows}). The sink's
+   * {@code keyOrdinal} is the row's index in {@code rows}.
+   *
+   * @param rows row indexes within the row group, strictly ascending
+   * @throws IllegalArgumentException when rows are not strictly ascending and non-negative
+   */
+  public void decodeRows(RowGroupPages rowGroup, List<ByteBuffer> pages, long[] rows, MatchSink sink)
+      throws DecodeException {
+    Matches matches = new Matches();
+    for (long row : rows) {
+      if (row < 0 || (matches.count > 0 && row <= matches.rows[matches.count - 1])) {
+        throw new IllegalArgumentException("rows must be non-negative and strictly ascending: " + Arrays.toString(rows));
+      }
+      matches.add(row, matches.count);
+    }
+    if (matches.count > 0 && matches.rows[matches.count - 1] >= rowGroup.getRowCount()) {
+      throw new IllegalArgumentException("row " + matches.rows[matches.count - 1] + " beyond the row group's "
+          + rowGroup.getRowCount() + " rows");
+    }
+    Row[] decoded;
+    try {
+      decoded = matches.count == 0 ? new Row[0] : new Decoding(rowGroup, pages).materialize(matches);
+    } catch (ColumnPageReader.DecodeFailure e) {
+      throw e.decodeException();
+    } catch (RuntimeException e) {
+      throw new DecodeException(DecodeException.Kind.CORRUPT,
+          "row group " + rowGroup.getRowGroup() + " does not decode: " + e, e);
+    }
+    for (int i = 0; i < matches.count; i++) {
+      sink.match(i, matches.rows[i], decoded[i]);
+    }
+  }
+
+  /** The key column's type, for converting keys; null for a decoder made by {@link #forRows}. */
   public KeyType keyType() {
     return keyType;
   }
@@ -128,6 +185,9 @@ public final class RowGroupDecoder {
    */
   public void decode(RowGroupPages rowGroup, List<ByteBuffer> pages, KeyMatcher keys, MatchSink sink)
       throws DecodeException {
+    if (keyType == null) {
+      throw new IllegalStateException("a decoder made by forRows has no key column: use decodeRows");
+    }
     if (keys.isLong() != keyType.isLong()) {
       throw new IllegalArgumentException(keys + " for key column " + keyType);
     }
@@ -179,6 +239,12 @@ public final class RowGroupDecoder {
       this.rowGroup = rowGroup;
       this.segments = segments;
       this.parsed = new ParsedPage[segments.size()];
+      if (keyLeaf < 0) {
+        for (ColumnPages column : rowGroup.getColumnsList()) {
+          byLeaf.putIfAbsent(column.getLeaf(), column);
+        }
+        return;
+      }
       if (rowGroup.getColumnsCount() == 0) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "row group " + rowGroup.getRowGroup() + " has no columns");
       }

@@ -66,6 +66,7 @@ class CorpusDecodeTest {
     List<OracleRow> oracle = ParquetOracle.readAll(path);
     FileSchema schema = FileSchema.parse(response.schemaBytes());
     MessageType type = schema.messageType();
+    checkAllRows(path, response, schema, oracle);
     String keyColumn = pickKeyColumn(schema, oracle);
     if (keyColumn == null) {
       return;
@@ -110,6 +111,42 @@ class CorpusDecodeTest {
         }
         assertThat(actual).as("%s row group %s, first rows %s, key %s", path.getFileName(), rg, mode, keyColumn)
             .isEqualTo(expected);
+      }
+    }
+  }
+
+  /** Every row of each row group through {@link RowGroupDecoder#decodeRows}, all fields, then a projection. */
+  private static void checkAllRows(Path path, WorkerResponse response, FileSchema schema, List<OracleRow> oracle)
+      throws Exception {
+    MessageType type = schema.messageType();
+    List<ColumnDescriptor> leaves = type.getColumns();
+    boolean[] flat = new boolean[leaves.size()];
+    for (int i = 0; i < flat.length; i++) {
+      flat[i] = leaves.get(i).getMaxRepetitionLevel() == 0;
+    }
+    List<String> reversed = new ArrayList<>(type.getFields().stream().map(Type::getName).toList());
+    java.util.Collections.reverse(reversed);
+    for (List<String> fields : List.of(List.<String>of(), reversed)) {
+      RowGroupDecoder decoder = RowGroupDecoder.forRows(schema, fields);
+      for (int rg : WorkerResponse.rowGroupIndexes(response.footer, MAX_ROW_GROUPS)) {
+        Map<Long, String> expected = new TreeMap<>();
+        for (OracleRow row : oracle) {
+          if (row.rowGroup() == rg && expected.size() < MAX_KEYS) {
+            expected.put(row.rowInGroup(), ParquetOracle.json(row, fields));
+          }
+        }
+        long[] rows = expected.keySet().stream().mapToLong(Long::longValue).toArray();
+        for (WorkerResponse.FirstRows mode : WorkerResponse.FirstRows.values()) {
+          WorkerResponse.Built built = response.build(rg, -1, mode, flat);
+          Map<Long, String> actual = new TreeMap<>();
+          try {
+            decoder.decodeRows(built.rowGroup, built.segments, rows, (i, row, value) -> actual.put(row, value.toJson()));
+          } catch (DecodeException e) {
+            throw new AssertionError(path.getFileName() + " row group " + rg + " " + mode + ": " + e, e);
+          }
+          assertThat(actual).as("%s row group %s, first rows %s, fields %s", path.getFileName(), rg, mode, fields)
+              .isEqualTo(expected);
+        }
       }
     }
   }

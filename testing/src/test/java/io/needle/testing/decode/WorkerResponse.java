@@ -83,7 +83,7 @@ final class WorkerResponse {
     return footerBytes.clone();
   }
 
-  /** A response for one row group: every page of the key leaf then of every leaf, in leaf order. */
+  /** A response for one row group: every page of the key leaf (unless -1), then of every leaf, in leaf order. */
   final class Built {
     final List<ByteBuffer> segments = new ArrayList<>();
     RowGroupPages rowGroup;
@@ -94,7 +94,9 @@ final class WorkerResponse {
     Built built = new Built();
     Map<Long, Integer> segmentByOffset = new HashMap<>();
     RowGroupPages.Builder pages = RowGroupPages.newBuilder().setRowGroup(rowGroupIndex).setRowCount(rg.getNum_rows());
-    pages.addColumns(column(rg.getColumns().get(keyLeaf), keyLeaf, mode, maxRepZeroByLeaf[keyLeaf], built, segmentByOffset));
+    if (keyLeaf >= 0) {
+      pages.addColumns(column(rg.getColumns().get(keyLeaf), keyLeaf, mode, maxRepZeroByLeaf[keyLeaf], built, segmentByOffset));
+    }
     for (int leaf = 0; leaf < rg.getColumns().size(); leaf++) {
       pages.addColumns(column(rg.getColumns().get(leaf), leaf, mode, maxRepZeroByLeaf[leaf], built, segmentByOffset));
     }
