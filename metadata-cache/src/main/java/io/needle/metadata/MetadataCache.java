@@ -50,9 +50,8 @@ public final class MetadataCache {
     requireNonNull(source, "source is null");
     requireNonNull(spec, "spec is null");
     CompletableFuture<FileMetadata> file = entry(source);
-    FileMetadata ready = file.getNow(null);
-    if (ready != null) {
-      return planWith(ready, source, spec);
+    if (file.isDone() && !file.isCompletedExceptionally()) {
+      return planWith(file.join(), source, spec); // cached: plan on the caller's thread
     }
     return unwrapped(file.thenCompose(f -> planWith(f, source, spec)));
   }
@@ -163,6 +162,11 @@ public final class MetadataCache {
   private CompletableFuture<FileMetadata> entry(FileSource source) {
     FileVersion version = requireNonNull(source.version(), "source.version() is null");
     try {
+      CompletableFuture<FileMetadata> cached = cache.getIfPresent(version);
+      if (cached != null && cached.isCompletedExceptionally()) {
+        // Caffeine drops failed loads, but its callback may not have run yet: never serve one
+        cache.asMap().remove(version, cached);
+      }
       return cache.get(version, (v, executor) -> offLoop(() -> FooterReader.load(source, config.footerTailBytes())));
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(e);
