@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kill -9 in the middle of writes (RELIABILITY.md T02). A child JVM writes pages; the test
- * kills it with SIGKILL after a random number of puts, and in every other cycle also tears the
+ * kills it with SIGKILL after a random number of puts, and in two cycles of three also tears the
  * tail of the region that was open (zeroes part of its last records, as a power loss would).
  * After each restart every key is either absent or holds exactly its bytes, and the region
  * file never grows beyond capacity.
@@ -62,8 +62,9 @@ class CrashRecoveryTest {
         child.destroyForcibly(); // SIGKILL on Linux
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
       }
-      boolean tear = cycle % 2 == 1;
-      if (tear && tearOpenRegionTail(random)) {
+      // tearing needs live records in the region that was open; right after a region switch there are none
+      boolean tear = cycle % 3 != 0 && tearOpenRegionTail(random);
+      if (tear) {
         torn++;
       }
       try (PageStore store = PageStore.open(CrashWriterMain.config(dir))) {
@@ -75,7 +76,7 @@ class CrashRecoveryTest {
       }
       assertThat(Files.size(dir.resolve(RegionPageStore.REGION_FILE))).isEqualTo(CrashWriterMain.config(dir).capacityBytes());
     }
-    assertThat(torn).isEqualTo(cycles / 2);
+    assertThat(torn).as("cycles with a torn tail").isPositive();
   }
 
   private static int verifyEveryKey(PageStore store) throws IOException {

@@ -66,7 +66,7 @@ class PageStorePropertiesTest {
     return TestPages.lengthOf(k, 0, 20_000);
   }
 
-  @Property(tries = 100)
+  @Property(tries = 300)
   void everyGetReturnsThePutBytesOrAMiss(
       @ForAll("ops") List<Op> ops,
       @ForAll EvictionPolicy policy,
