@@ -296,7 +296,7 @@ public final class RowGroupDecoder {
           i++;
         } while (i < dataPages.size() && dataPages.get(i).getFirstRow() < 0);
         if (values > 0) {
-          scanRun(new ColumnPageReader(codec, keyDescriptor.getPrimitiveType(), dictionary, run, values), runFirstRow,
+          scanRun(new ColumnPageReader(codec, keyDescriptor, dictionary, run, values, false), runFirstRow,
               values, keys, matches);
         }
       }
@@ -368,7 +368,7 @@ public final class RowGroupDecoder {
 
     private Object[][] readIndexed(BitSet fields, Matches matches) throws DecodeException {
       MessageColumnIO io = plan(fields);
-      Map<ColumnDescriptor, PageReader> readers = new HashMap<>();
+      Map<ColumnDescriptor, ColumnPageReader> readers = new HashMap<>();
       for (int leaf = 0; leaf < leaves.size(); leaf++) {
         if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
           continue;
@@ -388,7 +388,7 @@ public final class RowGroupDecoder {
           values += page.valueCount();
           entries.add(new ColumnPageReader.Entry(page, first, (int) Math.min(Integer.MAX_VALUE, end - first)));
         }
-        readers.put(leaves.get(leaf), reader(column, leaf, entries, values));
+        readers.put(leaves.get(leaf), reader(column, leaf, entries, values, true));
       }
       long[] rows = Arrays.copyOf(matches.rows, matches.count);
       return read(io, new Store(readers, matches.count, rows), matches.count, null);
@@ -396,7 +396,7 @@ public final class RowGroupDecoder {
 
     private Object[][] readSequential(BitSet fields, Matches matches) throws DecodeException {
       MessageColumnIO io = plan(fields);
-      Map<ColumnDescriptor, PageReader> readers = new HashMap<>();
+      Map<ColumnDescriptor, ColumnPageReader> readers = new HashMap<>();
       for (int leaf = 0; leaf < leaves.size(); leaf++) {
         if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
           continue;
@@ -415,19 +415,18 @@ public final class RowGroupDecoder {
           values += page.valueCount();
           entries.add(new ColumnPageReader.Entry(page, -1, 0));
         }
-        readers.put(leaves.get(leaf), reader(column, leaf, entries, values));
+        readers.put(leaves.get(leaf), reader(column, leaf, entries, values, false));
       }
       long lastRow = matches.rows[matches.count - 1];
       return read(io, new Store(readers, lastRow + 1, null), lastRow + 1, matches);
     }
 
-    private PageReader reader(ColumnPages column, int leaf, List<ColumnPageReader.Entry> entries, long values)
-        throws DecodeException {
+    private ColumnPageReader reader(ColumnPages column, int leaf, List<ColumnPageReader.Entry> entries, long values,
+        boolean synchronizing) throws DecodeException {
       if (values <= 0) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + " has no values for the matching rows");
       }
-      return new ColumnPageReader(column.getCodec(), leaves.get(leaf).getPrimitiveType(), dictionary(column), entries,
-          values);
+      return new ColumnPageReader(column.getCodec(), leaves.get(leaf), dictionary(column), entries, values, synchronizing);
     }
 
     /** Reads {@code records} records; with {@code keep}, keeps only the records at its rows. */
@@ -458,13 +457,20 @@ public final class RowGroupDecoder {
     });
   }
 
-  /** The page readers of one group of fields, restricted to the matching rows when indexes are given. */
+  /**
+   * The page readers of one group of fields, restricted to the matching rows when indexes are given.
+   *
+   * <p>Parquet asks for a column's page reader and then, for the same column, for the row indexes
+   * ({@code ColumnReadStoreImpl.getColumnReader}); each column gets its own {@link TargetRows}
+   * tied to the reader it was just given.
+   */
   private static final class Store implements PageReadStore {
-    private final Map<ColumnDescriptor, PageReader> readers;
+    private final Map<ColumnDescriptor, ColumnPageReader> readers;
     private final long rowCount;
     private final long[] rowIndexes;
+    private ColumnPageReader lastGiven;
 
-    Store(Map<ColumnDescriptor, PageReader> readers, long rowCount, long[] rowIndexes) {
+    Store(Map<ColumnDescriptor, ColumnPageReader> readers, long rowCount, long[] rowIndexes) {
       this.readers = readers;
       this.rowCount = rowCount;
       this.rowIndexes = rowIndexes;
@@ -472,10 +478,11 @@ public final class RowGroupDecoder {
 
     @Override
     public PageReader getPageReader(ColumnDescriptor descriptor) {
-      PageReader reader = readers.get(descriptor);
+      ColumnPageReader reader = readers.get(descriptor);
       if (reader == null) {
         throw new IllegalStateException("no pages for column " + descriptor);
       }
+      lastGiven = reader;
       return reader;
     }
 
@@ -486,7 +493,15 @@ public final class RowGroupDecoder {
 
     @Override
     public Optional<PrimitiveIterator.OfLong> getRowIndexes() {
-      return rowIndexes == null ? Optional.empty() : Optional.of(Arrays.stream(rowIndexes).iterator());
+      if (rowIndexes == null) {
+        return Optional.empty();
+      }
+      if (lastGiven == null) {
+        throw new IllegalStateException("row indexes asked before any page reader: parquet's read order changed");
+      }
+      TargetRows rows = new TargetRows(rowIndexes, lastGiven);
+      lastGiven = null;
+      return Optional.of(rows);
     }
   }
 }
