@@ -64,6 +64,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     CompletableFuture<LookupAnswer> answer = switch (request.getBodyCase()) {
       case LOOKUP -> service.lookup(request.getLookup());
       case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
+      case HEALTH -> CompletableFuture.failedFuture(
+          new ServiceException(ErrorCode.UNSUPPORTED, "health is not served yet"));
       case BODY_NOT_SET -> CompletableFuture.failedFuture(
           new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
     };

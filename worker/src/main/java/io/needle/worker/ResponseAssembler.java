@@ -64,7 +64,7 @@ final class ResponseAssembler {
     long spanStart = -1;
     long spanEnd = -1;
     for (int i = 0; i < offsets.length; i++) {
-      response.addPages(PageSegment.newBuilder().setLength(lengths[i]));
+      response.addPages(PageSegment.newBuilder().setLength(lengths[i]).setFileOffset(offsets[i]));
       payloadBytes += lengths[i];
       if (offsets[i] != spanEnd) {
         addSpan(file, spanStart, spanEnd);
