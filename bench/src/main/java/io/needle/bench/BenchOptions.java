@@ -1,0 +1,72 @@
+package io.needle.bench;
+
+import static java.util.Objects.requireNonNull;
+
+import io.needle.bench.harness.KeyDistribution;
+import io.needle.bench.harness.LoadPlan;
+import io.needle.bench.harness.Workload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything one {@code needle bench} run is configured with, validated once here.
+ *
+ * @param rows rows of the generated {@code needle gen} table
+ * @param files files of the generated table
+ * @param tableDir where the table is written (and reused when it already holds a table of the
+ *     same shape); null for a temporary directory deleted at the end
+ * @param worker {@code host:port} of a running worker to target, or null to start one in-process
+ * @param workloads what each call asks for
+ * @param distributions how keys are drawn (each workload runs once per distribution; cold and
+ *     batch runs use the first distribution only)
+ * @param needlePlan callers, calls, duration and rate of every Needle run
+ * @param warmupCalls unmeasured calls before each measured run
+ * @param baselineCalls at most this many calls for the slow baselines (parquet-java, DuckDB)
+ * @param baselineDuration at most this long per slow-baseline run
+ * @param coldSamples fresh worker+client pairs measured for the cold workload
+ * @param redis run the Redis baseline when redis-server is on the PATH
+ * @param duckdb run the DuckDB baseline
+ * @param parquetJava run the parquet-java baselines
+ * @param outDir where results.json and the plots go
+ * @param seed seed of the key draws
+ */
+public record BenchOptions(
+    long rows,
+    int files,
+    Path tableDir,
+    String worker,
+    List<Workload> workloads,
+    List<KeyDistribution> distributions,
+    LoadPlan needlePlan,
+    int warmupCalls,
+    int baselineCalls,
+    Duration baselineDuration,
+    int coldSamples,
+    boolean redis,
+    boolean duckdb,
+    boolean parquetJava,
+    Path outDir,
+    long seed) {
+
+  public BenchOptions {
+    if (rows < 100) {
+      throw new IllegalArgumentException("rows must be >= 100 (a batch asks 100 distinct keys): " + rows);
+    }
+    if (files < 1 || files > rows) {
+      throw new IllegalArgumentException("files must be in 1.." + rows + ": " + files);
+    }
+    workloads = List.copyOf(workloads);
+    distributions = List.copyOf(distributions);
+    if (workloads.isEmpty() || distributions.isEmpty()) {
+      throw new IllegalArgumentException("at least one workload and one distribution are needed");
+    }
+    requireNonNull(needlePlan, "needlePlan is null");
+    if (warmupCalls < 0 || baselineCalls < 1 || coldSamples < 1) {
+      throw new IllegalArgumentException("warmupCalls >= 0, baselineCalls >= 1 and coldSamples >= 1 are needed: "
+          + warmupCalls + ", " + baselineCalls + ", " + coldSamples);
+    }
+    requireNonNull(baselineDuration, "baselineDuration is null");
+    requireNonNull(outDir, "outDir is null");
+  }
+}

@@ -1,0 +1,310 @@
+package io.needle.bench;
+
+import io.needle.bench.baseline.DuckDbTarget;
+import io.needle.bench.baseline.NeedleTarget;
+import io.needle.bench.baseline.ParquetJavaTarget;
+import io.needle.bench.baseline.RedisServer;
+import io.needle.bench.baseline.RedisTarget;
+import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenOptions;
+import io.needle.bench.harness.ByteCountingProxy;
+import io.needle.bench.harness.Histograms;
+import io.needle.bench.harness.KeyDistribution;
+import io.needle.bench.harness.KeyPlan;
+import io.needle.bench.harness.LatencyStats;
+import io.needle.bench.harness.LoadDriver;
+import io.needle.bench.harness.LoadPlan;
+import io.needle.bench.harness.LookupTarget;
+import io.needle.bench.harness.Machine;
+import io.needle.bench.harness.PercentilePlot;
+import io.needle.bench.harness.ProgressBar;
+import io.needle.bench.harness.Report;
+import io.needle.bench.harness.RunResult;
+import io.needle.bench.harness.SystemResult;
+import io.needle.bench.harness.WorkerCpu;
+import io.needle.bench.harness.Workload;
+import io.needle.client.NeedleClient;
+import io.needle.client.Table;
+import io.needle.worker.Worker;
+import io.needle.worker.WorkerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One {@code needle bench} run: generates (or reuses) a {@code needle gen} table, starts or
+ * targets a worker, and measures Needle and every available baseline on the same files with the
+ * same key sequences, scenario by scenario, then writes the report, results.json and the plots.
+ *
+ * <p>Order inside a scenario: Needle first, then the baselines, each with its own warm-up. All
+ * systems share the process and the two cores, so ratios are taken within one run; absolute
+ * numbers swing between runs on shared machines.
+ */
+public final class BenchRunner {
+  private static final int DISTINCT_SINGLE_CALLS = 100_000;
+  private static final int DISTINCT_BATCH_CALLS = 2_000;
+  private static final int WIRE_PASS_CALLS = 300;
+  private static final int SLOW_WARMUP_CALLS = 3;
+
+  private final BenchOptions o;
+  private final PrintStream out;
+  private final List<String> notes = new ArrayList<>();
+  private final List<SystemResult> results = new ArrayList<>();
+
+  private BenchRunner(BenchOptions options, PrintStream out) {
+    this.o = options;
+    this.out = out;
+  }
+
+  /** Runs everything {@code options} asks and returns the report (already printed and written). */
+  public static Report run(BenchOptions options, String command, PrintStream out) throws Exception {
+    return new BenchRunner(options, out).run(command);
+  }
+
+  private Report run(String command) throws Exception {
+    Path dir = o.tableDir() != null ? o.tableDir() : Files.createTempDirectory("needle-bench-");
+    try {
+      FeatureTable gen = new FeatureTable(GenOptions.defaults(o.rows(), o.files()));
+      List<Path> files = ensureTable(gen, dir);
+      measureAll(gen, dir, files);
+    } finally {
+      if (o.tableDir() == null) {
+        deleteRecursively(dir);
+      }
+    }
+    Report report = new Report(results, Machine.current(), command, notes);
+    out.println();
+    out.print(report.table());
+    Files.createDirectories(o.outDir());
+    Path json = o.outDir().resolve("results.json");
+    report.writeJson(json);
+    List<Path> plots = PercentilePlot.write(report, o.outDir());
+    out.println("wrote " + json + " and " + plots.size() + " plot(s) in " + o.outDir());
+    return report;
+  }
+
+  private List<Path> ensureTable(FeatureTable gen, Path dir) throws IOException {
+    Path marker = dir.resolve(".needle-bench-" + o.rows() + "-rows-" + o.files() + "-files");
+    List<Path> files = new ArrayList<>();
+    for (int f = 0; f < o.files(); f++) {
+      files.add(dir.resolve(FeatureTable.fileName(f)));
+    }
+    if (Files.exists(marker) && files.stream().allMatch(Files::isRegularFile)) {
+      out.printf("reusing the %,d-row table in %s%n", o.rows(), dir);
+      return files;
+    }
+    long t0 = System.nanoTime();
+    out.printf("generating %,d rows in %d files in %s ...%n", o.rows(), o.files(), dir);
+    List<Path> written = gen.write(dir);
+    Files.writeString(marker, "written by needle bench\n");
+    out.printf("generated in %.1f s, %,d bytes%n", (System.nanoTime() - t0) / 1e9, sizeOf(written));
+    return written;
+  }
+
+  private void measureAll(FeatureTable gen, Path dir, List<Path> files) throws Exception {
+    WorkerCpu cpu = null;
+    Worker worker = null;
+    String address = o.worker();
+    if (address == null) {
+      cpu = WorkerCpu.beforeStart();
+      worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+      cpu.afterStart();
+      address = "127.0.0.1:" + worker.address().getPort();
+      out.println("worker in-process on " + address + (worker.usesEpoll() ? " (epoll)" : " (nio)"));
+    } else {
+      out.println("targeting the worker at " + address + " (worker CPU is not measured)");
+    }
+    List<Scenario> scenarios = scenarios(gen);
+    RedisServer redis = null;
+    RedisTarget redisTarget = null;
+    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build()) {
+      Table table = client.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN);
+      if (o.redis()) {
+        Optional<Path> exe = RedisServer.findOnPath();
+        if (exe.isEmpty()) {
+          note("Redis baseline skipped: redis-server is not on the PATH (apt-get install redis-server)");
+        } else {
+          redis = RedisServer.start(exe.get());
+          redisTarget = new RedisTarget(redis.port());
+          Set<Long> keys = new LinkedHashSet<>();
+          for (Scenario s : scenarios) {
+            for (long[] call : s.keys) {
+              for (long k : call) {
+                keys.add(k);
+              }
+            }
+          }
+          redisTarget.load(keys, k -> gen.contains(k) ? gen.expected(k) : null);
+          out.printf("redis-server pid %d on 127.0.0.1:%d, loaded %,d distinct keys%n", redis.pid(), redis.port(),
+              keys.size());
+        }
+      }
+      for (Scenario s : scenarios) {
+        out.println("-- " + s.label);
+        if (s.workload == Workload.COLD) {
+          measureCold(s, dir, files);
+          continue;
+        }
+        NeedleTarget needle = new NeedleTarget("Needle", table, Workload.FEATURE_COLUMNS, null);
+        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, dir);
+        if (redisTarget != null) {
+          measure(s, redisTarget, o.needlePlan(), o.warmupCalls(), null, null, dir);
+        }
+        if (s.workload.keysPerCall() == 1) {
+          LoadPlan slow = o.needlePlan().capCalls(o.baselineCalls()).capDuration(o.baselineDuration());
+          if (o.parquetJava()) {
+            try (ParquetJavaTarget p = new ParquetJavaTarget(ParquetJavaTarget.Mode.FOOTER_CACHED, files,
+                FeatureTable.KEY_COLUMN, Workload.FEATURE_COLUMNS, Long.MAX_VALUE)) {
+              measure(s, p, slow, SLOW_WARMUP_CALLS, null, null, dir);
+            }
+            try (ParquetJavaTarget p = new ParquetJavaTarget(ParquetJavaTarget.Mode.PER_LOOKUP, files,
+                FeatureTable.KEY_COLUMN, Workload.FEATURE_COLUMNS, Long.MAX_VALUE)) {
+              measure(s, p, slow, SLOW_WARMUP_CALLS, null, null, dir);
+            }
+          }
+          if (o.duckdb()) {
+            try (DuckDbTarget d = new DuckDbTarget(files, FeatureTable.KEY_COLUMN, Workload.FEATURE_COLUMNS,
+                Long.MAX_VALUE)) {
+              measure(s, d, slow, SLOW_WARMUP_CALLS, null, null, dir);
+            }
+          }
+        }
+      }
+    } finally {
+      if (redisTarget != null) {
+        redisTarget.close();
+      }
+      if (redis != null) {
+        redis.close();
+      }
+      if (worker != null) {
+        worker.close();
+      }
+    }
+  }
+
+  private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
+      String workerAddress, Path dir) throws Exception {
+    int expected = s.workload.keysPresent() ? s.workload.keysPerCall() : 0;
+    if (warmupCalls > 0) {
+      LoadDriver.run(target, s.keys, expected, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
+          LoadDriver.Progress.NONE);
+    }
+    long cpu0 = cpu == null ? 0 : cpu.cpuNanos();
+    LoadDriver.Progress bar = ProgressBar.onTerminal(System.err, target.name(), Math.min(plan.maxCalls(),
+        target.maxCalls()));
+    RunResult r = LoadDriver.run(target, s.keys, expected, plan, bar);
+    ProgressBar.clear(System.err, bar);
+    double workerCpuMicros = cpu == null ? Double.NaN : (cpu.cpuNanos() - cpu0) / 1000.0 / r.stats().lookups();
+    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, dir, expected);
+    LatencyStats st = r.stats();
+    out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  %,10.0f calls/s%n", target.name(), st.lookups(),
+        st.p50Micros(), st.p99Micros(), st.throughputPerSecond());
+    results.add(new SystemResult(target.name(), s.label, st, r.latencyNanos(), wire, workerCpuMicros));
+  }
+
+  /** Bytes both ways per call, through a counting relay, on a separate client (not timed). */
+  private static double wireBytesPerCall(Scenario s, String workerAddress, Path dir, int expected) throws Exception {
+    String[] hp = workerAddress.split(":");
+    try (ByteCountingProxy proxy = new ByteCountingProxy(
+            new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
+        NeedleClient client = NeedleClient.builder().workers(List.of(proxy.hostPort())).build()) {
+      NeedleTarget t = new NeedleTarget("Needle", client.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN),
+          Workload.FEATURE_COLUMNS, null);
+      LoadPlan one = new LoadPlan(1, 20, Duration.ofSeconds(30), 0);
+      LoadDriver.run(t, s.keys, expected, one, LoadDriver.Progress.NONE); // connect and describe first
+      long up0 = proxy.toServerBytes();
+      long down0 = proxy.toClientBytes();
+      RunResult r = LoadDriver.run(t, s.keys, expected, new LoadPlan(1, WIRE_PASS_CALLS, Duration.ofSeconds(30), 0),
+          LoadDriver.Progress.NONE);
+      // the relay may still be forwarding the last reply's tail; every reply was read by then, so
+      // the counts are complete once the driver returns.
+      return (proxy.toServerBytes() - up0 + proxy.toClientBytes() - down0) / (double) r.stats().lookups();
+    }
+  }
+
+  /** First lookup on a fresh worker and client, {@code coldSamples} times. */
+  private void measureCold(Scenario s, Path dir, List<Path> files) throws Exception {
+    if (o.worker() != null) {
+      note("cold workload skipped: it restarts the worker, which needs the in-process worker");
+      return;
+    }
+    Histogram h = Histograms.newNanos();
+    long t0 = System.nanoTime();
+    long measured = 0;
+    for (int i = 0; i < o.coldSamples(); i++) {
+      try (Worker w = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+          NeedleClient c = NeedleClient.builder().workers(List.of("127.0.0.1:" + w.address().getPort())).build()) {
+        NeedleTarget t = new NeedleTarget("Needle", c.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN),
+            Workload.FEATURE_COLUMNS, null);
+        long[] key = s.keys[i % s.keys.length];
+        long begin = System.nanoTime();
+        int found = t.lookup(key);
+        long end = System.nanoTime();
+        measured += end - begin;
+        if (found != 1) {
+          throw new IllegalStateException("cold lookup of key " + key[0] + " found " + found + " rows");
+        }
+        Histograms.record(h, end - begin);
+      }
+    }
+    LatencyStats st = LatencyStats.of(h, Math.max(1, measured));
+    out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  (first lookup after start; %.1f s)%n",
+        "Needle (cold)", st.lookups(), st.p50Micros(), st.p99Micros(), (System.nanoTime() - t0) / 1e9);
+    results.add(new SystemResult("Needle (cold)", s.label, st, h, Double.NaN, Double.NaN));
+    note("cold: each sample starts a fresh worker and client and times its first lookup (describe, connect, "
+        + "footer and index loads); the OS page cache stays warm. Throughput there is 1 / mean latency.");
+  }
+
+  private record Scenario(String label, Workload workload, KeyDistribution distribution, long[][] keys) {}
+
+  private List<Scenario> scenarios(FeatureTable gen) {
+    List<Scenario> list = new ArrayList<>();
+    long seed = o.seed();
+    for (Workload w : o.workloads()) {
+      List<KeyDistribution> ds = w == Workload.BATCH || w == Workload.COLD
+          ? o.distributions().subList(0, 1) : o.distributions();
+      for (KeyDistribution d : ds) {
+        int calls = w.keysPerCall() > 1 ? DISTINCT_BATCH_CALLS
+            : (int) Math.min(DISTINCT_SINGLE_CALLS, Math.max(o.needlePlan().maxCalls(), o.coldSamples()));
+        long[][] keys = KeyPlan.draw(o.rows(), calls, w.keysPerCall(), d, seed++,
+            w.keysPresent() ? gen::keyAt : row -> gen.keyAt(row) + 1);
+        list.add(new Scenario(w.label() + "/" + d.label(), w, d, keys));
+      }
+    }
+    return list;
+  }
+
+  private void note(String text) {
+    if (!notes.contains(text)) {
+      notes.add(text);
+      out.println("note: " + text);
+    }
+  }
+
+  private static long sizeOf(List<Path> files) throws IOException {
+    long n = 0;
+    for (Path p : files) {
+      n += Files.size(p);
+    }
+    return n;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.needle.bench.baseline;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.parquet.filter2.predicate.FilterApi.eq;
+import static org.apache.parquet.filter2.predicate.FilterApi.longColumn;
+
+import io.needle.bench.harness.LookupTarget;
+import io.needle.bench.harness.Workload;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.filter2.compat.FilterCompat;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.MessageColumnIO;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+
+/**
+ * The baseline a user would otherwise write: parquet-java's own reader with filter pushdown on
+ * ({@code eq(user_id, key)}: row-group statistics, dictionary, bloom filter, column index and
+ * record-level filtering), materializing the matching rows as parquet-java's example
+ * {@link Group}s. This is what {@code ParquetReader} does inside; it is built from
+ * {@link ParquetFileReader#readNextFilteredRowGroup} because {@code ParquetReader.build()} needs
+ * hadoop-mapreduce on the classpath (see {@link ParquetReadOptionsFactory}).
+ *
+ * <p>Two modes:
+ * <ul>
+ *   <li>{@link Mode#PER_LOOKUP}: every lookup opens every file of the table (reading its footer),
+ *       as a user calling {@code ParquetReader} per lookup over the table's files does; files
+ *       whose row groups the statistics rule out cost only the footer read.</li>
+ *   <li>{@link Mode#FOOTER_CACHED}: footers are read once and reused; each lookup opens a stream
+ *       and a reader over the cached footer (parquet-java then reads only the column index,
+ *       offset index and bloom filter of the row groups left, and the matching pages).
+ *       parquet-java has no public way to keep the page indexes across readers, so this is its
+ *       best path without patching it.</li>
+ * </ul>
+ *
+ * <p>Thread-safe: every lookup opens its own readers; the cached footers are never modified after
+ * construction.
+ */
+public final class ParquetJavaTarget implements LookupTarget {
+
+  /** How much parquet-java state survives between lookups. */
+  public enum Mode { PER_LOOKUP, FOOTER_CACHED }
+
+  private final Mode mode;
+  private final List<Path> files;
+  private final List<ParquetMetadata> footers;
+  private final String keyColumn;
+  private final List<String> columns;
+  private final long maxCalls;
+
+  public ParquetJavaTarget(Mode mode, List<Path> files, String keyColumn, List<String> columns, long maxCalls)
+      throws IOException {
+    this.mode = requireNonNull(mode, "mode is null");
+    this.files = List.copyOf(files);
+    this.keyColumn = requireNonNull(keyColumn, "keyColumn is null");
+    this.columns = List.copyOf(columns);
+    this.maxCalls = maxCalls;
+    List<ParquetMetadata> f = new ArrayList<>();
+    if (mode == Mode.FOOTER_CACHED) {
+      for (Path p : this.files) {
+        try (ParquetFileReader r = new ParquetFileReader(new LocalInputFile(p),
+            ParquetReadOptionsFactory.pushdown(FilterCompat.NOOP))) {
+          f.add(r.getFooter());
+        }
+      }
+    }
+    this.footers = List.copyOf(f);
+  }
+
+  @Override
+  public String name() {
+    return mode == Mode.PER_LOOKUP ? "parquet-java (opened per lookup)" : "parquet-java (footer cached)";
+  }
+
+  @Override
+  public boolean supports(Workload workload) {
+    return workload == Workload.FEATURE || workload == Workload.ABSENT;
+  }
+
+  @Override
+  public long maxCalls() {
+    return maxCalls;
+  }
+
+  @Override
+  public int lookup(long[] keys) throws IOException {
+    int found = 0;
+    for (long key : keys) {
+      found += lookupOne(key);
+    }
+    return found;
+  }
+
+  private int lookupOne(long key) throws IOException {
+    FilterCompat.Filter filter = FilterCompat.get(eq(longColumn(keyColumn), key));
+    ParquetReadOptions options = ParquetReadOptionsFactory.pushdown(filter);
+    int found = 0;
+    for (int i = 0; i < files.size(); i++) {
+      LocalInputFile in = new LocalInputFile(files.get(i));
+      try (ParquetFileReader reader = mode == Mode.PER_LOOKUP
+          ? new ParquetFileReader(in, options)
+          : new ParquetFileReader(in, footers.get(i), options, in.newStream())) {
+        found += readMatches(reader, filter, key);
+      }
+    }
+    return found;
+  }
+
+  private int readMatches(ParquetFileReader reader, FilterCompat.Filter filter, long key) throws IOException {
+    MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
+    MessageType requested = project(fileSchema);
+    reader.setRequestedSchema(requested);
+    MessageColumnIO io = new ColumnIOFactory(reader.getFooter().getFileMetaData().getCreatedBy())
+        .getColumnIO(requested, fileSchema, true);
+    int found = 0;
+    PageReadStore pages;
+    while ((pages = reader.readNextFilteredRowGroup()) != null) {
+      RecordReader<Group> records = io.getRecordReader(pages, new GroupRecordConverter(requested), filter);
+      for (long r = 0, n = pages.getRowCount(); r < n; r++) {
+        Group g = records.read();
+        if (g == null || records.shouldSkipCurrentRecord()) {
+          continue;
+        }
+        if (g.getLong(keyColumn, 0) != key) {
+          throw new IllegalStateException(name() + ": key " + key + " returned row " + g);
+        }
+        found++;
+      }
+    }
+    return found;
+  }
+
+  private MessageType project(MessageType fileSchema) {
+    List<Type> fields = new ArrayList<>(columns.size());
+    for (String c : columns) {
+      fields.add(fileSchema.getType(c));
+    }
+    return new MessageType(fileSchema.getName(), fields);
+  }
+
+  @Override
+  public void close() {}
+}

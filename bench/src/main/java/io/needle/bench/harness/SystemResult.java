@@ -1,0 +1,32 @@
+package io.needle.bench.harness;
+
+import static java.util.Objects.requireNonNull;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * One system's measured run of one scenario.
+ *
+ * @param system the target's name
+ * @param scenario workload and key distribution, e.g. {@code feature/uniform}
+ * @param stats latency percentiles and throughput
+ * @param latencyNanos the merged histogram (for the percentile plot)
+ * @param wireBytesPerCall bytes on the loopback connection per call, both directions (NaN when
+ *     not measured)
+ * @param workerCpuMicrosPerCall CPU the worker's threads spent per call (NaN when not measured)
+ */
+public record SystemResult(
+    String system,
+    String scenario,
+    LatencyStats stats,
+    Histogram latencyNanos,
+    double wireBytesPerCall,
+    double workerCpuMicrosPerCall) {
+
+  public SystemResult {
+    requireNonNull(system, "system is null");
+    requireNonNull(scenario, "scenario is null");
+    requireNonNull(stats, "stats is null");
+    requireNonNull(latencyNanos, "latencyNanos is null");
+  }
+}

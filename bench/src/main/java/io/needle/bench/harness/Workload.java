@@ -1,0 +1,46 @@
+package io.needle.bench.harness;
+
+import io.needle.bench.gen.FeatureRow;
+import java.util.List;
+
+/**
+ * What one call asks for. The feature-store shape reads one key's twelve scalar and list
+ * columns (every column but {@code embedding}); a batch asks for 100 keys at once; an absent
+ * key is one the table does not hold, which the bloom filter should reject before any page.
+ */
+public enum Workload {
+  /** One present key, twelve columns. */
+  FEATURE(1, true),
+  /** A batch of 100 present keys, twelve columns. */
+  BATCH(100, true),
+  /** One absent key (between two present ones), twelve columns. */
+  ABSENT(1, false),
+  /** One present key on a freshly started worker and client: nothing cached but the OS's page cache. */
+  COLD(1, true);
+
+  /** The twelve columns of the feature-store lookup: every column but the embedding. */
+  public static final List<String> FEATURE_COLUMNS =
+      FeatureRow.COLUMNS.stream().filter(c -> !c.equals("embedding")).toList();
+
+  private final int keysPerCall;
+  private final boolean present;
+
+  Workload(int keysPerCall, boolean present) {
+    this.keysPerCall = keysPerCall;
+    this.present = present;
+  }
+
+  public int keysPerCall() {
+    return keysPerCall;
+  }
+
+  /** Whether every key asked exists in the table. */
+  public boolean keysPresent() {
+    return present;
+  }
+
+  /** The name used on the command line and in reports: {@code feature}, {@code batch}, ... */
+  public String label() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,113 @@
+package io.needle.cli;
+
+import io.needle.bench.BenchOptions;
+import io.needle.bench.BenchRunner;
+import io.needle.bench.harness.KeyDistribution;
+import io.needle.bench.harness.LoadPlan;
+import io.needle.bench.harness.Workload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "bench",
+    description = "Measure Needle beside parquet-java, DuckDB and Redis on the same needle gen table and keys; "
+        + "prints p50..max, throughput, wire bytes and worker CPU per lookup, writes results.json and plots.")
+final class BenchCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of the generated table. Default: ${DEFAULT-VALUE}")
+  long rows;
+
+  @Option(names = "--files", defaultValue = "4", description = "Files of the generated table. Default: ${DEFAULT-VALUE}")
+  int files;
+
+  @Option(names = "--table-dir", description = "Keep the generated table here and reuse it on the next run (default: a temporary directory).")
+  Path tableDir;
+
+  @Option(names = "--worker", description = "HOST:PORT of a running worker serving --table-dir (default: start one in-process).")
+  String worker;
+
+  @Option(names = "--workloads", split = ",", defaultValue = "feature,batch,absent,cold",
+      description = "Any of feature, batch, absent, cold. Default: ${DEFAULT-VALUE}")
+  List<String> workloads;
+
+  @Option(names = "--keys", split = ",", defaultValue = "uniform,zipf",
+      description = "Key distributions: uniform, zipf (Zipf 0.99). Default: ${DEFAULT-VALUE}")
+  List<String> keys;
+
+  @Option(names = "--callers", defaultValue = "1", description = "Concurrent callers (closed loop). Default: ${DEFAULT-VALUE}")
+  int callers;
+
+  @Option(names = "--lookups", defaultValue = "20000", description = "Measured calls per system and scenario. Default: ${DEFAULT-VALUE}")
+  long lookups;
+
+  @Option(names = "--duration", defaultValue = "20s", description = "At most this long per system and scenario. Default: ${DEFAULT-VALUE}")
+  Duration duration;
+
+  @Option(names = "--rate", defaultValue = "0",
+      description = "Open loop at this many calls/s (coordinated omission corrected); 0 = closed loop. Default: ${DEFAULT-VALUE}")
+  double rate;
+
+  @Option(names = "--warmup", defaultValue = "5000", description = "Unmeasured calls first. Default: ${DEFAULT-VALUE}")
+  int warmup;
+
+  @Option(names = "--baseline-lookups", defaultValue = "30",
+      description = "Measured calls for the slow baselines (parquet-java, DuckDB). Default: ${DEFAULT-VALUE}")
+  int baselineLookups;
+
+  @Option(names = "--baseline-duration", defaultValue = "20s", description = "At most this long per slow baseline. Default: ${DEFAULT-VALUE}")
+  Duration baselineDuration;
+
+  @Option(names = "--cold-samples", defaultValue = "10", description = "Fresh worker+client starts for the cold workload. Default: ${DEFAULT-VALUE}")
+  int coldSamples;
+
+  @Option(names = "--no-redis", description = "Skip the Redis baseline.")
+  boolean noRedis;
+
+  @Option(names = "--no-duckdb", description = "Skip the DuckDB baseline.")
+  boolean noDuckdb;
+
+  @Option(names = "--no-parquet-java", description = "Skip the parquet-java baselines.")
+  boolean noParquetJava;
+
+  @Option(names = "--s3", description = "Run against an S3-protocol server (not yet: S3 tables do not exist yet).")
+  boolean s3;
+
+  @Option(names = "--out", defaultValue = "bench-results", description = "Where results.json and the plots go. Default: ${DEFAULT-VALUE}")
+  Path out;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the key draws. Default: ${DEFAULT-VALUE}")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    if (s3) {
+      throw new UnsupportedOperationException("--s3 is not supported yet: Needle has no S3 tables yet");
+    }
+    if (worker != null && tableDir == null) {
+      throw new IllegalArgumentException("--worker needs --table-dir: the remote worker must serve the same table");
+    }
+    BenchOptions options = new BenchOptions(rows, files, tableDir, worker,
+        workloads.stream().map(w -> parse(Workload.class, w, "--workloads")).toList(),
+        keys.stream().map(k -> parse(KeyDistribution.class, k, "--keys")).toList(),
+        new LoadPlan(callers, lookups, duration, rate), warmup, baselineLookups, baselineDuration,
+        coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed);
+    BenchRunner.run(options, "needle bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+        System.out);
+    return 0;
+  }
+
+  private static <E extends Enum<E>> E parse(Class<E> type, String text, String option) {
+    try {
+      return Enum.valueOf(type, text.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": unknown value '" + text + "'");
+    }
+  }
+}
