@@ -1,0 +1,63 @@
+package io.needle.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.needle.bench.harness.KeyDistribution;
+import io.needle.bench.harness.LoadPlan;
+import io.needle.bench.harness.Report;
+import io.needle.bench.harness.SystemResult;
+import io.needle.bench.harness.Workload;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the whole harness once on a tiny table, so it does not rot: every scenario measured for
+ * Needle and parquet-java, every answer's row count checked by the driver against the generator
+ * (a wrong answer fails the run), results.json and the plots written. No Redis or DuckDB.
+ */
+class BenchSmokeTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void benchRunsEveryScenarioAndWritesResults() throws Exception {
+    BenchOptions options = new BenchOptions(2_000, 2, tmp.resolve("table"), null,
+        List.of(Workload.FEATURE, Workload.BATCH, Workload.ABSENT, Workload.COLD),
+        List.of(KeyDistribution.UNIFORM, KeyDistribution.ZIPF),
+        new LoadPlan(1, 200, Duration.ofSeconds(20), 0), 50, 3, Duration.ofSeconds(10), 2,
+        false, false, true, tmp.resolve("out"), 1);
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    Report report = BenchRunner.run(options, "test", new PrintStream(text, true, StandardCharsets.UTF_8));
+
+    assertThat(report.byScenario().keySet()).containsExactly(
+        "feature/uniform", "feature/zipf", "batch/uniform", "absent/uniform", "absent/zipf", "cold/uniform");
+    SystemResult needle = report.byScenario().get("feature/uniform").get(0);
+    assertThat(needle.system()).isEqualTo("Needle");
+    assertThat(needle.stats().lookups()).isEqualTo(200);
+    // One page of each of 12 columns at least crosses the wire, and less than a whole 2000-row file.
+    assertThat(needle.wireBytesPerCall()).isGreaterThan(12 * 100).isLessThan(Files.size(tmp.resolve("table/part-00000.parquet")));
+    assertThat(needle.workerCpuMicrosPerCall()).isPositive();
+    assertThat(report.byScenario().get("feature/uniform")).extracting(SystemResult::system)
+        .containsExactly("Needle", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
+    assertThat(report.byScenario().get("batch/uniform")).extracting(SystemResult::system).containsExactly("Needle");
+    String json = Files.readString(tmp.resolve("out/results.json"));
+    assertThat(json).contains("\"systems\"", "\"machine\"", "\"p999_us\"", "parquet-java (opened per lookup)");
+    assertThat(tmp.resolve("out/percentiles-feature-uniform.png")).isNotEmptyFile();
+    assertThat(text.toString(StandardCharsets.UTF_8)).contains("Needle vs parquet-java (footer cached):");
+
+    // A second run reuses the generated table.
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    BenchRunner.run(new BenchOptions(2_000, 2, tmp.resolve("table"), null, List.of(Workload.ABSENT),
+        List.of(KeyDistribution.UNIFORM), new LoadPlan(1, 20, Duration.ofSeconds(5), 0), 0, 1,
+        Duration.ofSeconds(5), 1, false, false, false, tmp.resolve("out2"), 2), "test",
+        new PrintStream(again, true, StandardCharsets.UTF_8));
+    assertThat(again.toString(StandardCharsets.UTF_8)).contains("reusing the 2,000-row table");
+  }
+}
