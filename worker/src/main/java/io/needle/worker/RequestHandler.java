@@ -33,12 +33,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
 
   private final TableService service;
   private final int maxInFlight;
+  private final WorkerStatus status;
+  private final long debugLookupDelayNanos;
   private int inFlight;
 
-  RequestHandler(TableService service, int maxInFlight) {
+  RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos) {
     super(Frame.class, true);
     this.service = service;
     this.maxInFlight = maxInFlight;
+    this.status = status;
+    this.debugLookupDelayNanos = debugLookupDelayNanos;
   }
 
   @Override
@@ -55,17 +59,27 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
       return;
     }
-    InFlight call = new InFlight(request.getRequestId());
+    if (request.getBodyCase() == Request.BodyCase.HEALTH) {
+      // Cheap and on the event loop: membership and probes must see a busy worker as alive.
+      writeHeaderOnly(ctx, Response.newBuilder().setRequestId(request.getRequestId()).setHealth(status.health()).build());
+      return;
+    }
+    if (status.draining()) {
+      writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
+      return;
+    }
+    InFlight call = new InFlight(request.getRequestId(),
+        request.getBodyCase() == Request.BodyCase.LOOKUP ? request.getLookup().getTableUri() : null);
     inFlight++;
+    status.requestStarted();
     updateAutoRead(ctx);
     if (request.getTimeoutMicros() > 0) {
       ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
     }
     CompletableFuture<LookupAnswer> answer = switch (request.getBodyCase()) {
-      case LOOKUP -> service.lookup(request.getLookup());
+      case LOOKUP -> debugLookupDelayNanos == 0 ? service.lookup(request.getLookup()) : delayedLookup(ctx, request);
       case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
-      case HEALTH -> CompletableFuture.failedFuture(
-          new ServiceException(ErrorCode.UNSUPPORTED, "health is not served yet"));
+      case HEALTH -> throw new AssertionError("health is answered above");
       case BODY_NOT_SET -> CompletableFuture.failedFuture(
           new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
     };
@@ -87,12 +101,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     }
     call.done = true;
     inFlight--;
+    status.requestFinished();
     if (error != null) {
       writeHeaderOnly(ctx, Response.newBuilder().setRequestId(call.requestId)
           .setError(TableService.toError(error)).build());
     } else if (!ctx.channel().isActive()) {
       result.release();
     } else {
+      if (call.lookupTableUri != null) {
+        status.served(call.lookupTableUri, result.header().getLookup());
+      }
       write(ctx, call.requestId, result);
     }
     updateAutoRead(ctx);
@@ -102,9 +120,25 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     if (!call.done) {
       call.done = true;
       inFlight--;
+      status.requestFinished();
       writeHeaderOnly(ctx, error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
       updateAutoRead(ctx);
     }
+  }
+
+  /** Test hook (WorkerConfig.debugLookupDelay): serves the lookup after a fixed delay. */
+  private CompletableFuture<LookupAnswer> delayedLookup(ChannelHandlerContext ctx, Request request) {
+    CompletableFuture<LookupAnswer> answer = new CompletableFuture<>();
+    ctx.executor().schedule(() -> {
+      service.lookup(request.getLookup()).whenComplete((r, e) -> {
+        if (e != null) {
+          answer.completeExceptionally(e);
+        } else if (!answer.complete(r)) {
+          r.release();
+        }
+      });
+    }, debugLookupDelayNanos, TimeUnit.NANOSECONDS);
+    return answer;
   }
 
   private static void write(ChannelHandlerContext ctx, long requestId, LookupAnswer answer) {
@@ -154,10 +188,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   /** One request being served; touched on the event loop only. */
   private static final class InFlight {
     final long requestId;
+    final String lookupTableUri; // null unless a lookup
     boolean done;
 
-    InFlight(long requestId) {
+    InFlight(long requestId, String lookupTableUri) {
       this.requestId = requestId;
+      this.lookupTableUri = lookupTableUri;
     }
   }
 }

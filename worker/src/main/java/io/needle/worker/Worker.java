@@ -45,13 +45,17 @@ public final class Worker implements AutoCloseable {
   private final LocalTables tables;
   private final Channel server;
   private final boolean epoll;
+  private final WorkerStatus status;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, boolean epoll) {
+  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, boolean epoll,
+      WorkerStatus status) {
     this.group = group;
     this.loader = loader;
     this.tables = tables;
     this.server = server;
     this.epoll = epoll;
+    this.status = status;
   }
 
   /** Binds and starts serving; returns once the port accepts connections. */
@@ -73,6 +77,8 @@ public final class Worker implements AutoCloseable {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
     Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    WorkerStatus status = new WorkerStatus(); // named once the port is known
+    long debugLookupDelayNanos = config.debugLookupDelay().toNanos();
     try {
       Channel server = new ServerBootstrap()
           .group(group)
@@ -85,14 +91,20 @@ public final class Worker implements AutoCloseable {
             protected void initChannel(SocketChannel ch) {
               ch.pipeline()
                   .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes()))
-                  .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection()));
+                  .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection(), status,
+                      debugLookupDelayNanos));
             }
           })
           .bind(config.bindHost(), config.port())
           .sync()
           .channel();
+      InetSocketAddress bound = (InetSocketAddress) server.localAddress();
+      status.name(config.name().isEmpty() ? bound.getHostString() + ":" + bound.getPort() : config.name());
       log.info("worker listening on {} ({}), roots {}", server.localAddress(), epoll ? "epoll" : "nio", scope.roots());
-      return new Worker(group, loader, tables, server, epoll);
+      if (!config.debugLookupDelay().isZero()) {
+        log.warn("test hook on: every lookup is delayed by {}", config.debugLookupDelay());
+      }
+      return new Worker(group, loader, tables, server, epoll, status);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
@@ -110,9 +122,57 @@ public final class Worker implements AutoCloseable {
     return epoll;
   }
 
+  /** The stable name this worker reports to clients (config name, or bind address:port). */
+  public String name() {
+    return status.name();
+  }
+
+  /** Requests being served right now over all connections. */
+  public int inFlight() {
+    return status.inFlight();
+  }
+
+  /** True once {@link #drain} has begun: health reports not ready, new requests get UNAVAILABLE. */
+  public boolean draining() {
+    return status.draining();
+  }
+
+  /**
+   * Distinct file versions this worker has answered lookups for, each as
+   * {@code tableUri + "\n" + path + "\n" + version}: with rendezvous routing, each file version
+   * appears on exactly one worker of a healthy cluster.
+   */
+  public java.util.Set<String> servedFileVersions() {
+    return status.servedFileVersions();
+  }
+
+  /**
+   * Graceful shutdown (SIGTERM): stop accepting connections, answer new requests on open
+   * connections with UNAVAILABLE (clients fail over to the next owner), let in-flight requests
+   * finish for at most {@code grace}, then {@link #close}. Returns the number of requests still
+   * in flight when the grace period ran out (0 for a clean drain).
+   */
+  public int drain(java.time.Duration grace) throws InterruptedException {
+    status.startDraining();
+    server.close().syncUninterruptibly();
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (status.inFlight() > 0 && System.nanoTime() - deadline < 0) {
+      Thread.sleep(10);
+    }
+    int left = status.inFlight();
+    if (left > 0) {
+      log.warn("drain of {} ended with {} requests still in flight after {}", status.name(), left, grace);
+    }
+    close();
+    return left;
+  }
+
   /** Stops accepting, closes connections, and releases open files. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // idempotent: drain() ends in close(), and owners close again
+    }
     server.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();

@@ -22,6 +22,10 @@ import static java.util.Objects.requireNonNull;
  * @param loaderThreads threads doing blocking metadata and listing I/O (never the event loop)
  * @param maxOpenFiles file versions kept open for zero-copy sends
  * @param transport which Netty transport to use
+ * @param name the worker's stable identity in a cluster (a StatefulSet pod name), reported by the
+ *     health RPC; clients route by it, never by address. Empty means "bind address:port".
+ * @param debugLookupDelay test hook only: every lookup waits this long before it is served, to
+ *     play a slow worker in the hedging benchmark. Zero (the default) in production.
  */
 public record WorkerConfig(
     String bindHost,
@@ -35,7 +39,9 @@ public record WorkerConfig(
     MetadataCacheConfig metadata,
     int loaderThreads,
     int maxOpenFiles,
-    Transport transport) {
+    Transport transport,
+    String name,
+    Duration debugLookupDelay) {
 
   /** Netty transport: native epoll where available, else NIO. */
   public enum Transport { AUTO, EPOLL, NIO }
@@ -61,22 +67,39 @@ public record WorkerConfig(
     }
     requireNonNull(metadata, "metadata is null");
     requireNonNull(transport, "transport is null");
+    requireNonNull(name, "name is null");
+    requireNonNull(debugLookupDelay, "debugLookupDelay is null");
+    if (debugLookupDelay.isNegative()) {
+      throw new IllegalArgumentException("debugLookupDelay is negative: " + debugLookupDelay);
+    }
   }
 
   /** Defaults for everything but where to listen and what to serve. */
   public static WorkerConfig defaults(String bindHost, int port, List<Path> roots) {
     return new WorkerConfig(bindHost, port, roots, 4 << 20, 256L << 20, 100_000, 256,
-        Duration.ofSeconds(2), MetadataCacheConfig.defaults(), 4, 4096, Transport.AUTO);
+        Duration.ofSeconds(2), MetadataCacheConfig.defaults(), 4, 4096, Transport.AUTO, "", Duration.ZERO);
   }
 
   public WorkerConfig withManifestTtl(Duration ttl) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport);
+        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
   }
 
   public WorkerConfig withLimits(int maxRequestFrameBytes, long maxResponseBytes, int maxKeysPerRequest) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
+  }
+
+  /** The same config with a stable worker name (see {@link #name()}). */
+  public WorkerConfig withName(String newName) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, newName, debugLookupDelay);
+  }
+
+  /** Test hook: the same config with every lookup delayed by {@code delay} (see {@link #debugLookupDelay()}). */
+  public WorkerConfig withDebugLookupDelay(Duration delay) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, delay);
   }
 
   private static void positive(String name, long value) {
