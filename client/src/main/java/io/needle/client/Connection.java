@@ -35,6 +35,7 @@ final class Connection {
   private final Channel channel;
   private final Map<Long, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  private volatile String workerName = "";
 
   private Connection(String address, Channel channel) {
     this.address = address;
@@ -76,6 +77,15 @@ final class Connection {
 
   String address() {
     return address;
+  }
+
+  /** The name the worker gave in the health call that opened this connection. */
+  String workerName() {
+    return workerName;
+  }
+
+  void workerName(String name) {
+    this.workerName = name;
   }
 
   /** Sends {@code request}; the reply future fails with a {@link NeedleException} on any error. */

@@ -1,5 +1,7 @@
 package io.needle.client;
 
+import io.needle.protocol.proto.HealthRequest;
+import io.needle.protocol.proto.HealthResponse;
 import io.needle.protocol.proto.Request;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoopGroup;
@@ -20,11 +22,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * The entry point applications embed: connections to Needle workers and the tables behind them.
+ * The entry point applications embed: a fleet of Needle workers and the tables behind them.
  *
  * <pre>{@code
  * try (NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:7070")).build()) {
@@ -33,31 +36,62 @@ import static java.util.Objects.requireNonNull;
  * }
  * }</pre>
  *
- * Thread-safe; create one per process and share it. Pages are decoded on the calling thread for
+ * <p>Workers come from a static list ({@link Builder#workers}) or a DNS name re-resolved
+ * periodically ({@link Builder#workersDns}, e.g. a Kubernetes headless service). Each worker is
+ * known by the name it reports over the health RPC. Every table file has an owner among the live
+ * workers (rendezvous hashing of the file's path and version over worker names), so each file's
+ * pages are cached on one worker; a lookup sends one request per owning worker, in parallel. A
+ * worker that fails is marked down and its files go to their next owners within the same call;
+ * optional hedging doubles a slow owner's request at the next owner, under a budget.
+ *
+ * <p>Thread-safe; create one per process and share it. Pages are decoded on the calling thread for
  * the blocking methods and on the decode executor for the asynchronous ones.
  */
 public final class NeedleClient implements AutoCloseable {
+  private static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
   private final List<String> workers;
+  private final String workersDns;
   private final Duration requestTimeout;
   private final Duration connectTimeout;
+  private final long attemptTimeoutNanos;
   private final Duration describeTtl;
   private final int maxResponseFrameBytes;
   private final Executor decodeExecutor;
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
   private final Map<String, CompletableFuture<Connection>> connections = new ConcurrentHashMap<>();
+  private final Membership membership;
+  private final long hedgeFixedNanos;
+  private final LatencyWindow latencies;
+  private final Budget retryBudget;
+  private final Budget hedgeBudget;
+  private final Counters stats = new Counters();
 
   private NeedleClient(Builder b) {
     this.workers = List.copyOf(b.workers);
+    this.workersDns = b.workersDns;
     this.requestTimeout = b.requestTimeout;
     this.connectTimeout = b.connectTimeout;
+    long attempt = b.attemptTimeout != null ? b.attemptTimeout.toNanos()
+        : requestTimeout.isZero() ? Long.MAX_VALUE : Math.max(1, requestTimeout.toNanos() / 2);
+    this.attemptTimeoutNanos = attempt == 0 ? Long.MAX_VALUE : attempt;
     this.describeTtl = b.describeTtl;
     this.maxResponseFrameBytes = b.maxResponseFrameBytes;
     this.decodeExecutor = b.decodeExecutor;
+    this.hedgeFixedNanos = b.hedgeDelay == null ? -1 : b.hedgeDelay.toNanos();
+    this.latencies = b.hedgeQuantile > 0 ? new LatencyWindow(b.hedgeQuantile) : null;
+    this.retryBudget = new Budget(b.retryRatio, 10, 20, System.nanoTime());
+    this.hedgeBudget = new Budget(b.hedgeRatio, 1, 10, System.nanoTime());
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(1, io);
     this.bootstrap = new Bootstrap().group(group).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
+    Membership.Source source = workersDns == null ? Membership.staticList(workers)
+        : Membership.dns(workersDns.substring(0, workersDns.lastIndexOf(':')),
+            Integer.parseInt(workersDns.substring(workersDns.lastIndexOf(':') + 1)));
+    this.membership = new Membership(source, this::health, b.membershipRefresh.toNanos(), PROBE_INTERVAL_NANOS,
+        b.breakerOpen.toNanos());
   }
 
   public static Builder builder() {
@@ -73,18 +107,41 @@ public final class NeedleClient implements AutoCloseable {
     return new Table(this, requireNonNull(uri, "uri is null"), requireNonNull(keyColumn, "keyColumn is null"));
   }
 
-  /** The workers this client talks to, as given to the builder. */
+  /** The workers this client was given: the static list, or the DNS {@code name:port}. */
   public List<String> workers() {
-    return workers;
+    return workersDns == null ? workers : List.of(workersDns);
+  }
+
+  /** Names of the workers currently taking requests (breaker closed), sorted. */
+  public List<String> liveWorkers() {
+    List<String> out = new ArrayList<>();
+    long now = System.nanoTime();
+    for (Member m : membership.members()) {
+      if (m.isAvailable(now)) {
+        out.add(m.name());
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Counters since the client was built. */
+  public ClientStats stats() {
+    return new ClientStats(stats.workerRequests.sum(), stats.retries.sum(), stats.retriesDenied.sum(),
+        stats.hedges.sum(), stats.hedgesWon.sum(), stats.hedgesDenied.sum());
   }
 
   @Override
   public void close() {
+    membership.close();
     for (CompletableFuture<Connection> c : connections.values()) {
       c.thenAccept(Connection::close);
     }
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
+
+  // ------------------------------------------------------------------------------------------
+  // For Table and FanOut.
 
   Duration describeTtl() {
     return describeTtl;
@@ -94,24 +151,103 @@ public final class NeedleClient implements AutoCloseable {
     return decodeExecutor;
   }
 
-  /**
-   * Sends one request. Routing across several workers belongs to the membership layer; until it
-   * exists every request goes to the first worker.
-   */
-  CompletableFuture<Reply> call(Request.Builder request) {
-    String worker = workers.get(0);
-    return connection(worker).thenCompose(c -> c.call(request, requestTimeout));
+  Membership membership() {
+    return membership;
   }
 
-  private CompletableFuture<Connection> connection(String worker) {
-    CompletableFuture<Connection> existing = connections.get(worker);
+  String membershipDescription() {
+    return workersDns == null ? "static " + workers : "dns " + workersDns;
+  }
+
+  long attemptTimeoutNanos() {
+    return attemptTimeoutNanos;
+  }
+
+  /** The deadline of a call starting now, as System.nanoTime; far away when there is none. */
+  long deadlineNanos() {
+    return System.nanoTime() + (requestTimeout.isZero() ? TimeUnit.DAYS.toNanos(365) : requestTimeout.toNanos());
+  }
+
+  boolean hedging() {
+    return hedgeFixedNanos >= 0 || latencies != null;
+  }
+
+  /** How long to wait before hedging; -1 for "do not hedge" (off, or no estimate yet). */
+  long hedgeDelayNanos() {
+    if (hedgeFixedNanos >= 0) {
+      return hedgeFixedNanos;
+    }
+    return latencies == null ? -1 : latencies.estimateNanos();
+  }
+
+  void recordLatency(long nanos) {
+    if (latencies != null) {
+      latencies.record(nanos);
+    }
+  }
+
+  Budget retryBudget() {
+    return retryBudget;
+  }
+
+  Budget hedgeBudget() {
+    return hedgeBudget;
+  }
+
+  Counters counters() {
+    return stats;
+  }
+
+  EventLoopGroup scheduler() {
+    return group;
+  }
+
+  /** Waits (without blocking a thread) for the first membership refresh, then runs {@code call}. */
+  <R> CompletableFuture<R> whenMembersKnown(java.util.function.Supplier<CompletableFuture<R>> call) {
+    CompletableFuture<Void> ready = membership.ready();
+    return ready.isDone() ? call.get() : ready.thenCompose(v -> call.get());
+  }
+
+  /**
+   * Sends {@code request} to {@code member} over its pooled connection, first checking that the
+   * connection's worker still has the member's name (a reused address does not count).
+   */
+  CompletableFuture<Reply> send(Member member, Request.Builder request, Duration timeout) {
+    stats.workerRequests.increment();
+    return connection(member.address()).thenCompose(c -> {
+      if (!member.name().equals(c.workerName())) {
+        membership.refreshSoon();
+        return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE,
+            "address " + member.address() + " now serves worker " + c.workerName() + ", not " + member.name()));
+      }
+      return c.call(request, timeout);
+    });
+  }
+
+  private CompletableFuture<HealthResponse> health(String address) {
+    return connection(address).thenCompose(c -> c.call(healthRequest(), connectTimeout)).thenApply(reply -> {
+      try {
+        return reply.response().getHealth();
+      } finally {
+        reply.release();
+      }
+    });
+  }
+
+  private static Request.Builder healthRequest() {
+    return Request.newBuilder().setHealth(HealthRequest.getDefaultInstance());
+  }
+
+  private CompletableFuture<Connection> connection(String address) {
+    CompletableFuture<Connection> existing = connections.get(address);
     if (existing != null && (!existing.isDone() || usable(existing))) {
       return existing;
     }
-    CompletableFuture<Connection> fresh = open(worker);
-    if (existing == null ? connections.putIfAbsent(worker, fresh) != null : !connections.replace(worker, existing, fresh)) {
+    CompletableFuture<Connection> fresh = open(address);
+    if (existing == null ? connections.putIfAbsent(address, fresh) != null : !connections.replace(address, existing, fresh)) {
       fresh.thenAccept(Connection::close);
-      return connections.get(worker);
+      CompletableFuture<Connection> winner = connections.get(address);
+      return winner != null ? winner : fresh;
     }
     return fresh;
   }
@@ -120,45 +256,76 @@ public final class NeedleClient implements AutoCloseable {
     return !f.isCompletedExceptionally() && f.join().isActive();
   }
 
-  private CompletableFuture<Connection> open(String worker) {
-    int colon = worker.lastIndexOf(':');
-    String host = worker.substring(0, colon);
-    int port = Integer.parseInt(worker.substring(colon + 1));
-    return Connection.open(bootstrap, host, port, maxResponseFrameBytes, connectTimeout);
+  /** Connects, then learns the worker's name with one health call before anyone may use it. */
+  private CompletableFuture<Connection> open(String address) {
+    int colon = address.lastIndexOf(':');
+    String host = address.substring(0, colon);
+    int port = Integer.parseInt(address.substring(colon + 1));
+    return Connection.open(bootstrap, host, port, maxResponseFrameBytes, connectTimeout).thenCompose(c ->
+        c.call(healthRequest(), connectTimeout).handle((reply, error) -> {
+          if (error != null) {
+            c.close();
+            throw new java.util.concurrent.CompletionException(FanOut.unwrap(error));
+          }
+          try {
+            c.workerName(reply.response().getHealth().getWorkerName());
+            return c;
+          } finally {
+            reply.release();
+          }
+        }));
+  }
+
+  /** The mutable counters behind {@link ClientStats}. */
+  static final class Counters {
+    final LongAdder workerRequests = new LongAdder();
+    final LongAdder retries = new LongAdder();
+    final LongAdder retriesDenied = new LongAdder();
+    final LongAdder hedges = new LongAdder();
+    final LongAdder hedgesWon = new LongAdder();
+    final LongAdder hedgesDenied = new LongAdder();
   }
 
   /** Configures a {@link NeedleClient}. */
   public static final class Builder {
     private final List<String> workers = new ArrayList<>();
+    private String workersDns;
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration connectTimeout = Duration.ofSeconds(3);
+    private Duration attemptTimeout;
     private Duration describeTtl = Duration.ofSeconds(30);
+    private Duration membershipRefresh = Duration.ofSeconds(5);
+    private Duration breakerOpen = Duration.ofMillis(500);
+    private Duration hedgeDelay;
+    private double hedgeQuantile;
+    private double hedgeRatio = 0.1;
+    private double retryRatio = 0.2;
     private int maxResponseFrameBytes = 512 << 20;
     private Executor decodeExecutor = ForkJoinPool.commonPool();
 
     private Builder() {}
 
-    /** Workers as {@code host:port}; at least one. */
+    /** Workers as {@code host:port}; a static membership. */
     public Builder workers(List<String> hostPorts) {
       for (String hp : hostPorts) {
-        int colon = hp.lastIndexOf(':');
-        if (colon <= 0 || colon == hp.length() - 1) {
-          throw new IllegalArgumentException("worker address is not host:port: " + hp);
-        }
-        try {
-          int port = Integer.parseInt(hp.substring(colon + 1));
-          if (port <= 0 || port > 65535) {
-            throw new IllegalArgumentException("worker port out of range: " + hp);
-          }
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("worker port is not a number: " + hp, e);
-        }
+        checkHostPort(hp, "worker address");
         workers.add(hp);
       }
       return this;
     }
 
-    /** Time a call may take, sent to the worker as its deadline; zero means none. */
+    /**
+     * Workers from DNS: every address {@code name} resolves to (a Kubernetes headless service
+     * has one A record per ready pod), each on {@code port}, re-resolved every
+     * {@link #membershipRefresh}. Mind the JVM's DNS cache ({@code networkaddress.cache.ttl}).
+     */
+    public Builder workersDns(String nameColonPort) {
+      checkHostPort(nameColonPort, "workers DNS name");
+      this.workersDns = nameColonPort;
+      return this;
+    }
+
+    /** Time a call may take, retries and hedges included, sent to workers as their deadline; zero means none. */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = nonNegative(timeout, "requestTimeout");
       return this;
@@ -169,9 +336,59 @@ public final class NeedleClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Longest wait for one worker's answer before it counts as failed and its files go to the
+     * next owner; half the request timeout by default, so that one failover fits.
+     */
+    public Builder attemptTimeout(Duration timeout) {
+      this.attemptTimeout = nonNegative(timeout, "attemptTimeout");
+      return this;
+    }
+
     /** How long a table's file list and schemas are trusted before being fetched again. */
     public Builder describeTtl(Duration ttl) {
       this.describeTtl = nonNegative(ttl, "describeTtl");
+      return this;
+    }
+
+    /** How often the worker list is re-resolved and every worker's health asked. */
+    public Builder membershipRefresh(Duration every) {
+      this.membershipRefresh = positive(every, "membershipRefresh");
+      return this;
+    }
+
+    /** How long a failed worker is skipped before a health probe may bring it back (doubles while it stays down). */
+    public Builder breakerOpen(Duration open) {
+      this.breakerOpen = positive(open, "breakerOpen");
+      return this;
+    }
+
+    /** Hedge after a fixed delay: a worker silent for {@code delay} gets a twin request at the next owner. */
+    public Builder hedgeAfter(Duration delay) {
+      this.hedgeDelay = nonNegative(delay, "hedge delay");
+      this.hedgeQuantile = 0;
+      return this;
+    }
+
+    /** Hedge after the observed {@code quantile} (e.g. 0.95) of recent worker latencies. */
+    public Builder hedgeAtQuantile(double quantile) {
+      if (!(quantile > 0 && quantile < 1)) {
+        throw new IllegalArgumentException("hedge quantile must be in (0, 1): " + quantile);
+      }
+      this.hedgeQuantile = quantile;
+      this.hedgeDelay = null;
+      return this;
+    }
+
+    /** Hedges allowed per call on average (0.1 by default): hedging can never double the load. */
+    public Builder hedgeBudget(double ratio) {
+      this.hedgeRatio = ratio(ratio, "hedge budget");
+      return this;
+    }
+
+    /** Retries allowed per call on average (0.2 by default), plus 10 per second. */
+    public Builder retryBudget(double ratio) {
+      this.retryRatio = ratio(ratio, "retry budget");
       return this;
     }
 
@@ -191,16 +408,48 @@ public final class NeedleClient implements AutoCloseable {
     }
 
     public NeedleClient build() {
-      if (workers.isEmpty()) {
-        throw new IllegalStateException("no workers configured");
+      if (workers.isEmpty() == (workersDns == null)) {
+        throw new IllegalStateException(workersDns == null ? "no workers configured"
+            : "configure either a worker list or a workers DNS name, not both");
       }
       return new NeedleClient(this);
+    }
+
+    private static void checkHostPort(String hp, String what) {
+      requireNonNull(hp, what + " is null");
+      int colon = hp.lastIndexOf(':');
+      if (colon <= 0 || colon == hp.length() - 1) {
+        throw new IllegalArgumentException(what + " is not host:port: " + hp);
+      }
+      try {
+        int port = Integer.parseInt(hp.substring(colon + 1));
+        if (port <= 0 || port > 65535) {
+          throw new IllegalArgumentException(what + " port out of range: " + hp);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(what + " port is not a number: " + hp, e);
+      }
+    }
+
+    private static double ratio(double r, String name) {
+      if (!(r >= 0 && r <= 1)) {
+        throw new IllegalArgumentException(name + " must be in [0, 1]: " + r);
+      }
+      return r;
     }
 
     private static Duration nonNegative(Duration d, String name) {
       requireNonNull(d, name + " is null");
       if (d.isNegative()) {
         throw new IllegalArgumentException(name + " is negative: " + d);
+      }
+      return d;
+    }
+
+    private static Duration positive(Duration d, String name) {
+      requireNonNull(d, name + " is null");
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
       }
       return d;
     }

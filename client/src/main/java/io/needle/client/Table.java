@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,6 +39,13 @@ import static java.util.Objects.requireNonNull;
  * {@code Integer} for integer columns, {@code String} or {@code byte[]} for binary ones,
  * {@code UUID}, {@code LocalDate}, {@code Instant}, {@code BigDecimal} for those logical types
  * (see {@link #parseKey} for text). Thread-safe.
+ *
+ * <p>Routing: the table's manifest (file paths, versions and key ranges, from one Describe kept
+ * for the client's describe TTL) prunes files whose key range holds none of the keys; each
+ * remaining file goes to its owner, one request per owning worker, in parallel, and the answers
+ * are merged in the order above whichever worker sent them. Files added to the table after the
+ * Describe are seen after the TTL or {@link #refresh()}; a file that disappeared makes the
+ * lookup describe the table again and retry once.
  */
 public final class Table {
   private final NeedleClient client;
@@ -71,13 +79,28 @@ public final class Table {
    * @throws NeedleException on any failure
    */
   public Map<Object, List<Row>> lookupAll(Collection<?> keys, List<String> columns) {
-    TableView v = await(view(false));
+    long deadline = client.deadlineNanos();
+    TableView v = await(view(false, deadline));
     Batch batch = batch(v, keys, columns);
     if (batch == null) {
       return emptyResult(keys);
     }
-    Reply reply = await(client.call(batch.request));
-    return decodeAndRelease(reply, v, batch);
+    List<Reply> replies;
+    try {
+      replies = await(fetch(batch, deadline));
+    } catch (NeedleException e) {
+      if (e.code() != NeedleException.Code.NOT_FOUND) {
+        throw e;
+      }
+      // A file of our manifest is gone: the table changed since we described it. Once more.
+      v = await(view(true, deadline));
+      batch = batch(v, keys, columns);
+      if (batch == null) {
+        return emptyResult(keys);
+      }
+      replies = await(fetch(batch, deadline));
+    }
+    return decodeAndRelease(replies, v, batch);
   }
 
   /** Asynchronous {@link #lookup}: decodes on the client's decode executor. */
@@ -87,12 +110,25 @@ public final class Table {
 
   /** Asynchronous {@link #lookupAll}. */
   public CompletableFuture<Map<Object, List<Row>>> lookupAllAsync(Collection<?> keys, List<String> columns) {
-    return view(false).thenCompose(v -> {
+    long deadline = client.deadlineNanos();
+    return lookupAllAsync(keys, columns, deadline, false).exceptionallyCompose(error -> {
+      Throwable t = FanOut.unwrap(error);
+      if (t instanceof NeedleException ne && ne.code() == NeedleException.Code.NOT_FOUND) {
+        return lookupAllAsync(keys, columns, deadline, true);
+      }
+      return CompletableFuture.failedFuture(t);
+    });
+  }
+
+  private CompletableFuture<Map<Object, List<Row>>> lookupAllAsync(Collection<?> keys, List<String> columns,
+      long deadline, boolean forceDescribe) {
+    return view(forceDescribe, deadline).thenCompose(v -> {
       Batch batch = batch(v, keys, columns);
       if (batch == null) {
         return CompletableFuture.completedFuture(emptyResult(keys));
       }
-      return client.call(batch.request).thenApplyAsync(reply -> decodeAndRelease(reply, v, batch), client.decodeExecutor());
+      return fetch(batch, deadline).thenApplyAsync(replies -> decodeAndRelease(replies, v, batch),
+          client.decodeExecutor());
     });
   }
 
@@ -101,7 +137,7 @@ public final class Table {
    * ({@code 2024-01-31}), instants, decimals, UUIDs, strings as they are, other binary as base64.
    */
   public Object parseKey(String text) {
-    KeyType type = await(view(false)).keyType();
+    KeyType type = await(view(false, client.deadlineNanos())).keyType();
     if (type == null) {
       throw new NeedleException(NeedleException.Code.NOT_FOUND, "table " + uri + " has no files");
     }
@@ -119,9 +155,15 @@ public final class Table {
 
   // ------------------------------------------------------------------------------------------
 
-  /** A lookup request and how to map its distinct keys back to the caller's. */
-  private record Batch(Request.Builder request, KeyMatcher matcher, List<Object> callerKeys, int[] ordinalOfCaller,
-      int distinct, List<String> fields) {}
+  /**
+   * A lookup's distinct keys, the files that may hold them (with which keys each may hold), and
+   * how to map the distinct keys back to the caller's.
+   */
+  private record Batch(List<Key> wireKeys, List<RoutedFile> files, KeyMatcher matcher, List<Object> callerKeys,
+      int[] ordinalOfCaller, int distinct, List<String> fields) {}
+
+  /** A file to ask for and the ordinals of the distinct keys its key range admits. */
+  private record RoutedFile(TableView.FileEntry file, BitSet keys) {}
 
   private Batch batch(TableView v, Collection<?> keys, List<String> columns) {
     requireNonNull(keys, "keys is null");
@@ -132,8 +174,9 @@ public final class Table {
     }
     List<Object> callerKeys = new ArrayList<>(keys);
     int[] ordinalOfCaller = new int[callerKeys.size()];
-    LookupRequest.Builder lookup = LookupRequest.newBuilder().setTableUri(uri).setKeyColumn(keyColumn).addAllColumns(fields);
+    List<Key> wireKeys = new ArrayList<>();
     KeyMatcher matcher;
+    KeyRanges ranges;
     try {
       if (type.isLong()) {
         Map<Long, Integer> ordinals = new HashMap<>();
@@ -144,11 +187,13 @@ public final class Table {
           if (ordinal == null) {
             ordinal = ordinals.size() - 1;
             distinct[ordinal] = k;
-            lookup.addKeys(Key.newBuilder().setIntValue(k));
+            wireKeys.add(Key.newBuilder().setIntValue(k).build());
           }
           ordinalOfCaller[i] = ordinal;
         }
-        matcher = KeyMatcher.ofLongs(java.util.Arrays.copyOf(distinct, ordinals.size()));
+        long[] d = java.util.Arrays.copyOf(distinct, ordinals.size());
+        matcher = KeyMatcher.ofLongs(d);
+        ranges = KeyRanges.ofLongs(d, KeyRanges.prunable(type));
       } else {
         Map<ByteBuffer, Integer> ordinals = new HashMap<>();
         List<byte[]> distinct = new ArrayList<>();
@@ -158,11 +203,13 @@ public final class Table {
           if (ordinal == null) {
             ordinal = distinct.size();
             distinct.add(k);
-            lookup.addKeys(Key.newBuilder().setBytesValue(ByteString.copyFrom(k)));
+            wireKeys.add(Key.newBuilder().setBytesValue(ByteString.copyFrom(k)).build());
           }
           ordinalOfCaller[i] = ordinal;
         }
-        matcher = KeyMatcher.ofBytes(distinct.toArray(byte[][]::new));
+        byte[][] d = distinct.toArray(byte[][]::new);
+        matcher = KeyMatcher.ofBytes(d);
+        ranges = KeyRanges.ofBytes(d, KeyRanges.prunable(type));
       }
     } catch (DecodeException e) {
       throw Errors.fromDecode(e, "table " + uri);
@@ -170,34 +217,82 @@ public final class Table {
     if (callerKeys.isEmpty()) {
       return null;
     }
-    return new Batch(Request.newBuilder().setLookup(lookup), matcher, callerKeys, ordinalOfCaller,
-        lookup.getKeysCount(), fields);
+    List<RoutedFile> files = new ArrayList<>();
+    for (TableView.FileEntry f : v.files()) {
+      BitSet admitted = ranges.admitted(f.keyMin(), f.keyMax());
+      if (!admitted.isEmpty()) {
+        files.add(new RoutedFile(f, admitted));
+      }
+    }
+    return new Batch(List.copyOf(wireKeys), List.copyOf(files), matcher, callerKeys, ordinalOfCaller,
+        wireKeys.size(), fields);
   }
 
-  private Map<Object, List<Row>> decodeAndRelease(Reply reply, TableView v, Batch batch) {
+  /** Sends each file to its owner (one request per owning worker) and collects the replies. */
+  private CompletableFuture<List<Reply>> fetch(Batch batch, long deadlineNanos) {
+    if (batch.files.isEmpty()) {
+      return CompletableFuture.completedFuture(List.of()); // pruning left no file that can hold a key
+    }
+    FanOut<RoutedFile> fan = new FanOut<>(client, f -> f.file().routingHash(), part -> request(batch, part),
+        deadlineNanos, client.hedging());
+    return client.whenMembersKnown(() -> fan.run(batch.files));
+  }
+
+  /** One owner's request: its files, and only the keys their ranges admit. */
+  private Request.Builder request(Batch batch, List<RoutedFile> part) {
+    LookupRequest.Builder lookup = LookupRequest.newBuilder().setTableUri(uri).setKeyColumn(keyColumn)
+        .addAllColumns(batch.fields);
+    BitSet keys = new BitSet();
+    for (RoutedFile f : part) {
+      lookup.addPaths(f.file().path());
+      keys.or(f.keys());
+    }
+    for (int k = keys.nextSetBit(0); k >= 0; k = keys.nextSetBit(k + 1)) {
+      lookup.addKeys(batch.wireKeys.get(k));
+    }
+    return Request.newBuilder().setLookup(lookup);
+  }
+
+  private Map<Object, List<Row>> decodeAndRelease(List<Reply> replies, TableView v, Batch batch) {
     try {
-      return decode(reply, v, batch);
+      return decode(replies, v, batch);
     } finally {
-      reply.release();
+      replies.forEach(Reply::release);
     }
   }
 
-  private Map<Object, List<Row>> decode(Reply reply, TableView v, Batch batch) {
-    LookupResponse response = reply.response().getLookup();
-    List<ByteBuffer> pages = pages(response, reply.frame().payload());
+  /** A file's result and the pages of the reply it came in. */
+  private record Answered(FileResult file, List<ByteBuffer> pages) {}
+
+  /**
+   * Merges the owners' answers in the documented order: key by key in input order; within a key
+   * by file path, then by position in the file. Each reply lists its files by path; replies of
+   * different workers interleave, so the files are sorted again across replies.
+   */
+  private Map<Object, List<Row>> decode(List<Reply> replies, TableView v, Batch batch) {
+    List<Answered> answered = new ArrayList<>();
+    for (Reply reply : replies) {
+      LookupResponse response = reply.response().getLookup();
+      List<ByteBuffer> pages = pages(response, reply.frame().payload());
+      for (FileResult file : response.getFilesList()) {
+        answered.add(new Answered(file, pages));
+      }
+    }
+    answered.sort(java.util.Comparator.comparing(a -> a.file().getPath()));
     TableView current = v;
-    for (FileResult file : response.getFilesList()) {
-      if (!current.hasSchema(file.getSchemaId())) {
-        current = await(view(true)); // the table changed since we described it
+    for (Answered a : answered) {
+      if (!current.hasSchema(a.file().getSchemaId())) {
+        current = await(view(true, client.deadlineNanos())); // the table changed since we described it
       }
     }
     @SuppressWarnings("unchecked")
     List<Row>[] rowsByOrdinal = new List[batch.distinct];
-    for (FileResult file : response.getFilesList()) {
+    for (Answered a : answered) {
+      FileResult file = a.file();
       try {
         RowGroupDecoder decoder = current.decoder(file.getSchemaId(), keyColumn, batch.fields);
         for (RowGroupPages rg : file.getRowGroupsList()) {
-          decoder.decode(rg, pages, batch.matcher, (ordinal, row, value) -> {
+          decoder.decode(rg, a.pages(), batch.matcher, (ordinal, row, value) -> {
             List<Row> rows = rowsByOrdinal[ordinal];
             if (rows == null) {
               rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);
@@ -246,15 +341,17 @@ public final class Table {
     return pages;
   }
 
-  private CompletableFuture<TableView> view(boolean force) {
+  private CompletableFuture<TableView> view(boolean force, long deadlineNanos) {
     TableView v = view;
     long now = System.nanoTime();
     if (!force && v != null && v.isFresh(now, client.describeTtl().toNanos())) {
       return CompletableFuture.completedFuture(v);
     }
-    Request.Builder describe = Request.newBuilder().setDescribe(
-        DescribeRequest.newBuilder().setTableUri(uri).setKeyColumn(keyColumn));
-    return client.call(describe).thenApply(reply -> {
+    // Describe goes to the table's own rendezvous owner, with the same failover as lookups.
+    FanOut<String> fan = new FanOut<>(client, Rendezvous::hash, items -> Request.newBuilder().setDescribe(
+        DescribeRequest.newBuilder().setTableUri(uri).setKeyColumn(keyColumn)), deadlineNanos, false);
+    return client.whenMembersKnown(() -> fan.run(List.of(uri))).thenApply(replies -> {
+      Reply reply = replies.get(0);
       try {
         TableView fresh = TableView.of(reply.response().getDescribe(), keyColumn, now);
         view = fresh;
@@ -262,7 +359,7 @@ public final class Table {
       } catch (DecodeException e) {
         throw Errors.fromDecode(e, "describe of " + uri);
       } finally {
-        reply.release();
+        replies.forEach(Reply::release);
       }
     });
   }

@@ -5,6 +5,8 @@ import io.needle.client.internal.FileSchema;
 import io.needle.client.internal.KeyType;
 import io.needle.client.internal.RowGroupDecoder;
 import io.needle.protocol.proto.DescribeResponse;
+import io.needle.protocol.proto.FileDescription;
+import io.needle.protocol.proto.Key;
 import io.needle.protocol.proto.Schema;
 
 import java.util.HashMap;
@@ -13,10 +15,19 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What a client knows of a table from one Describe: its schemas by id and the key's type.
- * Immutable apart from the decoder cache, which is safe to share between threads.
+ * What a client knows of a table from one Describe: its files (the manifest that routing and
+ * pruning use), its schemas by id and the key's type. Immutable apart from the decoder cache,
+ * which is safe to share between threads.
  */
 final class TableView {
+  /**
+   * One file of the manifest. {@code keyMin}/{@code keyMax} are null when the worker knows no key
+   * range (no statistics); {@code routingHash} hashes path and version, so a rewritten file may
+   * move to another owner while its stale pages simply age out of the old one.
+   */
+  record FileEntry(String path, String version, Key keyMin, Key keyMax, long routingHash) {}
+
+  private final List<FileEntry> files;
   private final Map<Long, FileSchema> schemas;
   private final KeyType keyType;
   private final long fetchedNanos;
@@ -24,7 +35,8 @@ final class TableView {
 
   private record DecoderKey(long schemaId, List<String> fields) {}
 
-  private TableView(Map<Long, FileSchema> schemas, KeyType keyType, long fetchedNanos) {
+  private TableView(List<FileEntry> files, Map<Long, FileSchema> schemas, KeyType keyType, long fetchedNanos) {
+    this.files = files;
     this.schemas = schemas;
     this.keyType = keyType;
     this.fetchedNanos = fetchedNanos;
@@ -43,7 +55,18 @@ final class TableView {
       }
       keyType = first.keyType(keyColumn);
     }
-    return new TableView(Map.copyOf(schemas), keyType, nowNanos);
+    List<FileEntry> files = new java.util.ArrayList<>(describe.getFilesCount());
+    for (FileDescription f : describe.getFilesList()) {
+      boolean ranged = f.hasKeyMin() && f.hasKeyMax();
+      files.add(new FileEntry(f.getPath(), f.getVersion(), ranged ? f.getKeyMin() : null, ranged ? f.getKeyMax() : null,
+          Rendezvous.hash(f.getPath() + '\n' + f.getVersion())));
+    }
+    return new TableView(List.copyOf(files), Map.copyOf(schemas), keyType, nowNanos);
+  }
+
+  /** The table's files, sorted by path. */
+  List<FileEntry> files() {
+    return files;
   }
 
   /** Null when the table has no files. */

@@ -1,0 +1,81 @@
+package io.needle.client;
+
+/**
+ * One worker as the client sees it: its stable name (from the health RPC), the address it was
+ * last seen at, and a circuit breaker.
+ *
+ * <p>Breaker: closed while calls succeed. A retryable failure (connection refused or lost,
+ * UNAVAILABLE, no answer in time) opens it: routing skips the member for {@code openNanos},
+ * doubling on each consecutive opening up to 8 times that. Once the open time has passed the
+ * breaker is half-open: the membership task sends one health probe over a fresh connection, and
+ * only its success closes the breaker, so real lookups never pay for probing a dead worker.
+ *
+ * <p>Threading: read by every calling thread, written by reply callbacks and the membership task;
+ * the fields are volatile and a lost update between two concurrent failures only changes a
+ * back-off by one step, which is harmless.
+ */
+final class Member {
+  private final String name;
+  private final long nameHash;
+  private final long baseOpenNanos;
+  private volatile String address;
+  private volatile boolean open;
+  private volatile long retryAtNanos;
+  private volatile int consecutiveOpens;
+
+  Member(String name, String address, long baseOpenNanos) {
+    this.name = name;
+    this.nameHash = Rendezvous.hash(name);
+    this.address = address;
+    this.baseOpenNanos = baseOpenNanos;
+  }
+
+  String name() {
+    return name;
+  }
+
+  long nameHash() {
+    return nameHash;
+  }
+
+  String address() {
+    return address;
+  }
+
+  void address(String newAddress) {
+    this.address = newAddress;
+  }
+
+  /** True when the breaker is closed: the member takes routed requests. */
+  boolean isAvailable(long nowNanos) {
+    return !open;
+  }
+
+  /** Open and its open time has passed: due for a half-open health probe. */
+  boolean probeDue(long nowNanos) {
+    return open && nowNanos - retryAtNanos >= 0;
+  }
+
+  boolean isOpen() {
+    return open;
+  }
+
+  void succeeded() {
+    if (open) {
+      open = false;
+    }
+    consecutiveOpens = 0;
+  }
+
+  void failed(long nowNanos) {
+    int n = Math.min(consecutiveOpens, 3);
+    retryAtNanos = nowNanos + (baseOpenNanos << n);
+    consecutiveOpens = n + 1;
+    open = true;
+  }
+
+  @Override
+  public String toString() {
+    return name + "@" + address + (open ? " (down)" : "");
+  }
+}
