@@ -23,8 +23,17 @@ import java.util.concurrent.Callable;
 final class LookupCommand implements Callable<Integer> {
   enum Format { jsonl, table }
 
-  @Option(names = "--worker", required = true, split = ",", description = "Worker HOST:PORT; repeatable or comma-separated.")
-  List<String> workers;
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Workers workers;
+
+  static final class Workers {
+    @Option(names = "--worker", split = ",", description = "Worker HOST:PORT; repeatable or comma-separated.")
+    List<String> list;
+
+    @Option(names = "--workers-dns", description = "DNS NAME:PORT whose A records are the workers "
+        + "(a Kubernetes headless service), re-resolved periodically.")
+    String dns;
+  }
 
   @Option(names = "--table", required = true, description = "Table URI (file:///dir) or local path.")
   String table;
@@ -55,7 +64,13 @@ final class LookupCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     List<String> texts = keys.values != null ? keys.values : readKeys(keys.file);
-    try (NeedleClient client = NeedleClient.builder().workers(workers).requestTimeout(timeout).build()) {
+    NeedleClient.Builder builder = NeedleClient.builder().requestTimeout(timeout);
+    if (workers.dns != null) {
+      builder.workersDns(workers.dns);
+    } else {
+      builder.workers(workers.list);
+    }
+    try (NeedleClient client = builder.build()) {
       Table t = client.table(TableUris.normalize(table), keyColumn);
       List<Object> parsed = new ArrayList<>(texts.size());
       for (String text : texts) {

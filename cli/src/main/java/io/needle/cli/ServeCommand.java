@@ -26,20 +26,49 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--manifest-ttl", defaultValue = "2s", description = "How long a table's file list is trusted. Default: ${DEFAULT-VALUE}")
   Duration manifestTtl;
 
+  @Option(names = "--name", description = "Stable worker name clients route by (in Kubernetes the StatefulSet pod name). "
+      + "Default: $NEEDLE_WORKER_NAME, else bind address:port.")
+  String name;
+
+  @Option(names = "--health-port", defaultValue = "-1", description = "HTTP port for /livez and /readyz probes "
+      + "(-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
+  int healthPort;
+
+  @Option(names = "--drain-grace", defaultValue = "20s", description = "On SIGTERM: stop accepting, let in-flight "
+      + "requests finish for at most this long, then exit. Default: ${DEFAULT-VALUE}")
+  Duration drainGrace;
+
+  @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
+      description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
+  Duration debugLookupDelay;
+
   @Override
   public Integer call() throws Exception {
     List<Path> paths = new ArrayList<>();
     for (String root : roots) {
       paths.add(TableUris.localRoot(root));
     }
-    WorkerConfig config = WorkerConfig.defaults(bind, port, paths).withManifestTtl(manifestTtl);
+    String workerName = name != null ? name : System.getenv().getOrDefault("NEEDLE_WORKER_NAME", "");
+    WorkerConfig config = WorkerConfig.defaults(bind, port, paths).withManifestTtl(manifestTtl).withName(workerName)
+        .withDebugLookupDelay(debugLookupDelay);
     Worker worker = Worker.start(config);
+    HealthEndpoint health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close();
-      stopped.countDown();
+      try {
+        worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
+      } catch (InterruptedException e) {
+        worker.close();
+        Thread.currentThread().interrupt();
+      } finally {
+        if (health != null) {
+          health.close();
+        }
+        stopped.countDown();
+      }
     }, "needle-shutdown"));
-    System.out.println("ready " + worker.address().getHostString() + ":" + worker.address().getPort());
+    System.out.println("ready " + worker.address().getHostString() + ":" + worker.address().getPort()
+        + " name " + worker.name() + (health == null ? "" : " health " + health.port()));
     System.out.flush();
     stopped.await();
     return 0;

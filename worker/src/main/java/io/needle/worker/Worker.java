@@ -84,6 +84,7 @@ public final class Worker implements AutoCloseable {
           .group(group)
           .channel(channelClass)
           .option(ChannelOption.SO_BACKLOG, 1024)
+          .option(ChannelOption.SO_REUSEADDR, true) // a restarted worker takes its port back despite TIME_WAIT
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
           .childHandler(new ChannelInitializer<SocketChannel>() {
