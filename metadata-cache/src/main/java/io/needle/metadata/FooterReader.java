@@ -335,7 +335,7 @@ final class FooterReader {
       byte[] maxBytes = null;
       Statistics stats = meta.getStatistics();
       if (stats != null && leaf.usableAsKey()) {
-        allNull = stats.isSetNull_count() && stats.getNull_count() == meta.getNum_values();
+        allNull = leaf.maxDefinitionLevel() > 0 && stats.isSetNull_count() && stats.getNull_count() == meta.getNum_values();
         byte[] min = null;
         byte[] max = null;
         if (stats.isSetMin_value() && stats.isSetMax_value()) {

@@ -88,8 +88,12 @@ final class KeyStateLoader {
     byte[][] hi = new byte[n][];
     int bounded = 0;
     int open = 0;
+    // A "null page" is only believed where the column can hold nulls: some writers emit column
+    // indexes that mark every page of a REQUIRED column as null (corpus:
+    // datapage_v1-corrupt-checksum.parquet); trusting them would lose every row.
+    boolean nullable = leaf.maxDefinitionLevel() > 0;
     for (int p = 0; p < n; p++) {
-      if (Boolean.TRUE.equals(nullPages.get(p))) {
+      if (nullable && Boolean.TRUE.equals(nullPages.get(p))) {
         continue;
       }
       byte[] min = bytes(mins.get(p));

@@ -147,7 +147,7 @@ final class PageHeaderWalker {
     byte[] min = null;
     byte[] max = null;
     if (stats != null && leaf.order() != StatsOrder.UNKNOWN) {
-      if (stats.isSetNull_count() && stats.getNull_count() == numValues) {
+      if (leaf.maxDefinitionLevel() > 0 && stats.isSetNull_count() && stats.getNull_count() == numValues) {
         mins.add(NULL_PAGE);
         maxs.add(NULL_PAGE);
         return;

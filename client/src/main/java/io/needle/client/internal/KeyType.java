@@ -128,6 +128,9 @@ public final class KeyType {
     } else if (key instanceof ByteBuffer buffer) {
       bytes = new byte[buffer.remaining()];
       buffer.duplicate().get(bytes);
+    } else if (logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation && key instanceof Float f) {
+      short half = Float.floatToFloat16(f); // IEEE half precision, stored little-endian
+      bytes = new byte[] {(byte) half, (byte) (half >>> 8)};
     } else if (logical instanceof DecimalLogicalTypeAnnotation decimal
         && (key instanceof BigDecimal || key instanceof Long || key instanceof Integer || key instanceof BigInteger)) {
       bytes = unscaled(key, decimal).toByteArray();
@@ -157,6 +160,9 @@ public final class KeyType {
       }
       if (logical instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
         return UUID.fromString(text.trim());
+      }
+      if (logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation) {
+        return Float.parseFloat(text.trim());
       }
       if (logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
           || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation
@@ -279,6 +285,8 @@ public final class KeyType {
       return "a Long, Integer, Short, Byte or BigInteger";
     } else if (logical instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
       return "a UUID or 16 bytes";
+    } else if (logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation) {
+      return "a Float or its 2 little-endian half-precision bytes";
     }
     return "a String, byte[] or ByteBuffer";
   }
