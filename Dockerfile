@@ -1,0 +1,33 @@
+# The Needle worker image: `needle serve` on a JRE, as a non-root user, fine with a read-only root
+# file system (mount a writable /tmp: the JVM and Netty's native transport write there).
+#
+#   docker build -t needle-worker:0.1.0 .
+#   docker run --rm -p 7070:7070 -p 8080:8080 -v /path/to/tables:/data/tables:ro --read-only \
+#     --tmpfs /tmp needle-worker:0.1.0
+#
+# Kubernetes manifests: deploy/k8s/ (README, "Run on Kubernetes").
+
+FROM maven:3.9-eclipse-temurin-25 AS build
+WORKDIR /src
+# The whole reactor (the parent pom lists every module); .dockerignore keeps target/ and .git out.
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl cli -am package
+
+FROM eclipse-temurin:25-jre
+RUN groupadd --system --gid 10001 needle \
+ && useradd --system --uid 10001 --gid needle --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin needle \
+ && mkdir -p /data/tables /var/cache/needle \
+ && chown needle:needle /var/cache/needle
+COPY --from=build /src/cli/target/needle-cli-0.1.0-SNAPSHOT.jar /opt/needle/needle.jar
+COPY --from=build /src/cli/target/lib/ /opt/needle/lib/
+# The flags Netty and the page store need on JDK 25 (scripts/env.sh); Kubernetes overrides this
+# variable from its ConfigMap to add heap sizing.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError \
+--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
+--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED \
+--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED \
+--enable-native-access=ALL-UNNAMED -Dchronicle.analytics.disable=true"
+USER 10001:10001
+EXPOSE 7070 8080
+ENTRYPOINT ["java", "-cp", "/opt/needle/needle.jar:/opt/needle/lib/*", "io.needle.cli.Main"]
+CMD ["serve", "--bind=0.0.0.0", "--port=7070", "--health-port=8080", "--root=/data/tables"]

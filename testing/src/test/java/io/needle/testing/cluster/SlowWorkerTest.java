@@ -1,0 +1,119 @@
+package io.needle.testing.cluster;
+
+import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenOptions;
+import io.needle.client.ClientStats;
+import io.needle.client.NeedleClient;
+import io.needle.client.Row;
+import io.needle.client.Table;
+import io.needle.testing.e2e.LeakRecorder;
+import io.needle.worker.Worker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One worker slowed by the test hook: hedges and attempt timeouts route around it, with correct
+ * rows and the budget respected. Counts are asserted, never durations; the latency effect is
+ * measured by the bench scenario (io.needle.bench.cluster.HedgingScenario).
+ */
+class SlowWorkerTest {
+  private static final long ROWS = 6_000;
+  private static final int FILES = 12;
+
+  @TempDir
+  static Path dir;
+
+  static FeatureTable generator;
+  static Path tablePath;
+
+  @BeforeAll
+  static void generate() throws Exception {
+    generator = new FeatureTable(GenOptions.defaults(ROWS, FILES));
+    tablePath = dir.resolve("features");
+    generator.write(tablePath);
+  }
+
+  @AfterAll
+  static void leaks() throws Exception {
+    LeakRecorder.assertNoLeaks();
+  }
+
+  private static InProcessCluster slowSecond(Duration delay) throws Exception {
+    return InProcessCluster.start(3, dir, c -> c.name().equals("needle-1") ? c.withDebugLookupDelay(delay) : c);
+  }
+
+  /** One key per file, so that every worker owns some of the lookups. */
+  private static List<Long> oneKeyPerFile() {
+    List<Long> keys = new ArrayList<>();
+    for (int f = 0; f < FILES; f++) {
+      keys.add(generator.keyAt(generator.firstRow(f) + 1));
+    }
+    return keys;
+  }
+
+  @Test
+  void hedgesAnswerForASlowWorkerAndTheFirstAnswerWins() throws Exception {
+    try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(2));
+         NeedleClient client = cluster.clientBuilder().hedgeAfter(Duration.ofMillis(20)).hedgeBudget(1.0).build()) {
+      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      for (long key : oneKeyPerFile()) {
+        List<Row> rows = table.lookup(key, List.of("user_id", "country"));
+        assertThat(rows).as("key %d", key).hasSize(1);
+        assertThat(rows.get(0).get(0)).isEqualTo(key);
+        assertThat(rows.get(0).get(1)).isEqualTo(generator.expected(key).asMap().get("country"));
+      }
+      ClientStats stats = client.stats();
+      assertThat(stats.hedges()).as("hedges sent").isPositive();
+      assertThat(stats.hedgesWon()).as("hedges that answered first").isPositive();
+      assertThat(stats.retries()).as("a slow worker is not a failed one").isZero();
+      Worker slow = cluster.workers.get(1);
+      assertThat(slow.name()).isEqualTo("needle-1");
+    }
+  }
+
+  @Test
+  void theHedgeBudgetCapsHedges() throws Exception {
+    try (InProcessCluster cluster = slowSecond(Duration.ofMillis(100));
+         NeedleClient client = cluster.clientBuilder().hedgeAfter(Duration.ZERO).hedgeBudget(0.0).build()) {
+      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      int calls = 0;
+      for (int round = 0; round < 3; round++) {
+        for (long key : oneKeyPerFile()) {
+          assertThat(table.lookup(key, List.of("user_id"))).hasSize(1);
+          calls++;
+        }
+      }
+      ClientStats stats = client.stats();
+      // A zero ratio leaves the initial burst of 10 tokens and a trickle of 1 per second.
+      assertThat(stats.hedges()).as("hedges of %d calls", calls).isLessThan(calls);
+      assertThat(stats.hedgesDenied()).isPositive();
+    }
+  }
+
+  @Test
+  void anAttemptTimeoutFailsOverFromAWorkerThatDoesNotAnswer() throws Exception {
+    try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(20));
+         NeedleClient client = cluster.clientBuilder().attemptTimeout(Duration.ofMillis(300))
+             .breakerOpen(Duration.ofMinutes(1)).build()) {
+      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      List<Object> keys = new ArrayList<>(oneKeyPerFile());
+      Map<Object, List<Row>> result = table.lookupAll(keys, List.of("user_id"));
+      for (Object k : keys) {
+        assertThat(result.get(k)).as("key %s", k).hasSize(1);
+        assertThat(result.get(k).get(0).get(0)).isEqualTo(k);
+      }
+      assertThat(client.stats().retries()).isPositive();
+      assertThat(client.liveWorkers()).containsExactly("needle-0", "needle-2");
+    }
+  }
+}
