@@ -1,0 +1,117 @@
+package io.needle.cli;
+
+import io.needle.bench.gen.FeatureRow;
+import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenOptions;
+import io.needle.worker.Worker;
+import io.needle.worker.WorkerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The CLI against a real worker: output format, order, absent keys, exit codes. */
+class LookupCommandTest {
+  @TempDir
+  static Path dir;
+
+  static Worker worker;
+  static FeatureTable table;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    assertThat(Main.run("gen", "--rows", "5000", "--out", dir.resolve("users").toString(), "--files", "2")).isZero();
+    table = new FeatureTable(GenOptions.defaults(5000, 2));
+    worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+  }
+
+  @AfterAll
+  static void tearDown() {
+    worker.close();
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = Main.run(args);
+      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  private String worker() {
+    return "127.0.0.1:" + worker.address().getPort();
+  }
+
+  @Test
+  void genWroteTheRequestedFiles() throws Exception {
+    try (var files = Files.list(dir.resolve("users"))) {
+      assertThat(files.filter(p -> p.toString().endsWith(".parquet")).count()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void printsOneJsonObjectPerRowKeyByKeyInInputOrderWithExactlyTheColumns() {
+    long a = table.keyAt(4000);
+    long b = table.keyAt(10);
+    long absent = a + 1;
+    Run r = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column", "user_id",
+        "--key", Long.toString(a), Long.toString(absent), Long.toString(b), "--columns", "country,user_id");
+    assertThat(r.exit()).as(r.err()).isZero();
+    FeatureRow ra = table.expected(a);
+    FeatureRow rb = table.expected(b);
+    assertThat(r.out().lines().toList()).containsExactly(
+        "{\"country\":\"" + ra.country() + "\",\"user_id\":" + a + "}",
+        "{\"country\":\"" + rb.country() + "\",\"user_id\":" + b + "}");
+  }
+
+  @Test
+  void readsKeysFromAFileAndPrintsAllColumnsByDefault() throws Exception {
+    Path keys = dir.resolve("keys.txt");
+    Files.writeString(keys, table.keyAt(1) + "\n" + table.keyAt(2) + "\n");
+    Run r = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toUri().toString(), "--key-column",
+        "user_id", "--keys-file", keys.toString());
+    assertThat(r.exit()).as(r.err()).isZero();
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("{\"user_id\":" + table.keyAt(1) + ",\"country\":");
+    assertThat(lines.get(0)).contains("\"embedding\":[");
+  }
+
+  @Test
+  void failsWithOneClearLineOnStderr() {
+    Run unknownColumn = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+        "user_id", "--key", "7", "--columns", "nope");
+    assertThat(unknownColumn.exit()).isNotZero();
+    assertThat(unknownColumn.out()).isEmpty();
+    assertThat(unknownColumn.err().strip().lines().count()).isEqualTo(1);
+    assertThat(unknownColumn.err()).contains("NOT_FOUND").contains("nope");
+
+    Run badKey = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+        "user_id", "--key", "seven");
+    assertThat(badKey.exit()).isNotZero();
+    assertThat(badKey.err()).contains("INVALID_ARGUMENT");
+
+    Run outside = run("lookup", "--worker", worker(), "--table", "/etc", "--key-column", "user_id", "--key", "7");
+    assertThat(outside.exit()).isNotZero();
+    assertThat(outside.err()).contains("PERMISSION_DENIED");
+  }
+}
