@@ -98,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         keys.stream().map(k -> parse(KeyDistribution.class, k, "--keys")).toList(),
         new LoadPlan(callers, lookups, duration, rate), warmup, baselineLookups, baselineDuration,
         coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed);
-    BenchRunner.run(options, "needle bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+    BenchRunner.run(options, "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
         System.out);
     return 0;
   }
