@@ -58,7 +58,8 @@ final class DemoCommand implements Callable<Integer> {
       SplittableRandom random = new SplittableRandom(seed);
       int warmup = Math.min(2000, lookups);
       for (int i = 0; i < warmup; i++) {
-        check(generator, generator.keyAt(random.nextLong(rows)), table.lookup(generator.keyAt(random.nextLong(rows)), List.of()), true);
+        long key = generator.keyAt(random.nextLong(rows));
+        check(generator, key, table.lookup(key, List.of()));
       }
       Histogram latency = new Histogram(3_600_000_000L, 3);
       int found = 0;
@@ -69,7 +70,7 @@ final class DemoCommand implements Callable<Integer> {
         long start = System.nanoTime();
         List<Row> result = table.lookup(key, List.of());
         latency.recordValue((System.nanoTime() - start) / 1000);
-        check(generator, key, result, false);
+        check(generator, key, result);
         found += result.size();
         absentAsked += absent ? 1 : 0;
       }
@@ -89,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** Every present key has exactly one row, equal to what the generator derives from the key. */
-  private static void check(FeatureTable generator, long key, List<Row> rows, boolean warmup) {
+  private static void check(FeatureTable generator, long key, List<Row> rows) {
     boolean present = generator.contains(key);
     if (rows.size() != (present ? 1 : 0)) {
       throw new IllegalStateException("key " + key + ": expected " + (present ? 1 : 0) + " rows, got " + rows.size());
