@@ -129,6 +129,10 @@ public final class KeyType {
       bytes = new byte[buffer.remaining()];
       buffer.duplicate().get(bytes);
     } else if (logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation && key instanceof Float f) {
+      if (f.isNaN()) {
+        // NaN has many bit patterns and equals nothing, not even itself: it names no row.
+        throw invalid(key, "NaN is not a key");
+      }
       short half = Float.floatToFloat16(f); // IEEE half precision, stored little-endian
       bytes = new byte[] {(byte) half, (byte) (half >>> 8)};
     } else if (logical instanceof DecimalLogicalTypeAnnotation decimal

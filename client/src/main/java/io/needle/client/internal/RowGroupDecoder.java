@@ -377,12 +377,22 @@ public final class RowGroupDecoder {
         List<DataPage> dataPages = column.getDataPagesList();
         List<ColumnPageReader.Entry> entries = new ArrayList<>(dataPages.size());
         long values = 0;
+        int target = 0;
         for (int p = 0; p < dataPages.size(); p++) {
           long first = dataPages.get(p).getFirstRow();
           long end = p + 1 < dataPages.size() ? dataPages.get(p + 1).getFirstRow() : rowGroup.getRowCount();
           if (end <= first) {
             throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + ": page first rows go backwards ("
                 + first + " then " + end + ")");
+          }
+          // Only pages holding a wanted row go to parquet: the synchronizing reader jumps between
+          // pages by their first rows, and would otherwise decompress and scan every page it
+          // then skips (most of a lookup's time, measured).
+          while (target < matches.count && matches.rows[target] < first) {
+            target++;
+          }
+          if (target == matches.count || matches.rows[target] >= end) {
+            continue;
           }
           ParsedPage page = page(dataPages.get(p).getPage());
           values += page.valueCount();
