@@ -97,7 +97,7 @@ class KillWorkerTest {
         }
 
         assertThat(loop.error.get()).as("first failed lookup").isNull();
-        assertThat(loop.wrongRows.get()).as("wrong rows").isZero();
+        assertThat(loop.wrongRows.get()).as("wrong rows, first: %s", loop.firstWrong.get()).isZero();
         assertThat(loop.lookups.get()).as("lookups done").isPositive();
         assertThat(client.liveWorkers()).containsExactly("needle-0", "needle-1", "needle-2");
         assertThat(client.stats().retries()).as("failovers happened").isPositive();
@@ -135,6 +135,7 @@ class KillWorkerTest {
     final AtomicLong lookups = new AtomicLong();
     final AtomicLong wrongRows = new AtomicLong();
     final AtomicReference<Throwable> error = new AtomicReference<>();
+    final AtomicReference<String> firstWrong = new AtomicReference<>();
     final ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>(); // {startNanos, latencyNanos}
     volatile long mark;
 
@@ -178,6 +179,8 @@ class KillWorkerTest {
           }
           if (!ok) {
             wrongRows.incrementAndGet();
+            firstWrong.compareAndSet(null, "key " + key + " (present " + generator.contains(key) + ") got "
+                + rows.stream().map(Row::toJson).toList() + " at " + (System.nanoTime() - mark) / 1_000_000 + " ms after the kill");
           }
         }
       }

@@ -1,0 +1,99 @@
+package io.needle.testing.cluster;
+
+import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenOptions;
+import io.needle.client.NeedleClient;
+import io.needle.client.NeedleException;
+import io.needle.client.Table;
+import io.needle.testing.e2e.LeakRecorder;
+import io.needle.worker.Worker;
+import io.needle.worker.WorkerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** Membership from DNS, identity by reported name, and what a client does without workers. */
+class MembershipTest {
+  @TempDir
+  static Path dir;
+
+  static FeatureTable generator;
+  static Path tablePath;
+
+  @BeforeAll
+  static void generate() throws Exception {
+    generator = new FeatureTable(GenOptions.defaults(3_000, 6));
+    tablePath = dir.resolve("features");
+    generator.write(tablePath);
+  }
+
+  @AfterAll
+  static void leaks() throws Exception {
+    LeakRecorder.assertNoLeaks();
+  }
+
+  private static WorkerConfig named(String name, int port) {
+    return WorkerConfig.defaults("127.0.0.1", port, List.of(dir)).withName(name);
+  }
+
+  @Test
+  void workersFromADnsNameAreKnownByTheNameTheyReport() throws Exception {
+    try (Worker worker = Worker.start(named("needle-dns-0", 0));
+         NeedleClient client = NeedleClient.builder().workersDns("localhost:" + worker.address().getPort()).build()) {
+      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      long key = generator.keyAt(1234);
+      assertThat(table.lookup(key, List.of("user_id"))).hasSize(1);
+      assertThat(client.liveWorkers()).containsExactly("needle-dns-0");
+      assertThat(client.workers()).containsExactly("localhost:" + worker.address().getPort());
+    }
+  }
+
+  @Test
+  void aReusedAddressAnsweringWithAnotherNameIsAnotherWorker() throws Exception {
+    Worker first = Worker.start(named("needle-a", 0));
+    int reusedPort = first.address().getPort();
+    try (Worker other = Worker.start(named("needle-c", 0));
+         NeedleClient client = NeedleClient.builder()
+             .workers(List.of("127.0.0.1:" + reusedPort, "127.0.0.1:" + other.address().getPort()))
+             .membershipRefresh(Duration.ofMillis(200)).build()) {
+      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      List<Object> keys = List.of(generator.keyAt(10), generator.keyAt(1010), generator.keyAt(2010), generator.keyAt(2990));
+      assertThat(table.lookupAll(keys, List.of("user_id")).values()).allSatisfy(rows -> assertThat(rows).hasSize(1));
+      assertThat(client.liveWorkers()).containsExactly("needle-a", "needle-c");
+
+      first.close();
+      try (Worker second = Worker.start(named("needle-b", reusedPort))) { // same IP and port, another pod
+        assertThat(table.lookupAll(keys, List.of("user_id")).values()).allSatisfy(rows -> assertThat(rows).hasSize(1));
+        while (!client.liveWorkers().equals(List.of("needle-b", "needle-c"))) {
+          Thread.sleep(20); // the next refresh finds needle-b at needle-a's old address
+        }
+        assertThat(table.lookupAll(keys, List.of("user_id")).values()).allSatisfy(rows -> assertThat(rows).hasSize(1));
+      }
+    } finally {
+      first.close();
+    }
+  }
+
+  @Test
+  void withNoReachableWorkerALookupFailsUnavailable() throws Exception {
+    int port;
+    try (Worker gone = Worker.start(named("needle-gone", 0))) {
+      port = gone.address().getPort();
+    }
+    try (NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + port))
+        .requestTimeout(Duration.ofSeconds(5)).build()) {
+      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      NeedleException e = catchThrowableOfType(NeedleException.class, () -> table.lookup(generator.keyAt(1), List.of()));
+      assertThat(e.code()).isEqualTo(NeedleException.Code.UNAVAILABLE);
+      assertThat(e.isRetryable()).isTrue();
+    }
+  }
+}
