@@ -1,5 +1,6 @@
 package io.needle.cli;
 
+import io.needle.pagestore.PageStoreConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import picocli.CommandLine.Command;
@@ -38,6 +39,14 @@ final class ServeCommand implements Callable<Integer> {
       + "requests finish for at most this long, then exit. Default: ${DEFAULT-VALUE}")
   Duration drainGrace;
 
+  @Option(names = "--cache-dir", description = "Directory of the page store (local NVMe): pages are kept there, sent "
+      + "zero-copy with a CRC32C, and survive restarts. Default: none (pages come straight from the source files).")
+  Path cacheDir;
+
+  @Option(names = "--cache-size", defaultValue = "1g", description = "Capacity of the page store, a hard bound "
+      + "(e.g. 512m, 20g). Default: ${DEFAULT-VALUE}")
+  String cacheSize;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -51,7 +60,8 @@ final class ServeCommand implements Callable<Integer> {
     String workerName = name != null ? name : System.getenv().getOrDefault("NEEDLE_WORKER_NAME", "");
     WorkerConfig config = WorkerConfig.defaults(bind, port, paths).withManifestTtl(manifestTtl).withName(workerName)
         .withDebugLookupDelay(debugLookupDelay);
-    Worker worker = Worker.start(config);
+    PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, Sizes.parseBytes(cacheSize));
+    Worker worker = Worker.start(config, pageStore);
     HealthEndpoint health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

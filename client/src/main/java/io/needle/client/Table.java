@@ -7,6 +7,9 @@ import io.needle.client.internal.KeyType;
 import io.needle.client.internal.RowGroupDecoder;
 import io.needle.protocol.proto.DescribeRequest;
 import io.needle.protocol.proto.FileResult;
+import io.needle.protocol.proto.DataPage;
+import io.needle.protocol.proto.ColumnPages;
+import io.needle.protocol.proto.PageId;
 import io.needle.protocol.proto.Key;
 import io.needle.protocol.proto.LookupRequest;
 import io.needle.protocol.proto.LookupResponse;
@@ -100,7 +103,18 @@ public final class Table {
       }
       replies = await(fetch(batch, deadline));
     }
-    return decodeAndRelease(replies, v, batch);
+    try {
+      return decodeAndRelease(replies, v, batch);
+    } catch (CorruptPages corrupt) {
+      // Pages failed their CRC32C (bit rot on the worker's disk, a torn write, the wire): ask
+      // again, naming them, so the worker drops them and reads them from the source. Once.
+      Batch again = batch.withSuspects(corrupt.pages);
+      try {
+        return decodeAndRelease(await(fetch(again, deadline)), v, again);
+      } catch (CorruptPages twice) {
+        throw twice.asDataLoss();
+      }
+    }
   }
 
   /** Asynchronous {@link #lookup}: decodes on the client's decode executor. */
@@ -127,9 +141,38 @@ public final class Table {
       if (batch == null) {
         return CompletableFuture.completedFuture(emptyResult(keys));
       }
-      return fetch(batch, deadline).thenApplyAsync(replies -> decodeAndRelease(replies, v, batch),
-          client.decodeExecutor());
+      return fetchAndDecode(batch, v, deadline, false);
     });
+  }
+
+  private CompletableFuture<Map<Object, List<Row>>> fetchAndDecode(Batch batch, TableView v, long deadline,
+      boolean retried) {
+    return fetch(batch, deadline)
+        .thenApplyAsync(replies -> decodeAndRelease(replies, v, batch), client.decodeExecutor())
+        .exceptionallyCompose(error -> {
+          Throwable t = FanOut.unwrap(error);
+          if (t instanceof CorruptPages corrupt) {
+            return retried ? CompletableFuture.failedFuture(corrupt.asDataLoss())
+                : fetchAndDecode(batch.withSuspects(corrupt.pages), v, deadline, true);
+          }
+          return CompletableFuture.failedFuture(t);
+        });
+  }
+
+  /** Pages of a reply whose bytes do not match their CRC32C; never decoded. */
+  private static final class CorruptPages extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final transient List<PageId> pages;
+
+    CorruptPages(List<PageId> pages) {
+      super(pages.size() + " response pages failed their checksum", null, false, false);
+      this.pages = pages;
+    }
+
+    NeedleException asDataLoss() {
+      return new NeedleException(NeedleException.Code.DATA_LOSS, getMessage() + " again after a refetch: " + pages);
+    }
   }
 
   /**
@@ -160,7 +203,12 @@ public final class Table {
    * how to map the distinct keys back to the caller's.
    */
   private record Batch(List<Key> wireKeys, List<RoutedFile> files, KeyMatcher matcher, List<Object> callerKeys,
-      int[] ordinalOfCaller, int distinct, List<String> fields) {}
+      int[] ordinalOfCaller, int distinct, List<String> fields, List<PageId> suspects) {
+    /** The same lookup, asking the workers to drop and refetch these pages first. */
+    Batch withSuspects(List<PageId> pages) {
+      return new Batch(wireKeys, files, matcher, callerKeys, ordinalOfCaller, distinct, fields, List.copyOf(pages));
+    }
+  }
 
   /** A file to ask for and the ordinals of the distinct keys its key range admits. */
   private record RoutedFile(TableView.FileEntry file, BitSet keys) {}
@@ -225,7 +273,7 @@ public final class Table {
       }
     }
     return new Batch(List.copyOf(wireKeys), List.copyOf(files), matcher, callerKeys, ordinalOfCaller,
-        wireKeys.size(), fields);
+        wireKeys.size(), fields, List.of());
   }
 
   /** Sends each file to its owner (one request per owning worker) and collects the replies. */
@@ -249,6 +297,11 @@ public final class Table {
     }
     for (int k = keys.nextSetBit(0); k >= 0; k = keys.nextSetBit(k + 1)) {
       lookup.addKeys(batch.wireKeys.get(k));
+    }
+    for (PageId suspect : batch.suspects) {
+      if (lookup.getPathsList().contains(suspect.getPath())) {
+        lookup.addSuspectPages(suspect);
+      }
     }
     return Request.newBuilder().setLookup(lookup);
   }
@@ -315,6 +368,7 @@ public final class Table {
   /** Slices the payload into pages, checking the header's lengths and checksums against it. */
   private static List<ByteBuffer> pages(LookupResponse response, ByteBuf payload) {
     List<ByteBuffer> pages = new ArrayList<>(response.getPagesCount());
+    BitSet corrupt = null;
     int at = payload.readerIndex();
     int end = payload.writerIndex();
     for (int i = 0; i < response.getPagesCount(); i++) {
@@ -329,7 +383,8 @@ public final class Table {
         CRC32C crc = new CRC32C();
         crc.update(page.duplicate());
         if ((int) crc.getValue() != segment.getCrc32C()) {
-          throw new NeedleException(NeedleException.Code.DATA_LOSS, "checksum mismatch on response page " + i);
+          corrupt = corrupt == null ? new BitSet() : corrupt;
+          corrupt.set(i);
         }
       }
       pages.add(page);
@@ -338,7 +393,34 @@ public final class Table {
     if (at != end) {
       throw new NeedleException(NeedleException.Code.DATA_LOSS, (end - at) + " payload bytes not described by the header");
     }
+    if (corrupt != null) {
+      throw new CorruptPages(pageIds(response, corrupt));
+    }
     return pages;
+  }
+
+  /** Names the pages at {@code indexes} by file path, version and offset, for the worker. */
+  private static List<PageId> pageIds(LookupResponse response, BitSet indexes) {
+    List<PageId> ids = new ArrayList<>();
+    for (FileResult file : response.getFilesList()) {
+      BitSet ofFile = new BitSet();
+      for (RowGroupPages rg : file.getRowGroupsList()) {
+        for (ColumnPages column : rg.getColumnsList()) {
+          if (column.getDictionaryPage() >= 0) {
+            ofFile.set(column.getDictionaryPage());
+          }
+          for (DataPage page : column.getDataPagesList()) {
+            ofFile.set(page.getPage());
+          }
+        }
+      }
+      ofFile.and(indexes);
+      for (int i = ofFile.nextSetBit(0); i >= 0; i = ofFile.nextSetBit(i + 1)) {
+        ids.add(PageId.newBuilder().setPath(file.getPath()).setVersion(file.getVersion())
+            .setOffset(response.getPages(i).getFileOffset()).build());
+      }
+    }
+    return ids;
   }
 
   private CompletableFuture<TableView> view(boolean force, long deadlineNanos) {

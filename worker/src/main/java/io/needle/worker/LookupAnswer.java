@@ -5,17 +5,17 @@ import io.needle.protocol.proto.Response;
 import java.util.List;
 
 /**
- * A response header and the page spans that follow it on the wire. Owns one reference per span:
- * either hand every span to the transport or call {@link #release()}.
+ * A response header and the payload parts that follow it on the wire. Owns its parts: either
+ * hand every part to the transport or call {@link #release()}.
  */
-record LookupAnswer(Response header, List<PageSpan> spans, long payloadBytes) {
+record LookupAnswer(Response header, List<PagePart> parts, long payloadBytes) {
   static LookupAnswer headerOnly(Response header) {
     return new LookupAnswer(header, List.of(), 0);
   }
 
   void release() {
-    for (PageSpan span : spans) {
-      span.file().release();
+    for (PagePart part : parts) {
+      part.release();
     }
   }
 }

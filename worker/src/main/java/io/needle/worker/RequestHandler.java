@@ -8,6 +8,7 @@ import io.needle.protocol.Messages;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
@@ -144,8 +145,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   private static void write(ChannelHandlerContext ctx, long requestId, LookupAnswer answer) {
     Response header = answer.header().toBuilder().setRequestId(requestId).build();
     ctx.write(FrameWriter.header(ctx.alloc(), header, answer.payloadBytes()), ctx.voidPromise());
-    for (PageSpan span : answer.spans()) {
-      ctx.write(new PinnedFileRegion(span.file(), span.offset(), span.length()), ctx.voidPromise());
+    for (PagePart part : answer.parts()) {
+      Object message = switch (part) {
+        case PagePart.FileSpan span -> new PinnedFileRegion(span.file(), span.offset(), span.length());
+        case PagePart.Stored stored -> new StoredPageRegion(stored.handle());
+        case PagePart.Fetched fetched -> Unpooled.wrappedBuffer(fetched.bytes());
+      };
+      ctx.write(message, ctx.voidPromise());
     }
     ctx.flush();
   }

@@ -4,37 +4,45 @@ import io.needle.metadata.ColumnPlan;
 import io.needle.metadata.FilePlan;
 import io.needle.metadata.PageRef;
 import io.needle.metadata.RowGroupPlan;
-import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.Codec;
+import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.LookupResponse;
 import io.needle.protocol.proto.PageSegment;
+import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.RowGroupPages;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Turns the plans of one lookup into a response header and zero-copy spans.
+ * Turns the plans of one lookup into a response header and its payload parts.
  *
  * <p>Every page goes out once, however many keys, row groups or columns refer to it; pages of a
- * file go out in file order, so pages that are adjacent in the file leave in a single sendfile.
- * Not thread-safe; one per response.
+ * file go out in file order. Without a page cache the payload is spans of the source files
+ * (adjacent pages merged into one sendfile); with one, each page is a stored page or the bytes
+ * of a miss, and carries its CRC32C. Not thread-safe; one per response.
  */
 final class ResponseAssembler {
   private final long maxPayloadBytes;
   private final LookupResponse.Builder response = LookupResponse.newBuilder();
-  private final List<PageSpan> spans = new ArrayList<>();
+  private final List<FilePages> files = new ArrayList<>();
   private long payloadBytes;
+
+  /** The distinct pages of one file, in payload order, and where the first one sits. */
+  private record FilePages(String relativePath, OpenFile file, long[] offsets, int[] lengths, int firstSegment) {}
 
   ResponseAssembler(long maxPayloadBytes) {
     this.maxPayloadBytes = maxPayloadBytes;
   }
 
-  /** Adds one file's plan; takes spans' references of {@code file} (retaining as needed). */
+  /** Adds one file's plan; does not take a reference of {@code file}. */
   void add(String relativePath, OpenFile file, FilePlan plan) throws ServiceException {
     if (plan.rowGroups().isEmpty()) {
       return;
@@ -61,48 +69,80 @@ final class ResponseAssembler {
       result.addRowGroups(rgb);
     }
     response.addFiles(result);
-    long spanStart = -1;
-    long spanEnd = -1;
     for (int i = 0; i < offsets.length; i++) {
       response.addPages(PageSegment.newBuilder().setLength(lengths[i]).setFileOffset(offsets[i]));
       payloadBytes += lengths[i];
-      if (offsets[i] != spanEnd) {
-        addSpan(file, spanStart, spanEnd);
-        spanStart = offsets[i];
-      }
-      spanEnd = offsets[i] + lengths[i];
     }
-    addSpan(file, spanStart, spanEnd);
     if (payloadBytes > maxPayloadBytes) {
       throw new ServiceException(ErrorCode.RESOURCE_EXHAUSTED, "response would carry " + payloadBytes
           + " bytes of pages, over the worker's limit of " + maxPayloadBytes + "; ask fewer keys or columns");
     }
+    files.add(new FilePages(relativePath, file, offsets, lengths, firstPage));
   }
 
-  LookupResponse.Builder response() {
-    return response;
-  }
-
-  List<PageSpan> spans() {
-    return spans;
-  }
-
-  long payloadBytes() {
-    return payloadBytes;
-  }
-
-  /** Releases what was taken so far; for failed assemblies. */
-  void release() {
-    for (PageSpan span : spans) {
-      span.file().release();
+  /**
+   * The answer: payload parts resolved through {@code cache} (null: straight from the source
+   * files). Call while the files' references are still held; the answer takes its own.
+   *
+   * @param suspects per file path, page offsets the client found corrupt
+   */
+  CompletableFuture<LookupAnswer> finish(PageCache cache, Map<String, Set<Long>> suspects) {
+    if (cache == null) {
+      return CompletableFuture.completedFuture(answer(spansOfSources(), null));
     }
-    spans.clear();
+    int pages = response.getPagesCount();
+    PagePart[] parts = new PagePart[pages];
+    int[] crcs = new int[pages];
+    CompletableFuture<?>[] resolving = new CompletableFuture<?>[files.size()];
+    for (int f = 0; f < files.size(); f++) {
+      FilePages fp = files.get(f);
+      resolving[f] = cache.resolve(fp.file(), fp.offsets(), fp.lengths(), suspects.getOrDefault(fp.relativePath(), Set.of()),
+          fp.firstSegment(), parts, crcs);
+    }
+    return CompletableFuture.allOf(resolving).handle((ignored, error) -> {
+      if (error != null) {
+        for (PagePart part : parts) {
+          if (part != null) {
+            part.release();
+          }
+        }
+        throw TableService.propagate(error);
+      }
+      return answer(Arrays.asList(parts), crcs);
+    });
   }
 
-  private void addSpan(OpenFile file, long start, long end) {
+  private LookupAnswer answer(List<PagePart> parts, int[] crcs) {
+    if (crcs != null) {
+      for (int i = 0; i < crcs.length; i++) {
+        response.getPagesBuilder(i).setCrc32C(crcs[i]).setHasCrc32C(true);
+      }
+    }
+    return new LookupAnswer(Response.newBuilder().setLookup(response).build(), List.copyOf(parts), payloadBytes);
+  }
+
+  /** Adjacent pages of a file merge into one span: one sendfile for a column chunk's run. */
+  private List<PagePart> spansOfSources() {
+    List<PagePart> parts = new ArrayList<>();
+    for (FilePages fp : files) {
+      long start = -1;
+      long end = -1;
+      for (int i = 0; i < fp.offsets().length; i++) {
+        if (fp.offsets()[i] != end) {
+          addSpan(parts, fp.file(), start, end);
+          start = fp.offsets()[i];
+        }
+        end = fp.offsets()[i] + fp.lengths()[i];
+      }
+      addSpan(parts, fp.file(), start, end);
+    }
+    return parts;
+  }
+
+  private static void addSpan(List<PagePart> parts, OpenFile file, long start, long end) {
     if (start >= 0) {
       file.retain();
-      spans.add(new PageSpan(file, start, end - start));
+      parts.add(new PagePart.FileSpan(file, start, end - start));
     }
   }
 

@@ -16,6 +16,7 @@ import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.FileDescription;
 import io.needle.protocol.proto.Key;
 import io.needle.protocol.proto.LookupRequest;
+import io.needle.protocol.proto.PageId;
 import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.Schema;
 import org.slf4j.Logger;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,8 +55,12 @@ final class TableService {
   private final WorkerConfig config;
   private final Executor loader;
   private final AsyncLoadingCache<String, Path> tablePaths;
+  private final PageCache pages;
 
-  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader) {
+  /** @param pages the page cache pages go through, or null to send them from the source files */
+  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
+      PageCache pages) {
+    this.pages = pages;
     this.scope = scope;
     this.tables = tables;
     this.metadata = metadata;
@@ -86,8 +92,20 @@ final class TableService {
       for (TableFile file : files) {
         plans.add(pinned(file, open -> metadata.plan(open, spec).thenApply(plan -> new Planned(file, open, plan))));
       }
-      return allOf(plans, planned -> planned.open().release()).thenApply(this::assemble);
+      Map<String, Set<Long>> suspects = suspects(request);
+      return allOf(plans, planned -> planned.open().release()).thenCompose(planned -> assemble(planned, suspects));
     });
+  }
+
+  private static Map<String, Set<Long>> suspects(LookupRequest request) {
+    if (request.getSuspectPagesCount() == 0) {
+      return Map.of();
+    }
+    Map<String, Set<Long>> out = new HashMap<>();
+    for (PageId page : request.getSuspectPagesList()) {
+      out.computeIfAbsent(page.getPath(), p -> new HashSet<>()).add(page.getOffset());
+    }
+    return out;
   }
 
   CompletableFuture<Response> describe(DescribeRequest request) {
@@ -139,22 +157,25 @@ final class TableService {
 
   private record Planned(TableFile file, OpenFile open, FilePlan plan) {}
 
-  private LookupAnswer assemble(List<Planned> planned) {
+  private CompletableFuture<LookupAnswer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects) {
     ResponseAssembler assembler = new ResponseAssembler(config.maxResponseBytes());
     try {
       for (Planned p : planned) {
         assembler.add(p.file().relativePath(), p.open(), p.plan());
       }
+      return assembler.finish(pages, suspects); // takes its own references of the files
     } catch (ServiceException e) {
-      assembler.release();
-      throw new CompletionException(e);
+      return CompletableFuture.failedFuture(e);
     } finally {
       for (Planned p : planned) {
         p.open().release();
       }
     }
-    Response header = Response.newBuilder().setLookup(assembler.response()).build();
-    return new LookupAnswer(header, List.copyOf(assembler.spans()), assembler.payloadBytes());
+  }
+
+  /** {@code error} as the exception a future stage rethrows, cause unwrapped once. */
+  static CompletionException propagate(Throwable error) {
+    return new CompletionException(unwrap(error));
   }
 
   private CompletableFuture<List<TableFile>> filesOf(String tableUri, Set<String> only) {

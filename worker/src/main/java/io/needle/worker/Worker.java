@@ -1,6 +1,9 @@
 package io.needle.worker;
 
 import io.needle.metadata.MetadataCache;
+import io.needle.pagestore.PageStore;
+import io.needle.pagestore.PageStoreConfig;
+import io.needle.pagestore.PageStoreStats;
 import io.needle.protocol.FrameDecoder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -41,6 +44,7 @@ public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
   private final EventLoopGroup group;
+  private final PageCache pages;
   private final ExecutorService loader;
   private final LocalTables tables;
   private final Channel server;
@@ -49,7 +53,8 @@ public final class Worker implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, boolean epoll,
-      WorkerStatus status) {
+      WorkerStatus status, PageCache pages) {
+    this.pages = pages;
     this.group = group;
     this.loader = loader;
     this.tables = tables;
@@ -58,8 +63,19 @@ public final class Worker implements AutoCloseable {
     this.status = status;
   }
 
-  /** Binds and starts serving; returns once the port accepts connections. */
+  /** Binds and starts serving, pages straight from the source files; returns once the port accepts connections. */
   public static Worker start(WorkerConfig config) throws IOException, InterruptedException {
+    return start(config, null);
+  }
+
+  /**
+   * Binds and starts serving with a page store: pages are kept on local disk, leave zero-copy
+   * from it with their CRC32C, and misses are read from the source once and stored.
+   *
+   * @param pageStore the store's directory and size, or null for none
+   * @throws io.needle.pagestore.PageStoreLockedException when another worker holds the cache directory
+   */
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore) throws IOException, InterruptedException {
     boolean epoll = switch (config.transport()) {
       case EPOLL -> {
         Epoll.ensureAvailability();
@@ -72,7 +88,8 @@ public final class Worker implements AutoCloseable {
     TableScope scope = new TableScope(config.roots());
     LocalTables tables = new LocalTables(scope, config, loader);
     MetadataCache metadata = new MetadataCache(config.metadata(), loader);
-    TableService service = new TableService(scope, tables, metadata, config, loader);
+    PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
+    TableService service = new TableService(scope, tables, metadata, config, loader, pages);
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -105,10 +122,13 @@ public final class Worker implements AutoCloseable {
       if (!config.debugLookupDelay().isZero()) {
         log.warn("test hook on: every lookup is delayed by {}", config.debugLookupDelay());
       }
-      return new Worker(group, loader, tables, server, epoll, status);
+      return new Worker(group, loader, tables, server, epoll, status, pages);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
+      if (pages != null) {
+        pages.close();
+      }
       throw e;
     }
   }
@@ -178,6 +198,19 @@ public final class Worker implements AutoCloseable {
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();
     tables.close();
+    if (pages != null) {
+      pages.close(); // after the event loops: no send from the store is in flight any more
+    }
+  }
+
+  /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */
+  public long pagesReadFromSource() {
+    return pages == null ? 0 : pages.sourceReads();
+  }
+
+  /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */
+  public PageStoreStats pageStoreStats() {
+    return pages == null ? null : pages.stats();
   }
 
   private static ExecutorService loaderExecutor(int threads) {

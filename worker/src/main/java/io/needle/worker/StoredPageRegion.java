@@ -1,0 +1,22 @@
+package io.needle.worker;
+
+import io.needle.pagestore.PageHandle;
+import io.netty.channel.DefaultFileRegion;
+
+/**
+ * A zero-copy region over a page in the page store's region file; releasing it unpins the page
+ * instead of closing the store's channel (see {@link PinnedFileRegion} for why a subclass).
+ */
+final class StoredPageRegion extends DefaultFileRegion {
+  private final PageHandle handle;
+
+  StoredPageRegion(PageHandle handle) {
+    super(handle.channel(), handle.position(), handle.length());
+    this.handle = handle;
+  }
+
+  @Override
+  protected void deallocate() {
+    handle.release();
+  }
+}
