@@ -2,7 +2,10 @@ package io.needle.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.needle.worker.Worker;
+import io.needle.worker.WorkerMetrics;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,7 +17,9 @@ import java.util.concurrent.Executors;
  * Plain-HTTP probes for Kubernetes, next to the binary protocol (kubelets speak HTTP, TCP or
  * gRPC, not Needle frames): {@code GET /livez} answers 200 while the process serves, {@code GET
  * /readyz} answers 200 while the worker takes requests and 503 once it drains, so the pod leaves
- * the Service endpoints (and the headless service's DNS) before it stops. One daemon thread; a
+ * the Service endpoints (and the headless service's DNS) before it stops. {@code GET /metrics}
+ * is the worker's counters in Prometheus text format (page store hits, misses, bytes, evictions,
+ * admission rejections, corrupt pages, fill time). One daemon thread; a
  * probe costs a volatile read.
  */
 final class HealthEndpoint implements AutoCloseable {
@@ -32,6 +37,9 @@ final class HealthEndpoint implements AutoCloseable {
       answer(exchange, ready ? 200 : 503, (ready ? "ready " : "draining ") + worker.name()
           + " in_flight=" + worker.inFlight());
     });
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    WorkerMetrics.bind(worker, metrics);
+    server.createContext("/metrics", exchange -> answer(exchange, 200, metrics.scrape()));
     server.setExecutor(Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "needle-health-http");
       t.setDaemon(true);

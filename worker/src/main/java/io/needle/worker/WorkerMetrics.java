@@ -1,0 +1,64 @@
+package io.needle.worker;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.needle.pagestore.PageStoreStats;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * A worker's counters as Micrometer meters, read when scraped (nothing is counted twice and the
+ * lookup path does no metric work). Names follow Prometheus conventions once exported:
+ * {@code needle_pagestore_hits_total}, {@code needle_pagestore_cached_bytes}, ...
+ */
+public final class WorkerMetrics {
+  private WorkerMetrics() {}
+
+  /** Registers the worker's meters in {@code registry}. */
+  public static void bind(Worker worker, MeterRegistry registry) {
+    Gauge.builder("needle.worker.in.flight", worker, Worker::inFlight)
+        .description("requests being served").register(registry);
+    if (worker.pageStoreStats() == null) {
+      return;
+    }
+    counter(registry, worker, "needle.pagestore.hits", "lookups of a page the store had", PageStoreStats::hits);
+    counter(registry, worker, "needle.pagestore.misses", "lookups of a page the store did not have", PageStoreStats::misses);
+    counter(registry, worker, "needle.pagestore.hit.bytes", "bytes served from the store", PageStoreStats::hitBytes);
+    counter(registry, worker, "needle.pagestore.puts", "pages written to the store", PageStoreStats::puts);
+    counter(registry, worker, "needle.pagestore.put.bytes", "bytes written to the store", PageStoreStats::putBytes);
+    counter(registry, worker, "needle.pagestore.admission.rejections", "pages the admission policy kept out",
+        PageStoreStats::admissionRejections);
+    counter(registry, worker, "needle.pagestore.no.space.rejections", "pages refused for lack of space",
+        PageStoreStats::noSpaceRejections);
+    counter(registry, worker, "needle.pagestore.write.failures", "I/O errors writing pages", PageStoreStats::writeFailures);
+    counter(registry, worker, "needle.pagestore.read.failures", "I/O errors reading pages", PageStoreStats::readFailures);
+    counter(registry, worker, "needle.pagestore.corrupt.pages", "pages dropped as corrupt (store check or client CRC)",
+        PageStoreStats::corruptPages);
+    counter(registry, worker, "needle.pagestore.evicted.regions", "regions evicted", PageStoreStats::evictedRegions);
+    counter(registry, worker, "needle.pagestore.evicted.pages", "pages evicted", PageStoreStats::evictedPages);
+    FunctionCounter.builder("needle.pagestore.source.reads", worker, w -> w.pagesReadFromSource())
+        .description("pages read from the source to fill the store").register(registry);
+    gauge(registry, worker, "needle.pagestore.cached.pages", "pages in the store", PageStoreStats::cachedPages);
+    gauge(registry, worker, "needle.pagestore.cached.bytes", "bytes in the store", PageStoreStats::cachedBytes);
+    gauge(registry, worker, "needle.pagestore.capacity.bytes", "the store's hard bound", PageStoreStats::capacityBytes);
+    gauge(registry, worker, "needle.pagestore.degraded", "1 while the store refuses new pages (cache dir gone)",
+        s -> s.degraded() ? 1 : 0);
+    FunctionTimer.builder("needle.pagestore.fill", worker, w -> w.pageStoreStats().puts(),
+            w -> w.pageStoreStats().fillNanosTotal(), TimeUnit.NANOSECONDS)
+        .description("time to write a page into the store").register(registry);
+  }
+
+  private static void counter(MeterRegistry registry, Worker worker, String name, String description,
+      ToDoubleFunction<PageStoreStats> value) {
+    FunctionCounter.builder(name, worker, w -> value.applyAsDouble(w.pageStoreStats()))
+        .description(description).register(registry);
+  }
+
+  private static void gauge(MeterRegistry registry, Worker worker, String name, String description,
+      ToDoubleFunction<PageStoreStats> value) {
+    Gauge.builder(name, worker, w -> value.applyAsDouble(w.pageStoreStats())).description(description).register(registry);
+  }
+}
