@@ -230,4 +230,23 @@ class PageStoreLookupTest {
       assertThat(worker.pageStoreStats().corruptPages() + worker.pageStoreStats().readFailures()).isPositive();
     }
   }
+
+  @Test
+  void aDeletedCacheDirectoryDegradesToTheSourceAndLookupsStayExact() throws Exception {
+    Path cache = dir.resolve("cache-deleted");
+    List<Long> warm = keys(11, 30);
+    List<Long> cold = keys(12, 30);
+    try (Worker worker = worker(cache); NeedleClient client = client(worker)) {
+      Table t = client.table(table.toUri().toString(), FeatureTable.KEY_COLUMN);
+      assertExact(t, warm);
+      try (var files = java.nio.file.Files.walk(cache)) {
+        for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.delete(p);
+        }
+      }
+      assertExact(t, warm); // served from the still-open region file or the source
+      assertExact(t, cold); // misses now: the store cannot admit them, the source answers
+      assertExact(t, cold);
+    }
+  }
 }
