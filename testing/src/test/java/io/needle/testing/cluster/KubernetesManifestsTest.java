@@ -134,7 +134,8 @@ class KubernetesManifestsTest {
       }
       assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
       assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/livez");
-      assertThat(c.getArgs()).contains("serve", "--health-port=8080", "--port=7070", "--bind=0.0.0.0");
+      assertThat(c.getArgs()).contains("serve", "--health-port=8080", "--port=7070", "--bind=0.0.0.0",
+          "--cache-dir=/var/cache/needle");
       // Every mount has a volume: the pod's own or a claim template.
       List<String> volumes = new ArrayList<>(pod.getVolumes().stream().map(Volume::getName).toList());
       sts.getSpec().getVolumeClaimTemplates().forEach(t -> volumes.add(t.getMetadata().getName()));
