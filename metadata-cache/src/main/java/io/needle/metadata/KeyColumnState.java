@@ -1,6 +1,5 @@
 package io.needle.metadata;
 
-import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
 
 /**
  * The lazily loaded, key-only parts of one leaf column across all row groups: page key bounds
@@ -9,18 +8,18 @@ import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
  */
 final class KeyColumnState {
   final KeyPageBounds[] bounds;
-  final BlockSplitBloomFilter[] blooms;
+  final SplitBlockBloomFilter[] blooms;
   final long heapBytes;
 
-  KeyColumnState(KeyPageBounds[] bounds, BlockSplitBloomFilter[] blooms) {
+  KeyColumnState(KeyPageBounds[] bounds, SplitBlockBloomFilter[] blooms) {
     this.bounds = bounds;
     this.blooms = blooms;
     long bytes = 32 + 16 + bounds.length * 8L * 2;
     for (KeyPageBounds b : bounds) {
       bytes += b == null ? 0 : b.heapBytes();
     }
-    for (BlockSplitBloomFilter f : blooms) {
-      bytes += f == null ? 0 : 64 + f.getBitsetSize();
+    for (SplitBlockBloomFilter f : blooms) {
+      bytes += f == null ? 0 : f.heapBytes();
     }
     this.heapBytes = bytes;
   }

@@ -31,7 +31,7 @@ final class KeyStateLoader {
     LeafColumn leaf = file.leaves[leafIndex];
     int groups = file.rowGroupCount();
     KeyPageBounds[] bounds = new KeyPageBounds[groups];
-    BlockSplitBloomFilter[] blooms = new BlockSplitBloomFilter[groups];
+    SplitBlockBloomFilter[] blooms = new SplitBlockBloomFilter[groups];
 
     long lo = Long.MAX_VALUE;
     long hi = Long.MIN_VALUE;
@@ -138,7 +138,7 @@ final class KeyStateLoader {
    * The chunk's bloom filter, or null when it uses an algorithm, hash or compression this
    * version does not know (then it simply does not prune).
    */
-  private static BlockSplitBloomFilter bloomFilter(FileSource source, FileMetadata file, ChunkMeta chunk, int rg, LeafColumn leaf)
+  private static SplitBlockBloomFilter bloomFilter(FileSource source, FileMetadata file, ChunkMeta chunk, int rg, LeafColumn leaf)
       throws IOException, ParquetException {
     FileVersion version = source.version();
     long dataEnd = version.sizeBytes() - 8; // footer checked at load: filters lie before it
@@ -170,7 +170,7 @@ final class KeyStateLoader {
       bitset = FooterReader.read(source, offset + headerLength, numBytes);
     }
     try {
-      return new BlockSplitBloomFilter(bitset);
+      return new SplitBlockBloomFilter(bitset);
     } catch (RuntimeException e) {
       throw Corruption.at(version, offset, "bloom filter of " + leaf.path() + " in row group " + rg + " is malformed: " + e.getMessage(), e);
     }

@@ -5,7 +5,6 @@ import io.needle.metadata.LeafColumn.StatsOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.parquet.column.values.bloomfilter.BlockSplitBloomFilter;
 import org.apache.parquet.column.values.bloomfilter.XxHash;
 
 /**
@@ -232,7 +231,7 @@ final class Planner {
   }
 
   /** Candidate key pages, or null when no key can be in the row group. */
-  private static boolean[] keyPages(ChunkMeta chunk, PageTable table, KeyPageBounds bounds, BlockSplitBloomFilter bloom,
+  private static boolean[] keyPages(ChunkMeta chunk, PageTable table, KeyPageBounds bounds, SplitBlockBloomFilter bloom,
       Request request) {
     boolean[] candidates = null;
     int n = request.keyCount();
@@ -246,7 +245,7 @@ final class Planner {
         inChunk = !chunk.hasBounds
             || (Arrays.compareUnsigned(chunk.minBytes, key) <= 0 && Arrays.compareUnsigned(key, chunk.maxBytes) <= 0);
       }
-      if (!inChunk || (bloom != null && !bloom.findHash(request.hashes()[i]))) {
+      if (!inChunk || (bloom != null && !bloom.mightContain(request.hashes()[i]))) {
         continue;
       }
       if (candidates == null) {
