@@ -35,7 +35,7 @@ public record GenOptions(
     long seed) {
 
   public static final int DEFAULT_PAGE_SIZE_BYTES = 8 * 1024;
-  public static final int DEFAULT_PAGE_ROW_LIMIT = 1000;
+  public static final int DEFAULT_PAGE_ROW_LIMIT = 200;
   public static final long DEFAULT_ROW_GROUP_BYTES = 32L * 1024 * 1024;
   public static final int DEFAULT_EMBEDDING_DIM = 16;
   public static final long DEFAULT_SEED = 42L;
