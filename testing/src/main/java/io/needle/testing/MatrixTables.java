@@ -1,5 +1,6 @@
 package io.needle.testing;
 
+import io.needle.bench.baseline.ParquetReadOptionsFactory;
 import static java.util.Objects.requireNonNull;
 
 import io.needle.bench.gen.FeatureTable;
@@ -478,7 +479,7 @@ public final class MatrixTables {
     boolean columnIndex = false;
     boolean offsetIndex = false;
     boolean bloom = false;
-    try (ParquetFileReader reader = ReadOptions.open(files.get(0))) {
+    try (ParquetFileReader reader = ParquetReadOptionsFactory.open(files.get(0))) {
       for (BlockMetaData block : reader.getRowGroups()) {
         rowGroups++;
         for (ColumnChunkMetaData chunk : block.getColumns()) {

@@ -1,5 +1,6 @@
 package io.needle.testing;
 
+import io.needle.bench.baseline.ParquetReadOptionsFactory;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class ParquetOracle {
    * way to build its read options needs hadoop-mapreduce classes absent from the classpath.
    */
   public static ParquetFileReader fileReader(Path file) throws IOException {
-    return ReadOptions.open(requireNonNull(file, "file is null"));
+    return ParquetReadOptionsFactory.open(requireNonNull(file, "file is null"));
   }
 
   /** Every row of {@code file}, in file order. */
@@ -69,7 +70,7 @@ public final class ParquetOracle {
   public static MessageType forEachRow(Path file, Consumer<OracleRow> sink) throws IOException {
     requireNonNull(file, "file is null");
     requireNonNull(sink, "sink is null");
-    try (ParquetFileReader reader = ReadOptions.open(file)) {
+    try (ParquetFileReader reader = ParquetReadOptionsFactory.open(file)) {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       MessageColumnIO columnIo = new ColumnIOFactory().getColumnIO(schema);
       long rowInFile = 0;

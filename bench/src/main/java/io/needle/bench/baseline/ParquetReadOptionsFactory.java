@@ -1,9 +1,13 @@
 package io.needle.bench.baseline;
 
+import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
 import java.util.Map;
 import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.bytes.ByteBufferAllocator;
 import org.apache.parquet.bytes.HeapByteBufferAllocator;
 import org.apache.parquet.compression.CompressionCodecFactory;
@@ -28,7 +32,7 @@ import org.apache.parquet.hadoop.util.HadoopCodecs;
  * constructor's booleans in a later parquet-java fails loudly instead of benchmarking the wrong
  * thing.
  */
-final class ParquetReadOptionsFactory {
+public final class ParquetReadOptionsFactory {
   private static final ParquetConfiguration CONF = new PlainParquetConfiguration();
   private static final CompressionCodecFactory CODECS = HadoopCodecs.newFactory(CONF, 0);
   private static final Constructor<ParquetReadOptions> CONSTRUCTOR = constructor();
@@ -40,22 +44,36 @@ final class ParquetReadOptionsFactory {
    * and bloom filters, the column index (page skipping) and record-level filtering, for
    * {@code filter}.
    */
-  static ParquetReadOptions pushdown(FilterCompat.Filter filter) {
+  public static ParquetReadOptions pushdown(FilterCompat.Filter filter) {
+    return options(true, filter);
+  }
+
+  /** Options with every filter off: read every row as written (the test oracle's reader). */
+  public static ParquetReadOptions plain() {
+    return options(false, FilterCompat.NOOP);
+  }
+
+  /** A reader of a local file with {@link #plain()} options. */
+  public static ParquetFileReader open(Path file) throws IOException {
+    return new ParquetFileReader(new LocalInputFile(file), plain());
+  }
+
+  private static ParquetReadOptions options(boolean filters, FilterCompat.Filter filter) {
     try {
       ParquetReadOptions o = CONSTRUCTOR.newInstance(
           false, // useSignedStringMinMax
-          true, // useStatsFilter
-          true, // useDictionaryFilter
-          true, // useRecordFilter
-          true, // useColumnIndexFilter
+          filters, // useStatsFilter
+          filters, // useDictionaryFilter
+          filters, // useRecordFilter
+          filters, // useColumnIndexFilter
           false, // usePageChecksumVerification
-          true, // useBloomFilter
+          filters, // useBloomFilter
           false, // useOffHeapDecryptBuffer
           false, // useHadoopVectoredIo
           filter, ParquetMetadataConverter.NO_FILTER, CODECS, new HeapByteBufferAllocator(),
           8 * 1024 * 1024, Map.of(), null, null, CONF);
-      if (!o.useStatsFilter() || !o.useDictionaryFilter() || !o.useRecordFilter()
-          || !o.useColumnIndexFilter() || !o.useBloomFilter() || o.usePageChecksumVerification()) {
+      if (o.useStatsFilter() != filters || o.useDictionaryFilter() != filters || o.useRecordFilter() != filters
+          || o.useColumnIndexFilter() != filters || o.useBloomFilter() != filters || o.usePageChecksumVerification()) {
         throw new IllegalStateException("parquet-java's ParquetReadOptions constructor changed its flag order");
       }
       return o;

@@ -1,5 +1,6 @@
 package io.needle.bench.gen;
 
+import io.needle.bench.baseline.ParquetReadOptionsFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -108,7 +109,7 @@ class FeatureTableTest {
     FeatureTable table = new FeatureTable(GenOptions.defaults(20_000, 1));
     Path file = table.write(dir).get(0);
     try (ParquetFileReader reader =
-        LocalParquet.open(file)) {
+        ParquetReadOptionsFactory.open(file)) {
       assertThat(reader.getRowGroups()).isNotEmpty();
       for (BlockMetaData block : reader.getRowGroups()) {
         for (ColumnChunkMetaData chunk : block.getColumns()) {
@@ -182,7 +183,7 @@ class FeatureTableTest {
   /** Reads rows back with parquet-java's own example reader. */
   private static List<FeatureRow> readAll(Path file) throws IOException {
     List<FeatureRow> rows = new ArrayList<>();
-    try (ParquetFileReader reader = LocalParquet.open(file)) {
+    try (ParquetFileReader reader = ParquetReadOptionsFactory.open(file)) {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       MessageColumnIO io = new ColumnIOFactory().getColumnIO(schema);
       for (PageReadStore rowGroup = reader.readNextRowGroup(); rowGroup != null;
