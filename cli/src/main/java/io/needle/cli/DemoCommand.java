@@ -34,6 +34,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the random keys. Default: ${DEFAULT-VALUE}")
   long seed;
 
+  @Option(names = "--s3", description = "Serve the table from an embedded S3-protocol server on loopback "
+      + "(s3://needle-demo/users) through the page store, and print the S3 requests made.")
+  boolean s3;
+
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("needle-demo-");
@@ -50,11 +54,37 @@ final class DemoCommand implements Callable<Integer> {
     generator.write(dir);
     System.out.printf("generated %,d rows in %d files in %.1f s (%s)%n", rows, files, (System.nanoTime() - t0) / 1e9, dir);
 
-    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+    DemoS3Server s3Server = s3 ? new DemoS3Server("needle-demo") : null;
+    String tableUri = dir.toUri().toString();
+    Worker started;
+    if (s3Server != null) {
+      try (Stream<Path> listed = Files.list(dir)) {
+        for (Path f : listed.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+          s3Server.put("users/" + f.getFileName(), f);
+        }
+      }
+      tableUri = "s3://needle-demo/users";
+      Path cache = Files.createDirectories(dir.resolve("_cache"));
+      io.needle.worker.S3Config s3Config = io.needle.worker.S3Config.defaults(
+              List.of(java.net.URI.create("s3://needle-demo/")), "us-east-1")
+          .withEndpoint(s3Server.endpoint(), true)
+          .withStaticCredentials("demo", "demo-secret-not-checked");
+      try {
+        started = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of()),
+            io.needle.pagestore.PageStoreConfig.of(cache, 256L << 20), s3Config);
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        s3Server.close();
+        throw e;
+      }
+      System.out.printf("embedded S3 server on %s serving %s%n", s3Server.endpoint(), tableUri);
+    } else {
+      started = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+    }
+    try (s3Server; Worker worker = started;
          NeedleClient client = NeedleClient.builder()
              .workers(List.of("127.0.0.1:" + worker.address().getPort())).build()) {
       System.out.printf("worker on %s (%s)%n", worker.address(), worker.usesEpoll() ? "epoll" : "nio");
-      Table table = client.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN);
+      Table table = client.table(tableUri, FeatureTable.KEY_COLUMN);
       SplittableRandom random = new SplittableRandom(seed);
       int warmup = Math.min(2000, lookups);
       for (int i = 0; i < warmup; i++) {
@@ -78,6 +108,10 @@ final class DemoCommand implements Callable<Integer> {
           lookups, absentAsked, found);
       System.out.printf("latency µs: p50 %d  p90 %d  p99 %d  max %d%n", latency.getValueAtPercentile(50),
           latency.getValueAtPercentile(90), latency.getValueAtPercentile(99), latency.getMaxValue());
+      if (s3Server != null) {
+        System.out.printf("S3 requests: %,d ranged GETs, %,d LIST pages (pages are fetched once, then served "
+            + "from the page store)%n", worker.s3GetRequests(), worker.s3ListRequests());
+      }
       System.out.println("sample rows:");
       for (int i = 0; i < 3; i++) {
         long key = generator.keyAt(random.nextLong(rows));

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code needle} command. */
 @Command(name = "needle", mixinStandardHelpOptions = true, version = "needle 0.1.0",
     description = "Low-latency point lookups on Parquet tables.",
-    subcommands = {ServeCommand.class, LookupCommand.class, GenCommand.class, DemoCommand.class, BenchCommand.class})
+    subcommands = {ServeCommand.class, LookupCommand.class, GenCommand.class, DemoCommand.class, BenchCommand.class,
+        RefreshCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(run(args));

@@ -18,14 +18,47 @@ import java.nio.channels.FileChannel;
  * on even if the path is replaced, so the pages sent for a lookup always come from the version
  * whose footer planned them. Reference counted: the cache of open files holds one reference,
  * each in-flight send region another; the descriptor closes when the last one is released.
+ *
+ * <p>A remote version (an S3 object) has no descriptor: its bytes come from a {@link FileSource}
+ * of ranged GETs pinned to the version, and it is only ever served through the page cache
+ * (never sendfile).
  */
 final class OpenFile extends AbstractReferenceCounted implements FileSource {
   private final FileVersion version;
   private final FileChannel channel;
+  private final FileSource remote;
+  private final int coalesceGapBytes;
 
   OpenFile(FileVersion version, FileChannel channel) {
     this.version = version;
     this.channel = channel;
+    this.remote = null;
+    this.coalesceGapBytes = 0;
+  }
+
+  /** A remote version: reads go to {@code remote}; misses closer than {@code coalesceGapBytes} share a read. */
+  OpenFile(FileSource remote, int coalesceGapBytes) {
+    this.version = remote.version();
+    this.channel = null;
+    this.remote = remote;
+    this.coalesceGapBytes = coalesceGapBytes;
+  }
+
+  boolean isRemote() {
+    return remote != null;
+  }
+
+  /** The S3 source of a remote version; IllegalStateException for a local file. */
+  S3ObjectSource remoteS3() {
+    if (remote instanceof S3ObjectSource s3) {
+      return s3;
+    }
+    throw new IllegalStateException(version.path() + " is not an S3 object");
+  }
+
+  /** Missing pages closer than this are read together (0: only adjacent ones). */
+  int coalesceGapBytes() {
+    return coalesceGapBytes;
   }
 
   @Override
@@ -34,11 +67,18 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   }
 
   FileChannel channel() {
+    if (channel == null) {
+      throw new IllegalStateException("remote file " + version.path() + " has no local descriptor");
+    }
     return channel;
   }
 
   @Override
   public void readFully(long position, ByteBuffer dst) throws IOException {
+    if (remote != null) {
+      remote.readFully(position, dst);
+      return;
+    }
     if (position < 0 || position + dst.remaining() > version.sizeBytes()) {
       throw new EOFException("read of " + dst.remaining() + " bytes at " + position + " past the end of "
           + version.path() + " (" + version.sizeBytes() + " bytes)");
@@ -55,6 +95,9 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
 
   @Override
   protected void deallocate() {
+    if (channel == null) {
+      return;
+    }
     try {
       channel.close();
     } catch (IOException e) {

@@ -9,11 +9,14 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 
@@ -21,14 +24,17 @@ import java.util.zip.CRC32C;
  * The worker's read path through the page store: hits leave zero-copy from the region file with
  * the CRC32C computed when the page entered the store; misses are read from the source once
  * however many lookups wait for them (single flight per page), answered from the bytes read,
- * and offered to the store after the answer has been handed on.
+ * and offered to the store after the answer has been handed on. The misses of one lookup in one
+ * file are read together, neighbours within the file's coalescing gap by one read (for an S3
+ * object, one ranged GET; for a local file the gap is 0, so only adjacent pages merge).
  *
  * <p>Why the CRC travels: the worker never reads the bytes it sends from the store, so it cannot
  * check them; the client checks each page against its CRC32C and, on a mismatch, asks again
  * naming the page as suspect, which drops it here and reads it from the source again.
  *
  * <p>Threading: {@link #resolve} is called on an event loop and never blocks it: lookups in the
- * index are lock-free, reads from the source run on the loader executor.
+ * index are lock-free, local reads run on the loader executor, S3 reads are asynchronous GETs,
+ * and stored pages are written on the loader.
  */
 final class PageCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PageCache.class);
@@ -37,6 +43,8 @@ final class PageCache implements AutoCloseable {
   private final Executor loader;
   private final Map<PageKey, CompletableFuture<Fetched>> inFlight = new ConcurrentHashMap<>();
   private final LongAdder sourceReads = new LongAdder();
+  /** Bound on one coalesced read, so a sparse batch never turns into one huge allocation. */
+  private static final long MAX_COALESCED_BYTES = 64L << 20;
 
   /** Bytes of one page read from the source, and their CRC32C. */
   private record Fetched(byte[] bytes, int crc32c) {}
@@ -66,6 +74,7 @@ final class PageCache implements AutoCloseable {
     String version = versionKey(file);
     CompletableFuture<?>[] misses = null;
     int missCount = 0;
+    Batch batch = null;
     for (int i = 0; i < offsets.length; i++) {
       PageKey key = PageKey.of(version, offsets[i]);
       if (suspects.contains(offsets[i])) {
@@ -83,7 +92,15 @@ final class PageCache implements AutoCloseable {
         }
       }
       int slot = first + i;
-      CompletableFuture<Void> miss = fetch(file, key, offsets[i], lengths[i]).thenAccept(fetched -> {
+      CompletableFuture<Fetched> mine = new CompletableFuture<>();
+      CompletableFuture<Fetched> existing = inFlight.putIfAbsent(key, mine);
+      if (existing == null) {
+        if (batch == null) {
+          batch = new Batch(file, offsets.length - i);
+        }
+        batch.add(key, offsets[i], lengths[i], mine);
+      }
+      CompletableFuture<Void> miss = (existing == null ? mine : existing).thenAccept(fetched -> {
         parts[slot] = new PagePart.Fetched(fetched.bytes());
         crcs[slot] = fetched.crc32c();
       });
@@ -92,39 +109,134 @@ final class PageCache implements AutoCloseable {
       }
       misses[missCount++] = miss;
     }
+    if (batch != null) {
+      submit(batch);
+    }
     return misses == null ? CompletableFuture.completedFuture(null)
         : CompletableFuture.allOf(java.util.Arrays.copyOf(misses, missCount));
   }
 
-  private CompletableFuture<Fetched> fetch(OpenFile file, PageKey key, long offset, int length) {
-    CompletableFuture<Fetched> mine = new CompletableFuture<>();
-    CompletableFuture<Fetched> existing = inFlight.putIfAbsent(key, mine);
-    if (existing != null) {
-      return existing;
+  /**
+   * The misses of one lookup in one file that this call reads (others are in flight already),
+   * in ascending offset order.
+   */
+  private static final class Batch {
+    final OpenFile file;
+    final PageKey[] keys;
+    final long[] offsets;
+    final int[] lengths;
+    @SuppressWarnings("unchecked")
+    final CompletableFuture<Fetched>[] futures;
+    int count;
+
+    @SuppressWarnings("unchecked")
+    Batch(OpenFile file, int capacity) {
+      this.file = file;
+      this.keys = new PageKey[capacity];
+      this.offsets = new long[capacity];
+      this.lengths = new int[capacity];
+      this.futures = new CompletableFuture[capacity];
     }
+
+    void add(PageKey key, long offset, int length, CompletableFuture<Fetched> future) {
+      keys[count] = key;
+      offsets[count] = offset;
+      lengths[count] = length;
+      futures[count++] = future;
+    }
+  }
+
+  /**
+   * Reads a batch: pages whose gap is at most the file's coalescing gap share one read (one
+   * ranged GET for a remote file, during which no thread waits), each page is answered as soon
+   * as its read is done, then offered to the store, and only then leaves the in-flight map, so a
+   * concurrent lookup finds either the read or the stored page.
+   */
+  private void submit(Batch batch) {
+    OpenFile file = batch.file;
     file.retain();
-    loader.execute(() -> {
+    List<CompletableFuture<Void>> spans = new ArrayList<>();
+    int start = 0;
+    while (start < batch.count) {
+      int end = start + 1;
+      long spanEnd = batch.offsets[start] + batch.lengths[start];
+      while (end < batch.count && batch.offsets[end] - spanEnd <= file.coalesceGapBytes()
+          && batch.offsets[end] + batch.lengths[end] - batch.offsets[start] <= MAX_COALESCED_BYTES) {
+        spanEnd = Math.max(spanEnd, batch.offsets[end] + batch.lengths[end]);
+        end++;
+      }
+      int from = start;
+      int to = end;
+      long spanStart = batch.offsets[from];
+      int spanLength = (int) (spanEnd - spanStart);
+      CompletableFuture<Void> delivered = new CompletableFuture<>();
+      BiConsumer<byte[], Throwable> then = (bytes, error) -> deliver(batch, from, to, spanStart, bytes, error, delivered);
       try {
-        byte[] bytes = new byte[length];
+        if (file.isRemote()) {
+          // No thread waits on the GET; its pages are answered and stored from the loader.
+          file.remoteS3().readAsync(spanStart, spanLength).whenCompleteAsync(then, loader).exceptionally(failure -> {
+            if (!delivered.isDone()) { // the loader refused the task (closing): fail the waiters here
+              then.accept(null, failure);
+            }
+            return null;
+          });
+        } else {
+          loader.execute(() -> {
+            byte[] bytes = new byte[spanLength];
+            try {
+              file.readFully(spanStart, ByteBuffer.wrap(bytes));
+            } catch (IOException | RuntimeException e) {
+              then.accept(null, e);
+              return;
+            }
+            then.accept(bytes, null);
+          });
+        }
+      } catch (RuntimeException e) { // RejectedExecutionException when the worker is closing
+        then.accept(null, e);
+      }
+      spans.add(delivered);
+      start = end;
+    }
+    CompletableFuture.allOf(spans.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> file.release());
+  }
+
+  /** Answers pages [from, to) of a batch from one read, then offers them to the store; on the loader. */
+  private void deliver(Batch batch, int from, int to, long spanStart, byte[] span, Throwable error,
+      CompletableFuture<Void> delivered) {
+    try {
+      if (error != null) {
+        Throwable cause = TableService.unwrap(error);
+        for (int i = from; i < to; i++) {
+          batch.futures[i].completeExceptionally(cause);
+          inFlight.remove(batch.keys[i], batch.futures[i]);
+        }
+        return;
+      }
+      Fetched[] fetched = new Fetched[to - from];
+      for (int i = from; i < to; i++) {
         sourceReads.increment();
-        file.readFully(offset, ByteBuffer.wrap(bytes));
+        int at = (int) (batch.offsets[i] - spanStart);
+        byte[] bytes = java.util.Arrays.copyOfRange(span, at, at + batch.lengths[i]);
         CRC32C crc = new CRC32C();
         crc.update(bytes);
-        Fetched fetched = new Fetched(bytes, (int) crc.getValue());
-        mine.complete(fetched); // the answer goes on first; the store sees the page afterwards
-        if (!store.put(key, ByteBuffer.wrap(bytes))) {
-          log.debug("page store declined {}", key);
-        }
-      } catch (IOException e) {
-        mine.completeExceptionally(e);
-      } catch (RuntimeException e) {
-        mine.completeExceptionally(e);
-      } finally {
-        inFlight.remove(key, mine);
-        file.release();
+        fetched[i - from] = new Fetched(bytes, (int) crc.getValue());
+        batch.futures[i].complete(fetched[i - from]); // the answer goes on first
       }
-    });
-    return mine;
+      for (int i = from; i < to; i++) {
+        try {
+          if (!store.put(batch.keys[i], ByteBuffer.wrap(fetched[i - from].bytes()))) {
+            log.debug("page store declined {}", batch.keys[i]);
+          }
+        } catch (RuntimeException e) {
+          log.warn("page store put of {} failed", batch.keys[i], e);
+        } finally {
+          inFlight.remove(batch.keys[i], batch.futures[i]);
+        }
+      }
+    } finally {
+      delivered.complete(null);
+    }
   }
 
   /** The store's name for a file version: path, size and version token. */

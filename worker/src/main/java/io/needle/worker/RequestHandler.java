@@ -80,6 +80,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     CompletableFuture<LookupAnswer> answer = switch (request.getBodyCase()) {
       case LOOKUP -> debugLookupDelayNanos == 0 ? service.lookup(request.getLookup()) : delayedLookup(ctx, request);
       case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
+      case REFRESH -> service.refresh(request.getRefresh()).thenApply(LookupAnswer::headerOnly);
       case HEALTH -> throw new AssertionError("health is answered above");
       case BODY_NOT_SET -> CompletableFuture.failedFuture(
           new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));

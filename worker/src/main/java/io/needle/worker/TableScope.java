@@ -23,13 +23,34 @@ final class TableScope {
   private static final int MAX_URI_CHARS = 4096;
 
   private final List<Path> roots;
+  private final List<S3Location> s3Roots;
 
   TableScope(List<Path> configuredRoots) throws IOException {
+    this(configuredRoots, List.of());
+  }
+
+  /** @param s3Roots {@code s3://bucket/prefix} roots, already canonical */
+  TableScope(List<Path> configuredRoots, List<S3Location> s3Roots) throws IOException {
     List<Path> real = new ArrayList<>();
     for (Path root : configuredRoots) {
       real.add(root.toRealPath());
     }
     this.roots = List.copyOf(real);
+    this.s3Roots = List.copyOf(s3Roots);
+  }
+
+  /**
+   * The canonical location of an S3 table, guaranteed to be under an S3 root: same bucket, and
+   * the root's prefix on a segment boundary of the canonical key (no {@code ..} can escape it).
+   */
+  S3Location resolveS3(String tableUri) throws ServiceException {
+    S3Location table = S3Location.parse(tableUri);
+    for (S3Location root : s3Roots) {
+      if (table.isUnder(root)) {
+        return table;
+      }
+    }
+    throw denied(tableUri);
   }
 
   List<Path> roots() {

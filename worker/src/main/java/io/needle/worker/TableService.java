@@ -17,6 +17,8 @@ import io.needle.protocol.proto.FileDescription;
 import io.needle.protocol.proto.Key;
 import io.needle.protocol.proto.LookupRequest;
 import io.needle.protocol.proto.PageId;
+import io.needle.protocol.proto.RefreshRequest;
+import io.needle.protocol.proto.RefreshResponse;
 import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.Schema;
 import org.slf4j.Logger;
@@ -56,10 +58,21 @@ final class TableService {
   private final Executor loader;
   private final AsyncLoadingCache<String, Path> tablePaths;
   private final PageCache pages;
+  private final S3Tables s3;
 
   /** @param pages the page cache pages go through, or null to send them from the source files */
   TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
       PageCache pages) {
+    this(scope, tables, metadata, config, loader, pages, null);
+  }
+
+  /** @param s3 tables on S3, or null when no S3 root is configured; requires {@code pages} */
+  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
+      PageCache pages, S3Tables s3) {
+    if (s3 != null && pages == null) {
+      throw new IllegalArgumentException("S3 tables need a page store");
+    }
+    this.s3 = s3;
     this.pages = pages;
     this.scope = scope;
     this.tables = tables;
@@ -80,6 +93,25 @@ final class TableService {
   }
 
   CompletableFuture<LookupAnswer> lookup(LookupRequest request) {
+    if (s3 == null || !S3Location.isS3(request.getTableUri())) {
+      return lookupOnce(request);
+    }
+    // An S3 object that changed under its listed version (412, 404, other size): list the
+    // table again and retry once on the new versions; the failed attempt produced no answer,
+    // so no response ever combines bytes of two versions.
+    return lookupOnce(request).handle((answer, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(answer);
+      }
+      if (unwrap(error) instanceof S3ReadException e && e.objectChanged()) {
+        log.debug("retrying a lookup of {} after a change: {}", TableScope.printable(request.getTableUri()), e.getMessage());
+        return refreshS3(request.getTableUri()).thenCompose(files -> lookupOnce(request));
+      }
+      return CompletableFuture.<LookupAnswer>failedFuture(unwrap(error));
+    }).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<LookupAnswer> lookupOnce(LookupRequest request) {
     LookupSpec spec;
     try {
       spec = validate(request);
@@ -147,8 +179,53 @@ final class TableService {
     });
   }
 
+  /** The Refresh RPC: lists the table again now and answers with its files. */
+  CompletableFuture<Response> refresh(RefreshRequest request) {
+    String tableUri = request.getTableUri();
+    if (tableUri.isEmpty()) {
+      return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT, "table_uri is empty"));
+    }
+    CompletableFuture<List<TableFile>> files;
+    if (s3 != null && S3Location.isS3(tableUri)) {
+      files = refreshS3(tableUri);
+    } else {
+      files = tablePaths.get(tableUri).thenCompose(path -> {
+        tables.refresh(path);
+        return tables.manifest(path);
+      });
+    }
+    return files.thenApply(list -> {
+      RefreshResponse.Builder out = RefreshResponse.newBuilder();
+      for (TableFile f : list) {
+        out.addFiles(FileDescription.newBuilder().setPath(f.relativePath()).setVersion(f.version().wireToken())
+            .setSizeBytes(f.version().sizeBytes()));
+      }
+      return Response.newBuilder().setRefresh(out).build();
+    });
+  }
+
+  /**
+   * Lists an S3 table again now (incremental: only versions that changed lose their cached
+   * metadata); completes with the new manifest's files.
+   */
+  CompletableFuture<List<TableFile>> refreshS3(String tableUri) {
+    if (s3 == null) {
+      return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT,
+          "this worker has no S3 roots: " + TableScope.printable(tableUri)));
+    }
+    try {
+      return s3.refresh(scope.resolveS3(tableUri));
+    } catch (ServiceException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /** Lists the table again on the next request. */
   void refresh(String tableUri) {
+    if (s3 != null && S3Location.isS3(tableUri)) {
+      refreshS3(tableUri);
+      return;
+    }
     Path path = tablePaths.synchronous().getIfPresent(tableUri);
     if (path != null) {
       tables.refresh(path);
@@ -179,7 +256,17 @@ final class TableService {
   }
 
   private CompletableFuture<List<TableFile>> filesOf(String tableUri, Set<String> only) {
-    return tablePaths.get(tableUri).thenCompose(tables::manifest).thenApply(files -> {
+    CompletableFuture<List<TableFile>> listed;
+    if (s3 != null && S3Location.isS3(tableUri)) {
+      try {
+        listed = s3.manifest(scope.resolveS3(tableUri));
+      } catch (ServiceException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    } else {
+      listed = tablePaths.get(tableUri).thenCompose(tables::manifest);
+    }
+    return listed.thenApply(files -> {
       if (only == null) {
         return files;
       }
@@ -202,7 +289,8 @@ final class TableService {
    * unless the version is open already. {@code work} owns the reference it is given.
    */
   private <T> CompletableFuture<T> pinned(TableFile file, Function<OpenFile, CompletableFuture<T>> work) {
-    OpenFile open = tables.openIfPresent(file.version());
+    boolean remote = file.realPath() == null;
+    OpenFile open = remote ? s3.open(file) : tables.openIfPresent(file.version());
     CompletableFuture<OpenFile> opened = open != null
         ? CompletableFuture.completedFuture(open)
         : CompletableFuture.supplyAsync(() -> {
@@ -223,7 +311,11 @@ final class TableService {
       return result.whenComplete((value, error) -> {
         if (error != null) {
           of.release();
-          if (unwrap(error) instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT) {
+          Throwable cause = unwrap(error);
+          boolean corrupt = cause instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT;
+          if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
+            s3.forget(file.version());
+          } else if (corrupt) {
             tables.forget(file.version());
           }
         }
@@ -315,6 +407,9 @@ final class TableService {
     if (t instanceof ServiceException se) {
       code = se.code();
       message = se.getMessage();
+    } else if (t instanceof S3ReadException s3e) {
+      code = s3e.code();
+      message = s3e.getMessage();
     } else if (t instanceof ParquetException pe) {
       code = switch (pe.kind()) {
         case CORRUPT -> ErrorCode.DATA_LOSS;

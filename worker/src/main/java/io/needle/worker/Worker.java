@@ -52,8 +52,13 @@ public final class Worker implements AutoCloseable {
   private final WorkerStatus status;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
+  private final S3Tables s3Tables;
+  private final S3RequestCounter s3Requests;
+
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, boolean epoll,
-      WorkerStatus status, PageCache pages) {
+      WorkerStatus status, PageCache pages, S3Tables s3Tables, S3RequestCounter s3Requests) {
+    this.s3Tables = s3Tables;
+    this.s3Requests = s3Requests;
     this.pages = pages;
     this.group = group;
     this.loader = loader;
@@ -76,6 +81,26 @@ public final class Worker implements AutoCloseable {
    * @throws io.needle.pagestore.PageStoreLockedException when another worker holds the cache directory
    */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore) throws IOException, InterruptedException {
+    return start(config, pageStore, null);
+  }
+
+  /**
+   * Binds and starts serving local tables and, when {@code s3} is given, tables under its
+   * {@code s3://} roots. S3 tables always go through the page store: pages are fetched with
+   * ranged GETs pinned to the listed ETag and stored, so a page is fetched from S3 once.
+   *
+   * @param pageStore required when {@code s3} is given
+   * @param s3 how to reach S3 and which roots to serve, or null for local tables only
+   * @throws IllegalArgumentException when {@code s3} is given without a page store
+   */
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3)
+      throws IOException, InterruptedException {
+    if (config.roots().isEmpty() && s3 == null) {
+      throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
+    }
+    if (s3 != null && pageStore == null) {
+      throw new IllegalArgumentException("S3 tables need a page store: give a cache directory (--cache-dir)");
+    }
     boolean epoll = switch (config.transport()) {
       case EPOLL -> {
         Epoll.ensureAvailability();
@@ -85,11 +110,20 @@ public final class Worker implements AutoCloseable {
       case AUTO -> Epoll.isAvailable();
     };
     ExecutorService loader = loaderExecutor(config.loaderThreads());
-    TableScope scope = new TableScope(config.roots());
+    java.util.List<S3Location> s3Roots = new java.util.ArrayList<>();
+    if (s3 != null) {
+      for (java.net.URI root : s3.roots()) {
+        s3Roots.add(S3Location.parseRoot(root.toString()));
+      }
+    }
+    TableScope scope = new TableScope(config.roots(), s3Roots);
     LocalTables tables = new LocalTables(scope, config, loader);
     MetadataCache metadata = new MetadataCache(config.metadata(), loader);
     PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
-    TableService service = new TableService(scope, tables, metadata, config, loader, pages);
+    S3RequestCounter s3Requests = new S3RequestCounter();
+    S3Tables s3Tables = s3 == null ? null
+        : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
+    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -122,10 +156,16 @@ public final class Worker implements AutoCloseable {
       if (!config.debugLookupDelay().isZero()) {
         log.warn("test hook on: every lookup is delayed by {}", config.debugLookupDelay());
       }
-      return new Worker(group, loader, tables, server, epoll, status, pages);
+      if (s3Tables != null) {
+        log.info("serving S3 roots {}", s3.roots());
+      }
+      return new Worker(group, loader, tables, server, epoll, status, pages, s3Tables, s3Requests);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
+      if (s3Tables != null) {
+        s3Tables.close();
+      }
       if (pages != null) {
         pages.close();
       }
@@ -198,9 +238,22 @@ public final class Worker implements AutoCloseable {
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();
     tables.close();
+    if (s3Tables != null) {
+      s3Tables.close();
+    }
     if (pages != null) {
       pages.close(); // after the event loops: no send from the store is in flight any more
     }
+  }
+
+  /** Ranged GETs this worker sent to S3 (SDK retries not counted separately). */
+  public long s3GetRequests() {
+    return s3Requests.gets();
+  }
+
+  /** ListObjectsV2 pages this worker requested from S3. */
+  public long s3ListRequests() {
+    return s3Requests.lists();
   }
 
   /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */

@@ -13,7 +13,8 @@ import static java.util.Objects.requireNonNull;
  *
  * @param bindHost address to listen on (loopback by default)
  * @param port TCP port, 0 for any free port
- * @param roots directories the worker may serve tables from; nothing outside them is ever read
+ * @param roots directories the worker may serve tables from; nothing outside them is ever read. May
+ *     be empty only for a worker serving S3 roots ({@link S3Config}); {@link Worker#start} checks
  * @param maxRequestFrameBytes requests longer than this close the connection
  * @param maxResponseBytes a lookup whose pages would exceed this fails with RESOURCE_EXHAUSTED
  * @param maxKeysPerRequest more keys fail with RESOURCE_EXHAUSTED before any I/O
@@ -52,9 +53,6 @@ public record WorkerConfig(
       throw new IllegalArgumentException("port out of range: " + port);
     }
     roots = List.copyOf(roots);
-    if (roots.isEmpty()) {
-      throw new IllegalArgumentException("at least one root is required");
-    }
     positive("maxRequestFrameBytes", maxRequestFrameBytes);
     positive("maxResponseBytes", maxResponseBytes);
     positive("maxKeysPerRequest", maxKeysPerRequest);

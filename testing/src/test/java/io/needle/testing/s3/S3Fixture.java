@@ -1,0 +1,91 @@
+package io.needle.testing.s3;
+
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * An S3-protocol server (S3Proxy, in memory) on loopback, behind a {@link FaultyProxy} that
+ * counts and disturbs the worker's requests, plus a direct client for the test's own uploads
+ * (which the proxy does not see).
+ */
+final class S3Fixture implements AutoCloseable {
+  static final String ACCESS_KEY = "needle-test";
+  static final String SECRET_KEY = "needle-test-secret";
+  static final String BUCKET = "needle-tables";
+
+  final S3Proxy s3proxy;
+  final FaultyProxy proxy;
+  final S3Client direct;
+
+  private S3Fixture(S3Proxy s3proxy, FaultyProxy proxy, S3Client direct) {
+    this.s3proxy = s3proxy;
+    this.proxy = proxy;
+    this.direct = direct;
+  }
+
+  static S3Fixture start() throws Exception {
+    S3Proxy s3proxy = S3Proxy.builder()
+        .blobStore(new TransientNio2BlobStore())
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .endpoint(URI.create("http://127.0.0.1:0"))
+        .build();
+    s3proxy.start();
+    while (!"STARTED".equals(s3proxy.getState())) {
+      Thread.sleep(5);
+    }
+    URI endpoint = URI.create("http://127.0.0.1:" + s3proxy.getPort());
+    S3Client direct = S3Client.builder()
+        .httpClientBuilder(UrlConnectionHttpClient.builder())
+        .endpointOverride(endpoint)
+        .region(Region.US_EAST_1)
+        .forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .build();
+    direct.createBucket(b -> b.bucket(BUCKET));
+    FaultyProxy proxy = new FaultyProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), s3proxy.getPort()));
+    return new S3Fixture(s3proxy, proxy, direct);
+  }
+
+  /** The endpoint the worker should use: through the counting proxy. */
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + proxy.port());
+  }
+
+  void put(String key, Path file) {
+    direct.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromFile(file));
+  }
+
+  void put(String key, byte[] bytes) {
+    direct.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromBytes(bytes));
+  }
+
+  void delete(String key) {
+    direct.deleteObject(b -> b.bucket(BUCKET).key(key));
+  }
+
+  List<String> keys(String prefix) {
+    return direct.listObjectsV2(b -> b.bucket(BUCKET).prefix(prefix)).contents().stream().map(o -> o.key()).toList();
+  }
+
+  @Override
+  public void close() throws Exception {
+    direct.close();
+    proxy.close();
+    s3proxy.stop();
+  }
+
+}

@@ -1,0 +1,32 @@
+package io.needle.worker;
+
+import io.needle.protocol.proto.ErrorCode;
+
+import java.io.IOException;
+
+/**
+ * A failed S3 request, already classified: the error code the client gets, and whether the
+ * object changed or vanished under the version that was listed (412 on If-Match, 404, or a
+ * different size), in which case the table's manifest is refreshed and the lookup retried once.
+ * An IOException because {@link io.needle.metadata.FileSource#readFully} throws those.
+ */
+final class S3ReadException extends IOException {
+  private static final long serialVersionUID = 1L;
+
+  private final ErrorCode code;
+  private final boolean objectChanged;
+
+  S3ReadException(ErrorCode code, boolean objectChanged, String message, Throwable cause) {
+    super(message, cause);
+    this.code = code;
+    this.objectChanged = objectChanged;
+  }
+
+  ErrorCode code() {
+    return code;
+  }
+
+  boolean objectChanged() {
+    return objectChanged;
+  }
+}
