@@ -156,6 +156,68 @@ final class ParsedPage {
         noStatistics);
   }
 
+  /** True for a DATA_PAGE_V2 (levels before the values, outside the compression). */
+  boolean isV2() {
+    return header.getType() == PageType.DATA_PAGE_V2;
+  }
+
+  /** The values' encoding of a data page (the header's, as Thrift has it). */
+  org.apache.parquet.format.Encoding valueEncoding() throws DecodeException {
+    return isV2() ? requireV2().getEncoding() : requireV1().getEncoding();
+  }
+
+  /** The definition levels' encoding of a V1 data page. */
+  org.apache.parquet.format.Encoding definitionLevelEncoding() throws DecodeException {
+    return requireV1().getDefinition_level_encoding();
+  }
+
+  /** Bytes of repetition levels at the start of a V2 page's body. */
+  int v2RepetitionLevelBytes() throws DecodeException {
+    return requireV2().getRepetition_levels_byte_length();
+  }
+
+  /** Bytes of definition levels after the repetition levels of a V2 page's body. */
+  int v2DefinitionLevelBytes() throws DecodeException {
+    return requireV2().getDefinition_levels_byte_length();
+  }
+
+  /** A data page's whole body, decompressed once (V2: levels first, as stored). */
+  byte[] dataBody(Codec codec) throws DecodeException {
+    if (isV2()) {
+      DataPageHeaderV2 h = requireV2();
+      return decompressed(codec, h.getRepetition_levels_byte_length() + h.getDefinition_levels_byte_length());
+    }
+    requireV1();
+    return decompressed(codec, 0);
+  }
+
+  /** True for a dictionary page. */
+  boolean isDictionary() {
+    return header.getType() == PageType.DICTIONARY_PAGE && header.isSetDictionary_page_header();
+  }
+
+  /** The encoding of a dictionary page's entries; call only when {@link #isDictionary}. */
+  org.apache.parquet.format.Encoding dictionaryEncoding() {
+    return header.getDictionary_page_header().getEncoding();
+  }
+
+  /** Entries of a dictionary page; call only when {@link #isDictionary}. */
+  int dictionaryEntryCount() throws DecodeException {
+    int entries = header.getDictionary_page_header().getNum_values();
+    if (entries < 0) {
+      throw corrupt(index, "negative dictionary size " + entries, null);
+    }
+    return entries;
+  }
+
+  /** A dictionary page's body, decompressed once. */
+  byte[] dictionaryBody(Codec codec) throws DecodeException {
+    if (!isDictionary()) {
+      throw corrupt(index, "expected a dictionary page, found " + header.getType(), null);
+    }
+    return decompressed(codec, 0);
+  }
+
   /** The body decompressed; the first {@code plainPrefix} bytes are stored uncompressed (V2 levels). */
   private byte[] decompressed(Codec codec, int plainPrefix) throws DecodeException {
     if (body != null) {

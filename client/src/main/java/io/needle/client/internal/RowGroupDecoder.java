@@ -45,6 +45,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * offset index in the file) is instead read from row 0 without row indexes, keeping the matching
  * records. The two groups are assembled by separate readers and merged per row.
  *
+ * <p>Fast path: a flat field (a top-level primitive, not repeated) whose pages all have known
+ * first rows and a common encoding skips parquet's readers entirely: {@link FlatColumnLookup}
+ * reads each wanted value straight from its page, decided per field, so one lookup can mix both
+ * paths. It produces the same rows ({@link #withoutFastPath} exists to test exactly that).
+ *
  * <p>Errors: any exception parquet throws while decoding becomes {@code DecodeException(CORRUPT)};
  * the sink is called only after the whole row group decoded, so a corrupt page never produces
  * values, and an exception thrown by the sink propagates as is.
@@ -67,7 +72,9 @@ public final class RowGroupDecoder {
   private final int[] fieldInSchema;
   /** Per output field: the leaf indexes of its columns. */
   private final int[][] fieldLeaves;
-  private final Map<BitSet, MessageColumnIO> plans = new ConcurrentHashMap<>();
+  private final Map<BitSet, MessageColumnIO> plans;
+  /** Whether flat fields go through {@link FlatColumnLookup} (off only to compare the two paths). */
+  private final boolean fastPath;
 
   /**
    * @param fields top-level field names in output order; empty means every field in schema order
@@ -90,6 +97,8 @@ public final class RowGroupDecoder {
 
   private RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields, boolean keyed)
       throws DecodeException {
+    this.plans = new ConcurrentHashMap<>();
+    this.fastPath = true;
     this.fileType = schema.messageType();
     this.createdBy = schema.createdBy();
     this.writerVersion = parseVersion(createdBy);
@@ -121,6 +130,30 @@ public final class RowGroupDecoder {
       }
       fieldLeaves[f] = mine.stream().mapToInt(Integer::intValue).toArray();
     }
+  }
+
+  private RowGroupDecoder(RowGroupDecoder other, boolean fastPath) {
+    this.plans = other.plans;
+    this.fastPath = fastPath;
+    this.fileType = other.fileType;
+    this.createdBy = other.createdBy;
+    this.writerVersion = other.writerVersion;
+    this.keyType = other.keyType;
+    this.keyDescriptor = other.keyDescriptor;
+    this.keyLeaf = other.keyLeaf;
+    this.leaves = other.leaves;
+    this.outputNames = other.outputNames;
+    this.fieldInSchema = other.fieldInSchema;
+    this.fieldLeaves = other.fieldLeaves;
+  }
+
+  /**
+   * The same decoder with every field read by parquet's record reader, none by the flat-column
+   * fast path: the reference the fast path is tested against (differential tests, diagnosis).
+   * Slower; rows are identical.
+   */
+  public RowGroupDecoder withoutFastPath() {
+    return new RowGroupDecoder(this, false);
   }
 
   private static VersionParser.ParsedVersion parseVersion(String createdBy) {
@@ -335,9 +368,22 @@ public final class RowGroupDecoder {
         }
       }
       BitSet indexed = new BitSet();
+      Map<Integer, Object[]> fast = new HashMap<>(); // schema index -> value per match
       for (int f = 0; f < outputNames.length; f++) {
-        if (!sequential.get(fieldInSchema[f])) {
-          indexed.set(fieldInSchema[f]);
+        int schemaIndex = fieldInSchema[f];
+        if (sequential.get(schemaIndex) || fast.containsKey(schemaIndex)) {
+          continue;
+        }
+        FlatColumnLookup lookup = null;
+        if (fastPath && fieldLeaves[f].length == 1 && FlatColumnLookup.isFlat(leaves.get(fieldLeaves[f][0]))) {
+          int leaf = fieldLeaves[f][0];
+          lookup = FlatColumnLookup.plan(leaves.get(leaf), column(leaf), rowGroup.getRowCount(), matches.rows,
+              matches.count, this::page);
+        }
+        if (lookup != null) {
+          fast.put(schemaIndex, lookup.read());
+        } else {
+          indexed.set(schemaIndex);
         }
       }
       Object[][] indexedRecords = indexed.isEmpty() ? null : readIndexed(indexed, matches);
@@ -347,6 +393,11 @@ public final class RowGroupDecoder {
         Object[] values = new Object[outputNames.length];
         for (int f = 0; f < outputNames.length; f++) {
           int schemaIndex = fieldInSchema[f];
+          Object[] fastValues = fast.get(schemaIndex);
+          if (fastValues != null) {
+            values[f] = fastValues[m];
+            continue;
+          }
           boolean seq = sequential.get(schemaIndex);
           BitSet group = seq ? sequential : indexed;
           int position = group.get(0, schemaIndex).cardinality();
