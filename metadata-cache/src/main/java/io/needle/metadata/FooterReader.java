@@ -31,8 +31,10 @@ import org.apache.parquet.format.Util;
 /**
  * Loads one file version into a {@link FileMetadata}: one ranged read of the tail (a second only
  * when the footer is larger than the tail), one read covering every offset index (or none when
- * they are already inside the tail), and, if the tail does not reach the start of the file, one
- * 4-byte read of the leading magic.
+ * they are already inside the tail). The leading magic is checked only when the tail covers the
+ * start of the file: a separate 4-byte read would be one more request per cold file on object
+ * storage, and it proves nothing the trailing magic, a parseable footer and range-checked offsets
+ * do not (parquet-java checks the trailing magic only).
  *
  * <p>Every length and offset that comes from the file is checked against the file size before
  * it is used to allocate or read, so a corrupt or hostile file ends as
@@ -68,8 +70,7 @@ final class FooterReader {
     if (footerLength <= 0 || footerStart < 4) {
       throw Corruption.at(version, size - 8, "footer length " + footerLength + " does not fit a file of " + size + " bytes");
     }
-    byte[] head = tailStart == 0 ? tail : read(source, 0, 4);
-    if (!regionEquals(head, 0, MAGIC)) {
+    if (tailStart == 0 && !regionEquals(tail, 0, MAGIC)) {
       throw Corruption.at(version, 0, "no PAR1 magic at the start of the file");
     }
     byte[] footer;

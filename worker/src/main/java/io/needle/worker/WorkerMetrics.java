@@ -21,6 +21,10 @@ public final class WorkerMetrics {
   public static void bind(Worker worker, MeterRegistry registry) {
     Gauge.builder("needle.worker.in.flight", worker, Worker::inFlight)
         .description("requests being served").register(registry);
+    FunctionCounter.builder("needle.s3.get.requests", worker, w -> w.s3GetRequests())
+        .description("ranged GETs sent to S3 (footers, indexes, pages)").register(registry);
+    FunctionCounter.builder("needle.s3.list.requests", worker, w -> w.s3ListRequests())
+        .description("ListObjectsV2 requests sent to S3 (table manifests)").register(registry);
     if (worker.pageStoreStats() == null) {
       return;
     }
