@@ -2,6 +2,7 @@ package io.needle.client;
 
 import io.needle.protocol.proto.HealthRequest;
 import io.needle.protocol.proto.HealthResponse;
+import io.needle.protocol.proto.RefreshRequest;
 import io.needle.protocol.proto.Request;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoopGroup;
@@ -206,6 +207,28 @@ public final class NeedleClient implements AutoCloseable {
   <R> CompletableFuture<R> whenMembersKnown(java.util.function.Supplier<CompletableFuture<R>> call) {
     CompletableFuture<Void> ready = membership.ready();
     return ready.isDone() ? call.get() : ready.thenCompose(v -> call.get());
+  }
+
+  /**
+   * Asks every live worker to list {@code tableUri} again now (the Refresh RPC); completes when
+   * all have answered, exceptionally with the first failure.
+   */
+  CompletableFuture<Void> relist(String tableUri) {
+    return whenMembersKnown(() -> {
+      long now = System.nanoTime();
+      List<CompletableFuture<Void>> calls = new ArrayList<>();
+      for (Member m : membership.members()) {
+        if (m.isAvailable(now)) {
+          Request.Builder refresh = Request.newBuilder().setRefresh(RefreshRequest.newBuilder().setTableUri(tableUri));
+          calls.add(send(m, refresh, requestTimeout).thenAccept(Reply::release));
+        }
+      }
+      if (calls.isEmpty()) {
+        return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE,
+            "no live worker to refresh " + tableUri));
+      }
+      return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
+    });
   }
 
   /**

@@ -196,6 +196,18 @@ public final class Table {
     view = null;
   }
 
+  /**
+   * Makes the workers see the table's files as they are now: every live worker lists the table
+   * again (new, changed and deleted files; on S3 only changed objects are re-read), then this
+   * client forgets its cached view. Without it, workers notice changes within their manifest TTL.
+   *
+   * @throws NeedleException when a worker cannot list the table
+   */
+  public void relist() {
+    await(client.relist(uri));
+    view = null;
+  }
+
   // ------------------------------------------------------------------------------------------
 
   /**

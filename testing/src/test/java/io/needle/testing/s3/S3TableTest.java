@@ -326,6 +326,27 @@ class S3TableTest {
     }
   }
 
+  @Test
+  void tableRelistAsksTheWorkersToListAgain() throws Exception {
+    FeatureTable v1 = new FeatureTable(GenOptions.defaults(2_000, 1));
+    GenOptions o = GenOptions.defaults(2_000, 1);
+    FeatureTable v2 = new FeatureTable(new GenOptions(o.rows(), o.files(), o.codec(), o.pageSizeBytes(),
+        o.pageRowLimit(), o.rowGroupBytes(), o.embeddingDim(), o.writerVersion(), 4242L));
+    Path f1 = v1.write(dir.resolve("l1")).get(0);
+    Path f2 = v2.write(dir.resolve("l2")).get(0);
+    long key = v1.keyAt(7);
+    s3.put("relisted/t.parquet", f1);
+    try (Worker worker = worker(Duration.ofHours(1), true); NeedleClient client = client(worker)) {
+      Table table = client.table(BUCKET_URI + "relisted", FeatureTable.KEY_COLUMN);
+      assertRow(v1, key, table.lookup(key, List.of()));
+      s3.put("relisted/t.parquet", f2);
+      table.refresh();
+      assertRow(v1, key, table.lookup(key, List.of())); // the worker's manifest is still the old one
+      table.relist();
+      assertRow(v2, key, table.lookup(key, List.of()));
+    }
+  }
+
   private static Response refreshRpc(Worker worker, String uri) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", worker.address().getPort())) {
       socket.setSoTimeout(30_000);
