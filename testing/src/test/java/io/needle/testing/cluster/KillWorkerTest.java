@@ -81,7 +81,14 @@ class KillWorkerTest {
         long killedAt = System.nanoTime();
         loop.mark(killedAt);
         victim.killByPid();
-        Thread.sleep(down.toMillis());
+        // The kill must take effect: the client either retries a lookup that was in flight, or
+        // learns from the closed connection and routes around the victim without a retry.
+        boolean sawVictimDown = false;
+        long downUntil = System.nanoTime() + down.toNanos();
+        while (System.nanoTime() < downUntil) {
+          sawVictimDown |= !client.liveWorkers().contains(victim.name);
+          Thread.sleep(10);
+        }
 
         ChildWorker restarted = ChildWorker.start(dir, victim.name, victim.port);
         children.set(1, restarted);
@@ -100,7 +107,8 @@ class KillWorkerTest {
         assertThat(loop.wrongRows.get()).as("wrong rows, first: %s", loop.firstWrong.get()).isZero();
         assertThat(loop.lookups.get()).as("lookups done").isPositive();
         assertThat(client.liveWorkers()).containsExactly("needle-0", "needle-1", "needle-2");
-        assertThat(client.stats().retries()).as("failovers happened").isPositive();
+        assertThat(sawVictimDown || client.stats().retries() > 0)
+            .as("the kill took effect (victim routed around, or a lookup failed over)").isTrue();
 
         long[] failover = loop.latenciesBetween(killedAt, killedAt + 1_000_000_000L);
         long[] all = loop.latenciesBetween(Long.MIN_VALUE, Long.MAX_VALUE);
