@@ -94,6 +94,9 @@ final class PageCache implements AutoCloseable {
       int slot = first + i;
       CompletableFuture<Fetched> mine = new CompletableFuture<>();
       CompletableFuture<Fetched> existing = inFlight.putIfAbsent(key, mine);
+      if (existing == null && storedMeanwhile(key, lengths[i], mine)) {
+        existing = mine; // completed from the store: no read of the source
+      }
       if (existing == null) {
         if (batch == null) {
           batch = new Batch(file, offsets.length - i);
@@ -114,6 +117,33 @@ final class PageCache implements AutoCloseable {
     }
     return misses == null ? CompletableFuture.completedFuture(null)
         : CompletableFuture.allOf(java.util.Arrays.copyOf(misses, missCount));
+  }
+
+  /**
+   * Closes the single-flight gap between "not in the store" and "not in flight": another lookup's
+   * read may have stored the page and left the in-flight map in between. Having just claimed the
+   * page, look in the store once more; if it is there, answer this claim from it (a copy of the
+   * stored bytes, with their CRC32C) and give the claim up.
+   */
+  private boolean storedMeanwhile(PageKey key, int length, CompletableFuture<Fetched> claim) {
+    PageHandle late = store.get(key);
+    if (late == null) {
+      return false;
+    }
+    try {
+      if (late.length() != length) {
+        return false;
+      }
+      byte[] bytes = new byte[length];
+      late.slice().duplicate().get(bytes);
+      claim.complete(new Fetched(bytes, late.crc32c()));
+      return true;
+    } finally {
+      late.release();
+      if (claim.isDone()) {
+        inFlight.remove(key, claim);
+      }
+    }
   }
 
   /**
