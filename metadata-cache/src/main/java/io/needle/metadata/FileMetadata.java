@@ -1,7 +1,10 @@
 package io.needle.metadata;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -30,6 +33,9 @@ final class FileMetadata {
   final AtomicReferenceArray<KeyColumnState> keyStates;
   private final long eagerHeapBytes;
   private final AtomicLong lazyHeapBytes = new AtomicLong();
+  /** Lazy loads under way, so that concurrent cold plans share one (see {@link #loadOnce}). */
+  private final ConcurrentHashMap<Integer, CompletableFuture<Void>> loads =
+      new ConcurrentHashMap<>();
 
   FileMetadata(
       FileVersion version,
@@ -98,6 +104,37 @@ final class FileMetadata {
     if (keyStates.compareAndSet(leaf, null, state)) {
       lazyHeapBytes.addAndGet(state.heapBytes);
     }
+  }
+
+  /**
+   * Runs the lazy load named {@code key} unless one is under way, whose completion is then
+   * shared. The entry leaves when the load ends, failed or not: a later caller finds the state
+   * published, or (after a failure) starts again.
+   */
+  CompletableFuture<Void> loadOnce(int key,
+      Supplier<CompletableFuture<Void>> start) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = loads.putIfAbsent(key, mine);
+    if (running != null) {
+      return running;
+    }
+    CompletableFuture<Void> load;
+    try {
+      load = start.get();
+    } catch (RuntimeException e) {
+      loads.remove(key, mine);
+      mine.completeExceptionally(e);
+      return mine;
+    }
+    load.whenComplete((v, e) -> {
+      loads.remove(key, mine);
+      if (e != null) {
+        mine.completeExceptionally(e);
+      } else {
+        mine.complete(null);
+      }
+    });
+    return mine;
   }
 
   /** Estimated heap bytes, lazily loaded parts included; the cache's weight. */

@@ -71,22 +71,32 @@ public final class MetadataCache {
     if (step.plan() != null) {
       return CompletableFuture.completedFuture(step.plan());
     }
-    CompletableFuture<Void> loaded = offLoop(() -> {
-      if (step.needsKeyState()) {
-        KeyStateLoader.load(source, file, request.keyLeaf());
-      } else {
-        for (int slot : step.missingChunks()) {
-          int rg = slot / file.leafCount();
-          int leaf = slot % file.leafCount();
+    // Concurrent cold plans share one load per key column and one walk per chunk.
+    CompletableFuture<Void> loaded;
+    if (step.needsKeyState()) {
+      int leaf = request.keyLeaf();
+      loaded = file.loadOnce(-1 - leaf, () -> offLoop(() -> {
+        KeyStateLoader.load(source, file, leaf);
+        reweigh(file);
+        return null;
+      }));
+    } else {
+      int[] slots = step.missingChunks();
+      CompletableFuture<?>[] walks = new CompletableFuture<?>[slots.length];
+      for (int i = 0; i < slots.length; i++) {
+        int rg = slots[i] / file.leafCount();
+        int leaf = slots[i] % file.leafCount();
+        walks[i] = file.loadOnce(slots[i], () -> offLoop(() -> {
           if (file.pageTable(rg, leaf) == null) {
             PageHeaderWalker.Walked walked = PageHeaderWalker.walk(source, file.leaves[leaf], file.chunk(rg, leaf), rg, false);
             file.publishPageTable(rg, leaf, walked.table());
           }
-        }
+          reweigh(file);
+          return null;
+        }));
       }
-      reweigh(file);
-      return null;
-    });
+      loaded = CompletableFuture.allOf(walks);
+    }
     return unwrapped(loaded.thenCompose(v -> step(file, source, request)));
   }
 
