@@ -31,17 +31,9 @@ final class HybridRuns {
       if (pos >= to) {
         throw new IndexOutOfBoundsException("value " + index + " is past the end of the runs");
       }
-      long header = 0;
-      int shift = 0;
-      int b;
-      do {
-        if (pos >= to || shift > 28) {
-          throw new IndexOutOfBoundsException("malformed run header at byte " + pos);
-        }
-        b = data[pos++];
-        header |= (long) (b & 0x7f) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
+      long read = readHeader(data, pos, to);
+      long header = read >>> 8;
+      pos += (int) (read & 0xff);
       long count = header >>> 1;
       if ((header & 1) == 0) {
         int valueBytes = (bitWidth + 7) >>> 3;
@@ -74,17 +66,9 @@ final class HybridRuns {
       if (pos >= to) {
         throw new IndexOutOfBoundsException("value " + position + " is past the end of the runs");
       }
-      long header = 0;
-      int shift = 0;
-      int b;
-      do {
-        if (pos >= to || shift > 28) {
-          throw new IndexOutOfBoundsException("malformed run header at byte " + pos);
-        }
-        b = data[pos++];
-        header |= (long) (b & 0x7f) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
+      long read = readHeader(data, pos, to);
+      long header = read >>> 8;
+      pos += (int) (read & 0xff);
       long runLength = header >>> 1;
       if ((header & 1) == 0) {
         int valueBytes = (bitWidth + 7) >>> 3;
@@ -124,6 +108,26 @@ final class HybridRuns {
 
   static int value(long packed) {
     return (int) packed;
+  }
+
+  /**
+   * The ULEB128 run header at {@code pos}, packed as {@code header << 8 | bytes read} (a header
+   * is at most 5 bytes, 35 bits).
+   */
+  private static long readHeader(byte[] data, int pos, int to) {
+    long header = 0;
+    int shift = 0;
+    int at = pos;
+    int b;
+    do {
+      if (at >= to || shift > 28) {
+        throw new IndexOutOfBoundsException("malformed run header at byte " + at);
+      }
+      b = data[at++];
+      header |= (long) (b & 0x7f) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    return header << 8 | (at - pos);
   }
 
   private static void checkWidth(int bitWidth) {
