@@ -10,9 +10,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,24 +36,6 @@ class LookupCommandTest {
     worker.close();
   }
 
-  private record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.run(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
-
   private String worker() {
     return "127.0.0.1:" + worker.address().getPort();
   }
@@ -73,7 +52,7 @@ class LookupCommandTest {
     long a = table.keyAt(4000);
     long b = table.keyAt(10);
     long absent = a + 1;
-    Run r = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column", "user_id",
+    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column", "user_id",
         "--key", Long.toString(a), Long.toString(absent), Long.toString(b), "--columns", "country,user_id");
     assertThat(r.exit()).as(r.err()).isZero();
     FeatureRow ra = table.expected(a);
@@ -87,7 +66,7 @@ class LookupCommandTest {
   void readsKeysFromAFileAndPrintsAllColumnsByDefault() throws Exception {
     Path keys = dir.resolve("keys.txt");
     Files.writeString(keys, table.keyAt(1) + "\n" + table.keyAt(2) + "\n");
-    Run r = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toUri().toString(), "--key-column",
+    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toUri().toString(), "--key-column",
         "user_id", "--keys-file", keys.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     List<String> lines = r.out().lines().toList();
@@ -98,19 +77,19 @@ class LookupCommandTest {
 
   @Test
   void failsWithOneClearLineOnStderr() {
-    Run unknownColumn = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+    CliRun unknownColumn = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
         "user_id", "--key", "7", "--columns", "nope");
     assertThat(unknownColumn.exit()).isNotZero();
     assertThat(unknownColumn.out()).isEmpty();
     assertThat(unknownColumn.err().strip().lines().count()).isEqualTo(1);
     assertThat(unknownColumn.err()).contains("NOT_FOUND").contains("nope");
 
-    Run badKey = run("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+    CliRun badKey = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
         "user_id", "--key", "seven");
     assertThat(badKey.exit()).isNotZero();
     assertThat(badKey.err()).contains("INVALID_ARGUMENT");
 
-    Run outside = run("lookup", "--worker", worker(), "--table", "/etc", "--key-column", "user_id", "--key", "7");
+    CliRun outside = CliRun.of("lookup", "--worker", worker(), "--table", "/etc", "--key-column", "user_id", "--key", "7");
     assertThat(outside.exit()).isNotZero();
     assertThat(outside.err()).contains("PERMISSION_DENIED");
   }

@@ -9,10 +9,7 @@ import io.needle.worker.WorkerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,24 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class S3CliTest {
   @TempDir
   Path dir;
-
-  private record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.run(args);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void lookupAndRefreshWorkOnAnS3Table() throws Exception {
@@ -74,20 +53,20 @@ class S3CliTest {
         String[] lookup = {"lookup", "--worker", address, "--table", "s3://needle-demo/users", "--key-column", "user_id",
             "--key", Long.toString(key), "--columns", "user_id,country"};
 
-        Run before = run(lookup);
+        CliRun before = CliRun.of(lookup);
         assertThat(before.exit()).as(before.err()).isZero();
         assertThat(before.out().strip()).isEqualTo("{\"user_id\":" + key + ",\"country\":\"" + v1.expected(key).asMap().get("country") + "\"}");
 
         s3.put("users/part-00000.parquet", f2);
-        Run refreshed = run("refresh", "--worker", address, "--table", "s3://needle-demo/users");
+        CliRun refreshed = CliRun.of("refresh", "--worker", address, "--table", "s3://needle-demo/users");
         assertThat(refreshed.exit()).as(refreshed.err()).isZero();
         assertThat(refreshed.out()).contains(address + ": 1 files").contains("part-00000.parquet\t" + Files.size(f2) + " bytes");
 
-        Run after = run(lookup);
+        CliRun after = CliRun.of(lookup);
         assertThat(after.exit()).as(after.err()).isZero();
         assertThat(after.out().strip()).isEqualTo("{\"user_id\":" + key + ",\"country\":\"" + v2.expected(key).asMap().get("country") + "\"}");
 
-        Run outside = run("refresh", "--worker", address, "--table", "s3://needle-demo/other");
+        CliRun outside = CliRun.of("refresh", "--worker", address, "--table", "s3://needle-demo/other");
         assertThat(outside.exit()).isNotZero();
         assertThat(outside.err()).contains("PERMISSION_DENIED");
       }
