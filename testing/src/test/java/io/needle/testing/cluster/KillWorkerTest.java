@@ -93,7 +93,9 @@ class KillWorkerTest {
         ChildWorker restarted = ChildWorker.start(dir, victim.name, victim.port);
         children.set(1, restarted);
         long readyAt = System.nanoTime();
+        long backDeadline = readyAt + Duration.ofSeconds(30).toNanos();
         while (!client.liveWorkers().contains(victim.name) && loop.error.get() == null) {
+          assertThat(System.nanoTime()).as("restarted worker routed to again within 30 s").isLessThan(backDeadline);
           Thread.sleep(5);
         }
         long backAt = System.nanoTime();

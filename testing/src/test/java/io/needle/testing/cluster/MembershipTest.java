@@ -72,7 +72,10 @@ class MembershipTest {
       first.close();
       try (Worker second = Worker.start(named("needle-b", reusedPort))) { // same IP and port, another pod
         assertThat(table.lookupAll(keys, List.of("user_id")).values()).allSatisfy(rows -> assertThat(rows).hasSize(1));
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!client.liveWorkers().equals(List.of("needle-b", "needle-c"))) {
+          assertThat(System.nanoTime()).as("membership sees needle-b within 20 s, now %s", client.liveWorkers())
+              .isLessThan(deadline);
           Thread.sleep(20); // the next refresh finds needle-b at needle-a's old address
         }
         assertThat(table.lookupAll(keys, List.of("user_id")).values()).allSatisfy(rows -> assertThat(rows).hasSize(1));

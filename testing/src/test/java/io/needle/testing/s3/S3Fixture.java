@@ -48,7 +48,11 @@ final class S3Fixture implements AutoCloseable {
         .endpoint(URI.create("http://127.0.0.1:0"))
         .build();
     s3proxy.start();
+    long startDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     while (!"STARTED".equals(s3proxy.getState())) {
+      if (System.nanoTime() > startDeadline) {
+        throw new IllegalStateException("S3Proxy did not start within 30 s: " + s3proxy.getState());
+      }
       Thread.sleep(5);
     }
     URI endpoint = URI.create("http://127.0.0.1:" + s3proxy.getPort());
