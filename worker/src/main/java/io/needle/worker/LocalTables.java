@@ -82,11 +82,23 @@ final class LocalTables implements AutoCloseable {
   OpenFile open(TableFile file) throws ServiceException {
     for (int attempt = 0; attempt < 3; attempt++) {
       OpenFile open;
+      OpenFile[] openedHere = new OpenFile[1];
       try {
-        open = openFiles.get(file.version(), v -> openVersion(file));
+        open = openFiles.get(file.version(), v -> {
+          // Retained for this caller before the cache can see it: the cache may evict a new entry
+          // at once (W-TinyLFU admission, or a cache smaller than one lookup's files), and then
+          // the cache's own reference is gone before the caller could take one.
+          OpenFile opened = openVersion(file);
+          opened.retain();
+          openedHere[0] = opened;
+          return opened;
+        });
       } catch (CompletionException | VersionChangedException e) {
         throw new ServiceException(ErrorCode.NOT_FOUND, "file changed or vanished since listing: "
             + file.relativePath() + " (refresh the table)", e);
+      }
+      if (open == openedHere[0]) {
+        return open;
       }
       try {
         open.retain();

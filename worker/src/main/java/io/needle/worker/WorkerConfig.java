@@ -88,6 +88,13 @@ public record WorkerConfig(
         maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
   }
 
+  /** The same config with at most {@code newMaxOpenFiles} open file versions, on {@code newTransport}. */
+  public WorkerConfig withOpenFiles(int newMaxOpenFiles, Transport newTransport) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, newMaxOpenFiles, newTransport, name,
+        debugLookupDelay);
+  }
+
   /** The same config with a stable worker name (see {@link #name()}). */
   public WorkerConfig withName(String newName) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
