@@ -6,8 +6,11 @@ import io.needle.protocol.proto.DataPage;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -29,6 +32,14 @@ import java.nio.ByteOrder;
  * goes through {@link RowMaterializer.Value}, the parquet path's own converter, so both paths
  * produce identical Java values.
  *
+ * <p>Lists of primitives ({@link Shape#LIST}: a LIST group over one repeated primitive, 2- or
+ * 3-level, or a top-level repeated primitive) take the same road with repetition levels: the
+ * row's entries start at the {@code (r - f)}-th repetition level 0 of the page (offset-indexed
+ * pages begin at row boundaries) and run until the next 0; the definition level of the first
+ * says null list or empty list, of each entry null element or value, and non-null values before
+ * the row say where its first value is. Most lookups of feature and embedding tables read such a
+ * field, and parquet's record assembly for it alone cost as much as every flat field together.
+ *
  * <p>{@link #plan} answers null whenever anything is outside that common case (a page of unknown
  * first row, another encoding, a row not on the pages given, BIT_PACKED levels, ...): the field
  * then goes through the parquet path unchanged, which also reports its errors the usual way.
@@ -44,19 +55,34 @@ final class FlatColumnLookup {
     ParsedPage page(int index) throws DecodeException;
   }
 
+  /** The field shapes read here; anything else goes through parquet's record assembly. */
+  enum Shape {
+    /** A top-level primitive, not repeated: one value or null per row. */
+    SCALAR,
+    /** A list of primitives: null, or a list of values and null elements, per row. */
+    LIST
+  }
+
+  private final Shape shape;
   private final PrimitiveType type;
   private final PrimitiveTypeName typeName;
   private final int width; // bytes of a fixed-width value; 0 for BOOLEAN and BINARY
   private final int maxDefinition;
   private final int levelBitWidth;
+  /** LIST: the definition level from which the list is not null, and from which it has an entry. */
+  private final int listDefined;
+  private final int entryDefined;
   private final Codec codec;
   private final ParsedPage dictionaryPage;
   private final ParsedPage[] pageOfRow;
   private final int[] positionOfRow;
   private Dictionary dictionary;
 
-  private FlatColumnLookup(ColumnDescriptor leaf, Codec codec, ParsedPage dictionaryPage, ParsedPage[] pageOfRow,
-      int[] positionOfRow) {
+  private FlatColumnLookup(Shape shape, Type field, ColumnDescriptor leaf, Codec codec, ParsedPage dictionaryPage,
+      ParsedPage[] pageOfRow, int[] positionOfRow) {
+    this.shape = shape;
+    this.listDefined = field.isRepetition(Type.Repetition.OPTIONAL) ? 1 : 0;
+    this.entryDefined = listDefined + 1;
     this.type = leaf.getPrimitiveType();
     this.typeName = type.getPrimitiveTypeName();
     this.width = fixedWidth(type);
@@ -74,12 +100,51 @@ final class FlatColumnLookup {
   }
 
   /**
+   * How the top-level {@code field} whose only leaf is {@code leaf} is read here, or null when it
+   * is not (it then goes through parquet's record assembly). The list shapes are exactly those
+   * that {@link RowMaterializer} turns into a list of primitive values.
+   */
+  static Shape shapeOf(Type field, ColumnDescriptor leaf) {
+    if (isFlat(leaf)) {
+      return leaf.getMaxDefinitionLevel() <= 1 ? Shape.SCALAR : null;
+    }
+    if (leaf.getMaxRepetitionLevel() != 1 || leaf.getMaxDefinitionLevel() > 3) {
+      return null;
+    }
+    String[] path = leaf.getPath();
+    if (path.length == 1) {
+      return field.isRepetition(Type.Repetition.REPEATED) ? Shape.LIST : null; // repeated primitive
+    }
+    if (field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)
+        || !(field.getLogicalTypeAnnotation() instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation)) {
+      return null;
+    }
+    GroupType list = field.asGroupType();
+    if (list.getFieldCount() != 1 || !list.getType(0).isRepetition(Type.Repetition.REPEATED)) {
+      return null;
+    }
+    Type repeated = list.getType(0);
+    if (path.length == 2) {
+      return repeated.isPrimitive() ? Shape.LIST : null; // 2-level: the repeated primitive is the element
+    }
+    if (path.length != 3 || repeated.isPrimitive()) {
+      return null;
+    }
+    GroupType entry = repeated.asGroupType();
+    boolean elementIsEntry = entry.getFieldCount() != 1 || entry.getName().equals("array")
+        || entry.getName().equals(list.getName() + "_tuple");
+    return !elementIsEntry && entry.getType(0).isPrimitive() && !entry.getType(0).isRepetition(Type.Repetition.REPEATED)
+        ? Shape.LIST : null; // 3-level: the repeated group wraps one element
+  }
+
+  /**
    * The lookup of {@code rows} (ascending) in a flat leaf's pages, or null when the fast path does
    * not apply to them. Reads page headers only.
    */
-  static FlatColumnLookup plan(ColumnDescriptor leaf, ColumnPages column, long rowGroupRows, long[] rows, int rowCount,
-      Pages pages) throws DecodeException {
-    if (!isFlat(leaf) || leaf.getMaxDefinitionLevel() > 1 || rowCount == 0) {
+  static FlatColumnLookup plan(Type field, ColumnDescriptor leaf, ColumnPages column, long rowGroupRows, long[] rows,
+      int rowCount, Pages pages) throws DecodeException {
+    Shape shape = shapeOf(field, leaf);
+    if (shape == null || rowCount == 0) {
       return null;
     }
     PrimitiveTypeName typeName = leaf.getPrimitiveType().getPrimitiveTypeName();
@@ -124,10 +189,11 @@ final class FlatColumnLookup {
         return null;
       }
       if (page.isV2()) {
-        if (page.v2RepetitionLevelBytes() != 0) {
+        if (shape == Shape.SCALAR && page.v2RepetitionLevelBytes() != 0) {
           return null;
         }
-      } else if (leaf.getMaxDefinitionLevel() > 0 && page.definitionLevelEncoding() != Encoding.RLE) {
+      } else if ((leaf.getMaxDefinitionLevel() > 0 && page.definitionLevelEncoding() != Encoding.RLE)
+          || (shape == Shape.LIST && page.repetitionLevelEncoding() != Encoding.RLE)) {
         return null;
       }
       pageOfRow[m] = page;
@@ -144,7 +210,7 @@ final class FlatColumnLookup {
         return null;
       }
     }
-    return new FlatColumnLookup(leaf, column.getCodec(), dictionaryPage, pageOfRow, positionOfRow);
+    return new FlatColumnLookup(shape, field, leaf, column.getCodec(), dictionaryPage, pageOfRow, positionOfRow);
   }
 
   /** The Java value at each planned row, converted exactly as the parquet path converts it. */
@@ -154,10 +220,153 @@ final class FlatColumnLookup {
     RowMaterializer.Value converter = new RowMaterializer.Value(type, value -> cell[0] = value);
     for (int m = 0; m < out.length; m++) {
       cell[0] = null;
-      readOne(pageOfRow[m], positionOfRow[m], converter);
-      out[m] = cell[0];
+      if (shape == Shape.SCALAR) {
+        readOne(pageOfRow[m], positionOfRow[m], converter);
+        out[m] = cell[0];
+      } else {
+        out[m] = readList(pageOfRow[m], positionOfRow[m], converter, cell);
+      }
     }
     return out;
+  }
+
+  /** The list at row {@code position} of a page (see the class comment for the level rules). */
+  private Object readList(ParsedPage page, int position, RowMaterializer.Value converter, Object[] cell)
+      throws DecodeException {
+    byte[] body = page.dataBody(codec);
+    int repetitionFrom;
+    int repetitionTo;
+    int definitionFrom;
+    int definitionTo;
+    if (page.isV2()) {
+      repetitionFrom = 0;
+      repetitionTo = page.v2RepetitionLevelBytes();
+      definitionFrom = repetitionTo;
+      definitionTo = definitionFrom + page.v2DefinitionLevelBytes();
+    } else {
+      repetitionFrom = 4;
+      repetitionTo = 4 + prefixedLength(body, 0, "repetition");
+      definitionFrom = repetitionTo + 4;
+      definitionTo = definitionFrom + prefixedLength(body, repetitionTo, "definition");
+    }
+    if (definitionTo > body.length) {
+      throw new IndexOutOfBoundsException("levels end at byte " + definitionTo + " of a " + body.length + "-byte page");
+    }
+    HybridRuns.Cursor repetition = new HybridRuns.Cursor(body, repetitionFrom, repetitionTo, 1);
+    HybridRuns.Cursor definition = new HybridRuns.Cursor(body, definitionFrom, definitionTo, levelBitWidth);
+    int entries = page.valueCount();
+    int valuesBefore = 0;
+    int rowsStarted = 0;
+    int entry = 0;
+    int level;
+    while (true) { // to the row's first entry, counting the values before it
+      if (entry >= entries) {
+        throw new IndexOutOfBoundsException("row " + position + " past the page's " + rowsStarted + " rows");
+      }
+      int r = repetition.next();
+      level = checkedLevel(definition.next());
+      if (r == 0) {
+        if (rowsStarted++ == position) {
+          break;
+        }
+      } else if (entry == 0) {
+        throw new IndexOutOfBoundsException("an offset-indexed page starts inside a row (repetition level " + r + ")");
+      }
+      if (level == maxDefinition) {
+        valuesBefore++;
+      }
+      entry++;
+    }
+    if (level < listDefined) {
+      return null;
+    }
+    java.util.ArrayList<Object> list = new java.util.ArrayList<>();
+    if (level >= entryDefined) {
+      ValueCursor values = new ValueCursor(page, body, definitionTo, valuesBefore);
+      while (true) {
+        if (level == maxDefinition) {
+          cell[0] = null;
+          values.emitNext(converter);
+          list.add(cell[0]);
+        } else {
+          list.add(null);
+        }
+        if (++entry >= entries || repetition.next() != 1) {
+          break;
+        }
+        level = checkedLevel(definition.next());
+      }
+    }
+    return java.util.Collections.unmodifiableList(list);
+  }
+
+  private int checkedLevel(int level) {
+    if (level > maxDefinition) {
+      throw new IndexOutOfBoundsException("definition level " + level + " above the column's " + maxDefinition);
+    }
+    return level;
+  }
+
+  /** The 4-byte little-endian length of a V1 level section at {@code at}, checked against the page. */
+  private static int prefixedLength(byte[] body, int at, String what) {
+    if (at + 4 > body.length) {
+      throw new IndexOutOfBoundsException(what + " levels' length past the page");
+    }
+    int length = (int) INT_LE.get(body, at);
+    if (length < 0 || length > body.length - at - 4) {
+      throw new IndexOutOfBoundsException(what + " levels of " + length + " bytes in a " + body.length + "-byte page");
+    }
+    return length;
+  }
+
+  /** Consecutive values of one page from the {@code first}-th on: PLAIN, or dictionary indexes. */
+  private final class ValueCursor {
+    private final byte[] data;
+    private final int to;
+    private final boolean dictionaryEncoded;
+    private final HybridRuns.Cursor indexes;
+    private int next;
+    private int at; // PLAIN BINARY: byte of the next value
+
+    ValueCursor(ParsedPage page, byte[] data, int from, int first) throws DecodeException {
+      this.data = data;
+      this.to = data.length;
+      this.next = first;
+      Encoding encoding = page.valueEncoding();
+      this.dictionaryEncoded = encoding != Encoding.PLAIN;
+      if (dictionaryEncoded) {
+        if (from >= to) {
+          throw new IndexOutOfBoundsException("dictionary-encoded page without its bit width byte");
+        }
+        indexes = new HybridRuns.Cursor(data, from + 1, to, data[from] & 0xff);
+        for (int i = 0; i < first; i++) {
+          indexes.next();
+        }
+      } else {
+        indexes = null;
+        at = from;
+        if (typeName == PrimitiveTypeName.BINARY) {
+          for (int i = 0; i < first; i++) {
+            at = checkedEnd(data, at, to);
+          }
+        } else {
+          at = from;
+        }
+      }
+    }
+
+    void emitNext(RowMaterializer.Value converter) throws DecodeException {
+      if (dictionaryEncoded) {
+        dictionary().emit(indexes.next(), converter);
+      } else if (typeName == PrimitiveTypeName.BINARY) {
+        int end = checkedEnd(data, at, to);
+        converter.addBinary(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
+        at = end;
+      } else {
+        emitPlain(data, at, to, next, converter);
+      }
+      next++;
+    }
   }
 
   private void readOne(ParsedPage page, int position, RowMaterializer.Value converter) throws DecodeException {

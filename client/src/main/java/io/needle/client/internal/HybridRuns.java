@@ -165,4 +165,59 @@ final class HybridRuns {
     }
     return (int) ((word >>> shift) & ((1L << bitWidth) - 1));
   }
+
+  /**
+   * Sequential reading of the runs from their start, for walks that need every value in order
+   * (repetition and definition levels up to a row). Malformed input throws like the rest.
+   */
+  static final class Cursor {
+    private final byte[] data;
+    private final int to;
+    private final int bitWidth;
+    private int pos;
+    private long left; // values left in the current run
+    private boolean packed;
+    private int rleValue;
+    private int packedStart;
+    private int packedIndex;
+
+    Cursor(byte[] data, int from, int to, int bitWidth) {
+      checkWidth(bitWidth);
+      this.data = data;
+      this.to = to;
+      this.bitWidth = bitWidth;
+      this.pos = from;
+    }
+
+    int next() {
+      while (left == 0) {
+        readRun();
+      }
+      left--;
+      return packed ? packedValue(data, packedStart, to, bitWidth, packedIndex++) : rleValue;
+    }
+
+    private void readRun() {
+      if (pos >= to) {
+        throw new IndexOutOfBoundsException("a value past the end of the runs at byte " + to);
+      }
+      long read = readHeader(data, pos, to);
+      long header = read >>> 8;
+      pos += (int) (read & 0xff);
+      long runLength = header >>> 1;
+      if ((header & 1) == 0) {
+        int valueBytes = (bitWidth + 7) >>> 3;
+        packed = false;
+        rleValue = readRleValue(data, pos, to, valueBytes);
+        left = runLength;
+        pos += valueBytes;
+      } else {
+        packed = true;
+        packedStart = pos;
+        packedIndex = 0;
+        left = runLength * 8;
+        pos = (int) Math.min(to, pos + runLength * bitWidth); // a last run may be cut short
+      }
+    }
+  }
 }

@@ -171,6 +171,11 @@ final class ParsedPage {
     return requireV1().getDefinition_level_encoding();
   }
 
+  /** The repetition levels' encoding of a V1 data page. */
+  org.apache.parquet.format.Encoding repetitionLevelEncoding() throws DecodeException {
+    return requireV1().getRepetition_level_encoding();
+  }
+
   /** Bytes of repetition levels at the start of a V2 page's body. */
   int v2RepetitionLevelBytes() throws DecodeException {
     return requireV2().getRepetition_levels_byte_length();

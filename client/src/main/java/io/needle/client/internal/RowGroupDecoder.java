@@ -375,9 +375,11 @@ public final class RowGroupDecoder {
           continue;
         }
         FlatColumnLookup lookup = null;
-        if (fastPath && fieldLeaves[f].length == 1 && FlatColumnLookup.isFlat(leaves.get(fieldLeaves[f][0]))) {
+        Type field = fileType.getType(schemaIndex);
+        if (fastPath && fieldLeaves[f].length == 1
+            && FlatColumnLookup.shapeOf(field, leaves.get(fieldLeaves[f][0])) != null) {
           int leaf = fieldLeaves[f][0];
-          lookup = FlatColumnLookup.plan(leaves.get(leaf), column(leaf), rowGroup.getRowCount(), matches.rows,
+          lookup = FlatColumnLookup.plan(field, leaves.get(leaf), column(leaf), rowGroup.getRowCount(), matches.rows,
               matches.count, this::page);
         }
         if (lookup != null) {

@@ -84,6 +84,9 @@ class HybridRunsTest {
     byte[] data = {(1 << 1) | 1, 7, 8, 9};
     assertThat(HybridRuns.valueAt(data, 0, data.length, 8, 2)).isEqualTo(9);
     assertThatThrownBy(() -> HybridRuns.valueAt(data, 0, data.length, 8, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+    HybridRuns.Cursor cursor = new HybridRuns.Cursor(data, 0, data.length, 8);
+    assertThat(new int[] {cursor.next(), cursor.next(), cursor.next()}).containsExactly(7, 8, 9);
+    assertThatThrownBy(cursor::next).isInstanceOf(IndexOutOfBoundsException.class);
   }
 
   @Test
@@ -101,6 +104,10 @@ class HybridRunsTest {
   }
 
   private static void checkAll(byte[] data, int width, int[] values) {
+    HybridRuns.Cursor cursor = new HybridRuns.Cursor(data, 0, data.length, width);
+    for (int p = 0; p < values.length; p++) {
+      assertThat(cursor.next()).as("cursor, width %d position %d", width, p).isEqualTo(values[p]);
+    }
     for (int p = 0; p < values.length; p++) {
       assertThat(HybridRuns.valueAt(data, 0, data.length, width, p)).as("width %d position %d", width, p)
           .isEqualTo(values[p]);
