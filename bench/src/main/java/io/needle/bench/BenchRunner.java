@@ -23,6 +23,7 @@ import io.needle.bench.harness.RunResult;
 import io.needle.bench.harness.SystemResult;
 import io.needle.bench.harness.WorkerCpu;
 import io.needle.bench.harness.Workload;
+import io.needle.client.LookupStages;
 import io.needle.client.NeedleClient;
 import io.needle.client.Table;
 import io.needle.worker.Worker;
@@ -156,7 +157,7 @@ public final class BenchRunner {
           continue;
         }
         NeedleTarget needle = new NeedleTarget("Needle", table, Workload.FEATURE_COLUMNS, null);
-        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, dir);
+        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, dir, client);
         if (redisTarget != null) {
           measure(s, redisTarget, o.needlePlan(), o.warmupCalls(), null, null, dir);
         }
@@ -195,22 +196,30 @@ public final class BenchRunner {
 
   private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
       String workerAddress, Path dir) throws Exception {
+    measure(s, target, plan, warmupCalls, cpu, workerAddress, dir, null);
+  }
+
+  /** @param stagesOf the client whose stage clock times {@code target}'s calls, or null */
+  private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
+      String workerAddress, Path dir, NeedleClient stagesOf) throws Exception {
     int expected = s.workload.keysPresent() ? s.workload.keysPerCall() : 0;
     if (warmupCalls > 0) {
       LoadDriver.run(target, s.keys, expected, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
           LoadDriver.Progress.NONE);
     }
     long cpu0 = cpu == null ? 0 : cpu.cpuNanos();
+    LookupStages stages0 = stagesOf == null ? null : stagesOf.stages();
     LoadDriver.Progress bar = ProgressBar.onTerminal(System.err, target.name(), Math.min(plan.maxCalls(),
         target.maxCalls()));
     RunResult r = LoadDriver.run(target, s.keys, expected, plan, bar);
     ProgressBar.clear(System.err, bar);
     double workerCpuMicros = cpu == null ? Double.NaN : (cpu.cpuNanos() - cpu0) / 1000.0 / r.stats().lookups();
+    LookupStages stages = stagesOf == null ? null : stagesOf.stages().minus(stages0);
     double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, dir, expected);
     LatencyStats st = r.stats();
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  %,10.0f calls/s%n", target.name(), st.lookups(),
         st.p50Micros(), st.p99Micros(), st.throughputPerSecond());
-    results.add(new SystemResult(target.name(), s.label, st, r.latencyNanos(), wire, workerCpuMicros));
+    results.add(new SystemResult(target.name(), s.label, st, r.latencyNanos(), wire, workerCpuMicros, stages));
   }
 
   /** Bytes both ways per call, through a counting relay, on a separate client (not timed). */

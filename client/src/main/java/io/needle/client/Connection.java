@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Connection {
   private final String address;
   private final Channel channel;
-  private final Map<Long, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+  private final Map<Long, Call> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private volatile String workerName = "";
 
@@ -91,28 +92,33 @@ final class Connection {
   /** Sends {@code request}; the reply future fails with a {@link NeedleException} on any error. */
   CompletableFuture<Reply> call(Request.Builder request, Duration timeout) {
     long id = ids.incrementAndGet();
-    CompletableFuture<Reply> reply = new CompletableFuture<>();
-    pending.put(id, reply);
+    Call call = new Call(System.nanoTime());
+    pending.put(id, call);
     long timeoutMicros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
     Request built = request.setRequestId(id).setTimeoutMicros(timeoutMicros).build();
     if (!channel.isActive()) {
       fail(id, new NeedleException(NeedleException.Code.UNAVAILABLE, "connection to " + address + " is closed"));
-      return reply;
+      return call.reply;
     }
-    channel.writeAndFlush(FrameWriter.header(channel.alloc(), built, 0)).addListener(f -> {
-      if (!f.isSuccess()) {
-        fail(id, new NeedleException(NeedleException.Code.UNAVAILABLE,
-            "cannot send to worker " + address + ": " + f.cause(), f.cause()));
+    // One task on the event loop for the write and the local timer, so a call wakes the loop once.
+    channel.eventLoop().execute(() -> {
+      channel.writeAndFlush(FrameWriter.header(channel.alloc(), built, 0)).addListener(f -> {
+        if (!f.isSuccess()) {
+          fail(id, new NeedleException(NeedleException.Code.UNAVAILABLE,
+              "cannot send to worker " + address + ": " + f.cause(), f.cause()));
+        }
+      });
+      if (timeoutMicros > 0 && !call.reply.isDone()) {
+        // The worker answers DEADLINE_EXCEEDED itself; this local timer covers a worker that is
+        // gone silent, with a little slack so that the worker's typed answer usually wins. It is
+        // cancelled when the reply comes, so dead timers do not pile up in the loop's queue.
+        long localMicros = timeoutMicros + Math.max(1000, timeoutMicros / 10);
+        call.timeout = channel.eventLoop().schedule(() -> fail(id, new NeedleException(
+            NeedleException.Code.DEADLINE_EXCEEDED, "no answer from " + address + " within " + timeout.toMillis()
+            + " ms")), localMicros, TimeUnit.MICROSECONDS);
       }
     });
-    if (timeoutMicros > 0) {
-      // The worker answers DEADLINE_EXCEEDED itself; this local timer covers a worker that is
-      // gone silent, with a little slack so that the worker's typed answer usually wins.
-      long localMicros = timeoutMicros + Math.max(1000, timeoutMicros / 10);
-      channel.eventLoop().schedule(() -> fail(id, new NeedleException(NeedleException.Code.DEADLINE_EXCEEDED,
-          "no answer from " + address + " within " + timeout.toMillis() + " ms")), localMicros, TimeUnit.MICROSECONDS);
-    }
-    return reply;
+    return call.reply;
   }
 
   void close() {
@@ -120,13 +126,15 @@ final class Connection {
   }
 
   private void fail(long id, NeedleException error) {
-    CompletableFuture<Reply> f = pending.remove(id);
-    if (f != null) {
-      f.completeExceptionally(error);
+    Call call = pending.remove(id);
+    if (call != null) {
+      call.cancelTimer();
+      call.reply.completeExceptionally(error);
     }
   }
 
   private void received(Frame frame) {
+    long receivedNanos = System.nanoTime();
     Response response;
     try {
       response = Messages.parseResponse(frame.header());
@@ -135,18 +143,37 @@ final class Connection {
       channel.close(); // a worker that sends garbage is not to be trusted with the next reply either
       return;
     }
-    CompletableFuture<Reply> f = pending.remove(response.getRequestId());
-    if (f == null) {
+    Call call = pending.remove(response.getRequestId());
+    if (call == null) {
       frame.release();
       return;
     }
+    call.cancelTimer();
     if (response.hasError()) {
       frame.release();
-      f.completeExceptionally(Errors.fromWire(response.getError(), address));
+      call.reply.completeExceptionally(Errors.fromWire(response.getError(), address));
       return;
     }
-    if (!f.complete(new Reply(response, frame))) {
+    if (!call.reply.complete(new Reply(response, frame, call.sentNanos, receivedNanos))) {
       frame.release();
+    }
+  }
+
+  /** One request waiting for its reply; the timer is set and cancelled on the event loop. */
+  private static final class Call {
+    final CompletableFuture<Reply> reply = new CompletableFuture<>();
+    final long sentNanos;
+    ScheduledFuture<?> timeout;
+
+    Call(long sentNanos) {
+      this.sentNanos = sentNanos;
+    }
+
+    void cancelTimer() {
+      ScheduledFuture<?> t = timeout;
+      if (t != null) {
+        t.cancel(false);
+      }
     }
   }
 

@@ -68,6 +68,7 @@ public final class NeedleClient implements AutoCloseable {
   private final Budget retryBudget;
   private final Budget hedgeBudget;
   private final Counters stats = new Counters();
+  private final StageClock stageClock = new StageClock();
 
   private NeedleClient(Builder b) {
     this.workers = List.copyOf(b.workers);
@@ -124,6 +125,18 @@ public final class NeedleClient implements AutoCloseable {
     }
     out.sort(null);
     return out;
+  }
+
+  /**
+   * Where lookups' time went since the client was built, from the client's and the workers' own
+   * clocks (see {@link LookupStages}).
+   */
+  public LookupStages stages() {
+    return stageClock.snapshot();
+  }
+
+  StageClock stageClock() {
+    return stageClock;
   }
 
   /** Counters since the client was built. */

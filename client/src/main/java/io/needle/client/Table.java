@@ -215,10 +215,11 @@ public final class Table {
    * how to map the distinct keys back to the caller's.
    */
   private record Batch(List<Key> wireKeys, List<RoutedFile> files, KeyMatcher matcher, List<Object> callerKeys,
-      int[] ordinalOfCaller, int distinct, List<String> fields, List<PageId> suspects) {
+      int[] ordinalOfCaller, int distinct, List<String> fields, List<PageId> suspects, long startedNanos) {
     /** The same lookup, asking the workers to drop and refetch these pages first. */
     Batch withSuspects(List<PageId> pages) {
-      return new Batch(wireKeys, files, matcher, callerKeys, ordinalOfCaller, distinct, fields, List.copyOf(pages));
+      return new Batch(wireKeys, files, matcher, callerKeys, ordinalOfCaller, distinct, fields, List.copyOf(pages),
+          startedNanos);
     }
   }
 
@@ -226,6 +227,7 @@ public final class Table {
   private record RoutedFile(TableView.FileEntry file, BitSet keys) {}
 
   private Batch batch(TableView v, Collection<?> keys, List<String> columns) {
+    long startedNanos = System.nanoTime();
     requireNonNull(keys, "keys is null");
     List<String> fields = List.copyOf(requireNonNull(columns, "columns is null"));
     KeyType type = v.keyType();
@@ -285,7 +287,7 @@ public final class Table {
       }
     }
     return new Batch(List.copyOf(wireKeys), List.copyOf(files), matcher, callerKeys, ordinalOfCaller,
-        wireKeys.size(), fields, List.of());
+        wireKeys.size(), fields, List.of(), startedNanos);
   }
 
   /** Sends each file to its owner (one request per owning worker) and collects the replies. */
@@ -320,7 +322,11 @@ public final class Table {
 
   private Map<Object, List<Row>> decodeAndRelease(List<Reply> replies, TableView v, Batch batch) {
     try {
-      return decode(replies, v, batch);
+      long decodeStarted = System.nanoTime();
+      long[] decompressNanos = new long[1];
+      Map<Object, List<Row>> rows = decode(replies, v, batch, decompressNanos);
+      client.stageClock().record(batch.startedNanos, replies, decodeStarted, decompressNanos[0], System.nanoTime());
+      return rows;
     } finally {
       replies.forEach(Reply::release);
     }
@@ -334,7 +340,7 @@ public final class Table {
    * by file path, then by position in the file. Each reply lists its files by path; replies of
    * different workers interleave, so the files are sorted again across replies.
    */
-  private Map<Object, List<Row>> decode(List<Reply> replies, TableView v, Batch batch) {
+  private Map<Object, List<Row>> decode(List<Reply> replies, TableView v, Batch batch, long[] decompressNanos) {
     List<Answered> answered = new ArrayList<>();
     for (Reply reply : replies) {
       LookupResponse response = reply.response().getLookup();
@@ -357,7 +363,7 @@ public final class Table {
       try {
         RowGroupDecoder decoder = current.decoder(file.getSchemaId(), keyColumn, batch.fields);
         for (RowGroupPages rg : file.getRowGroupsList()) {
-          decoder.decode(rg, a.pages(), batch.matcher, (ordinal, row, value) -> {
+          decompressNanos[0] += decoder.decode(rg, a.pages(), batch.matcher, (ordinal, row, value) -> {
             List<Row> rows = rowsByOrdinal[ordinal];
             if (rows == null) {
               rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);

@@ -8,6 +8,7 @@ import io.needle.protocol.Messages;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
+import io.needle.protocol.proto.WorkerTimings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -71,12 +74,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       return;
     }
     InFlight call = new InFlight(request.getRequestId(),
-        request.getBodyCase() == Request.BodyCase.LOOKUP ? request.getLookup().getTableUri() : null);
+        request.getBodyCase() == Request.BodyCase.LOOKUP ? request.getLookup().getTableUri() : null, System.nanoTime());
     inFlight++;
     status.requestStarted();
     updateAutoRead(ctx);
     if (request.getTimeoutMicros() > 0) {
-      ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
+      call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
     }
     CompletableFuture<LookupAnswer> answer = switch (request.getBodyCase()) {
       case LOOKUP -> debugLookupDelayNanos == 0 ? service.lookup(request.getLookup()) : delayedLookup(ctx, request);
@@ -103,6 +106,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       return;
     }
     call.done = true;
+    if (call.timeout != null) {
+      // Cancelled, not left to fire: at thousands of lookups a second, deadlines of seconds would
+      // otherwise keep tens of thousands of dead tasks in the event loop's timer queue.
+      call.timeout.cancel(false);
+    }
     inFlight--;
     status.requestFinished();
     if (error != null) {
@@ -114,7 +122,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       if (call.lookupTableUri != null) {
         status.served(call.lookupTableUri, result.header().getLookup());
       }
-      write(ctx, call.requestId, result);
+      write(ctx, call, result);
     }
     updateAutoRead(ctx);
   }
@@ -144,11 +152,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     return answer;
   }
 
-  private static void write(ChannelHandlerContext ctx, long requestId, LookupAnswer answer) {
-    Response header = answer.header().toBuilder().setRequestId(requestId).build();
-    ctx.write(FrameWriter.header(ctx.alloc(), header, answer.payloadBytes()), ctx.voidPromise());
-    for (PagePart part : answer.parts()) {
-      Object message = switch (part) {
+  private static void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
+    long planned = System.nanoTime();
+    List<PagePart> parts = answer.parts();
+    Object[] messages = new Object[parts.size()];
+    for (int i = 0; i < messages.length; i++) {
+      messages[i] = switch (parts.get(i)) {
         case PagePart.FileSpan span -> {
           ByteBuf copy = span.length() <= COPIED_SPAN_LIMIT ? copied(ctx, span) : null;
           yield copy != null ? copy : new PinnedFileRegion(span.file(), span.offset(), span.length());
@@ -156,6 +165,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
         case PagePart.Stored stored -> new StoredPageRegion(stored.handle());
         case PagePart.Fetched fetched -> Unpooled.wrappedBuffer(fetched.bytes());
       };
+    }
+    Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);
+    if (header.hasLookup()) {
+      header.getLookupBuilder().setTimings(WorkerTimings.newBuilder()
+          .setPlanNanos(planned - call.startedNanos).setReadNanos(System.nanoTime() - planned));
+    }
+    ctx.write(FrameWriter.header(ctx.alloc(), header.build(), answer.payloadBytes()), ctx.voidPromise());
+    for (Object message : messages) {
       ctx.write(message, ctx.voidPromise());
     }
     ctx.flush();
@@ -234,11 +251,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   private static final class InFlight {
     final long requestId;
     final String lookupTableUri; // null unless a lookup
+    final long startedNanos;
+    ScheduledFuture<?> timeout;
     boolean done;
 
-    InFlight(long requestId, String lookupTableUri) {
+    InFlight(long requestId, String lookupTableUri, long startedNanos) {
       this.requestId = requestId;
       this.lookupTableUri = lookupTableUri;
+      this.startedNanos = startedNanos;
     }
   }
 }

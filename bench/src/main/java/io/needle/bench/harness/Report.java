@@ -1,5 +1,7 @@
 package io.needle.bench.harness;
 
+import io.needle.client.LookupStages;
+
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
@@ -67,6 +69,11 @@ public final class Report {
             num(r.workerCpuMicrosPerCall())));
       }
       SystemResult needle = needleOf(e.getValue());
+      for (SystemResult r : e.getValue()) {
+        if (r.stages() != null && r.stages().lookups() > 0) {
+          sb.append(stagesLine(r));
+        }
+      }
       if (needle != null) {
         for (SystemResult r : e.getValue()) {
           if (r == needle) {
@@ -86,6 +93,27 @@ public final class Report {
         sb.append("note: ").append(n).append('\n');
       }
     }
+    return sb.toString();
+  }
+
+  /** The order and names of the stages, in the table and in results.json. */
+  private static final String[] STAGE_NAMES = {"prepare", "transport", "worker_plan", "worker_read", "handoff",
+      "decompress", "decode"};
+
+  private static long[] stageNanos(LookupStages st) {
+    return new long[] {st.prepareNanos(), st.transportNanos(), st.workerPlanNanos(), st.workerReadNanos(),
+        st.handoffNanos(), st.decompressNanos(), st.decodeNanos()};
+  }
+
+  private static String stagesLine(SystemResult r) {
+    LookupStages st = r.stages();
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %s stages, mean µs per call:", r.system()));
+    long[] nanos = stageNanos(st);
+    for (int i = 0; i < nanos.length; i++) {
+      sb.append(String.format(Locale.ROOT, " %s %.1f", STAGE_NAMES[i].replace('_', ' '), st.meanMicros(nanos[i])));
+      sb.append(i + 1 < nanos.length ? " |" : "");
+    }
+    sb.append(String.format(Locale.ROOT, " = %.1f%n", st.meanMicros(st.totalNanos())));
     return sb.toString();
   }
 
@@ -117,6 +145,15 @@ public final class Report {
       sb.append(", \"throughput\": ").append(Json.number(s.throughputPerSecond()));
       sb.append(", \"wire_bytes_per_call\": ").append(Json.number(r.wireBytesPerCall()));
       sb.append(", \"worker_cpu_us_per_call\": ").append(Json.number(r.workerCpuMicrosPerCall()));
+      if (r.stages() != null && r.stages().lookups() > 0) {
+        sb.append(", \"stages_us\": {");
+        long[] nanos = stageNanos(r.stages());
+        for (int k = 0; k < nanos.length; k++) {
+          sb.append(k == 0 ? "" : ", ").append(Json.string(STAGE_NAMES[k])).append(": ")
+              .append(Json.number(r.stages().meanMicros(nanos[k])));
+        }
+        sb.append('}');
+      }
       if (needle != null && needle != r) {
         sb.append(", \"needle_p50_speedup\": ")
             .append(Json.number(Ratios.latencySpeedup(needle.stats().p50Micros(), s.p50Micros())));

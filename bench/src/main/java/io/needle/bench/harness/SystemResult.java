@@ -1,5 +1,7 @@
 package io.needle.bench.harness;
 
+import io.needle.client.LookupStages;
+
 import static java.util.Objects.requireNonNull;
 
 import org.HdrHistogram.Histogram;
@@ -14,6 +16,8 @@ import org.HdrHistogram.Histogram;
  * @param wireBytesPerCall bytes on the loopback connection per call, both directions (NaN when
  *     not measured)
  * @param workerCpuMicrosPerCall CPU the worker's threads spent per call (NaN when not measured)
+ * @param stages where Needle's calls spent their time, from the client's and workers' clocks
+ *     (null for baselines and when not measured)
  */
 public record SystemResult(
     String system,
@@ -21,7 +25,14 @@ public record SystemResult(
     LatencyStats stats,
     Histogram latencyNanos,
     double wireBytesPerCall,
-    double workerCpuMicrosPerCall) {
+    double workerCpuMicrosPerCall,
+    LookupStages stages) {
+
+  /** A result without a stage breakdown (baselines). */
+  public SystemResult(String system, String scenario, LatencyStats stats, Histogram latencyNanos,
+      double wireBytesPerCall, double workerCpuMicrosPerCall) {
+    this(system, scenario, stats, latencyNanos, wireBytesPerCall, workerCpuMicrosPerCall, null);
+  }
 
   public SystemResult {
     requireNonNull(system, "system is null");

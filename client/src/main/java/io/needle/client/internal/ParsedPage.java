@@ -40,6 +40,7 @@ final class ParsedPage {
   private final int bodyOffset;
   private final int bodyLength;
   private byte[] body; // decompressed, lazily
+  private long decompressNanos;
 
   private ParsedPage(int index, PageHeader header, byte[] stored, int bodyOffset, int bodyLength) {
     this.index = index;
@@ -229,10 +230,23 @@ final class ParsedPage {
   }
 
   /** The body decompressed; the first {@code plainPrefix} bytes are stored uncompressed (V2 levels). */
+  /** Time spent decompressing this page's body (0 until it is first used). */
+  long decompressNanos() {
+    return decompressNanos;
+  }
+
   private byte[] decompressed(Codec codec, int plainPrefix) throws DecodeException {
     if (body != null) {
       return body;
     }
+    long started = System.nanoTime();
+    byte[] out = decompress(codec, plainPrefix);
+    decompressNanos = System.nanoTime() - started;
+    body = out;
+    return out;
+  }
+
+  private byte[] decompress(Codec codec, int plainPrefix) throws DecodeException {
     int uncompressed = header.getUncompressed_page_size();
     if (plainPrefix < 0 || plainPrefix > bodyLength || plainPrefix > uncompressed) {
       throw corrupt(index, "level bytes " + plainPrefix + " exceed the page (" + bodyLength + " stored, "
@@ -261,7 +275,6 @@ final class ParsedPage {
       System.arraycopy(stored, bodyOffset, out, 0, plainPrefix);
       System.arraycopy(values, 0, out, plainPrefix, values.length);
     }
-    body = out;
     return out;
   }
 
