@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -162,7 +163,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
           ByteBuf copy = span.length() <= COPIED_SPAN_LIMIT ? copied(ctx, span) : null;
           yield copy != null ? copy : new PinnedFileRegion(span.file(), span.offset(), span.length());
         }
-        case PagePart.Stored stored -> new StoredPageRegion(stored.handle());
+        case PagePart.Stored stored -> {
+          ByteBuf copy = stored.length() <= COPIED_SPAN_LIMIT ? copied(ctx, stored) : null;
+          yield copy != null ? copy : new StoredPageRegion(stored.handle());
+        }
         case PagePart.Fetched fetched -> Unpooled.wrappedBuffer(fetched.bytes());
       };
     }
@@ -179,8 +183,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   }
 
   /**
-   * Spans up to this length are read into a pooled buffer and sent with the rest of the answer in
-   * one gathering write; longer ones leave with {@code sendfile}. Why: an answer is typically a
+   * Spans and stored pages up to this length are read into a pooled buffer and sent with the rest
+   * of the answer in one gathering write; longer ones leave with {@code sendfile}. Why: an answer is typically a
    * dozen or more pages of a few KiB each spread over the file, and one {@code sendfile} per page
    * was most of the worker's CPU per lookup (measured: 141 µs of worker CPU per 12-column lookup
    * with sendfile, 55 µs with copies). A {@code pread} of a small cached page costs less than the
@@ -189,6 +193,33 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
    * Java 22's FFM, so it would pin deleted files' space until a GC.
    */
   static final int COPIED_SPAN_LIMIT = 64 * 1024;
+
+  /**
+   * A page-store hit copied from the store's map into a pooled buffer, its pin released at once,
+   * or null to use sendfile (the map is unusable). Same reason as for file spans: S3 tables are
+   * always served from the page store, a dozen small pages per lookup.
+   */
+  private static ByteBuf copied(ChannelHandlerContext ctx, PagePart.Stored stored) {
+    ByteBuffer page;
+    try {
+      page = stored.handle().slice();
+    } catch (RuntimeException e) {
+      log.debug("the page store's map is unusable, sending with sendfile: {}", e.toString());
+      return null;
+    }
+    ByteBuf buffer = ctx.alloc().directBuffer(page.remaining(), page.remaining());
+    try {
+      buffer.writeBytes(page);
+    } catch (InternalError ioFault) {
+      // The JVM's answer to a fault under a mapped read (an I/O error on the cache disk): let
+      // sendfile try, which fails as an ordinary I/O error on the connection if the disk does.
+      buffer.release();
+      log.warn("reading a stored page from the map failed, sending with sendfile: {}", ioFault.toString());
+      return null;
+    }
+    stored.release();
+    return buffer;
+  }
 
   /** The span read into a pooled buffer (its file reference released), or null to use sendfile. */
   private static ByteBuf copied(ChannelHandlerContext ctx, PagePart.FileSpan span) {
