@@ -233,7 +233,8 @@ final class FlatColumnLookup {
   /** The list at row {@code position} of a page (see the class comment for the level rules). */
   private Object readList(ParsedPage page, int position, RowMaterializer.Value converter, Object[] cell)
       throws DecodeException {
-    byte[] body = page.dataBody(codec);
+    Prefix whole = new Prefix(page, Integer.MAX_VALUE); // levels first, then values: read it all
+    byte[] body = whole.data;
     int repetitionFrom;
     int repetitionTo;
     int definitionFrom;
@@ -282,7 +283,7 @@ final class FlatColumnLookup {
     }
     java.util.ArrayList<Object> list = new java.util.ArrayList<>();
     if (level >= entryDefined) {
-      ValueCursor values = new ValueCursor(page, body, definitionTo, valuesBefore);
+      ValueCursor values = new ValueCursor(page, whole, definitionTo, valuesBefore);
       while (true) {
         if (level == maxDefinition) {
           cell[0] = null;
@@ -321,6 +322,7 @@ final class FlatColumnLookup {
 
   /** Consecutive values of one page from the {@code first}-th on: PLAIN, or dictionary indexes. */
   private final class ValueCursor {
+    private final Prefix body;
     private final byte[] data;
     private final int to;
     private final boolean dictionaryEncoded;
@@ -328,8 +330,9 @@ final class FlatColumnLookup {
     private int next;
     private int at; // PLAIN BINARY: byte of the next value
 
-    ValueCursor(ParsedPage page, byte[] data, int from, int first) throws DecodeException {
-      this.data = data;
+    ValueCursor(ParsedPage page, Prefix body, int from, int first) throws DecodeException {
+      this.body = body;
+      this.data = body.data;
       this.to = data.length;
       this.next = first;
       Encoding encoding = page.valueEncoding();
@@ -363,23 +366,24 @@ final class FlatColumnLookup {
         converter.addBinary(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
         at = end;
       } else {
-        emitPlain(data, at, to, next, converter);
+        emitPlain(body, at, next, converter);
       }
       next++;
     }
   }
 
   private void readOne(ParsedPage page, int position, RowMaterializer.Value converter) throws DecodeException {
-    byte[] body = page.dataBody(codec);
+    Prefix body = new Prefix(page, 4); // a V1 page's definition levels start with their length
+    byte[] data = body.data;
     int levelsFrom;
     int levelsTo;
     if (page.isV2()) {
       levelsFrom = page.v2RepetitionLevelBytes();
       levelsTo = levelsFrom + page.v2DefinitionLevelBytes();
     } else if (maxDefinition > 0) {
-      int length = (int) INT_LE.get(body, 0);
-      if (length < 0 || length > body.length - 4) {
-        throw new IndexOutOfBoundsException("definition levels of " + length + " bytes in a " + body.length
+      int length = (int) INT_LE.get(data, 0);
+      if (length < 0 || length > data.length - 4) {
+        throw new IndexOutOfBoundsException("definition levels of " + length + " bytes in a " + data.length
             + "-byte page");
       }
       levelsFrom = 4;
@@ -390,7 +394,8 @@ final class FlatColumnLookup {
     }
     int k = position;
     if (maxDefinition > 0) {
-      long packed = HybridRuns.valueAndCountBefore(body, levelsFrom, levelsTo, levelBitWidth, position, maxDefinition);
+      body.need(levelsTo);
+      long packed = HybridRuns.valueAndCountBefore(data, levelsFrom, levelsTo, levelBitWidth, position, maxDefinition);
       if (HybridRuns.value(packed) != maxDefinition) {
         return; // null
       }
@@ -399,33 +404,65 @@ final class FlatColumnLookup {
     int valuesFrom = levelsTo;
     Encoding encoding = page.valueEncoding();
     if (encoding == Encoding.PLAIN) {
-      emitPlain(body, valuesFrom, body.length, k, converter);
+      emitPlain(body, valuesFrom, k, converter);
       return;
     }
-    if (valuesFrom >= body.length) {
+    body.need(data.length); // dictionary indexes: a few hundred bytes of runs, read whole
+    if (valuesFrom >= data.length) {
       throw new IndexOutOfBoundsException("dictionary-encoded page without its bit width byte");
     }
-    int bitWidth = body[valuesFrom] & 0xff;
-    int index = HybridRuns.valueAt(body, valuesFrom + 1, body.length, bitWidth, k);
+    int bitWidth = data[valuesFrom] & 0xff;
+    int index = HybridRuns.valueAt(data, valuesFrom + 1, data.length, bitWidth, k);
     dictionary().emit(index, converter);
   }
 
-  /** Emits the k-th PLAIN value of {@code data[from, to)}. */
-  private void emitPlain(byte[] data, int from, int to, int k, RowMaterializer.Value converter) {
+  /**
+   * A data page's body decompressed only as far as the reads so far needed ({@link
+   * ParsedPage#dataBodyPrefix}); {@link #need} before reading further. Grows a little ahead, so
+   * that hopping over many short values does not call the decompressor once per value.
+   */
+  private final class Prefix {
+    private static final int AHEAD = 1024;
+    private final ParsedPage page;
+    final byte[] data;
+    private int valid;
+
+    Prefix(ParsedPage page, int first) throws DecodeException {
+      this.page = page;
+      this.data = page.dataBodyPrefix(codec, first);
+      this.valid = page.availableBytes();
+    }
+
+    void need(int end) throws DecodeException {
+      if (end > valid) {
+        page.dataBodyPrefix(codec, end > data.length - AHEAD ? data.length : end + AHEAD);
+        valid = page.availableBytes();
+      }
+    }
+  }
+
+  /** Emits the k-th PLAIN value of the values starting at {@code from}. */
+  private void emitPlain(Prefix body, int from, int k, RowMaterializer.Value converter) throws DecodeException {
+    byte[] data = body.data;
+    int to = data.length;
     switch (typeName) {
       case BOOLEAN -> {
         int at = from + (k >>> 3);
         if (at >= to) {
           throw new IndexOutOfBoundsException("boolean " + k + " past the values");
         }
+        body.need(at + 1);
         converter.addBoolean((data[at] >>> (k & 7) & 1) != 0);
       }
       case BINARY -> {
         int at = from;
         for (int i = 0; i < k; i++) {
+          body.need(at + 4);
           at = checkedEnd(data, at, to);
         }
+        body.need(at + 4);
         int end = checkedEnd(data, at, to);
+        body.need(end);
         converter.addBinary(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
       }
       default -> {
@@ -433,6 +470,7 @@ final class FlatColumnLookup {
         if (at + width > to) {
           throw new IndexOutOfBoundsException("value " + k + " of " + width + " bytes past the values");
         }
+        body.need((int) at + width);
         emitFixed(data, (int) at, converter);
       }
     }

@@ -41,6 +41,8 @@ final class ParsedPage {
   private final int bodyLength;
   private byte[] body; // decompressed, lazily
   private long decompressNanos;
+  private byte[] partial; // a SNAPPY body being decompressed as far as needed (see dataBodyPrefix)
+  private SnappyPrefix partialStream;
 
   private ParsedPage(int index, PageHeader header, byte[] stored, int bodyOffset, int bodyLength) {
     this.index = index;
@@ -192,6 +194,55 @@ final class ParsedPage {
     return requireV2().getDefinition_levels_byte_length();
   }
 
+  /**
+   * A data page's body of which at least the first {@code minBytes} (or all, if fewer) are
+   * decompressed; later bytes of the array may not be yet. For a point lookup on a SNAPPY page,
+   * this decompresses only up to the row it reads; other codecs decompress the whole body at once.
+   * The array's length is the whole body's; call again with a larger {@code minBytes} before
+   * reading further (the same array is returned, grown in place).
+   */
+  byte[] dataBodyPrefix(Codec codec, int minBytes) throws DecodeException {
+    if (body != null) {
+      return body;
+    }
+    if (codec != Codec.SNAPPY || !isCompressed()) {
+      return dataBody(codec);
+    }
+    long started = System.nanoTime();
+    if (partialStream == null) {
+      int plainPrefix = 0; // V2: levels are stored uncompressed before the values
+      if (isV2()) {
+        plainPrefix = requireV2().getRepetition_levels_byte_length() + requireV2().getDefinition_levels_byte_length();
+      } else {
+        requireV1();
+      }
+      int uncompressed = header.getUncompressed_page_size();
+      if (plainPrefix < 0 || plainPrefix > bodyLength || plainPrefix > uncompressed
+          || uncompressed - plainPrefix == 0) {
+        return dataBody(codec); // levels only, or inconsistent sizes: the whole-body path checks and reports
+      }
+      partial = new byte[uncompressed];
+      System.arraycopy(stored, bodyOffset, partial, 0, plainPrefix);
+      partialStream = new SnappyPrefix(stored, bodyOffset + plainPrefix, bodyLength - plainPrefix, partial, plainPrefix);
+    }
+    partialStream.ensure(minBytes);
+    decompressNanos += System.nanoTime() - started;
+    if (partialStream.done()) {
+      body = partial;
+    }
+    return partial;
+  }
+
+  /** Bytes of the data body decompressed so far (all of it once the body is complete). */
+  int availableBytes() {
+    return body != null ? body.length : partialStream != null ? partialStream.available() : 0;
+  }
+
+  private boolean isCompressed() {
+    return header.getType() != PageType.DATA_PAGE_V2 || !header.getData_page_header_v2().isSetIs_compressed()
+        || header.getData_page_header_v2().isIs_compressed();
+  }
+
   /** A data page's whole body, decompressed once (V2: levels first, as stored). */
   byte[] dataBody(Codec codec) throws DecodeException {
     if (isV2()) {
@@ -240,8 +291,14 @@ final class ParsedPage {
       return body;
     }
     long started = System.nanoTime();
-    byte[] out = decompress(codec, plainPrefix);
-    decompressNanos = System.nanoTime() - started;
+    byte[] out;
+    if (partialStream != null) {
+      partialStream.ensure(Integer.MAX_VALUE); // finish what a prefix read started
+      out = partial;
+    } else {
+      out = decompress(codec, plainPrefix);
+    }
+    decompressNanos += System.nanoTime() - started;
     body = out;
     return out;
   }

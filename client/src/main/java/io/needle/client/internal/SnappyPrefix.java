@@ -1,0 +1,154 @@
+package io.needle.client.internal;
+
+import io.needle.protocol.proto.Codec;
+
+/**
+ * Raw Snappy decompression that stops as soon as the caller has the bytes it needs, and resumes
+ * from there if it needs more. Why: a point lookup wants one row of a page, on average half way
+ * in, and PLAIN values before it can be skipped only once they are decompressed; the rest of the
+ * page need never be. Snappy can stop anywhere, because every element only appends to the output
+ * or copies from what is already there.
+ *
+ * <p>Format (github.com/google/snappy, format_description.txt): a varint of the uncompressed
+ * length, then elements whose tag's low two bits say: 0 literal (length in the tag, or in 1-4
+ * following bytes), 1 copy with an 11-bit offset and a length of 4-11, 2 copy with a 16-bit
+ * offset, 3 copy with a 32-bit offset (length 1-64 in the tag). Copies may overlap their output.
+ *
+ * <p>Every length and offset is checked against the input and the declared output; malformed
+ * input throws {@link DecodeException} (CORRUPT). Not thread-safe.
+ */
+final class SnappyPrefix {
+  private final byte[] in;
+  private final int inEnd;
+  private final byte[] out;
+  private final int outEnd;
+  private final int outStart;
+  private int ip;
+  private int op;
+
+  /**
+   * @param out receives the uncompressed bytes at {@code [outOffset, outOffset + declared)}; the
+   *     declared length must be exactly {@code out.length - outOffset}
+   */
+  SnappyPrefix(byte[] in, int offset, int length, byte[] out, int outOffset) throws DecodeException {
+    if (offset < 0 || length < 0 || offset + length > in.length || outOffset < 0 || outOffset > out.length) {
+      throw corrupt("stream bounds outside the page");
+    }
+    this.in = in;
+    this.inEnd = offset + length;
+    this.out = out;
+    this.outEnd = out.length;
+    this.ip = offset;
+    this.op = outOffset;
+    this.outStart = outOffset;
+    long declared = 0;
+    for (int shift = 0; ; shift += 7) {
+      if (ip >= inEnd || shift > 28) {
+        throw corrupt("unreadable uncompressed length");
+      }
+      int b = in[ip++];
+      declared |= (long) (b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        break;
+      }
+    }
+    if (declared != outEnd - outOffset) {
+      throw corrupt("stream declares " + declared + " bytes, the page " + (outEnd - outOffset));
+    }
+  }
+
+  /** Bytes of {@code out} valid so far (from index 0, the output offset included). */
+  int available() {
+    return op;
+  }
+
+  boolean done() {
+    return op == outEnd;
+  }
+
+  /** Decompresses until {@code out[0, min(n, out.length))} is valid. */
+  void ensure(int n) throws DecodeException {
+    int target = Math.min(n, outEnd);
+    while (op < target) {
+      element();
+    }
+    if (op == outEnd && ip != inEnd) {
+      throw corrupt((inEnd - ip) + " bytes after the end of the stream");
+    }
+  }
+
+  private void element() throws DecodeException {
+    if (ip >= inEnd) {
+      throw corrupt("stream ends after " + op + " of " + outEnd + " bytes");
+    }
+    int tag = in[ip++] & 0xff;
+    int length;
+    int offset;
+    switch (tag & 3) {
+      case 0 -> {
+        length = tag >>> 2;
+        if (length >= 60) {
+          int bytes = length - 59;
+          if (ip + bytes > inEnd) {
+            throw corrupt("literal length past the input");
+          }
+          long l = 0;
+          for (int i = 0; i < bytes; i++) {
+            l |= (long) (in[ip++] & 0xff) << (8 * i);
+          }
+          if (l >= Integer.MAX_VALUE) {
+            throw corrupt("literal of " + (l + 1) + " bytes");
+          }
+          length = (int) l;
+        }
+        length++;
+        if (length > inEnd - ip || length > outEnd - op) {
+          throw corrupt("literal of " + length + " bytes past the input or the output");
+        }
+        System.arraycopy(in, ip, out, op, length);
+        ip += length;
+        op += length;
+        return;
+      }
+      case 1 -> {
+        if (ip >= inEnd) {
+          throw corrupt("copy offset past the input");
+        }
+        length = 4 + ((tag >>> 2) & 7);
+        offset = (tag >>> 5) << 8 | (in[ip++] & 0xff);
+      }
+      case 2 -> {
+        if (ip + 2 > inEnd) {
+          throw corrupt("copy offset past the input");
+        }
+        length = 1 + (tag >>> 2);
+        offset = (in[ip] & 0xff) | (in[ip + 1] & 0xff) << 8;
+        ip += 2;
+      }
+      default -> {
+        if (ip + 4 > inEnd) {
+          throw corrupt("copy offset past the input");
+        }
+        length = 1 + (tag >>> 2);
+        offset = (in[ip] & 0xff) | (in[ip + 1] & 0xff) << 8 | (in[ip + 2] & 0xff) << 16 | (in[ip + 3] & 0xff) << 24;
+        ip += 4;
+      }
+    }
+    if (offset <= 0 || offset > op - outStart || length > outEnd - op) {
+      throw corrupt("copy of " + length + " bytes from " + offset + " back at output byte " + op);
+    }
+    int from = op - offset;
+    if (offset >= length) {
+      System.arraycopy(out, from, out, op, length);
+    } else {
+      for (int i = 0; i < length; i++) { // overlapping: a run that repeats the last offset bytes
+        out[op + i] = out[from + i];
+      }
+    }
+    op += length;
+  }
+
+  private static DecodeException corrupt(String why) {
+    return new DecodeException(DecodeException.Kind.CORRUPT, Codec.SNAPPY + " page body does not decompress: " + why);
+  }
+}
