@@ -9,8 +9,6 @@ import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.WorkerTimings;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
@@ -18,7 +16,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -155,92 +152,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
 
   private static void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
     long planned = System.nanoTime();
-    List<PagePart> parts = answer.parts();
-    Object[] messages = new Object[parts.size()];
-    for (int i = 0; i < messages.length; i++) {
-      messages[i] = switch (parts.get(i)) {
-        case PagePart.FileSpan span -> {
-          ByteBuf copy = span.length() <= COPIED_SPAN_LIMIT ? copied(ctx, span) : null;
-          yield copy != null ? copy : new PinnedFileRegion(span.file(), span.offset(), span.length());
-        }
-        case PagePart.Stored stored -> {
-          ByteBuf copy = stored.length() <= COPIED_SPAN_LIMIT ? copied(ctx, stored) : null;
-          yield copy != null ? copy : new StoredPageRegion(stored.handle());
-        }
-        case PagePart.Fetched fetched -> Unpooled.wrappedBuffer(fetched.bytes());
-      };
-    }
+    List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts());
     Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);
     if (header.hasLookup()) {
       header.getLookupBuilder().setTimings(WorkerTimings.newBuilder()
           .setPlanNanos(planned - call.startedNanos).setReadNanos(System.nanoTime() - planned));
     }
     ctx.write(FrameWriter.header(ctx.alloc(), header.build(), answer.payloadBytes()), ctx.voidPromise());
-    for (Object message : messages) {
+    for (Object message : payload) {
       ctx.write(message, ctx.voidPromise());
     }
     ctx.flush();
-  }
-
-  /**
-   * Spans and stored pages up to this length are read into a pooled buffer and sent with the rest
-   * of the answer in one gathering write; longer ones leave with {@code sendfile}. Why: an answer is typically a
-   * dozen or more pages of a few KiB each spread over the file, and one {@code sendfile} per page
-   * was most of the worker's CPU per lookup (measured: 141 µs of worker CPU per 12-column lookup
-   * with sendfile, 55 µs with copies). A {@code pread} of a small cached page costs less than the
-   * extra copy it saves. A memory map would save that copy too, but a map of a replaced file
-   * can only be unmapped early through APIs that are deprecated for removal (Java 21) or need
-   * Java 22's FFM, so it would pin deleted files' space until a GC.
-   */
-  static final int COPIED_SPAN_LIMIT = 64 * 1024;
-
-  /**
-   * A page-store hit copied from the store's map into a pooled buffer, its pin released at once,
-   * or null to use sendfile (the map is unusable). Same reason as for file spans: S3 tables are
-   * always served from the page store, a dozen small pages per lookup.
-   */
-  private static ByteBuf copied(ChannelHandlerContext ctx, PagePart.Stored stored) {
-    ByteBuffer page;
-    try {
-      page = stored.handle().slice();
-    } catch (RuntimeException e) {
-      log.debug("the page store's map is unusable, sending with sendfile: {}", e.toString());
-      return null;
-    }
-    ByteBuf buffer = ctx.alloc().directBuffer(page.remaining(), page.remaining());
-    try {
-      buffer.writeBytes(page);
-    } catch (InternalError ioFault) {
-      // The JVM's answer to a fault under a mapped read (an I/O error on the cache disk): let
-      // sendfile try, which fails as an ordinary I/O error on the connection if the disk does.
-      buffer.release();
-      log.warn("reading a stored page from the map failed, sending with sendfile: {}", ioFault.toString());
-      return null;
-    }
-    stored.release();
-    return buffer;
-  }
-
-  /** The span read into a pooled buffer (its file reference released), or null to use sendfile. */
-  private static ByteBuf copied(ChannelHandlerContext ctx, PagePart.FileSpan span) {
-    int length = (int) span.length();
-    ByteBuf buffer = ctx.alloc().directBuffer(length, length);
-    try {
-      long position = span.offset();
-      while (buffer.isWritable()) {
-        int n = buffer.writeBytes(span.file().channel(), position, buffer.writableBytes());
-        if (n < 0) {
-          throw new java.io.EOFException("end of " + span.file().version().path() + " at " + position);
-        }
-        position += n;
-      }
-      span.release();
-      return buffer;
-    } catch (IOException e) {
-      buffer.release();
-      log.debug("reading a span of {} failed, sending with sendfile: {}", span.file().version().path(), e.toString());
-      return null;
-    }
   }
 
   private static void writeHeaderOnly(ChannelHandlerContext ctx, Response response) {

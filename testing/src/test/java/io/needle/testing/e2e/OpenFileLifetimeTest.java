@@ -21,16 +21,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Small page spans leave the worker from a memory map of the pinned file version, so a whole
- * answer goes out in one gathering write. The maps and descriptors must live exactly as long as
- * something may still send from them: answers stay right while open files are evicted between
- * and during lookups (one open file allowed, lookups across three files, several in flight), and
- * no map or descriptor of a table file outlives its eviction or the worker.
+ * Open file versions must live exactly as long as something may still read or send from them:
+ * small page spans are copied out of the pinned descriptor into the answer, large ones leave by
+ * sendfile from it. Answers stay right while open files are evicted between and during lookups
+ * (one open file allowed, lookups across three files, several in flight), and no descriptor (nor
+ * any map) of a table file outlives its eviction or the worker.
  *
  * <p>The oracle is the generator's key-derived rows; the kernel's own views of the process
  * ({@code /proc/self/maps} and {@code /proc/self/fd}) tell what is still mapped and open.
  */
-class MappedSendTest {
+class OpenFileLifetimeTest {
   private static final long ROWS = 20_000;
   private static Path dir;
   private static FeatureTable generator;
@@ -54,7 +54,7 @@ class MappedSendTest {
 
   @ParameterizedTest
   @EnumSource(value = Transport.class, names = {"EPOLL", "NIO"})
-  void answersStayRightWhileMapsComeAndGo(Transport transport) throws Exception {
+  void answersStayRightWhileOpenFilesComeAndGo(Transport transport) throws Exception {
     WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withOpenFiles(1, transport);
     try (Loopback loopback = Loopback.serve(config)) {
       Table table = loopback.table(dir, FeatureTable.KEY_COLUMN);
