@@ -89,7 +89,8 @@ final class FanOut<T> {
     if (mayHedge) {
       long delay = client.hedgeDelayNanos();
       if (delay >= 0) {
-        client.scheduler().schedule(() -> hedge(items, next, race), delay, TimeUnit.NANOSECONDS);
+        var timer = client.scheduler().schedule(() -> hedge(items, next, race), delay, TimeUnit.NANOSECONDS);
+        race.result().whenComplete((replies, error) -> timer.cancel(false)); // no dead timers piling up
       }
     }
     return race.result();
