@@ -1,6 +1,7 @@
 package io.needle.bench;
 
 import io.needle.bench.baseline.DuckDbTarget;
+import io.needle.bench.baseline.FeatureValueCodec;
 import io.needle.bench.baseline.NeedleTarget;
 import io.needle.bench.baseline.ParquetJavaTarget;
 import io.needle.bench.baseline.RedisServer;
@@ -9,6 +10,7 @@ import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.bench.harness.ByteCountingProxy;
 import io.needle.bench.harness.Histograms;
+import io.needle.bench.harness.KeyCalls;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.KeyPlan;
 import io.needle.bench.harness.LatencyStats;
@@ -33,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -135,16 +138,14 @@ public final class BenchRunner {
           note("Redis baseline skipped: redis-server is not on the PATH (apt-get install redis-server)");
         } else {
           redis = RedisServer.start(exe.get());
-          redisTarget = new RedisTarget(redis.port());
-          Set<Long> keys = new LinkedHashSet<>();
+          redisTarget = new RedisTarget(redis.port(), 0, FeatureValueCodec.of(gen));
+          Set<Object> keys = new LinkedHashSet<>();
           for (Scenario s : scenarios) {
-            for (long[] call : s.keys) {
-              for (long k : call) {
-                keys.add(k);
-              }
+            for (Object[] call : s.calls.keys()) {
+              keys.addAll(Arrays.asList(call));
             }
           }
-          redisTarget.load(keys, k -> gen.contains(k) ? gen.expected(k) : null);
+          redisTarget.load(keys);
           out.printf("redis-server pid %d on 127.0.0.1:%d, loaded %,d distinct keys%n", redis.pid(), redis.port(),
               keys.size());
         }
@@ -195,18 +196,17 @@ public final class BenchRunner {
 
   private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
       String workerAddress, Path dir) throws Exception {
-    int expected = s.workload.keysPresent() ? s.workload.keysPerCall() : 0;
     if (warmupCalls > 0) {
-      LoadDriver.run(target, s.keys, expected, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
+      LoadDriver.run(target, s.calls, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
           LoadDriver.Progress.NONE);
     }
     long cpu0 = cpu == null ? 0 : cpu.cpuNanos();
     LoadDriver.Progress bar = ProgressBar.onTerminal(System.err, target.name(), Math.min(plan.maxCalls(),
         target.maxCalls()));
-    RunResult r = LoadDriver.run(target, s.keys, expected, plan, bar);
+    RunResult r = LoadDriver.run(target, s.calls, plan, bar);
     ProgressBar.clear(System.err, bar);
     double workerCpuMicros = cpu == null ? Double.NaN : (cpu.cpuNanos() - cpu0) / 1000.0 / r.stats().lookups();
-    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, dir, expected);
+    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, dir);
     LatencyStats st = r.stats();
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  %,10.0f calls/s%n", target.name(), st.lookups(),
         st.p50Micros(), st.p99Micros(), st.throughputPerSecond());
@@ -214,7 +214,7 @@ public final class BenchRunner {
   }
 
   /** Bytes both ways per call, through a counting relay, on a separate client (not timed). */
-  private static double wireBytesPerCall(Scenario s, String workerAddress, Path dir, int expected) throws Exception {
+  private static double wireBytesPerCall(Scenario s, String workerAddress, Path dir) throws Exception {
     String[] hp = workerAddress.split(":");
     try (ByteCountingProxy proxy = new ByteCountingProxy(
             new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
@@ -222,10 +222,10 @@ public final class BenchRunner {
       NeedleTarget t = new NeedleTarget("Needle", client.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN),
           Workload.FEATURE_COLUMNS, null);
       LoadPlan one = new LoadPlan(1, 20, Duration.ofSeconds(30), 0);
-      LoadDriver.run(t, s.keys, expected, one, LoadDriver.Progress.NONE); // connect and describe first
+      LoadDriver.run(t, s.calls, one, LoadDriver.Progress.NONE); // connect and describe first
       long up0 = proxy.toServerBytes();
       long down0 = proxy.toClientBytes();
-      RunResult r = LoadDriver.run(t, s.keys, expected, new LoadPlan(1, WIRE_PASS_CALLS, Duration.ofSeconds(30), 0),
+      RunResult r = LoadDriver.run(t, s.calls, new LoadPlan(1, WIRE_PASS_CALLS, Duration.ofSeconds(30), 0),
           LoadDriver.Progress.NONE);
       // the relay may still be forwarding the last reply's tail; every reply was read by then, so
       // the counts are complete once the driver returns.
@@ -247,12 +247,13 @@ public final class BenchRunner {
           NeedleClient c = NeedleClient.builder().workers(List.of("127.0.0.1:" + w.address().getPort())).build()) {
         NeedleTarget t = new NeedleTarget("Needle", c.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN),
             Workload.FEATURE_COLUMNS, null);
-        long[] key = s.keys[i % s.keys.length];
+        int call = i % s.calls.size();
+        Object[] key = s.calls.keys()[call];
         long begin = System.nanoTime();
         int found = t.lookup(key);
         long end = System.nanoTime();
         measured += end - begin;
-        if (found != 1) {
+        if (found != s.calls.expectedRows()[call]) {
           throw new IllegalStateException("cold lookup of key " + key[0] + " found " + found + " rows");
         }
         Histograms.record(h, end - begin);
@@ -266,7 +267,7 @@ public final class BenchRunner {
         + "footer and index loads); the OS page cache stays warm. Throughput there is 1 / mean latency.");
   }
 
-  private record Scenario(String label, Workload workload, KeyDistribution distribution, long[][] keys) {}
+  private record Scenario(String label, Workload workload, KeyDistribution distribution, KeyCalls calls) {}
 
   private List<Scenario> scenarios(FeatureTable gen) {
     List<Scenario> list = new ArrayList<>();
@@ -277,9 +278,10 @@ public final class BenchRunner {
       for (KeyDistribution d : ds) {
         int calls = w.keysPerCall() > 1 ? DISTINCT_BATCH_CALLS
             : (int) Math.min(DISTINCT_SINGLE_CALLS, Math.max(o.needlePlan().maxCalls(), o.coldSamples()));
-        long[][] keys = KeyPlan.draw(o.rows(), calls, w.keysPerCall(), d, seed++,
+        Object[][] keys = KeyPlan.draw(o.rows(), calls, w.keysPerCall(), d, seed++,
             w.keysPresent() ? gen::keyAt : row -> gen.keyAt(row) + 1);
-        list.add(new Scenario(w.label() + "/" + d.label(), w, d, keys));
+        list.add(new Scenario(w.label() + "/" + d.label(), w, d,
+            KeyCalls.expecting(keys, w.keysPresent() ? w.keysPerCall() : 0)));
       }
     }
     return list;
