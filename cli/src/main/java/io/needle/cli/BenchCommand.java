@@ -21,20 +21,22 @@ final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of the generated table. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of each generated table. Default: ${DEFAULT-VALUE}")
   long rows;
 
-  @Option(names = "--files", defaultValue = "4", description = "Files of the generated table. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--files", defaultValue = "4", description = "Files of each generated table. Default: ${DEFAULT-VALUE}")
   int files;
 
-  @Option(names = "--table-dir", description = "Keep the generated table here and reuse it on the next run (default: a temporary directory).")
+  @Option(names = "--table-dir", description = "Keep the generated tables here and reuse them on the next run (default: a temporary directory).")
   Path tableDir;
 
   @Option(names = "--worker", description = "HOST:PORT of a running worker serving --table-dir (default: start one in-process).")
   String worker;
 
   @Option(names = "--workloads", split = ",", defaultValue = "feature,batch,absent,cold",
-      description = "Any of feature, batch, absent, cold. Default: ${DEFAULT-VALUE}")
+      description = "Any of feature (one key, 12 columns), batch (100 keys), absent (a key the table lacks), "
+          + "cold (first lookup on a fresh worker), rag (one string key of the RAG table: title, 1-4 KiB text, "
+          + "embedding; generated in <table-dir>/_rag). Default: ${DEFAULT-VALUE}")
   List<String> workloads;
 
   @Option(names = "--keys", split = ",", defaultValue = "uniform,zipf",

@@ -2,8 +2,6 @@ package io.needle.bench.harness;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.Arrays;
-
 /**
  * The calls of one scenario, fixed before any system runs so that every system gets the same:
  * call {@code i} asks {@code keys[i % n]} (one key, or a batch) and must find exactly
@@ -18,13 +16,6 @@ public record KeyCalls(Object[][] keys, int[] expectedRows) {
       throw new IllegalArgumentException("need as many expected row counts as calls, at least one: "
           + keys.length + " calls, " + expectedRows.length + " counts");
     }
-  }
-
-  /** Every call expects {@code rowsPerCall} rows. */
-  public static KeyCalls expecting(Object[][] keys, int rowsPerCall) {
-    int[] expected = new int[keys.length];
-    Arrays.fill(expected, rowsPerCall);
-    return new KeyCalls(keys, expected);
   }
 
   public int size() {
