@@ -105,6 +105,13 @@ public final class BenchRunner {
    */
   private Map<Workload, BenchTable> tables(Path dir) throws IOException {
     Map<Workload, BenchTable> tables = new EnumMap<>(Workload.class);
+    if (o.userTable() != null) {
+      BenchTable user = openUserTable(o.userTable());
+      for (Workload w : o.workloads()) {
+        tables.put(w, user);
+      }
+      return tables;
+    }
     BenchTable feature = null;
     BenchTable rag = null;
     for (Workload w : o.workloads()) {
@@ -126,6 +133,22 @@ public final class BenchRunner {
       }
     }
     return tables;
+  }
+
+  private BenchTable openUserTable(UserTableSpec spec) throws IOException {
+    long t0 = System.nanoTime();
+    out.printf("sampling keys of %s (key column %s) ...%n", spec.location(), spec.keyColumn());
+    UserTable t = UserTable.open(spec, o.seed());
+    out.printf("sampled %,d distinct keys and %,d absent ones of %,d files in %.1f s; every call reads %s%n",
+        t.keyCount(), t.absentKeyCount(), t.files().size(), (System.nanoTime() - t0) / 1e9, t.columns());
+    note("--table: feature asks one present key, batch " + Workload.BATCH.keysPerCall() + " present keys, absent "
+        + "one absent key, cold one present key on a fresh worker; each reads " + String.join(",", t.columns())
+        + ". Present keys are a sample of the key column; each answer must hold every row of its keys.");
+    if (t.absentKeysPastMax()) {
+      note("--table: the key next to almost every sampled key exists (dense keys), so most absent keys lie past "
+          + "the largest key, where statistics rule them out before any bloom filter");
+    }
+    return t;
   }
 
   /** Writes a table's files into {@code dir} and returns them in file order. */
