@@ -266,7 +266,8 @@ final class UserTable implements BenchTable {
         while ((pages = reader.readNextRowGroup()) != null) {
           ColumnReader r = new ColumnReadStoreImpl(pages, new GroupRecordConverter(projection).getRootConverter(),
               projection, createdBy).getColumnReader(column);
-          for (long i = 0, n = r.getTotalValueCount(); i < n; i++) {
+          // A top-level, non-repeated column has one value (or null) per row.
+          for (long i = 0, n = pages.getRowCount(); i < n; i++) {
             if (r.getCurrentDefinitionLevel() == column.getMaxDefinitionLevel()) {
               visitor.accept(kind.read(r));
             }

@@ -123,7 +123,7 @@ public final class ParquetJavaTarget implements LookupTarget {
   }
 
   /** {@code column == key} for a {@code Long}, {@code Integer} or {@code String} key. */
-  static FilterPredicate keyEquals(String column, Object key) {
+  private static FilterPredicate keyEquals(String column, Object key) {
     return switch (key) {
       case Long l -> eq(longColumn(column), l);
       case Integer i -> eq(intColumn(column), i);
