@@ -12,10 +12,11 @@ import java.util.List;
 /**
  * Everything one {@code needle bench} run is configured with, validated once here.
  *
- * @param rows rows of the generated {@code needle gen} table
- * @param files files of the generated table
- * @param tableDir where the table is written (and reused when it already holds a table of the
- *     same shape); null for a temporary directory deleted at the end
+ * @param rows rows of each generated {@code needle gen} table
+ * @param files files of each generated table
+ * @param tableDir where the tables are written (and reused when it already holds tables of the
+ *     same shape; the RAG table in its {@code _rag} subdirectory); null for a temporary directory
+ *     deleted at the end
  * @param worker {@code host:port} of a running worker to target, or null to start one in-process
  * @param workloads what each call asks for
  * @param distributions how keys are drawn (each workload runs once per distribution; cold and
@@ -29,7 +30,9 @@ import java.util.List;
  * @param duckdb run the DuckDB baseline
  * @param parquetJava run the parquet-java baselines
  * @param outDir where results.json and the plots go
- * @param seed seed of the key draws
+ * @param seed seed of the key draws (and of the key sample of a user's table)
+ * @param userTable the user's table to measure instead of generated ones, or null; every workload
+ *     but {@code rag} (which is the generated RAG table) then runs on it, reading its columns
  */
 public record BenchOptions(
     long rows,
@@ -47,7 +50,8 @@ public record BenchOptions(
     boolean duckdb,
     boolean parquetJava,
     Path outDir,
-    long seed) {
+    long seed,
+    UserTableSpec userTable) {
 
   public BenchOptions {
     if (rows < 100) {
@@ -68,5 +72,18 @@ public record BenchOptions(
     }
     requireNonNull(baselineDuration, "baselineDuration is null");
     requireNonNull(outDir, "outDir is null");
+    if (userTable != null && workloads.contains(Workload.RAG)) {
+      throw new IllegalArgumentException("the rag workload runs on the generated RAG table; on a table of "
+          + "your own (--table) use feature, batch, absent or cold, which read --columns");
+    }
+  }
+
+  /** A run on generated tables only. */
+  public BenchOptions(long rows, int files, Path tableDir, String worker, List<Workload> workloads,
+      List<KeyDistribution> distributions, LoadPlan needlePlan, int warmupCalls, int baselineCalls,
+      Duration baselineDuration, int coldSamples, boolean redis, boolean duckdb, boolean parquetJava, Path outDir,
+      long seed) {
+    this(rows, files, tableDir, worker, workloads, distributions, needlePlan, warmupCalls, baselineCalls,
+        baselineDuration, coldSamples, redis, duckdb, parquetJava, outDir, seed, null);
   }
 }

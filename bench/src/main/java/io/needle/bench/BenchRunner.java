@@ -7,8 +7,10 @@ import io.needle.bench.baseline.RedisServer;
 import io.needle.bench.baseline.RedisTarget;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.bench.gen.RagTable;
 import io.needle.bench.harness.ByteCountingProxy;
 import io.needle.bench.harness.Histograms;
+import io.needle.bench.harness.KeyCalls;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.KeyPlan;
 import io.needle.bench.harness.LatencyStats;
@@ -34,9 +36,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -56,6 +62,7 @@ public final class BenchRunner {
   private static final int DISTINCT_BATCH_CALLS = 2_000;
   private static final int WIRE_PASS_CALLS = 300;
   private static final int SLOW_WARMUP_CALLS = 3;
+  private static final String RAG_DIR = "_rag";
 
   private final BenchOptions o;
   private final PrintStream out;
@@ -75,9 +82,7 @@ public final class BenchRunner {
   private Report run(String command) throws Exception {
     Path dir = o.tableDir() != null ? o.tableDir() : Files.createTempDirectory("needle-bench-");
     try {
-      FeatureTable gen = new FeatureTable(GenOptions.defaults(o.rows(), o.files()));
-      List<Path> files = ensureTable(gen, dir);
-      measureAll(gen, dir, files);
+      measureAll(tables(dir));
     } finally {
       if (o.tableDir() == null) {
         deleteRecursively(dir);
@@ -94,96 +99,129 @@ public final class BenchRunner {
     return report;
   }
 
-  private List<Path> ensureTable(FeatureTable gen, Path dir) throws IOException {
-    Path marker = dir.resolve(".needle-bench-" + o.rows() + "-rows-" + o.files() + "-files");
+  /**
+   * The table each workload runs on, generated (or reused) only when a workload needs it. The
+   * RAG table lives in {@code <dir>/_rag}: the worker skips names starting with {@code _} when it
+   * lists the feature table at {@code <dir>}, so both share one directory and one worker root.
+   */
+  private Map<Workload, BenchTable> tables(Path dir) throws IOException {
+    Map<Workload, BenchTable> tables = new EnumMap<>(Workload.class);
+    if (o.userTable() != null) {
+      BenchTable user = openUserTable(o.userTable());
+      for (Workload w : o.workloads()) {
+        tables.put(w, user);
+      }
+      return tables;
+    }
+    BenchTable feature = null;
+    BenchTable rag = null;
+    for (Workload w : o.workloads()) {
+      if (w == Workload.RAG) {
+        if (rag == null) {
+          RagTable gen = new RagTable(RagTable.defaultOptions(o.rows(), o.files()));
+          Path ragDir = dir.resolve(RAG_DIR);
+          rag = GeneratedTable.rag(gen, ragDir, ensureTable("RAG table", ragDir, ".needle-bench-rag-" + o.rows()
+              + "-rows-" + o.files() + "-files-" + gen.options().embeddingDim() + "-dim", gen::write));
+        }
+        tables.put(w, rag);
+      } else {
+        if (feature == null) {
+          FeatureTable gen = new FeatureTable(GenOptions.defaults(o.rows(), o.files()));
+          feature = GeneratedTable.feature(gen, dir, ensureTable("table", dir,
+              ".needle-bench-" + o.rows() + "-rows-" + o.files() + "-files", gen::write));
+        }
+        tables.put(w, feature);
+      }
+    }
+    return tables;
+  }
+
+  private BenchTable openUserTable(UserTableSpec spec) throws IOException {
+    long t0 = System.nanoTime();
+    out.printf("sampling keys of %s (key column %s) ...%n", spec.location(), spec.keyColumn());
+    UserTable t = UserTable.open(spec, o.seed());
+    out.printf("sampled %,d distinct keys and %,d absent ones of %,d files in %.1f s; every call reads %s%n",
+        t.keyCount(), t.absentKeyCount(), t.files().size(), (System.nanoTime() - t0) / 1e9, t.columns());
+    note("--table: feature asks one present key, batch " + Workload.BATCH.keysPerCall() + " present keys, absent "
+        + "one absent key, cold one present key on a fresh worker; each reads " + String.join(",", t.columns())
+        + ". Present keys are a sample of the key column; each answer must hold every row of its keys.");
+    if (t.absentKeysPastMax()) {
+      note("--table: the key next to almost every sampled key exists (dense keys), so most absent keys lie past "
+          + "the largest key, where statistics rule them out before any bloom filter");
+    }
+    return t;
+  }
+
+  /** Writes a table's files into {@code dir} and returns them in file order. */
+  private interface TableWriter {
+    List<Path> write(Path dir) throws IOException;
+  }
+
+  private List<Path> ensureTable(String what, Path dir, String markerName, TableWriter writer) throws IOException {
+    Path marker = dir.resolve(markerName);
     List<Path> files = new ArrayList<>();
     for (int f = 0; f < o.files(); f++) {
       files.add(dir.resolve(FeatureTable.fileName(f)));
     }
     if (Files.exists(marker) && files.stream().allMatch(Files::isRegularFile)) {
-      out.printf("reusing the %,d-row table in %s%n", o.rows(), dir);
+      out.printf("reusing the %,d-row %s in %s%n", o.rows(), what, dir);
       return files;
     }
     long t0 = System.nanoTime();
     out.printf("generating %,d rows in %d files in %s ...%n", o.rows(), o.files(), dir);
-    List<Path> written = gen.write(dir);
+    List<Path> written = writer.write(dir);
     Files.writeString(marker, "written by needle bench\n");
     out.printf("generated in %.1f s, %,d bytes%n", (System.nanoTime() - t0) / 1e9, sizeOf(written));
     return written;
   }
 
-  private void measureAll(FeatureTable gen, Path dir, List<Path> files) throws Exception {
+  private void measureAll(Map<Workload, BenchTable> tables) throws Exception {
+    List<Path> roots = tables.values().stream().map(BenchTable::root).distinct().toList();
     WorkerCpu cpu = null;
     Worker worker = null;
     String address = o.worker();
     if (address == null) {
       cpu = WorkerCpu.beforeStart();
-      worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+      worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots));
       cpu.afterStart();
       address = "127.0.0.1:" + worker.address().getPort();
       out.println("worker in-process on " + address + (worker.usesEpoll() ? " (epoll)" : " (nio)"));
     } else {
       out.println("targeting the worker at " + address + " (worker CPU is not measured)");
     }
-    List<Scenario> scenarios = scenarios(gen);
+    List<Scenario> scenarios = scenarios(tables);
     RedisServer redis = null;
-    RedisTarget redisTarget = null;
+    Map<BenchTable, RedisTarget> redisTargets = new IdentityHashMap<>();
     try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build()) {
-      Table table = client.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN);
       if (o.redis()) {
         Optional<Path> exe = RedisServer.findOnPath();
         if (exe.isEmpty()) {
           note("Redis baseline skipped: redis-server is not on the PATH (apt-get install redis-server)");
         } else {
           redis = RedisServer.start(exe.get());
-          redisTarget = new RedisTarget(redis.port());
-          Set<Long> keys = new LinkedHashSet<>();
-          for (Scenario s : scenarios) {
-            for (long[] call : s.keys) {
-              for (long k : call) {
-                keys.add(k);
-              }
-            }
-          }
-          redisTarget.load(keys, k -> gen.contains(k) ? gen.expected(k) : null);
-          out.printf("redis-server pid %d on 127.0.0.1:%d, loaded %,d distinct keys%n", redis.pid(), redis.port(),
-              keys.size());
+          loadRedis(redis, scenarios, redisTargets);
         }
       }
       for (Scenario s : scenarios) {
         out.println("-- " + s.label);
         if (s.workload == Workload.COLD) {
-          measureCold(s, dir, files);
+          measureCold(s, roots);
           continue;
         }
-        NeedleTarget needle = new NeedleTarget("Needle", table, Workload.FEATURE_COLUMNS, null);
-        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, dir, client);
+        Table table = client.table(uri(s.table), s.table.keyColumn());
+        NeedleTarget needle = new NeedleTarget("Needle", table, s.table.columns(), null);
+        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, client);
+        RedisTarget redisTarget = redisTargets.get(s.table);
         if (redisTarget != null) {
-          measure(s, redisTarget, o.needlePlan(), o.warmupCalls(), null, null, dir);
+          measure(s, redisTarget, o.needlePlan(), o.warmupCalls(), null, null);
         }
         if (s.workload.keysPerCall() == 1) {
-          LoadPlan slow = o.needlePlan().capCalls(o.baselineCalls()).capDuration(o.baselineDuration());
-          if (o.parquetJava()) {
-            try (ParquetJavaTarget p = new ParquetJavaTarget(ParquetJavaTarget.Mode.FOOTER_CACHED, files,
-                FeatureTable.KEY_COLUMN, Workload.FEATURE_COLUMNS, Long.MAX_VALUE)) {
-              measure(s, p, slow, SLOW_WARMUP_CALLS, null, null, dir);
-            }
-            try (ParquetJavaTarget p = new ParquetJavaTarget(ParquetJavaTarget.Mode.PER_LOOKUP, files,
-                FeatureTable.KEY_COLUMN, Workload.FEATURE_COLUMNS, Long.MAX_VALUE)) {
-              measure(s, p, slow, SLOW_WARMUP_CALLS, null, null, dir);
-            }
-          }
-          if (o.duckdb()) {
-            try (DuckDbTarget d = new DuckDbTarget(files, FeatureTable.KEY_COLUMN, Workload.FEATURE_COLUMNS,
-                Long.MAX_VALUE)) {
-              measure(s, d, slow, SLOW_WARMUP_CALLS, null, null, dir);
-            }
-          }
+          measureSlowBaselines(s);
         }
       }
     } finally {
-      if (redisTarget != null) {
-        redisTarget.close();
+      for (RedisTarget t : redisTargets.values()) {
+        t.close();
       }
       if (redis != null) {
         redis.close();
@@ -194,28 +232,70 @@ public final class BenchRunner {
     }
   }
 
+  /** One Redis database per table, holding the rows of every key its scenarios ask. */
+  private void loadRedis(RedisServer redis, List<Scenario> scenarios, Map<BenchTable, RedisTarget> targets)
+      throws IOException {
+    Map<BenchTable, Set<Object>> keysByTable = new IdentityHashMap<>();
+    for (Scenario s : scenarios) {
+      Set<Object> keys = keysByTable.computeIfAbsent(s.table, t -> new LinkedHashSet<>());
+      for (Object[] call : s.calls.keys()) {
+        keys.addAll(Arrays.asList(call));
+      }
+    }
+    for (Map.Entry<BenchTable, Set<Object>> e : keysByTable.entrySet()) {
+      RedisTarget target = new RedisTarget(redis.port(), targets.size(), e.getKey().redisRows(e.getValue()));
+      targets.put(e.getKey(), target);
+      target.load(e.getValue());
+      out.printf("redis-server pid %d on 127.0.0.1:%d, loaded %,d distinct keys of the %s%n", redis.pid(),
+          redis.port(), e.getValue().size(), e.getKey().name());
+    }
+  }
+
+  private void measureSlowBaselines(Scenario s) throws Exception {
+    LoadPlan slow = o.needlePlan().capCalls(o.baselineCalls()).capDuration(o.baselineDuration());
+    BenchTable t = s.table;
+    if (o.parquetJava()) {
+      try (ParquetJavaTarget p = new ParquetJavaTarget(ParquetJavaTarget.Mode.FOOTER_CACHED, t.files(),
+          t.keyColumn(), t.columns(), Long.MAX_VALUE)) {
+        measure(s, p, slow, SLOW_WARMUP_CALLS, null, null);
+      }
+      try (ParquetJavaTarget p = new ParquetJavaTarget(ParquetJavaTarget.Mode.PER_LOOKUP, t.files(),
+          t.keyColumn(), t.columns(), Long.MAX_VALUE)) {
+        measure(s, p, slow, SLOW_WARMUP_CALLS, null, null);
+      }
+    }
+    if (o.duckdb()) {
+      try (DuckDbTarget d = new DuckDbTarget(t.files(), t.keyColumn(), t.columns(), Long.MAX_VALUE)) {
+        measure(s, d, slow, SLOW_WARMUP_CALLS, null, null);
+      }
+    }
+  }
+
+  private static String uri(BenchTable table) {
+    return table.location().toUri().toString();
+  }
+
   private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
-      String workerAddress, Path dir) throws Exception {
-    measure(s, target, plan, warmupCalls, cpu, workerAddress, dir, null);
+      String workerAddress) throws Exception {
+    measure(s, target, plan, warmupCalls, cpu, workerAddress, null);
   }
 
   /** @param stagesOf the client whose stage clock times {@code target}'s calls, or null */
   private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
-      String workerAddress, Path dir, NeedleClient stagesOf) throws Exception {
-    int expected = s.workload.keysPresent() ? s.workload.keysPerCall() : 0;
+      String workerAddress, NeedleClient stagesOf) throws Exception {
     if (warmupCalls > 0) {
-      LoadDriver.run(target, s.keys, expected, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
+      LoadDriver.run(target, s.calls, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
           LoadDriver.Progress.NONE);
     }
     long cpu0 = cpu == null ? 0 : cpu.cpuNanos();
     LookupStages stages0 = stagesOf == null ? null : stagesOf.stages();
     LoadDriver.Progress bar = ProgressBar.onTerminal(System.err, target.name(), Math.min(plan.maxCalls(),
         target.maxCalls()));
-    RunResult r = LoadDriver.run(target, s.keys, expected, plan, bar);
+    RunResult r = LoadDriver.run(target, s.calls, plan, bar);
     ProgressBar.clear(System.err, bar);
     double workerCpuMicros = cpu == null ? Double.NaN : (cpu.cpuNanos() - cpu0) / 1000.0 / r.stats().lookups();
     LookupStages stages = stagesOf == null ? null : stagesOf.stages().minus(stages0);
-    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, dir, expected);
+    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress);
     LatencyStats st = r.stats();
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  %,10.0f calls/s%n", target.name(), st.lookups(),
         st.p50Micros(), st.p99Micros(), st.throughputPerSecond());
@@ -223,18 +303,18 @@ public final class BenchRunner {
   }
 
   /** Bytes both ways per call, through a counting relay, on a separate client (not timed). */
-  private static double wireBytesPerCall(Scenario s, String workerAddress, Path dir, int expected) throws Exception {
+  private static double wireBytesPerCall(Scenario s, String workerAddress) throws Exception {
     String[] hp = workerAddress.split(":");
     try (ByteCountingProxy proxy = new ByteCountingProxy(
             new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
         NeedleClient client = NeedleClient.builder().workers(List.of(proxy.hostPort())).build()) {
-      NeedleTarget t = new NeedleTarget("Needle", client.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN),
-          Workload.FEATURE_COLUMNS, null);
+      NeedleTarget t = new NeedleTarget("Needle", client.table(uri(s.table), s.table.keyColumn()),
+          s.table.columns(), null);
       LoadPlan one = new LoadPlan(1, 20, Duration.ofSeconds(30), 0);
-      LoadDriver.run(t, s.keys, expected, one, LoadDriver.Progress.NONE); // connect and describe first
+      LoadDriver.run(t, s.calls, one, LoadDriver.Progress.NONE); // connect and describe first
       long up0 = proxy.toServerBytes();
       long down0 = proxy.toClientBytes();
-      RunResult r = LoadDriver.run(t, s.keys, expected, new LoadPlan(1, WIRE_PASS_CALLS, Duration.ofSeconds(30), 0),
+      RunResult r = LoadDriver.run(t, s.calls, new LoadPlan(1, WIRE_PASS_CALLS, Duration.ofSeconds(30), 0),
           LoadDriver.Progress.NONE);
       // the relay may still be forwarding the last reply's tail; every reply was read by then, so
       // the counts are complete once the driver returns.
@@ -243,7 +323,7 @@ public final class BenchRunner {
   }
 
   /** First lookup on a fresh worker and client, {@code coldSamples} times. */
-  private void measureCold(Scenario s, Path dir, List<Path> files) throws Exception {
+  private void measureCold(Scenario s, List<Path> roots) throws Exception {
     if (o.worker() != null) {
       note("cold workload skipped: it restarts the worker, which needs the in-process worker");
       return;
@@ -252,16 +332,17 @@ public final class BenchRunner {
     long t0 = System.nanoTime();
     long measured = 0;
     for (int i = 0; i < o.coldSamples(); i++) {
-      try (Worker w = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+      try (Worker w = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots));
           NeedleClient c = NeedleClient.builder().workers(List.of("127.0.0.1:" + w.address().getPort())).build()) {
-        NeedleTarget t = new NeedleTarget("Needle", c.table(dir.toUri().toString(), FeatureTable.KEY_COLUMN),
-            Workload.FEATURE_COLUMNS, null);
-        long[] key = s.keys[i % s.keys.length];
+        NeedleTarget t = new NeedleTarget("Needle", c.table(uri(s.table), s.table.keyColumn()), s.table.columns(),
+            null);
+        int call = i % s.calls.size();
+        Object[] key = s.calls.keys()[call];
         long begin = System.nanoTime();
         int found = t.lookup(key);
         long end = System.nanoTime();
         measured += end - begin;
-        if (found != 1) {
+        if (found != s.calls.expectedRows()[call]) {
           throw new IllegalStateException("cold lookup of key " + key[0] + " found " + found + " rows");
         }
         Histograms.record(h, end - begin);
@@ -275,23 +356,45 @@ public final class BenchRunner {
         + "footer and index loads); the OS page cache stays warm. Throughput there is 1 / mean latency.");
   }
 
-  private record Scenario(String label, Workload workload, KeyDistribution distribution, long[][] keys) {}
+  private record Scenario(String label, Workload workload, KeyDistribution distribution, BenchTable table,
+      KeyCalls calls) {}
 
-  private List<Scenario> scenarios(FeatureTable gen) {
+  private List<Scenario> scenarios(Map<Workload, BenchTable> tables) {
     List<Scenario> list = new ArrayList<>();
     long seed = o.seed();
     for (Workload w : o.workloads()) {
+      BenchTable t = tables.get(w);
+      if (w.keysPerCall() > t.keyCount()) {
+        throw new IllegalArgumentException(w.label() + " asks " + w.keysPerCall() + " distinct keys per call; the "
+            + t.name() + " has " + t.keyCount());
+      }
       List<KeyDistribution> ds = w == Workload.BATCH || w == Workload.COLD
           ? o.distributions().subList(0, 1) : o.distributions();
       for (KeyDistribution d : ds) {
         int calls = w.keysPerCall() > 1 ? DISTINCT_BATCH_CALLS
             : (int) Math.min(DISTINCT_SINGLE_CALLS, Math.max(o.needlePlan().maxCalls(), o.coldSamples()));
-        long[][] keys = KeyPlan.draw(o.rows(), calls, w.keysPerCall(), d, seed++,
-            w.keysPresent() ? gen::keyAt : row -> gen.keyAt(row) + 1);
-        list.add(new Scenario(w.label() + "/" + d.label(), w, d, keys));
+        Object[][] keys = KeyPlan.draw(t.keyCount(), calls, w.keysPerCall(), d, seed++,
+            w.keysPresent() ? t::presentKey : t::absentKey);
+        list.add(new Scenario(w.label() + "/" + d.label(), w, d, t, expectedRows(t, w, keys)));
       }
     }
     return list;
+  }
+
+  /** What the table holds for each call's keys; a present workload with an absent key is a bug here. */
+  private static KeyCalls expectedRows(BenchTable table, Workload w, Object[][] keys) {
+    int[] expected = new int[keys.length];
+    for (int c = 0; c < keys.length; c++) {
+      for (Object key : keys[c]) {
+        int rows = table.rowsOf(key);
+        if ((rows > 0) != w.keysPresent()) {
+          throw new IllegalStateException(w.label() + " drew key " + key + ", which has " + rows + " rows in the "
+              + table.name());
+        }
+        expected[c] += rows;
+      }
+    }
+    return new KeyCalls(keys, expected);
   }
 
   private void note(String text) {

@@ -60,4 +60,24 @@ class BenchSmokeTest {
         new PrintStream(again, true, StandardCharsets.UTF_8));
     assertThat(again.toString(StandardCharsets.UTF_8)).contains("reusing the 2,000-row table");
   }
+
+  @Test
+  void ragBenchFetchesAboutOnePagePerColumnNotWholeChunks() throws Exception {
+    BenchOptions options = new BenchOptions(800, 1, tmp.resolve("tables"), null, List.of(Workload.RAG),
+        List.of(KeyDistribution.UNIFORM), new LoadPlan(1, 100, Duration.ofSeconds(20), 0), 10, 2,
+        Duration.ofSeconds(10), 1, false, false, true, tmp.resolve("rag-out"), 1);
+    Report report = BenchRunner.run(options, "test", new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+
+    assertThat(report.byScenario().keySet()).containsExactly("rag/uniform");
+    assertThat(report.byScenario().get("rag/uniform")).extracting(SystemResult::system)
+        .containsExactly("Needle", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
+    SystemResult needle = report.byScenario().get("rag/uniform").get(0);
+    assertThat(needle.stats().lookups()).isEqualTo(100);
+    // At least the asked text (1 KiB or more, compressed about in half); at most the eight-row page
+    // of each of doc_id, title, text and embedding: 8 x (4 KiB + 1.5 KiB + ~100 B) < 48 KiB before
+    // compression. parquet-java's default pages would send the row group.
+    assertThat(needle.wireBytesPerCall()).isGreaterThan(512).isLessThan(48 * 1024);
+    assertThat(tmp.resolve("tables/_rag/part-00000.parquet")).isNotEmptyFile();
+  }
 }

@@ -2,6 +2,7 @@ package io.needle.cli;
 
 import io.needle.bench.BenchOptions;
 import io.needle.bench.BenchRunner;
+import io.needle.bench.UserTableSpec;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.LoadPlan;
 import io.needle.bench.harness.Workload;
@@ -15,26 +16,44 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench",
-    description = "Measure Needle beside parquet-java, DuckDB and Redis on the same needle gen table and keys; "
-        + "prints p50..max, throughput, wire bytes and worker CPU per lookup, writes results.json and plots.")
+    description = "Measure Needle beside parquet-java, DuckDB and Redis on the same files and keys (needle gen "
+        + "tables, or your own with --table); prints p50..max, throughput, wire bytes and worker CPU per lookup, "
+        + "writes results.json and plots.")
 final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of the generated table. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of each generated table. Default: ${DEFAULT-VALUE}")
   long rows;
 
-  @Option(names = "--files", defaultValue = "4", description = "Files of the generated table. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--files", defaultValue = "4", description = "Files of each generated table. Default: ${DEFAULT-VALUE}")
   int files;
 
-  @Option(names = "--table-dir", description = "Keep the generated table here and reuse it on the next run (default: a temporary directory).")
+  @Option(names = "--table-dir", description = "Keep the generated tables here and reuse them on the next run (default: a temporary directory).")
   Path tableDir;
 
-  @Option(names = "--worker", description = "HOST:PORT of a running worker serving --table-dir (default: start one in-process).")
+  @Option(names = "--worker",
+      description = "HOST:PORT of a running worker serving --table-dir or --table (default: start one in-process).")
   String worker;
 
+  @Option(names = "--table", description = "Measure your own table instead of generated ones: a Parquet file or a "
+      + "directory of them (path or file:// URI). Needs --key-column; runs feature, batch, absent and cold on it.")
+  String table;
+
+  @Option(names = "--key-column", description = "With --table: the key column (top-level int32, int64 or string). "
+      + "Present keys are sampled from it; absent keys are sampled keys plus one (integers) or with a suffix "
+      + "(strings), checked absent.")
+  String keyColumn;
+
+  @Option(names = "--columns", split = ",",
+      description = "With --table: the columns every lookup reads (default: all top-level columns; the key column "
+          + "is always read).")
+  List<String> columns;
+
   @Option(names = "--workloads", split = ",", defaultValue = "feature,batch,absent,cold",
-      description = "Any of feature, batch, absent, cold. Default: ${DEFAULT-VALUE}")
+      description = "Any of feature (one key, 12 columns), batch (100 keys), absent (a key the table lacks), "
+          + "cold (first lookup on a fresh worker), rag (one string key of the RAG table: title, 1-4 KiB text, "
+          + "embedding; generated in <table-dir>/_rag). Default: ${DEFAULT-VALUE}")
   List<String> workloads;
 
   @Option(names = "--keys", split = ",", defaultValue = "uniform,zipf",
@@ -90,17 +109,40 @@ final class BenchCommand implements Callable<Integer> {
     if (s3) {
       throw new UnsupportedOperationException("--s3 is not supported yet: Needle has no S3 tables yet");
     }
-    if (worker != null && tableDir == null) {
-      throw new IllegalArgumentException("--worker needs --table-dir: the remote worker must serve the same table");
+    if (worker != null && tableDir == null && table == null) {
+      throw new IllegalArgumentException("--worker needs --table-dir or --table: the remote worker must serve the "
+          + "same table");
     }
     BenchOptions options = new BenchOptions(rows, files, tableDir, worker,
         workloads.stream().map(w -> parse(Workload.class, w, "--workloads")).toList(),
         keys.stream().map(k -> parse(KeyDistribution.class, k, "--keys")).toList(),
         new LoadPlan(callers, lookups, duration, rate), warmup, baselineLookups, baselineDuration,
-        coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed);
+        coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed, userTable());
     BenchRunner.run(options, "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
         System.out);
     return 0;
+  }
+
+  /** The --table options as one spec, or null without --table; mistakes in them fail here. */
+  private UserTableSpec userTable() {
+    if (table == null) {
+      if (keyColumn != null || columns != null) {
+        throw new IllegalArgumentException("--key-column and --columns go with --table");
+      }
+      return null;
+    }
+    if (keyColumn == null) {
+      throw new IllegalArgumentException("--table needs --key-column");
+    }
+    if (tableDir != null) {
+      throw new IllegalArgumentException("--table-dir is where generated tables go; with --table nothing is "
+          + "generated");
+    }
+    if (table.contains("://") && !table.startsWith("file:")) {
+      throw new IllegalArgumentException("--table takes a local Parquet file or directory (a path or file:// URI), "
+          + "which the parquet-java and DuckDB baselines read too: " + table);
+    }
+    return new UserTableSpec(TableUris.localRoot(table), keyColumn, columns == null ? List.of() : columns);
   }
 
   private static <E extends Enum<E>> E parse(Class<E> type, String text, String option) {

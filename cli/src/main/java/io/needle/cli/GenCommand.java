@@ -2,17 +2,26 @@ package io.needle.cli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.bench.gen.RagTable;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "gen", description = "Write a lookup-friendly feature-store table (sorted int64 key user_id).")
+@Command(name = "gen", description = "Write a lookup-friendly table: a feature-store table (sorted int64 key user_id, "
+    + "12 columns and an embedding) or, with --shape rag, a RAG table (sorted string key doc_id, 1-4 KiB text, "
+    + "a list<float> embedding).")
 final class GenCommand implements Callable<Integer> {
+  /** The generated tables. */
+  enum Shape { FEATURE, RAG }
+
   @Option(names = "--rows", required = true, description = "Number of rows.")
   long rows;
 
@@ -22,20 +31,46 @@ final class GenCommand implements Callable<Integer> {
   @Option(names = "--files", defaultValue = "1", description = "Number of files. Default: ${DEFAULT-VALUE}")
   int files;
 
+  @Option(names = "--shape", defaultValue = "feature", converter = ShapeConverter.class,
+      description = "feature or rag. Default: ${DEFAULT-VALUE}")
+  Shape shape;
+
+  @Option(names = "--embedding-dim",
+      description = "Floats per embedding. Default: 16 for feature, 384 for rag.")
+  Integer embeddingDim;
+
   @Option(names = "--codec", defaultValue = "SNAPPY", description = "UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW. Default: ${DEFAULT-VALUE}")
   CompressionCodecName codec;
 
   @Override
   public Integer call() throws Exception {
+    GenOptions options = (shape == Shape.RAG ? RagTable.defaultOptions(rows, files) : GenOptions.defaults(rows, files))
+        .withCodec(codec);
+    if (embeddingDim != null) {
+      options = options.withEmbeddingDim(embeddingDim);
+    }
     Files.createDirectories(out);
     long start = System.nanoTime();
-    List<Path> written = FeatureTable.write(GenOptions.defaults(rows, files).withCodec(codec), out);
+    List<Path> written = shape == Shape.RAG ? RagTable.write(options, out) : FeatureTable.write(options, out);
     long bytes = 0;
     for (Path p : written) {
       bytes += Files.size(p);
     }
     System.err.printf("wrote %d rows in %d files (%.1f MiB) to %s in %.1f s; key column: %s%n", rows, written.size(),
-        bytes / 1048576.0, out, (System.nanoTime() - start) / 1e9, FeatureTable.KEY_COLUMN);
+        bytes / 1048576.0, out, (System.nanoTime() - start) / 1e9,
+        shape == Shape.RAG ? RagTable.KEY_COLUMN : FeatureTable.KEY_COLUMN);
     return 0;
+  }
+
+  /** Case-insensitive shape names, with the accepted ones in the error. */
+  static final class ShapeConverter implements ITypeConverter<Shape> {
+    @Override
+    public Shape convert(String value) {
+      try {
+        return Shape.valueOf(value.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("--shape must be feature or rag: '" + value + "'");
+      }
+    }
   }
 }

@@ -15,9 +15,10 @@ import java.util.stream.Collectors;
 
 /**
  * DuckDB (in-process, duckdb_jdbc) answering the same lookup with a prepared statement over
- * {@code read_parquet} of the same files: {@code SELECT <12 columns> FROM read_parquet([...])
- * WHERE user_id = ?}. Every value of every row is fetched with {@code getObject}, as an
- * application would.
+ * {@code read_parquet} of the same files: {@code SELECT <columns> FROM read_parquet([...])
+ * WHERE <key column> = ?}, the key bound as a {@code Long}, {@code Integer} or {@code String}.
+ * Every value of every row is fetched with {@code getObject}, as an application would; when the
+ * key column is selected, each row's key is checked.
  *
  * <p>Threading: a JDBC statement belongs to one thread, so {@link #forCaller} opens a new
  * connection (DuckDB's connections to one in-memory database are cheap) with its own statement.
@@ -27,18 +28,21 @@ public final class DuckDbTarget implements LookupTarget {
   private final PreparedStatement statement;
   private final String sql;
   private final String keyColumn;
+  private final boolean checkKeys;
   private final long maxCalls;
   private final boolean owner;
 
   public DuckDbTarget(List<Path> files, String keyColumn, List<String> columns, long maxCalls) throws SQLException {
-    this(DriverManager.getConnection("jdbc:duckdb:"), sql(files, keyColumn, columns), keyColumn, maxCalls, true);
+    this(DriverManager.getConnection("jdbc:duckdb:"), sql(files, keyColumn, columns), keyColumn,
+        columns.contains(keyColumn), maxCalls, true);
   }
 
-  private DuckDbTarget(Connection connection, String sql, String keyColumn, long maxCalls, boolean owner)
-      throws SQLException {
+  private DuckDbTarget(Connection connection, String sql, String keyColumn, boolean checkKeys, long maxCalls,
+      boolean owner) throws SQLException {
     this.connection = connection;
     this.sql = sql;
     this.keyColumn = keyColumn;
+    this.checkKeys = checkKeys;
     this.maxCalls = maxCalls;
     this.owner = owner;
     this.statement = connection.prepareStatement(sql);
@@ -59,7 +63,7 @@ public final class DuckDbTarget implements LookupTarget {
 
   @Override
   public boolean supports(Workload workload) {
-    return workload == Workload.FEATURE || workload == Workload.ABSENT;
+    return workload.keysPerCall() == 1 && workload != Workload.COLD;
   }
 
   @Override
@@ -70,22 +74,23 @@ public final class DuckDbTarget implements LookupTarget {
   @Override
   public LookupTarget forCaller() throws SQLException {
     Connection c = ((org.duckdb.DuckDBConnection) connection).duplicate();
-    return new DuckDbTarget(c, sql, keyColumn, maxCalls, true);
+    return new DuckDbTarget(c, sql, keyColumn, checkKeys, maxCalls, true);
   }
 
   @Override
-  public int lookup(long[] keys) throws SQLException {
+  public int lookup(Object[] keys) throws SQLException {
     int found = 0;
-    for (long key : keys) {
-      statement.setLong(1, key);
+    for (Object key : keys) {
+      statement.setObject(1, key);
       try (ResultSet rs = statement.executeQuery()) {
         int n = rs.getMetaData().getColumnCount();
         while (rs.next()) {
           for (int i = 1; i <= n; i++) {
             rs.getObject(i);
           }
-          if (rs.getLong(keyColumn) != key) {
-            throw new IllegalStateException("DuckDB: key " + key + " returned user_id " + rs.getLong(keyColumn));
+          if (checkKeys && !key.equals(rs.getObject(keyColumn))) {
+            throw new IllegalStateException("DuckDB: key " + key + " returned " + keyColumn + " "
+                + rs.getObject(keyColumn));
           }
           found++;
         }

@@ -1,6 +1,7 @@
 package io.needle.bench.baseline;
 
 import io.needle.bench.gen.FeatureRow;
+import io.needle.bench.gen.FeatureTable;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -22,6 +23,26 @@ import java.util.List;
  */
 public final class FeatureValueCodec {
   private FeatureValueCodec() {}
+
+  /** The Redis values of a {@code needle gen} feature table: one row per present {@code Long} key. */
+  public static RedisRows of(FeatureTable table) {
+    return new RedisRows() {
+      @Override
+      public byte[] encode(Object key) {
+        long k = (Long) key;
+        return table.contains(k) ? FeatureValueCodec.encode(table.expected(k)) : null;
+      }
+
+      @Override
+      public int decode(Object key, byte[] value) {
+        Object[] row = FeatureValueCodec.decode(value);
+        if (!row[0].equals(key)) {
+          throw new IllegalStateException("Redis: key " + key + " returned user_id " + row[0]);
+        }
+        return 1;
+      }
+    };
+  }
 
   public static byte[] encode(FeatureRow r) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);

@@ -1,7 +1,9 @@
 package io.needle.bench.baseline;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.parquet.filter2.predicate.FilterApi.binaryColumn;
 import static org.apache.parquet.filter2.predicate.FilterApi.eq;
+import static org.apache.parquet.filter2.predicate.FilterApi.intColumn;
 import static org.apache.parquet.filter2.predicate.FilterApi.longColumn;
 
 import io.needle.bench.harness.LookupTarget;
@@ -15,20 +17,23 @@ import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.filter2.compat.FilterCompat;
+import org.apache.parquet.filter2.predicate.FilterPredicate;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
  * The baseline a user would otherwise write: parquet-java's own reader with filter pushdown on
- * ({@code eq(user_id, key)}: row-group statistics, dictionary, bloom filter, column index and
- * record-level filtering), materializing the matching rows as parquet-java's example
- * {@link Group}s. This is what {@code ParquetReader} does inside; it is built from
+ * ({@code eq(key column, key)} on an int64, int32 or string column: row-group statistics,
+ * dictionary, bloom filter, column index and record-level filtering), materializing the matching
+ * rows as parquet-java's example {@link Group}s. The key column is always read too, so that each
+ * row's key is checked. This is what {@code ParquetReader} does inside; it is built from
  * {@link ParquetFileReader#readNextFilteredRowGroup} because {@code ParquetReader.build()} needs
  * hadoop-mapreduce on the classpath (see {@link ParquetReadOptionsFactory}).
  *
@@ -85,7 +90,7 @@ public final class ParquetJavaTarget implements LookupTarget {
 
   @Override
   public boolean supports(Workload workload) {
-    return workload == Workload.FEATURE || workload == Workload.ABSENT;
+    return workload.keysPerCall() == 1 && workload != Workload.COLD;
   }
 
   @Override
@@ -94,16 +99,16 @@ public final class ParquetJavaTarget implements LookupTarget {
   }
 
   @Override
-  public int lookup(long[] keys) throws IOException {
+  public int lookup(Object[] keys) throws IOException {
     int found = 0;
-    for (long key : keys) {
+    for (Object key : keys) {
       found += lookupOne(key);
     }
     return found;
   }
 
-  private int lookupOne(long key) throws IOException {
-    FilterCompat.Filter filter = FilterCompat.get(eq(longColumn(keyColumn), key));
+  private int lookupOne(Object key) throws IOException {
+    FilterCompat.Filter filter = FilterCompat.get(keyEquals(keyColumn, key));
     ParquetReadOptions options = ParquetReadOptionsFactory.pushdown(filter);
     int found = 0;
     for (int i = 0; i < files.size(); i++) {
@@ -117,7 +122,25 @@ public final class ParquetJavaTarget implements LookupTarget {
     return found;
   }
 
-  private int readMatches(ParquetFileReader reader, FilterCompat.Filter filter, long key) throws IOException {
+  /** {@code column == key} for a {@code Long}, {@code Integer} or {@code String} key. */
+  private static FilterPredicate keyEquals(String column, Object key) {
+    return switch (key) {
+      case Long l -> eq(longColumn(column), l);
+      case Integer i -> eq(intColumn(column), i);
+      case String s -> eq(binaryColumn(column), Binary.fromString(s));
+      default -> throw new IllegalArgumentException("unsupported key type " + key.getClass().getName() + ": " + key);
+    };
+  }
+
+  private static Object keyOf(Group g, String column, Object asked) {
+    return switch (asked) {
+      case Long l -> g.getLong(column, 0);
+      case Integer i -> g.getInteger(column, 0);
+      default -> g.getString(column, 0);
+    };
+  }
+
+  private int readMatches(ParquetFileReader reader, FilterCompat.Filter filter, Object key) throws IOException {
     MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
     MessageType requested = project(fileSchema);
     reader.setRequestedSchema(requested);
@@ -132,7 +155,7 @@ public final class ParquetJavaTarget implements LookupTarget {
         if (g == null || records.shouldSkipCurrentRecord()) {
           continue;
         }
-        if (g.getLong(keyColumn, 0) != key) {
+        if (!keyOf(g, keyColumn, key).equals(key)) {
           throw new IllegalStateException(name() + ": key " + key + " returned row " + g);
         }
         found++;
@@ -142,7 +165,10 @@ public final class ParquetJavaTarget implements LookupTarget {
   }
 
   private MessageType project(MessageType fileSchema) {
-    List<Type> fields = new ArrayList<>(columns.size());
+    List<Type> fields = new ArrayList<>(columns.size() + 1);
+    if (!columns.contains(keyColumn)) {
+      fields.add(fileSchema.getType(keyColumn));
+    }
     for (String c : columns) {
       fields.add(fileSchema.getType(c));
     }

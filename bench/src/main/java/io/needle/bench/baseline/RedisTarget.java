@@ -1,46 +1,53 @@
 package io.needle.bench.baseline;
 
-import io.needle.bench.gen.FeatureRow;
+import static java.util.Objects.requireNonNull;
+
 import io.needle.bench.harness.LookupTarget;
 import io.needle.bench.harness.Workload;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.LongFunction;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 
 /**
- * Redis with the same rows, one pre-serialized value per key ({@link FeatureValueCodec}), read
- * with Jedis: {@code GET} for one key, {@code MGET} for a batch. Every value read is decoded, and
- * its key checked, as an application would.
+ * Redis with the same rows, one pre-serialized value per key ({@link RedisRows}), read with
+ * Jedis: {@code GET} for one key, {@code MGET} for a batch. Every value read is decoded, and its
+ * key checked, as an application would.
  *
  * <p>Loaded with exactly the keys the run will ask (a pipelined {@code SET} per distinct key),
  * not the whole table: a GET's cost does not depend on how many other keys Redis holds, and
  * 10 million rows would need gigabytes of Redis memory on these small machines. Absent keys are
- * never loaded.
+ * never loaded. Each table of a run has its own Redis database number, so keys of two tables
+ * never meet.
  *
  * <p>Threading: a Jedis connection is single-threaded; {@link #forCaller} opens one per caller.
  */
 public final class RedisTarget implements LookupTarget {
   private final int port;
+  private final int database;
+  private final RedisRows rows;
   private final Jedis jedis;
 
-  public RedisTarget(int port) {
+  public RedisTarget(int port, int database, RedisRows rows) {
     this.port = port;
-    this.jedis = new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder().build());
+    this.database = database;
+    this.rows = requireNonNull(rows, "rows is null");
+    this.jedis = new Jedis(new HostAndPort("127.0.0.1", port),
+        DefaultJedisClientConfig.builder().database(database).build());
   }
 
-  /** Stores the value of every key in {@code keys} for which {@code rowOf} returns a row. */
-  public void load(Collection<Long> keys, LongFunction<FeatureRow> rowOf) {
+  /** Stores the value of every key in {@code keys} that the table holds. */
+  public void load(Collection<?> keys) {
     Pipeline p = jedis.pipelined();
     int n = 0;
-    for (long key : keys) {
-      FeatureRow row = rowOf.apply(key);
-      if (row != null) {
-        p.set(keyBytes(key), FeatureValueCodec.encode(row));
+    for (Object key : keys) {
+      byte[] value = rows.encode(key);
+      if (value != null) {
+        p.set(keyBytes(key), value);
         if (++n % 10_000 == 0) {
           p.sync();
         }
@@ -62,11 +69,11 @@ public final class RedisTarget implements LookupTarget {
 
   @Override
   public LookupTarget forCaller() {
-    return new RedisTarget(port);
+    return new RedisTarget(port, database, rows);
   }
 
   @Override
-  public int lookup(long[] keys) {
+  public int lookup(Object[] keys) {
     if (keys.length == 1) {
       return decode(keys[0], jedis.get(keyBytes(keys[0])));
     }
@@ -82,19 +89,18 @@ public final class RedisTarget implements LookupTarget {
     return found;
   }
 
-  private static int decode(long key, byte[] value) {
-    if (value == null) {
-      return 0;
-    }
-    Object[] row = FeatureValueCodec.decode(value);
-    if ((Long) row[0] != key) {
-      throw new IllegalStateException("Redis: key " + key + " returned user_id " + row[0]);
-    }
-    return 1;
+  private int decode(Object key, byte[] value) {
+    return value == null ? 0 : rows.decode(key, value);
   }
 
-  static byte[] keyBytes(long key) {
-    return ByteBuffer.allocate(8).putLong(key).array();
+  /** A {@code Long} as 8 big-endian bytes, an {@code Integer} as 4, a {@code String} as its UTF-8. */
+  static byte[] keyBytes(Object key) {
+    return switch (key) {
+      case Long l -> ByteBuffer.allocate(8).putLong(l).array();
+      case Integer i -> ByteBuffer.allocate(4).putInt(i).array();
+      case String s -> s.getBytes(StandardCharsets.UTF_8);
+      default -> throw new IllegalArgumentException("unsupported key type " + key.getClass().getName() + ": " + key);
+    };
   }
 
   @Override

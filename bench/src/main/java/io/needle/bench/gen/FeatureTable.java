@@ -3,25 +3,13 @@ package io.needle.bench.gen;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
@@ -88,9 +76,11 @@ public final class FeatureTable {
           "embedding.list.element");
 
   private final GenOptions options;
+  private final TableFiles files;
 
   public FeatureTable(GenOptions options) {
     this.options = requireNonNull(options, "options is null");
+    this.files = new TableFiles(options.rows(), options.files());
   }
 
   /** Writes the table described by {@code options} into {@code dir}; see {@link #write(Path)}. */
@@ -136,43 +126,23 @@ public final class FeatureTable {
 
   /** The first table row index held by file {@code file}. */
   public long firstRow(int file) {
-    if (file < 0 || file > options.files()) {
-      throw new IndexOutOfBoundsException("file must be in 0.." + options.files() + ": " + file);
-    }
-    // rows * file can overflow a long for huge tables; this is a cold path.
-    return BigInteger.valueOf(options.rows())
-        .multiply(BigInteger.valueOf(file))
-        .divide(BigInteger.valueOf(options.files()))
-        .longValueExact();
+    return files.firstRow(file);
   }
 
   /** Rows in file {@code file}. */
   public long rowCount(int file) {
-    return firstRow(file + 1) - firstRow(file);
+    return files.rowCount(file);
   }
 
   /** Index of the file that holds {@code key}, or -1 when the key is absent. */
   public int fileOf(long key) {
     long row = rowIndexOf(key);
-    if (row < 0) {
-      return -1;
-    }
-    int lo = 0;
-    int hi = options.files() - 1;
-    while (lo < hi) {
-      int mid = (lo + hi + 1) >>> 1;
-      if (firstRow(mid) <= row) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return lo;
+    return row < 0 ? -1 : files.fileOfRow(row);
   }
 
   /** {@code part-00003.parquet} for file 3. */
   public static String fileName(int file) {
-    return String.format("part-%05d.parquet", file);
+    return TableFiles.fileName(file);
   }
 
   /**
@@ -181,57 +151,7 @@ public final class FeatureTable {
    */
   public List<Path> write(Path dir) throws IOException {
     requireNonNull(dir, "dir is null");
-    Files.createDirectories(dir);
-    int threads = Math.min(options.files(), Runtime.getRuntime().availableProcessors());
-    List<Path> paths = new ArrayList<>();
-    if (threads <= 1) {
-      for (int f = 0; f < options.files(); f++) {
-        paths.add(writeFile(dir, f));
-      }
-      return paths;
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "needle-gen");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<Path>> futures = new ArrayList<>();
-      for (int f = 0; f < options.files(); f++) {
-        int file = f;
-        futures.add(pool.submit(() -> writeFile(dir, file)));
-      }
-      for (Future<Path> future : futures) {
-        paths.add(await(future));
-      }
-      return paths;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  private static Path await(Future<Path> future) throws IOException {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while writing the feature table", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof UncheckedIOException uio) {
-        throw uio.getCause();
-      }
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IOException("writing the feature table failed", cause);
-    }
+    return files.writeAll(dir, file -> writeFile(dir, file));
   }
 
   private Path writeFile(Path dir, int file) throws IOException {
@@ -243,7 +163,8 @@ public final class FeatureTable {
         "needle.gen.embeddingDim", Integer.toString(options.embeddingDim()),
         "needle.gen.firstRow", Long.toString(first),
         "needle.gen.keyRule", "user_id = 3 * row + 7");
-    Builder builder = new Builder(new LocalOutputFile(path), new FeatureWriteSupport(SCHEMA, meta))
+    GenWriterBuilder<FeatureRow> builder = new GenWriterBuilder<>(new LocalOutputFile(path),
+        new FeatureWriteSupport(SCHEMA, meta))
         .withConf(new PlainParquetConfiguration())
         .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
         .withCompressionCodec(options.codec())
@@ -263,29 +184,5 @@ public final class FeatureTable {
       }
     }
     return path;
-  }
-
-  private static final class Builder extends ParquetWriter.Builder<FeatureRow, Builder> {
-    private final FeatureWriteSupport writeSupport;
-
-    Builder(OutputFile file, FeatureWriteSupport writeSupport) {
-      super(file);
-      this.writeSupport = writeSupport;
-    }
-
-    @Override
-    protected Builder self() {
-      return this;
-    }
-
-    @Override
-    protected WriteSupport<FeatureRow> getWriteSupport(Configuration conf) {
-      return writeSupport;
-    }
-
-    @Override
-    protected WriteSupport<FeatureRow> getWriteSupport(ParquetConfiguration conf) {
-      return writeSupport;
-    }
   }
 }

@@ -16,14 +16,15 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Threading: {@code callers} platform threads share one atomic call counter; each records
  * into its own histogram and the histograms are merged at the end, so nothing on the timed path
- * is shared but that counter. Call {@code i} asks {@code keys[i % keys.length]}.
+ * is shared but that counter. Call {@code i} asks {@code keys[i % keys.length]} of the
+ * {@link KeyCalls}.
  *
  * <p>Closed loop: a call's latency runs from just before the call to just after it. Open loop:
  * call {@code i} is due at {@link OpenLoopSchedule#intendedStartNanos}; a caller waits for that
  * instant (parking, then spinning for the last 50 µs) and the latency is charged from it.
  *
- * <p>Every call's row count is checked against what the workload expects: a wrong answer fails
- * the run (a fast wrong system is not a result).
+ * <p>Every call's row count is checked against what the table holds for its keys: a wrong answer
+ * fails the run (a fast wrong system is not a result).
  */
 public final class LoadDriver {
   private static final long SPIN_NANOS = 50_000;
@@ -38,12 +39,11 @@ public final class LoadDriver {
     void completed(long callsDone);
   }
 
-  public static RunResult run(LookupTarget target, long[][] keys, int expectedRowsPerCall,
-      LoadPlan plan, Progress progress) throws Exception {
+  public static RunResult run(LookupTarget target, KeyCalls keyCalls, LoadPlan plan, Progress progress)
+      throws Exception {
     requireNonNull(target, "target is null");
-    if (keys.length == 0) {
-      throw new IllegalArgumentException("keys is empty");
-    }
+    Object[][] keys = keyCalls.keys();
+    int[] expectedRows = keyCalls.expectedRows();
     long calls = Math.min(plan.maxCalls(), target.maxCalls());
     long startNanos = System.nanoTime();
     long deadline = startNanos + plan.maxDuration().toNanos();
@@ -66,7 +66,8 @@ public final class LoadDriver {
         try {
           long i;
           while (failure.get() == null && (i = next.getAndIncrement()) < calls) {
-            long[] k = keys[(int) (i % keys.length)];
+            int call = (int) (i % keys.length);
+            Object[] k = keys[call];
             long begin;
             if (schedule != null) {
               begin = schedule.intendedStartNanos(i);
@@ -83,9 +84,8 @@ public final class LoadDriver {
             int found = callerTarget.lookup(k);
             long end = System.nanoTime();
             Histograms.record(h, end - begin);
-            if (found != expectedRowsPerCall) {
-              throw new IllegalStateException(target.name() + ": keys " + describe(k) + " gave " + found
-                  + " rows, expected " + expectedRowsPerCall);
+            if (found != expectedRows[call]) {
+              throw wrongAnswer(target, k, found, expectedRows[call]);
             }
             rows.addAndGet(found);
             progress.completed(done.incrementAndGet());
@@ -130,7 +130,9 @@ public final class LoadDriver {
     }
   }
 
-  private static String describe(long[] keys) {
-    return keys.length == 1 ? Long.toString(keys[0]) : keys.length + " keys from " + keys[0];
+  private static IllegalStateException wrongAnswer(LookupTarget target, Object[] keys, int found, int expected) {
+    String asked = keys.length == 1 ? String.valueOf(keys[0]) : keys.length + " keys from " + keys[0];
+    return new IllegalStateException(target.name() + ": keys " + asked + " gave " + found + " rows, expected "
+        + expected);
   }
 }

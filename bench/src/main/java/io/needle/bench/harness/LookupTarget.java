@@ -15,10 +15,11 @@ public interface LookupTarget extends AutoCloseable {
   boolean supports(Workload workload);
 
   /**
-   * Looks up {@code keys} (one key, or a batch) asking for the workload's columns and returns
-   * the number of rows found. The values are materialized as the system's users would see them.
+   * Looks up {@code keys} (one key, or a batch; {@code Long}, {@code Integer} or {@code String}
+   * as the key column takes them) asking for the scenario's columns and returns the number of
+   * rows found. The values are materialized as the system's users would see them.
    */
-  int lookup(long[] keys) throws Exception;
+  int lookup(Object[] keys) throws Exception;
 
   /** The instance a caller thread uses; thread-safe targets return themselves. */
   default LookupTarget forCaller() throws Exception {
