@@ -1,5 +1,7 @@
 package io.needle.metadata;
 
+import java.util.BitSet;
+
 import java.util.Arrays;
 
 /**
@@ -64,15 +66,15 @@ final class KeyPageBounds {
   }
 
   /** Marks in {@code candidates} (indexed by page) every page that may hold {@code key}. */
-  void mark(long key, boolean[] candidates) {
+  void mark(long key, BitSet candidates) {
     for (int p : unboundedPages) {
-      candidates[p] = true;
+      candidates.set(p);
     }
     int n = pages.length;
     if (order == Order.UNORDERED) {
       for (int i = 0; i < n; i++) {
         if (minLongs[i] <= key && key <= maxLongs[i]) {
-          candidates[pages[i]] = true;
+          candidates.set(pages[i]);
         }
       }
       return;
@@ -93,19 +95,19 @@ final class KeyPageBounds {
       }
     }
     for (int i = from; i < to; i++) {
-      candidates[pages[i]] = true;
+      candidates.set(pages[i]);
     }
   }
 
-  void mark(byte[] key, boolean[] candidates) {
+  void mark(byte[] key, BitSet candidates) {
     for (int p : unboundedPages) {
-      candidates[p] = true;
+      candidates.set(p);
     }
     int n = pages.length;
     if (order == Order.UNORDERED) {
       for (int i = 0; i < n; i++) {
         if (Arrays.compareUnsigned(minBytes[i], key) <= 0 && Arrays.compareUnsigned(key, maxBytes[i]) <= 0) {
-          candidates[pages[i]] = true;
+          candidates.set(pages[i]);
         }
       }
       return;
@@ -120,7 +122,7 @@ final class KeyPageBounds {
       to = firstBytes(maxBytes, key, true, false); // first max < key
     }
     for (int i = from; i < to; i++) {
-      candidates[pages[i]] = true;
+      candidates.set(pages[i]);
     }
   }
 

@@ -4,6 +4,7 @@ import io.needle.metadata.LeafColumn.PhysicalType;
 import io.needle.metadata.LeafColumn.StatsOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import org.apache.parquet.column.values.bloomfilter.XxHash;
 
@@ -187,7 +188,7 @@ final class Planner {
     if (rows == 0 || keyChunk.allNull || keyTable.pageCount() == 0) {
       return null;
     }
-    boolean[] candidates = keyPages(keyChunk, keyTable, keyState.bounds[rg], keyState.blooms[rg], request);
+    BitSet candidates = keyPages(keyChunk, keyTable, keyState.bounds[rg], keyState.blooms[rg], request);
     if (candidates == null) {
       return null;
     }
@@ -231,9 +232,9 @@ final class Planner {
   }
 
   /** Candidate key pages, or null when no key can be in the row group. */
-  private static boolean[] keyPages(ChunkMeta chunk, PageTable table, KeyPageBounds bounds, SplitBlockBloomFilter bloom,
+  private static BitSet keyPages(ChunkMeta chunk, PageTable table, KeyPageBounds bounds, SplitBlockBloomFilter bloom,
       Request request) {
-    boolean[] candidates = null;
+    BitSet candidates = null; // a bit set: a chunk can have thousands of pages, a key one or two
     int n = request.keyCount();
     for (int i = 0; i < n; i++) {
       boolean inChunk;
@@ -249,10 +250,10 @@ final class Planner {
         continue;
       }
       if (candidates == null) {
-        candidates = new boolean[table.pageCount()];
+        candidates = new BitSet(table.pageCount());
       }
       if (bounds == null) {
-        Arrays.fill(candidates, true);
+        candidates.set(0, table.pageCount());
         return candidates;
       }
       if (request.longKeys() != null) {
@@ -265,13 +266,10 @@ final class Planner {
   }
 
   /** Merged, ascending [start, end) row ranges of the candidate pages, flattened. */
-  private static long[] rowRanges(PageTable table, boolean[] candidates, long rows) {
+  private static long[] rowRanges(PageTable table, BitSet candidates, long rows) {
     long[] ranges = new long[8];
     int size = 0;
-    for (int p = 0; p < candidates.length; p++) {
-      if (!candidates[p]) {
-        continue;
-      }
+    for (int p = candidates.nextSetBit(0); p >= 0; p = candidates.nextSetBit(p + 1)) {
       long start = table.firstRows[p];
       long end = table.endRow(p, rows);
       if (size > 0 && ranges[size - 1] >= start) {
@@ -287,12 +285,10 @@ final class Planner {
     return Arrays.copyOf(ranges, size);
   }
 
-  private static List<PageRef> selected(PageTable table, boolean[] candidates) {
-    List<PageRef> pages = new ArrayList<>();
-    for (int p = 0; p < candidates.length; p++) {
-      if (candidates[p]) {
-        pages.add(table.pageRef(p));
-      }
+  private static List<PageRef> selected(PageTable table, BitSet candidates) {
+    List<PageRef> pages = new ArrayList<>(candidates.cardinality());
+    for (int p = candidates.nextSetBit(0); p >= 0; p = candidates.nextSetBit(p + 1)) {
+      pages.add(table.pageRef(p));
     }
     return pages;
   }

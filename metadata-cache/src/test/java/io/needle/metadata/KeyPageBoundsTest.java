@@ -3,6 +3,7 @@ package io.needle.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -33,12 +34,12 @@ class KeyPageBoundsTest {
           descending ? KeyPageBounds.Order.DESCENDING : KeyPageBounds.Order.ASCENDING);
       assertThat(bounds.order).isNotEqualTo(KeyPageBounds.Order.UNORDERED);
       for (long key = -12; key < at + 3; key++) {
-        boolean[] marked = new boolean[2 * n];
+        BitSet marked = new BitSet(2 * n);
         bounds.mark(key, marked);
-        boolean[] expected = new boolean[2 * n];
-        expected[1] = true;
+        BitSet expected = new BitSet(2 * n);
+        expected.set(1);
         for (int i = 0; i < n; i++) {
-          expected[2 * i] = mins[i] <= key && key <= maxs[i];
+          expected.set(2 * i, mins[i] <= key && key <= maxs[i]);
         }
         assertThat(marked).as("key %d round %d", key, round).isEqualTo(expected);
       }
@@ -64,11 +65,11 @@ class KeyPageBoundsTest {
       KeyPageBounds bounds = KeyPageBounds.ofBytes(pages, mins, maxs, new int[0], KeyPageBounds.Order.ASCENDING);
       for (int k = 0; k < at + 2; k++) {
         byte[] key = {(byte) k, (byte) random.nextInt(3)};
-        boolean[] marked = new boolean[n];
+        BitSet marked = new BitSet(n);
         bounds.mark(key, marked);
         for (int i = 0; i < n; i++) {
           boolean contains = Arrays.compareUnsigned(mins[i], key) <= 0 && Arrays.compareUnsigned(key, maxs[i]) <= 0;
-          assertThat(marked[i]).as("page %d key %s", i, Arrays.toString(key)).isEqualTo(contains);
+          assertThat(marked.get(i)).as("page %d key %s", i, Arrays.toString(key)).isEqualTo(contains);
         }
       }
     }
@@ -79,9 +80,9 @@ class KeyPageBoundsTest {
     KeyPageBounds bounds = KeyPageBounds.ofLongs(new int[] {0, 1, 2}, new long[] {5, 1, 9}, new long[] {6, 2, 10}, new int[0],
         KeyPageBounds.Order.ASCENDING);
     assertThat(bounds.order).isEqualTo(KeyPageBounds.Order.UNORDERED);
-    boolean[] marked = new boolean[3];
+    BitSet marked = new BitSet(3);
     bounds.mark(1, marked);
-    assertThat(marked).containsExactly(false, true, false);
+    assertThat(marked).isEqualTo(BitSet.valueOf(new long[] {0b010}));
   }
 
   private static void reverse(long[] a) {
