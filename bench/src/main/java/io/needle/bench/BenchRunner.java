@@ -317,8 +317,8 @@ public final class BenchRunner {
    */
   private void measureOnS3(FeatureTable gen, List<Path> files) throws Exception {
     if (o.duckdb()) {
-      note("DuckDB baseline skipped with --s3: DuckDB reads s3:// through its httpfs extension, which it downloads "
-          + "from extensions.duckdb.org on first use (not bundled in duckdb_jdbc, not reachable here)");
+      note("DuckDB baseline skipped with --s3: DuckDB reads s3:// through its httpfs extension, which duckdb_jdbc "
+          + "does not bundle and downloads from extensions.duckdb.org on first use; the harness stays offline");
     }
     if (o.redis()) {
       note("Redis baseline skipped with --s3: it serves a copy of the rows, which S3's latency does not touch; "
