@@ -25,6 +25,7 @@ import io.needle.bench.harness.RunResult;
 import io.needle.bench.harness.SystemResult;
 import io.needle.bench.harness.WorkerCpu;
 import io.needle.bench.harness.Workload;
+import io.needle.bench.s3.LoopbackS3Table;
 import io.needle.client.LookupStages;
 import io.needle.client.NeedleClient;
 import io.needle.client.Table;
@@ -65,24 +66,46 @@ public final class BenchRunner {
   private static final String RAG_DIR = "_rag";
 
   private final BenchOptions o;
+  private final S3Options s3; // null: the tables are read from local files
   private final PrintStream out;
   private final List<String> notes = new ArrayList<>();
   private final List<SystemResult> results = new ArrayList<>();
 
-  private BenchRunner(BenchOptions options, PrintStream out) {
+  private BenchRunner(BenchOptions options, S3Options s3, PrintStream out) {
     this.o = options;
+    this.s3 = s3;
     this.out = out;
   }
 
   /** Runs everything {@code options} asks and returns the report (already printed and written). */
   public static Report run(BenchOptions options, String command, PrintStream out) throws Exception {
-    return new BenchRunner(options, out).run(command);
+    return run(options, null, command, out);
+  }
+
+  /**
+   * As {@link #run(BenchOptions, String, PrintStream)}; with {@code s3}, the table is served by a
+   * loopback S3-protocol server and Needle is measured beside parquet-java reading the same
+   * objects with ranged GETs (see {@link #measureOnS3}).
+   */
+  public static Report run(BenchOptions options, S3Options s3, String command, PrintStream out) throws Exception {
+    if (s3 != null && options.worker() != null) {
+      throw new IllegalArgumentException("--s3 starts its own worker: it cannot target --worker " + options.worker());
+    }
+    if (s3 != null && (options.userTable() != null || options.workloads().contains(Workload.RAG))) {
+      throw new IllegalArgumentException("--s3 runs on the generated feature table: drop --table and the rag workload");
+    }
+    return new BenchRunner(options, s3, out).run(command);
   }
 
   private Report run(String command) throws Exception {
     Path dir = o.tableDir() != null ? o.tableDir() : Files.createTempDirectory("needle-bench-");
     try {
-      measureAll(tables(dir));
+      Map<Workload, BenchTable> tables = tables(dir);
+      if (s3 != null) {
+        measureOnS3(tables);
+      } else {
+        measureAll(tables);
+      }
     } finally {
       if (o.tableDir() == null) {
         deleteRecursively(dir);
@@ -210,7 +233,7 @@ public final class BenchRunner {
         }
         Table table = client.table(uri(s.table), s.table.keyColumn());
         NeedleTarget needle = new NeedleTarget("Needle", table, s.table.columns(), null);
-        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, client);
+        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
         RedisTarget redisTarget = redisTargets.get(s.table);
         if (redisTarget != null) {
           measure(s, redisTarget, o.needlePlan(), o.warmupCalls(), null, null);
@@ -277,12 +300,15 @@ public final class BenchRunner {
 
   private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
       String workerAddress) throws Exception {
-    measure(s, target, plan, warmupCalls, cpu, workerAddress, null);
+    measure(s, target, plan, warmupCalls, cpu, workerAddress, uri(s.table), null);
   }
 
-  /** @param stagesOf the client whose stage clock times {@code target}'s calls, or null */
+  /**
+   * @param tableUri the table as the worker at {@code workerAddress} serves it (for the wire pass)
+   * @param stagesOf the client whose stage clock times {@code target}'s calls, or null
+   */
   private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
-      String workerAddress, NeedleClient stagesOf) throws Exception {
+      String workerAddress, String tableUri, NeedleClient stagesOf) throws Exception {
     if (warmupCalls > 0) {
       LoadDriver.run(target, s.calls, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
           LoadDriver.Progress.NONE);
@@ -295,7 +321,7 @@ public final class BenchRunner {
     ProgressBar.clear(System.err, bar);
     double workerCpuMicros = cpu == null ? Double.NaN : (cpu.cpuNanos() - cpu0) / 1000.0 / r.stats().lookups();
     LookupStages stages = stagesOf == null ? null : stagesOf.stages().minus(stages0);
-    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress);
+    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, tableUri);
     LatencyStats st = r.stats();
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  %,10.0f calls/s%n", target.name(), st.lookups(),
         st.p50Micros(), st.p99Micros(), st.throughputPerSecond());
@@ -303,13 +329,12 @@ public final class BenchRunner {
   }
 
   /** Bytes both ways per call, through a counting relay, on a separate client (not timed). */
-  private static double wireBytesPerCall(Scenario s, String workerAddress) throws Exception {
+  private static double wireBytesPerCall(Scenario s, String workerAddress, String tableUri) throws Exception {
     String[] hp = workerAddress.split(":");
     try (ByteCountingProxy proxy = new ByteCountingProxy(
             new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
         NeedleClient client = NeedleClient.builder().workers(List.of(proxy.hostPort())).build()) {
-      NeedleTarget t = new NeedleTarget("Needle", client.table(uri(s.table), s.table.keyColumn()),
-          s.table.columns(), null);
+      NeedleTarget t = new NeedleTarget("Needle", client.table(tableUri, s.table.keyColumn()), s.table.columns(), null);
       LoadPlan one = new LoadPlan(1, 20, Duration.ofSeconds(30), 0);
       LoadDriver.run(t, s.calls, one, LoadDriver.Progress.NONE); // connect and describe first
       long up0 = proxy.toServerBytes();
@@ -328,14 +353,25 @@ public final class BenchRunner {
       note("cold workload skipped: it restarts the worker, which needs the in-process worker");
       return;
     }
+    measureCold(s, "Needle (cold)", uri(s.table), sample -> Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots)),
+        "cold: each sample starts a fresh worker and client and times its first lookup (describe, connect, "
+            + "footer and index loads); the OS page cache stays warm. Throughput there is 1 / mean latency.");
+  }
+
+  /** Starts the fresh worker of one cold sample. */
+  private interface ColdStart {
+    Worker start(int sample) throws Exception;
+  }
+
+  private void measureCold(Scenario s, String system, String tableUri, ColdStart start, String explanation)
+      throws Exception {
     Histogram h = Histograms.newNanos();
     long t0 = System.nanoTime();
     long measured = 0;
     for (int i = 0; i < o.coldSamples(); i++) {
-      try (Worker w = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots));
+      try (Worker w = start.start(i);
           NeedleClient c = NeedleClient.builder().workers(List.of("127.0.0.1:" + w.address().getPort())).build()) {
-        NeedleTarget t = new NeedleTarget("Needle", c.table(uri(s.table), s.table.keyColumn()), s.table.columns(),
-            null);
+        NeedleTarget t = new NeedleTarget(system, c.table(tableUri, s.table.keyColumn()), s.table.columns(), null);
         int call = i % s.calls.size();
         Object[] key = s.calls.keys()[call];
         long begin = System.nanoTime();
@@ -350,10 +386,114 @@ public final class BenchRunner {
     }
     LatencyStats st = LatencyStats.of(h, Math.max(1, measured));
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  (first lookup after start; %.1f s)%n",
-        "Needle (cold)", st.lookups(), st.p50Micros(), st.p99Micros(), (System.nanoTime() - t0) / 1e9);
-    results.add(new SystemResult("Needle (cold)", s.label, st, h, Double.NaN, Double.NaN));
-    note("cold: each sample starts a fresh worker and client and times its first lookup (describe, connect, "
-        + "footer and index loads); the OS page cache stays warm. Throughput there is 1 / mean latency.");
+        system, st.lookups(), st.p50Micros(), st.p99Micros(), (System.nanoTime() - t0) / 1e9);
+    results.add(new SystemResult(system, s.label, st, h, Double.NaN, Double.NaN));
+    note(explanation);
+  }
+
+  /**
+   * The run of {@code --s3}: the feature table's files on a {@link LoopbackS3Table} with the
+   * injected per-request latency, an in-process worker with an empty page store serving
+   * {@code s3://needle-bench/table}, and per scenario:
+   * <ul>
+   *   <li>Needle S3 (warm): every key the scenario's Needle calls will ask is looked up once
+   *       first ({@link #fillPageStore}), so the measured calls find their pages in the page store;
+   *       the worker's GETs while measuring are printed (they should be none);</li>
+   *   <li>parquet-java S3 (footer cached, opened per lookup): parquet-java's reader with every
+   *       pushdown on over ranged GETs of the same objects, nothing kept between lookups but the
+   *       footers in the first mode; its GETs per lookup are printed;</li>
+   *   <li>cold: a fresh worker with an empty page store and a fresh client per sample, timing the
+   *       first lookup (listing, footer, indexes and pages all come from S3).</li>
+   * </ul>
+   * DuckDB is skipped (its S3 reader is the httpfs extension, which DuckDB downloads on first use)
+   * and so is Redis (a copy of the rows, which S3 latency does not touch: see a local run).
+   */
+  private void measureOnS3(Map<Workload, BenchTable> tables) throws Exception {
+    if (o.duckdb()) {
+      note("DuckDB baseline skipped with --s3: DuckDB reads s3:// through its httpfs extension, which duckdb_jdbc "
+          + "does not bundle and downloads from extensions.duckdb.org on first use; the harness stays offline");
+    }
+    if (o.redis()) {
+      note("Redis baseline skipped with --s3: it serves a copy of the rows, which S3's latency does not touch; "
+          + "compare with it in a local run");
+    }
+    BenchTable feature = tables.values().iterator().next();
+    Path caches = Files.createTempDirectory("needle-bench-cache-");
+    try (LoopbackS3Table lake = LoopbackS3Table.serve(feature.files(), s3.requestLatency())) {
+      out.printf("loopback S3 server on %s serving %s, %d ms before the first byte of every request%n",
+          lake.endpoint(), lake.uri(), s3.requestLatency().toMillis());
+      WorkerCpu cpu = WorkerCpu.beforeStart();
+      try (Worker worker = lake.startWorker(Files.createDirectory(caches.resolve("warm")))) {
+        cpu.afterStart();
+        String address = "127.0.0.1:" + worker.address().getPort();
+        out.println("worker in-process on " + address + (worker.usesEpoll() ? " (epoll)" : " (nio)")
+            + ", page store in " + caches.resolve("warm"));
+        try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build()) {
+          Table table = client.table(lake.uri(), feature.keyColumn());
+          int coldStarts = 0;
+          for (Scenario s : scenarios(tables)) {
+            out.println("-- " + s.label);
+            if (s.workload == Workload.COLD) {
+              int round = coldStarts++;
+              measureCold(s, "Needle S3 (cold)", lake.uri(),
+                  sample -> lake.startWorker(Files.createDirectory(caches.resolve("cold-" + round + "-" + sample))),
+                  "cold (S3): each sample starts a fresh worker with an empty page store and a fresh client and "
+                      + "times its first lookup: listing, footers, indexes and pages all come from the S3 server.");
+              continue;
+            }
+            long fetched = fillPageStore(s, table, worker);
+            long gets0 = worker.s3GetRequests();
+            measure(s, new NeedleTarget("Needle S3 (warm)", table, s.table.columns(), null), o.needlePlan(),
+                o.warmupCalls(), cpu, address, lake.uri(), client);
+            out.printf("   (page store filled first with %,d GETs; %,d GETs while measuring)%n", fetched,
+                worker.s3GetRequests() - gets0);
+            if (s.workload.keysPerCall() == 1 && o.parquetJava()) {
+              LoadPlan slow = o.needlePlan().capCalls(o.baselineCalls()).capDuration(o.baselineDuration());
+              for (ParquetJavaTarget.Mode mode : List.of(ParquetJavaTarget.Mode.FOOTER_CACHED,
+                  ParquetJavaTarget.Mode.PER_LOOKUP)) {
+                try (ParquetJavaTarget p = new ParquetJavaTarget(mode, "parquet-java S3", lake.parquetFiles(),
+                    s.table.keyColumn(), s.table.columns(), Long.MAX_VALUE)) {
+                  long pj0 = lake.parquetJavaGets();
+                  measure(s, p, slow, SLOW_WARMUP_CALLS, null, null);
+                  long calls = SLOW_WARMUP_CALLS + results.get(results.size() - 1).stats().lookups();
+                  out.printf("   (%.1f GETs per lookup)%n", (lake.parquetJavaGets() - pj0) / (double) calls);
+                }
+              }
+            }
+          }
+        }
+      }
+      note("S3: the table is served by a loopback S3-protocol server that waits " + s3.requestLatency().toMillis()
+          + " ms before the first byte of every request; parquet-java reads it with ranged GETs of at least 64 KiB "
+          + "(S3A's random-read policy), Needle through the worker's page store.");
+    } finally {
+      deleteRecursively(caches);
+    }
+  }
+
+  /**
+   * Looks up, in batches of 100, every key that {@link #measure} will ask Needle in {@code s}
+   * (warm-up, measured calls and the wire pass all start at the scenario's first call), so the
+   * warm figure is of pages in the page store, not of S3; returns the worker's GETs meanwhile.
+   */
+  private long fillPageStore(Scenario s, Table table, Worker worker) {
+    long gets0 = worker.s3GetRequests();
+    long calls = Math.min(s.calls.size(), Math.max(o.needlePlan().maxCalls(), Math.max(o.warmupCalls(),
+        WIRE_PASS_CALLS)));
+    List<Object> batch = new ArrayList<>(100);
+    for (int i = 0; i < calls; i++) {
+      for (Object k : s.calls.keys()[i]) {
+        batch.add(k);
+        if (batch.size() == 100) {
+          table.lookupAll(batch, s.table.columns());
+          batch.clear();
+        }
+      }
+    }
+    if (!batch.isEmpty()) {
+      table.lookupAll(batch, s.table.columns());
+    }
+    return worker.s3GetRequests() - gets0;
   }
 
   private record Scenario(String label, Workload workload, KeyDistribution distribution, BenchTable table,

@@ -2,6 +2,7 @@ package io.needle.cli;
 
 import io.needle.bench.BenchOptions;
 import io.needle.bench.BenchRunner;
+import io.needle.bench.S3Options;
 import io.needle.bench.UserTableSpec;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.LoadPlan;
@@ -95,8 +96,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-parquet-java", description = "Skip the parquet-java baselines.")
   boolean noParquetJava;
 
-  @Option(names = "--s3", description = "Run against an S3-protocol server (not yet: S3 tables do not exist yet).")
+  @Option(names = "--s3", description = "Serve the table from an S3-protocol server on loopback and measure Needle "
+      + "(page store warm, and cold) beside parquet-java reading the objects with ranged GETs.")
   boolean s3;
+
+  @Option(names = "--s3-latency", defaultValue = "20ms",
+      description = "With --s3: wait this long before the first byte of every S3 request (S3 Standard's order), "
+          + "0ms for none. Default: ${DEFAULT-VALUE}")
+  Duration s3Latency;
 
   @Option(names = "--out", defaultValue = "bench-results", description = "Where results.json and the plots go. Default: ${DEFAULT-VALUE}")
   Path out;
@@ -106,8 +113,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (s3) {
-      throw new UnsupportedOperationException("--s3 is not supported yet: Needle has no S3 tables yet");
+    if (s3 && worker != null) {
+      throw new IllegalArgumentException("--s3 starts its own worker on the S3 table: drop --worker");
     }
     if (worker != null && tableDir == null && table == null) {
       throw new IllegalArgumentException("--worker needs --table-dir or --table: the remote worker must serve the "
@@ -118,7 +125,8 @@ final class BenchCommand implements Callable<Integer> {
         keys.stream().map(k -> parse(KeyDistribution.class, k, "--keys")).toList(),
         new LoadPlan(callers, lookups, duration, rate), warmup, baselineLookups, baselineDuration,
         coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed, userTable());
-    BenchRunner.run(options, "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+    BenchRunner.run(options, s3 ? new S3Options(s3Latency) : null,
+        "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
         System.out);
     return 0;
   }

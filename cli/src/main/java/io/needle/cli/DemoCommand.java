@@ -2,6 +2,7 @@ package io.needle.cli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.bench.s3.LoopbackS3Server;
 import io.needle.client.NeedleClient;
 import io.needle.client.Row;
 import io.needle.client.Table;
@@ -54,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
     generator.write(dir);
     System.out.printf("generated %,d rows in %d files in %.1f s (%s)%n", rows, files, (System.nanoTime() - t0) / 1e9, dir);
 
-    DemoS3Server s3Server = s3 ? new DemoS3Server("needle-demo") : null;
+    LoopbackS3Server s3Server = s3 ? new LoopbackS3Server("needle-demo") : null;
     String tableUri = dir.toUri().toString();
     Worker started;
     if (s3Server != null) {

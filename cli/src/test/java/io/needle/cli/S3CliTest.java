@@ -2,6 +2,7 @@ package io.needle.cli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.bench.s3.LoopbackS3Server;
 import io.needle.pagestore.PageStoreConfig;
 import io.needle.worker.S3Config;
 import io.needle.worker.Worker;
@@ -19,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code needle lookup --table s3://...} and {@code needle refresh} against a worker serving an
- * S3 root (the demo's loopback S3 server as the store). Oracle: the generator's rows.
+ * S3 root (the loopback S3 server of needle demo as the store). Oracle: the generator's rows.
  */
 class S3CliTest {
   @TempDir
@@ -42,7 +43,7 @@ class S3CliTest {
     }
     assertThat(key).as("a key whose country differs between the versions").isNotNegative();
 
-    try (DemoS3Server s3 = new DemoS3Server("needle-demo")) {
+    try (LoopbackS3Server s3 = new LoopbackS3Server("needle-demo")) {
       s3.put("users/part-00000.parquet", f1);
       S3Config config = S3Config.defaults(List.of(URI.create("s3://needle-demo/users")), "us-east-1")
           .withEndpoint(s3.endpoint(), true).withStaticCredentials("demo", "demo");

@@ -21,6 +21,7 @@ import org.apache.parquet.filter2.predicate.FilterPredicate;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.ParquetMetadata;
 import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
@@ -49,6 +50,9 @@ import org.apache.parquet.schema.Type;
  *       best path without patching it.</li>
  * </ul>
  *
+ * <p>The files are any parquet-java {@link InputFile}s: local files, or S3 objects read with
+ * ranged GETs ({@code needle bench --s3}); {@code system} names which in the report.
+ *
  * <p>Thread-safe: every lookup opens its own readers; the cached footers are never modified after
  * construction.
  */
@@ -58,23 +62,33 @@ public final class ParquetJavaTarget implements LookupTarget {
   public enum Mode { PER_LOOKUP, FOOTER_CACHED }
 
   private final Mode mode;
-  private final List<Path> files;
+  private final String system;
+  private final List<InputFile> files;
   private final List<ParquetMetadata> footers;
   private final String keyColumn;
   private final List<String> columns;
   private final long maxCalls;
 
+  /** parquet-java on local files. */
   public ParquetJavaTarget(Mode mode, List<Path> files, String keyColumn, List<String> columns, long maxCalls)
       throws IOException {
+    this(mode, "parquet-java", files.stream().<InputFile>map(LocalInputFile::new).toList(), keyColumn, columns,
+        maxCalls);
+  }
+
+  /** parquet-java on {@code files}, reported as {@code system} followed by the mode. */
+  public ParquetJavaTarget(Mode mode, String system, List<InputFile> files, String keyColumn, List<String> columns,
+      long maxCalls) throws IOException {
     this.mode = requireNonNull(mode, "mode is null");
+    this.system = requireNonNull(system, "system is null");
     this.files = List.copyOf(files);
     this.keyColumn = requireNonNull(keyColumn, "keyColumn is null");
     this.columns = List.copyOf(columns);
     this.maxCalls = maxCalls;
     List<ParquetMetadata> f = new ArrayList<>();
     if (mode == Mode.FOOTER_CACHED) {
-      for (Path p : this.files) {
-        try (ParquetFileReader r = new ParquetFileReader(new LocalInputFile(p),
+      for (InputFile in : this.files) {
+        try (ParquetFileReader r = new ParquetFileReader(in,
             ParquetReadOptionsFactory.pushdown(FilterCompat.NOOP))) {
           f.add(r.getFooter());
         }
@@ -85,7 +99,7 @@ public final class ParquetJavaTarget implements LookupTarget {
 
   @Override
   public String name() {
-    return mode == Mode.PER_LOOKUP ? "parquet-java (opened per lookup)" : "parquet-java (footer cached)";
+    return system + (mode == Mode.PER_LOOKUP ? " (opened per lookup)" : " (footer cached)");
   }
 
   @Override
@@ -112,7 +126,7 @@ public final class ParquetJavaTarget implements LookupTarget {
     ParquetReadOptions options = ParquetReadOptionsFactory.pushdown(filter);
     int found = 0;
     for (int i = 0; i < files.size(); i++) {
-      LocalInputFile in = new LocalInputFile(files.get(i));
+      InputFile in = files.get(i);
       try (ParquetFileReader reader = mode == Mode.PER_LOOKUP
           ? new ParquetFileReader(in, options)
           : new ParquetFileReader(in, footers.get(i), options, in.newStream())) {
