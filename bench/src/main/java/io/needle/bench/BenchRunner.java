@@ -144,14 +144,14 @@ public final class BenchRunner {
           RagTable gen = new RagTable(RagTable.defaultOptions(o.rows(), o.files()));
           Path ragDir = dir.resolve(RAG_DIR);
           rag = GeneratedTable.rag(gen, ragDir, ensureTable("RAG table", ragDir, ".needle-bench-rag-" + o.rows()
-              + "-rows-" + o.files() + "-files-" + gen.options().embeddingDim() + "-dim", gen::write));
+              + "-rows-" + o.files() + "-files-" + layout(gen.options()), gen::write));
         }
         tables.put(w, rag);
       } else {
         if (feature == null) {
           FeatureTable gen = new FeatureTable(GenOptions.defaults(o.rows(), o.files()));
           feature = GeneratedTable.feature(gen, dir, ensureTable("table", dir,
-              ".needle-bench-" + o.rows() + "-rows-" + o.files() + "-files", gen::write));
+              ".needle-bench-" + o.rows() + "-rows-" + o.files() + "-files-" + layout(gen.options()), gen::write));
         }
         tables.put(w, feature);
       }
@@ -173,6 +173,15 @@ public final class BenchRunner {
           + "the largest key, where statistics rule them out before any bloom filter");
     }
     return t;
+  }
+
+  /**
+   * A fingerprint of everything a generated table's files depend on (codec, page and row-group
+   * sizes, page version, seed, ...), so a table written with other settings, by another version
+   * of the generator's defaults, is written again rather than measured by mistake.
+   */
+  private static String layout(GenOptions options) {
+    return Integer.toHexString(options.toString().hashCode());
   }
 
   /** Writes a table's files into {@code dir} and returns them in file order. */
