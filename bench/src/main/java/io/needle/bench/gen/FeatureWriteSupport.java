@@ -1,11 +1,6 @@
 package io.needle.bench.gen;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.MessageType;
@@ -17,30 +12,9 @@ import org.apache.parquet.schema.MessageType;
  * <p>The field indexes below follow {@link FeatureTable#SCHEMA}; the LIST columns use the
  * standard three-level layout ({@code <col> / list / element}).
  */
-final class FeatureWriteSupport extends WriteSupport<FeatureRow> {
-
-  private final MessageType schema;
-  private final Map<String, String> extraMetadata;
-  private RecordConsumer out;
-
+final class FeatureWriteSupport extends GenWriteSupport<FeatureRow> {
   FeatureWriteSupport(MessageType schema, Map<String, String> extraMetadata) {
-    this.schema = schema;
-    this.extraMetadata = Map.copyOf(extraMetadata);
-  }
-
-  @Override
-  public WriteContext init(Configuration configuration) {
-    return new WriteContext(schema, extraMetadata);
-  }
-
-  @Override
-  public WriteContext init(ParquetConfiguration configuration) {
-    return new WriteContext(schema, extraMetadata);
-  }
-
-  @Override
-  public void prepareForWrite(RecordConsumer recordConsumer) {
-    this.out = recordConsumer;
+    super(schema, extraMetadata);
   }
 
   @Override
@@ -86,25 +60,8 @@ final class FeatureWriteSupport extends WriteSupport<FeatureRow> {
       }
       endList("tags", 11, row.tags().size());
     }
-    List<Float> embedding = row.embedding();
-    list("embedding", 12, embedding.size());
-    for (Float f : embedding) {
-      out.startGroup();
-      field("element", 0);
-      out.addFloat(f);
-      end("element", 0);
-      out.endGroup();
-    }
-    endList("embedding", 12, embedding.size());
+    floats("embedding", 12, row.embedding());
     out.endMessage();
-  }
-
-  private void string(String name, int index, String value) {
-    if (value != null) {
-      field(name, index);
-      out.addBinary(Binary.fromConstantByteArray(value.getBytes(StandardCharsets.UTF_8)));
-      end(name, index);
-    }
   }
 
   /** Opens {@code name / list}; an empty list is a present group with no {@code list} field. */
