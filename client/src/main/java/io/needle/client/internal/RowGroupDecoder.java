@@ -45,10 +45,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * offset index in the file) is instead read from row 0 without row indexes, keeping the matching
  * records. The two groups are assembled by separate readers and merged per row.
  *
- * <p>Fast path: a flat field (a top-level primitive, not repeated) whose pages all have known
- * first rows and a common encoding skips parquet's readers entirely: {@link FlatColumnLookup}
- * reads each wanted value straight from its page, decided per field, so one lookup can mix both
- * paths. It produces the same rows ({@link #withoutFastPath} exists to test exactly that).
+ * <p>Fast path: a flat field (a top-level primitive, not repeated) or a list of primitives whose
+ * pages all have known first rows and a common encoding skips parquet's readers entirely:
+ * {@link FlatColumnLookup} reads each wanted value straight from its page, decided per field, so
+ * one lookup can mix both paths; PLAIN key pages are scanned the same way. It produces the same
+ * rows ({@link #withoutFastPath} exists to test exactly that).
  *
  * <p>Errors: any exception parquet throws while decoding becomes {@code DecodeException(CORRUPT)};
  * the sink is called only after the whole row group decoded, so a corrupt page never produces
@@ -331,6 +332,14 @@ public final class RowGroupDecoder {
         long runFirstRow = dataPages.get(i).getFirstRow();
         if (runFirstRow < 0) {
           throw new DecodeException(DecodeException.Kind.CORRUPT, "key column's first page has an unknown first row");
+        }
+        if (fastPath && (i + 1 == dataPages.size() || dataPages.get(i + 1).getFirstRow() >= 0)) { // one-page run
+          ParsedPage page = page(dataPages.get(i).getPage());
+          if (FlatColumnLookup.scanKeyPage(keyDescriptor, codec, page, keys,
+              (position, ordinal) -> matches.add(runFirstRow + position, ordinal))) {
+            i++;
+            continue;
+          }
         }
         List<ColumnPageReader.Entry> run = new ArrayList<>();
         long values = 0;
