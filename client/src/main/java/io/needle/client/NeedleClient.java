@@ -69,6 +69,7 @@ public final class NeedleClient implements AutoCloseable {
   private final Budget hedgeBudget;
   private final Counters stats = new Counters();
   private final StageClock stageClock = new StageClock();
+  private final BlockingCalls blockingCalls;
 
   private NeedleClient(Builder b) {
     this.workers = List.copyOf(b.workers);
@@ -80,6 +81,7 @@ public final class NeedleClient implements AutoCloseable {
     this.attemptTimeoutNanos = attempt == 0 ? Long.MAX_VALUE : attempt;
     this.describeTtl = b.describeTtl;
     this.maxResponseFrameBytes = b.maxResponseFrameBytes;
+    this.blockingCalls = b.blockingCalls ? new BlockingCalls(b.maxResponseFrameBytes, b.connectTimeout) : null;
     this.decodeExecutor = b.decodeExecutor;
     this.hedgeFixedNanos = b.hedgeDelay == null ? -1 : b.hedgeDelay.toNanos();
     this.latencies = b.hedgeQuantile > 0 ? new LatencyWindow(b.hedgeQuantile) : null;
@@ -139,15 +141,24 @@ public final class NeedleClient implements AutoCloseable {
     return stageClock;
   }
 
+  /** The caller-thread path of synchronous calls, or null when off or when hedging needs Netty. */
+  BlockingCalls blockingCalls() {
+    return hedging() ? null : blockingCalls;
+  }
+
   /** Counters since the client was built. */
   public ClientStats stats() {
-    return new ClientStats(stats.workerRequests.sum(), stats.retries.sum(), stats.retriesDenied.sum(),
+    return new ClientStats(stats.workerRequests.sum(), stats.blockingCalls.sum(), stats.blockingFallbacks.sum(),
+        stats.retries.sum(), stats.retriesDenied.sum(),
         stats.hedges.sum(), stats.hedgesWon.sum(), stats.hedgesDenied.sum());
   }
 
   @Override
   public void close() {
     membership.close();
+    if (blockingCalls != null) {
+      blockingCalls.close();
+    }
     for (CompletableFuture<Connection> c : connections.values()) {
       c.thenAccept(Connection::close);
     }
@@ -315,6 +326,8 @@ public final class NeedleClient implements AutoCloseable {
   /** The mutable counters behind {@link ClientStats}. */
   static final class Counters {
     final LongAdder workerRequests = new LongAdder();
+    final LongAdder blockingCalls = new LongAdder();
+    final LongAdder blockingFallbacks = new LongAdder();
     final LongAdder retries = new LongAdder();
     final LongAdder retriesDenied = new LongAdder();
     final LongAdder hedges = new LongAdder();
@@ -338,6 +351,7 @@ public final class NeedleClient implements AutoCloseable {
     private double retryRatio = 0.2;
     private int maxResponseFrameBytes = 512 << 20;
     private Executor decodeExecutor = ForkJoinPool.commonPool();
+    private boolean blockingCalls = true;
 
     private Builder() {}
 
@@ -440,6 +454,17 @@ public final class NeedleClient implements AutoCloseable {
     /** Where asynchronous lookups decode pages; the common pool by default. */
     public Builder decodeExecutor(Executor executor) {
       this.decodeExecutor = requireNonNull(executor, "executor is null");
+      return this;
+    }
+
+    /**
+     * Whether synchronous lookups answered by one worker are made on the caller's thread over a
+     * blocking socket (the default): two thread hand-offs fewer per call than through the event
+     * loop. Off, every call goes through Netty. Asynchronous calls, fan-out, hedging and
+     * failover always go through Netty.
+     */
+    public Builder blockingCalls(boolean on) {
+      this.blockingCalls = on;
       return this;
     }
 

@@ -90,7 +90,7 @@ public final class Table {
     }
     List<Reply> replies;
     try {
-      replies = await(fetch(batch, deadline));
+      replies = fetchNow(batch, deadline);
     } catch (NeedleException e) {
       if (e.code() != NeedleException.Code.NOT_FOUND) {
         throw e;
@@ -101,7 +101,7 @@ public final class Table {
       if (batch == null) {
         return emptyResult(keys);
       }
-      replies = await(fetch(batch, deadline));
+      replies = fetchNow(batch, deadline);
     }
     try {
       return decodeAndRelease(replies, v, batch);
@@ -110,7 +110,7 @@ public final class Table {
       // again, naming them, so the worker drops them and reads them from the source. Once.
       Batch again = batch.withSuspects(corrupt.pages);
       try {
-        return decodeAndRelease(await(fetch(again, deadline)), v, again);
+        return decodeAndRelease(fetchNow(again, deadline), v, again);
       } catch (CorruptPages twice) {
         throw twice.asDataLoss();
       }
@@ -288,6 +288,52 @@ public final class Table {
     }
     return new Batch(List.copyOf(wireKeys), List.copyOf(files), matcher, callerKeys, ordinalOfCaller,
         wireKeys.size(), fields, List.of(), startedNanos);
+  }
+
+  /**
+   * The replies of a synchronous call: made on this thread when one worker owns every file
+   * ({@link BlockingCalls}), else, or when that socket fails, through {@link #fetch} with its
+   * retries, failover and hedging.
+   */
+  private List<Reply> fetchNow(Batch batch, long deadlineNanos) {
+    BlockingCalls blocking = client.blockingCalls();
+    Member owner = blocking == null || batch.files.isEmpty() || !client.membership().ready().isDone()
+        ? null : soleOwner(batch.files);
+    if (owner != null) {
+      client.counters().workerRequests.increment();
+      client.counters().blockingCalls.increment();
+      try {
+        Reply reply = blocking.call(owner, request(batch, batch.files), deadlineNanos,
+            Math.min(deadlineNanos, System.nanoTime() + client.attemptTimeoutNanos()));
+        owner.succeeded();
+        return List.of(reply);
+      } catch (BlockingCalls.Unusable e) {
+        // As a failed attempt on the event-loop path: the worker is marked, so that path's
+        // retry goes to the next owner (failover) while this one's breaker is open.
+        client.membership().failed(owner);
+        client.counters().blockingFallbacks.increment();
+      } catch (NeedleException e) {
+        if (!e.isRetryable() || e.code() == NeedleException.Code.DEADLINE_EXCEEDED) {
+          throw e;
+        }
+      }
+    }
+    return await(fetch(batch, deadlineNanos));
+  }
+
+  /** The one worker that owns every file, or null when they are spread (or no worker is up). */
+  private Member soleOwner(List<RoutedFile> files) {
+    long now = System.nanoTime();
+    List<Member> members = client.membership().members();
+    Member owner = null;
+    for (RoutedFile f : files) {
+      Member m = Rendezvous.owner(members, f.file().routingHash(), java.util.Set.of(), now);
+      if (m == null || (owner != null && m != owner)) {
+        return null;
+      }
+      owner = m;
+    }
+    return owner;
   }
 
   /** Sends each file to its owner (one request per owning worker) and collects the replies. */

@@ -12,6 +12,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -20,6 +22,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +51,7 @@ public final class Worker implements AutoCloseable {
   private final ExecutorService loader;
   private final LocalTables tables;
   private final Channel server;
+  private final ChannelGroup connections;
   private final boolean epoll;
   private final WorkerStatus status;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -55,8 +59,10 @@ public final class Worker implements AutoCloseable {
   private final S3Tables s3Tables;
   private final S3RequestCounter s3Requests;
 
-  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, boolean epoll,
-      WorkerStatus status, PageCache pages, S3Tables s3Tables, S3RequestCounter s3Requests) {
+  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server,
+      ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
+      S3RequestCounter s3Requests) {
+    this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
     this.pages = pages;
@@ -129,6 +135,9 @@ public final class Worker implements AutoCloseable {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
     Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     WorkerStatus status = new WorkerStatus(); // named once the port is known
+    // Every accepted connection, so that close() closes them itself: shutting the event loops
+    // down was seen to leave an accepted connection open, and a client then waited on it.
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     long debugLookupDelayNanos = config.debugLookupDelay().toNanos();
     try {
       Channel server = new ServerBootstrap()
@@ -141,6 +150,7 @@ public final class Worker implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              connections.add(ch);
               ch.pipeline()
                   .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes()))
                   .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection(), status,
@@ -159,7 +169,7 @@ public final class Worker implements AutoCloseable {
       if (s3Tables != null) {
         log.info("serving S3 roots {}", s3.roots());
       }
-      return new Worker(group, loader, tables, server, epoll, status, pages, s3Tables, s3Requests);
+      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
@@ -235,6 +245,7 @@ public final class Worker implements AutoCloseable {
       return; // idempotent: drain() ends in close(), and owners close again
     }
     server.close().syncUninterruptibly();
+    connections.close().awaitUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();
     tables.close();

@@ -116,4 +116,22 @@ class SlowWorkerTest {
       assertThat(client.liveWorkers()).containsExactly("needle-0", "needle-2");
     }
   }
+
+  @Test
+  void aBlockingCallEndsItsAttemptAtTheAttemptTimeoutAndFailsOver() throws Exception {
+    try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(20));
+         NeedleClient client = cluster.clientBuilder().attemptTimeout(Duration.ofMillis(300))
+             .breakerOpen(Duration.ofMinutes(1)).build()) {
+      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      for (long key : oneKeyPerFile()) { // one key per call: each goes to its file's owner, blocking
+        List<Row> rows = table.lookup(key, List.of("user_id"));
+        assertThat(rows).as("key %d", key).hasSize(1);
+        assertThat(rows.get(0).get(0)).isEqualTo(key);
+      }
+      ClientStats stats = client.stats();
+      assertThat(stats.blockingCalls()).as("calls made on the caller's thread").isPositive();
+      assertThat(stats.blockingFallbacks()).as("blocking calls to the slow worker that failed over").isPositive();
+      assertThat(client.liveWorkers()).containsExactly("needle-0", "needle-2");
+    }
+  }
 }
