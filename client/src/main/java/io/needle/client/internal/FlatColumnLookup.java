@@ -47,8 +47,8 @@ import java.nio.ByteOrder;
  * <p>Not thread-safe: one instance belongs to one decode call.
  */
 final class FlatColumnLookup {
-  private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** The response's pages, parsed on demand (one cache per decode call). */
   interface Pages {
@@ -213,92 +213,6 @@ final class FlatColumnLookup {
     return new FlatColumnLookup(shape, field, leaf, column.getCodec(), dictionaryPage, pageOfRow, positionOfRow);
   }
 
-  /** Receives the key matches of {@link #scanKeyPage}. */
-  interface KeyMatches {
-    void match(int position, int ordinal) throws DecodeException;
-  }
-
-  /**
-   * Scans a flat key column's data page for the lookup's keys straight from its bytes, the way
-   * {@link #readOne} reads one value, and reports each match by its position in the page.
-   * Returns false, having reported nothing, when the page is outside the direct path (another
-   * encoding than PLAIN, a repeated or nested key, BIT_PACKED levels): the caller then scans it
-   * with parquet's column reader. Why: creating that reader and stepping it through the page was
-   * a visible share of a warm lookup's decode, for a column that is almost always PLAIN.
-   */
-  static boolean scanKeyPage(ColumnDescriptor leaf, Codec codec, ParsedPage page, KeyMatcher keys, KeyMatches sink)
-      throws DecodeException {
-    if (!isFlat(leaf) || leaf.getMaxDefinitionLevel() > 1 || !page.isData()
-        || page.valueEncoding() != Encoding.PLAIN) {
-      return false;
-    }
-    PrimitiveTypeName typeName = leaf.getPrimitiveType().getPrimitiveTypeName();
-    if (typeName == PrimitiveTypeName.BOOLEAN || typeName == PrimitiveTypeName.FLOAT
-        || typeName == PrimitiveTypeName.DOUBLE) {
-      return false; // not key types
-    }
-    int maxDefinition = leaf.getMaxDefinitionLevel();
-    if (page.isV2() ? page.v2RepetitionLevelBytes() != 0
-        : maxDefinition > 0 && page.definitionLevelEncoding() != Encoding.RLE) {
-      return false;
-    }
-    byte[] data = page.dataBody(codec);
-    int levelsFrom = 0;
-    int levelsTo = 0;
-    if (page.isV2()) {
-      levelsTo = page.v2DefinitionLevelBytes();
-    } else if (maxDefinition > 0) {
-      levelsFrom = 4;
-      levelsTo = 4 + prefixedLength(data, 0, "definition");
-    }
-    if (levelsTo > data.length) {
-      throw new IndexOutOfBoundsException("definition levels end at byte " + levelsTo + " of a " + data.length
-          + "-byte page");
-    }
-    HybridRuns.Cursor levels = maxDefinition > 0 ? new HybridRuns.Cursor(data, levelsFrom, levelsTo, 1) : null;
-    int width = fixedWidth(leaf.getPrimitiveType());
-    int values = page.valueCount();
-    int at = levelsTo;
-    for (int position = 0; position < values; position++) {
-      if (levels != null && levels.next() != maxDefinition) {
-        continue; // a null key matches nothing
-      }
-      int ordinal;
-      switch (typeName) {
-        case INT32 -> {
-          checkFits(at, 4, data.length);
-          ordinal = keys.ordinalOf((int) INT_LE.get(data, at));
-          at += 4;
-        }
-        case INT64 -> {
-          checkFits(at, 8, data.length);
-          ordinal = keys.ordinalOf((long) LONG_LE.get(data, at));
-          at += 8;
-        }
-        case BINARY -> {
-          int end = checkedEnd(data, at, data.length);
-          ordinal = keys.ordinalOf(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
-          at = end;
-        }
-        default -> { // FIXED_LEN_BYTE_ARRAY, INT96
-          checkFits(at, width, data.length);
-          ordinal = keys.ordinalOf(Binary.fromConstantByteArray(data, at, width));
-          at += width;
-        }
-      }
-      if (ordinal >= 0) {
-        sink.match(position, ordinal);
-      }
-    }
-    return true;
-  }
-
-  private static void checkFits(int at, int width, int end) {
-    if (at + width > end) {
-      throw new IndexOutOfBoundsException("value of " + width + " bytes at byte " + at + " past the values");
-    }
-  }
-
   /** The Java value at each planned row, converted exactly as the parquet path converts it. */
   Object[] read() throws DecodeException {
     Object[] out = new Object[pageOfRow.length];
@@ -395,7 +309,7 @@ final class FlatColumnLookup {
   }
 
   /** The 4-byte little-endian length of a V1 level section at {@code at}, checked against the page. */
-  private static int prefixedLength(byte[] body, int at, String what) {
+  static int prefixedLength(byte[] body, int at, String what) {
     if (at + 4 > body.length) {
       throw new IndexOutOfBoundsException(what + " levels' length past the page");
     }
@@ -563,7 +477,7 @@ final class FlatColumnLookup {
   }
 
   /** The end of the length-prefixed value at {@code at}. */
-  private static int checkedEnd(byte[] data, int at, int to) {
+  static int checkedEnd(byte[] data, int at, int to) {
     if (at + 4 > to) {
       throw new IndexOutOfBoundsException("binary length at byte " + at + " past the values");
     }
@@ -585,7 +499,7 @@ final class FlatColumnLookup {
     }
   }
 
-  private static int fixedWidth(PrimitiveType type) {
+  static int fixedWidth(PrimitiveType type) {
     return switch (type.getPrimitiveTypeName()) {
       case INT32, FLOAT -> 4;
       case INT64, DOUBLE -> 8;

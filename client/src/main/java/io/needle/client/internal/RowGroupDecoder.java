@@ -335,7 +335,7 @@ public final class RowGroupDecoder {
         }
         if (fastPath && (i + 1 == dataPages.size() || dataPages.get(i + 1).getFirstRow() >= 0)) { // one-page run
           ParsedPage page = page(dataPages.get(i).getPage());
-          if (FlatColumnLookup.scanKeyPage(keyDescriptor, codec, page, keys,
+          if (KeyPageScan.scanKeyPage(keyDescriptor, codec, page, keys,
               (position, ordinal) -> matches.add(runFirstRow + position, ordinal))) {
             i++;
             continue;
