@@ -98,6 +98,11 @@ final class LocalTables implements AutoCloseable {
             + file.relativePath() + " (refresh the table)", e);
       }
       if (open == openedHere[0]) {
+        // Evict now, not at Caffeine's next convenient moment: maxOpenFiles is how an operator
+        // keeps descriptors under the process limit, and a lazily run eviction let a busy worker
+        // hold more (seen in OpenFileLifetimeTest). Opening a file is rare; this costs nothing
+        // on a lookup that finds its file open.
+        openFiles.cleanUp();
         return open;
       }
       try {
