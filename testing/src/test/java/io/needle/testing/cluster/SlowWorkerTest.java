@@ -119,11 +119,17 @@ class SlowWorkerTest {
 
   @Test
   void aBlockingCallEndsItsAttemptAtTheAttemptTimeoutAndFailsOver() throws Exception {
+    // 48 files, so that the slow worker owns some of them in every run: file ownership hashes
+    // each file's version, which changes with every generation ((2/3)^48 that it owns none).
+    FeatureTable many = new FeatureTable(GenOptions.defaults(ROWS, 48));
+    Path manyPath = dir.resolve("many-files");
+    many.write(manyPath);
     try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(20));
          NeedleClient client = cluster.clientBuilder().attemptTimeout(Duration.ofMillis(300))
              .breakerOpen(Duration.ofMinutes(1)).build()) {
-      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
-      for (long key : oneKeyPerFile()) { // one key per call: each goes to its file's owner, blocking
+      Table table = client.table(manyPath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      for (int f = 0; f < 48; f++) { // one key per call: each goes to its file's owner, blocking
+        long key = many.keyAt(many.firstRow(f));
         List<Row> rows = table.lookup(key, List.of("user_id"));
         assertThat(rows).as("key %d", key).hasSize(1);
         assertThat(rows.get(0).get(0)).isEqualTo(key);
