@@ -35,12 +35,22 @@ class SlowWorkerTest {
 
   static FeatureTable generator;
   static Path tablePath;
+  /**
+   * For the cases that need the slow worker to own files: file ownership hashes each file's version, which changes with every
+   * generation, and with 48 files the slow worker owns some in every run ((2/3)^48 that it owns
+   * none; with 12 it was ~0.8%).
+   */
+  static FeatureTable manyFiles;
+  static Path manyFilesPath;
 
   @BeforeAll
   static void generate() throws Exception {
     generator = new FeatureTable(GenOptions.defaults(ROWS, FILES));
     tablePath = dir.resolve("features");
     generator.write(tablePath);
+    manyFiles = new FeatureTable(GenOptions.defaults(ROWS, 48));
+    manyFilesPath = dir.resolve("many-files");
+    manyFiles.write(manyFilesPath);
   }
 
   @AfterAll
@@ -54,9 +64,13 @@ class SlowWorkerTest {
 
   /** One key per file, so that every worker owns some of the lookups. */
   private static List<Long> oneKeyPerFile() {
+    return oneKeyPerFile(generator);
+  }
+
+  private static List<Long> oneKeyPerFile(FeatureTable table) {
     List<Long> keys = new ArrayList<>();
-    for (int f = 0; f < FILES; f++) {
-      keys.add(generator.keyAt(generator.firstRow(f) + 1));
+    for (int f = 0; f < table.options().files(); f++) {
+      keys.add(table.keyAt(table.firstRow(f) + 1));
     }
     return keys;
   }
@@ -65,12 +79,12 @@ class SlowWorkerTest {
   void hedgesAnswerForASlowWorkerAndTheFirstAnswerWins() throws Exception {
     try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(2));
          NeedleClient client = cluster.clientBuilder().hedgeAfter(Duration.ofMillis(20)).hedgeBudget(1.0).build()) {
-      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
-      for (long key : oneKeyPerFile()) {
+      Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      for (long key : oneKeyPerFile(manyFiles)) {
         List<Row> rows = table.lookup(key, List.of("user_id", "country"));
         assertThat(rows).as("key %d", key).hasSize(1);
         assertThat(rows.get(0).get(0)).isEqualTo(key);
-        assertThat(rows.get(0).get(1)).isEqualTo(generator.expected(key).asMap().get("country"));
+        assertThat(rows.get(0).get(1)).isEqualTo(manyFiles.expected(key).asMap().get("country"));
       }
       ClientStats stats = client.stats();
       assertThat(stats.hedges()).as("hedges sent").isPositive();
@@ -105,8 +119,8 @@ class SlowWorkerTest {
     try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(20));
          NeedleClient client = cluster.clientBuilder().attemptTimeout(Duration.ofMillis(300))
              .breakerOpen(Duration.ofMinutes(1)).build()) {
-      Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
-      List<Object> keys = new ArrayList<>(oneKeyPerFile());
+      Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      List<Object> keys = new ArrayList<>(oneKeyPerFile(manyFiles));
       Map<Object, List<Row>> result = table.lookupAll(keys, List.of("user_id"));
       for (Object k : keys) {
         assertThat(result.get(k)).as("key %s", k).hasSize(1);
@@ -119,17 +133,11 @@ class SlowWorkerTest {
 
   @Test
   void aBlockingCallEndsItsAttemptAtTheAttemptTimeoutAndFailsOver() throws Exception {
-    // 48 files, so that the slow worker owns some of them in every run: file ownership hashes
-    // each file's version, which changes with every generation ((2/3)^48 that it owns none).
-    FeatureTable many = new FeatureTable(GenOptions.defaults(ROWS, 48));
-    Path manyPath = dir.resolve("many-files");
-    many.write(manyPath);
     try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(20));
          NeedleClient client = cluster.clientBuilder().attemptTimeout(Duration.ofMillis(300))
              .breakerOpen(Duration.ofMinutes(1)).build()) {
-      Table table = client.table(manyPath.toUri().toString(), FeatureTable.KEY_COLUMN);
-      for (int f = 0; f < 48; f++) { // one key per call: each goes to its file's owner, blocking
-        long key = many.keyAt(many.firstRow(f));
+      Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      for (long key : oneKeyPerFile(manyFiles)) { // one key per call: each to its file's owner, blocking
         List<Row> rows = table.lookup(key, List.of("user_id"));
         assertThat(rows).as("key %d", key).hasSize(1);
         assertThat(rows.get(0).get(0)).isEqualTo(key);
