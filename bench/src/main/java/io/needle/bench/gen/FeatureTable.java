@@ -33,7 +33,7 @@ import org.apache.parquet.schema.MessageTypeParser;
  * <p>Threading: {@link #write} writes files in parallel, one writer per thread, at most one
  * thread per core. The instance itself is immutable.
  */
-public final class FeatureTable {
+public final class FeatureTable extends GeneratedFiles {
 
   /** Name of the key column. */
   public static final String KEY_COLUMN = "user_id";
@@ -75,21 +75,13 @@ public final class FeatureTable {
       List.of("user_id", "score", "ratio", "last_seen", "balance", "bio",
           "embedding.list.element");
 
-  private final GenOptions options;
-  private final TableFiles files;
-
   public FeatureTable(GenOptions options) {
-    this.options = requireNonNull(options, "options is null");
-    this.files = new TableFiles(options.rows(), options.files());
+    super(options);
   }
 
   /** Writes the table described by {@code options} into {@code dir}; see {@link #write(Path)}. */
   public static List<Path> write(GenOptions options, Path dir) throws IOException {
     return new FeatureTable(options).write(dir);
-  }
-
-  public GenOptions options() {
-    return options;
   }
 
   /** The key of table row {@code rowIndex} (0-based, across files). */
@@ -124,37 +116,14 @@ public final class FeatureTable {
     return FeatureRow.derive(key, options.seed(), options.embeddingDim());
   }
 
-  /** The first table row index held by file {@code file}. */
-  public long firstRow(int file) {
-    return files.firstRow(file);
-  }
-
-  /** Rows in file {@code file}. */
-  public long rowCount(int file) {
-    return files.rowCount(file);
-  }
-
   /** Index of the file that holds {@code key}, or -1 when the key is absent. */
   public int fileOf(long key) {
     long row = rowIndexOf(key);
     return row < 0 ? -1 : files.fileOfRow(row);
   }
 
-  /** {@code part-00003.parquet} for file 3. */
-  public static String fileName(int file) {
-    return TableFiles.fileName(file);
-  }
-
-  /**
-   * Writes every file into {@code dir} (created if missing; existing files of the same names
-   * are overwritten) and returns their paths in key order.
-   */
-  public List<Path> write(Path dir) throws IOException {
-    requireNonNull(dir, "dir is null");
-    return files.writeAll(dir, file -> writeFile(dir, file));
-  }
-
-  private Path writeFile(Path dir, int file) throws IOException {
+  @Override
+  Path writeFile(Path dir, int file) throws IOException {
     Path path = dir.resolve(fileName(file));
     long first = firstRow(file);
     long count = rowCount(file);

@@ -43,7 +43,7 @@ import org.apache.parquet.schema.MessageTypeParser;
  * <p>Threading: {@link #write} writes files in parallel, one writer per thread, at most one
  * thread per core. The instance itself is immutable.
  */
-public final class RagTable {
+public final class RagTable extends GeneratedFiles {
 
   /** Name of the key column. */
   public static final String KEY_COLUMN = "doc_id";
@@ -76,16 +76,12 @@ public final class RagTable {
   private static final List<String> NO_DICTIONARY_COLUMNS =
       List.of("doc_id", "title", "text", "updated_at", "embedding.list.element");
 
-  private final GenOptions options;
-  private final TableFiles files;
-
   public RagTable(GenOptions options) {
-    this.options = requireNonNull(options, "options is null");
+    super(options);
     if (options.rows() > RagRow.maxDocuments()) {
       throw new IllegalArgumentException("a RAG table holds at most " + RagRow.maxDocuments()
           + " rows (ten-digit doc_ids): " + options.rows());
     }
-    this.files = new TableFiles(options.rows(), options.files());
   }
 
   /**
@@ -101,10 +97,6 @@ public final class RagTable {
   /** Writes the table described by {@code options} into {@code dir}; see {@link #write(Path)}. */
   public static List<Path> write(GenOptions options, Path dir) throws IOException {
     return new RagTable(options).write(dir);
-  }
-
-  public GenOptions options() {
-    return options;
   }
 
   /** The key of table row {@code rowIndex} (0-based, across files). */
@@ -146,37 +138,14 @@ public final class RagTable {
     return row < 0 ? null : RagRow.derive(row, options.seed(), options.embeddingDim());
   }
 
-  /** The first table row index held by file {@code file}. */
-  public long firstRow(int file) {
-    return files.firstRow(file);
-  }
-
-  /** Rows in file {@code file}. */
-  public long rowCount(int file) {
-    return files.rowCount(file);
-  }
-
   /** Index of the file that holds {@code key}, or -1 when the key is absent. */
   public int fileOf(String key) {
     long row = rowIndexOf(key);
     return row < 0 ? -1 : files.fileOfRow(row);
   }
 
-  /** {@code part-00003.parquet} for file 3. */
-  public static String fileName(int file) {
-    return TableFiles.fileName(file);
-  }
-
-  /**
-   * Writes every file into {@code dir} (created if missing; existing files of the same names
-   * are overwritten) and returns their paths in key order.
-   */
-  public List<Path> write(Path dir) throws IOException {
-    requireNonNull(dir, "dir is null");
-    return files.writeAll(dir, file -> writeFile(dir, file));
-  }
-
-  private Path writeFile(Path dir, int file) throws IOException {
+  @Override
+  Path writeFile(Path dir, int file) throws IOException {
     Path path = dir.resolve(fileName(file));
     long first = firstRow(file);
     long count = rowCount(file);
