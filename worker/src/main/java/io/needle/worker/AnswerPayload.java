@@ -20,9 +20,8 @@ import org.slf4j.LoggerFactory;
  * 12-column lookup with a region per page, 55 µs with copies). A {@code pread} of a small cached
  * page costs less than the copy {@code sendfile} saves, and one buffer per run makes the whole
  * answer one {@code writev} with two entries in the channel's outbound buffer instead of one per
- * page (a batch of 100 keys had 2,400). A memory map would save the copy too, but a map of a
- * replaced file can only be unmapped early through APIs deprecated for removal (Java 21) or
- * Java 22's FFM, so it would pin deleted files' space until a GC.
+ * page (a batch of 100 keys had 2,400). On Java 22+ the spans are copied from a memory map of
+ * the file version ({@link FileMap}), which saves the {@code pread}s too.
  *
  * <p>Ownership: each part's reference (file, page-store pin) is released once its bytes are
  * copied, or moves into the region that sends it. A part that cannot be copied (an I/O error, an
@@ -92,6 +91,10 @@ final class AnswerPayload {
   }
 
   private static boolean copyInto(ByteBuf run, PagePart.FileSpan span) {
+    FileMap map = span.file().map();
+    if (map != null && map.copyTo(run, span.offset(), (int) span.length())) {
+      return true; // from the map: no system call (Java 22+, see FileMap)
+    }
     try {
       long position = span.offset();
       long end = span.offset() + span.length();

@@ -28,6 +28,8 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   private final FileChannel channel;
   private final FileSource remote;
   private final int coalesceGapBytes;
+  private FileMap map; // made on first use; guarded by this
+  private boolean mapTried; // guarded by this
 
   OpenFile(FileVersion version, FileChannel channel) {
     this.version = version;
@@ -66,6 +68,18 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
     return version;
   }
 
+  /**
+   * The version's read-only map, made on first use, or null when there is none (Java 21, a
+   * remote version, a failed map); valid while the caller holds a reference to this file.
+   */
+  synchronized FileMap map() {
+    if (!mapTried && channel != null && refCnt() > 0) {
+      mapTried = true;
+      map = FileMap.open(channel, version.sizeBytes());
+    }
+    return map;
+  }
+
   FileChannel channel() {
     if (channel == null) {
       throw new IllegalStateException("remote file " + version.path() + " has no local descriptor");
@@ -97,6 +111,12 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   protected void deallocate() {
     if (channel == null) {
       return;
+    }
+    synchronized (this) {
+      if (map != null) {
+        map.close(); // unmaps: no span is being copied, every copier held a reference
+        map = null;
+      }
     }
     try {
       channel.close();
