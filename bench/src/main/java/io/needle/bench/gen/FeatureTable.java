@@ -6,10 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
@@ -132,21 +129,8 @@ public final class FeatureTable extends GeneratedFiles {
         "needle.gen.embeddingDim", Integer.toString(options.embeddingDim()),
         "needle.gen.firstRow", Long.toString(first),
         "needle.gen.keyRule", "user_id = 3 * row + 7");
-    GenWriterBuilder<FeatureRow> builder = new GenWriterBuilder<>(new LocalOutputFile(path),
-        new FeatureWriteSupport(SCHEMA, meta))
-        .withConf(new PlainParquetConfiguration())
-        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withCompressionCodec(options.codec())
-        .withWriterVersion(options.writerVersion())
-        .withPageSize(options.pageSizeBytes())
-        .withPageRowCountLimit(options.pageRowLimit())
-        .withDictionaryPageSize(Math.max(options.pageSizeBytes(), 64 * 1024))
-        .withRowGroupSize(options.rowGroupBytes())
-        .withBloomFilterEnabled(KEY_COLUMN, true)
-        .withBloomFilterNDV(KEY_COLUMN, Math.max(1, count));
-    for (String column : NO_DICTIONARY_COLUMNS) {
-      builder = builder.withDictionaryEncoding(column, false);
-    }
+    GenWriterBuilder<FeatureRow> builder =
+        writer(path, new FeatureWriteSupport(SCHEMA, meta), KEY_COLUMN, count, NO_DICTIONARY_COLUMNS);
     try (ParquetWriter<FeatureRow> writer = builder.build()) {
       for (long row = first; row < first + count; row++) {
         writer.write(expected(KEY_STRIDE * row + KEY_OFFSET));

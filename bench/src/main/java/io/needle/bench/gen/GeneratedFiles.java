@@ -5,6 +5,10 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.LocalOutputFile;
 
 /**
  * What the generated tables share: their options, the split of rows into files, and writing the
@@ -49,4 +53,28 @@ abstract class GeneratedFiles {
 
   /** Writes file {@code file} of the table into {@code dir} and returns its path. */
   abstract Path writeFile(Path dir, int file) throws IOException;
+
+  /**
+   * A writer of {@code path} with the layout every generated table shares: this table's codec,
+   * page version, page and row-group sizes, a bloom filter on the key sized for {@code rows}, and
+   * no dictionary for {@code noDictionary} (columns where one only costs a fallback).
+   */
+  <T> GenWriterBuilder<T> writer(Path path, WriteSupport<T> support, String keyColumn, long rows,
+      List<String> noDictionary) {
+    GenWriterBuilder<T> builder = new GenWriterBuilder<>(new LocalOutputFile(path), support)
+        .withConf(new PlainParquetConfiguration())
+        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+        .withCompressionCodec(options.codec())
+        .withWriterVersion(options.writerVersion())
+        .withPageSize(options.pageSizeBytes())
+        .withPageRowCountLimit(options.pageRowLimit())
+        .withDictionaryPageSize(Math.max(options.pageSizeBytes(), 64 * 1024))
+        .withRowGroupSize(options.rowGroupBytes())
+        .withBloomFilterEnabled(keyColumn, true)
+        .withBloomFilterNDV(keyColumn, Math.max(1, rows));
+    for (String column : noDictionary) {
+      builder = builder.withDictionaryEncoding(column, false);
+    }
+    return builder;
+  }
 }

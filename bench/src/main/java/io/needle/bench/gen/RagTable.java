@@ -6,10 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 
@@ -155,22 +152,11 @@ public final class RagTable extends GeneratedFiles {
         "needle.gen.embeddingDim", Integer.toString(options.embeddingDim()),
         "needle.gen.firstRow", Long.toString(first),
         "needle.gen.keyRule", "doc_id = 'doc-' + row in 10 zero-padded digits");
-    GenWriterBuilder<RagRow> builder = new GenWriterBuilder<>(new LocalOutputFile(path),
-        new RagWriteSupport(SCHEMA, meta))
-        .withConf(new PlainParquetConfiguration())
-        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withCompressionCodec(options.codec())
-        .withWriterVersion(options.writerVersion())
-        .withPageSize(options.pageSizeBytes())
-        .withPageRowCountLimit(options.pageRowLimit())
-        .withMinRowCountForPageSizeCheck(1)
-        .withDictionaryPageSize(Math.max(options.pageSizeBytes(), 64 * 1024))
-        .withRowGroupSize(options.rowGroupBytes())
-        .withBloomFilterEnabled(KEY_COLUMN, true)
-        .withBloomFilterNDV(KEY_COLUMN, Math.max(1, count));
-    for (String column : NO_DICTIONARY_COLUMNS) {
-      builder = builder.withDictionaryEncoding(column, false);
-    }
+    // Check the page size after every row: texts are kilobytes, and a page must close at its
+    // size limit rather than some rows later.
+    GenWriterBuilder<RagRow> builder =
+        writer(path, new RagWriteSupport(SCHEMA, meta), KEY_COLUMN, count, NO_DICTIONARY_COLUMNS)
+        .withMinRowCountForPageSizeCheck(1);
     try (ParquetWriter<RagRow> writer = builder.build()) {
       for (long row = first; row < first + count; row++) {
         writer.write(RagRow.derive(row, options.seed(), options.embeddingDim()));
