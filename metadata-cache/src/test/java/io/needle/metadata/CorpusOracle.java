@@ -23,8 +23,8 @@ import org.apache.parquet.format.Util;
  * plan must agree with. Knows nothing of the code under test.
  */
 final class CorpusOracle {
-  static final Path DATA = Path.of(System.getProperty("needle.parquetTesting", "../shared/parquet-testing")).resolve("data");
-  static final Path BAD_DATA = Path.of(System.getProperty("needle.parquetTesting", "../shared/parquet-testing")).resolve("bad_data");
+  static final Path DATA = Path.of(System.getProperty("needle.parquetTesting", "../testdata/parquet-testing")).resolve("data");
+  static final Path BAD_DATA = Path.of(System.getProperty("needle.parquetTesting", "../testdata/parquet-testing")).resolve("bad_data");
 
   record Page(long offset, int length, PageType type, int numValues, int numRows, byte[] min, byte[] max, boolean allNull) {}
 

@@ -174,7 +174,7 @@ final class WorkerResponse {
   }
 
   static Path corpus() {
-    return Path.of(System.getProperty("needle.parquetTesting", "../shared/parquet-testing"));
+    return Path.of(System.getProperty("needle.parquetTesting", "../testdata/parquet-testing"));
   }
 
   static List<Integer> rowGroupIndexes(FileMetaData footer, int max) {

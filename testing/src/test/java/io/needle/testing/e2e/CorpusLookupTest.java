@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * serving.
  */
 class CorpusLookupTest {
-  static final Path CORPUS = Path.of(System.getProperty("needle.parquetTesting", "../shared/parquet-testing"));
+  static final Path CORPUS = Path.of(System.getProperty("needle.parquetTesting", "../testdata/parquet-testing"));
 
   /**
    * Files with a page whose checksum does not match its bytes: parquet-java does not check by

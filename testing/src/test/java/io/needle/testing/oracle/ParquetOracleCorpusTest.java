@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Hand-checked cells of parquet-testing corpus files, against the values their README/.md/.csv
  * files list. The corpus lives outside the repo: {@code -Dneedle.parquetTesting=DIR} (the corpus root),
- * default ../shared/parquet-testing.
+ * default ../testdata/parquet-testing.
  */
 class ParquetOracleCorpusTest {
   static {
@@ -24,7 +24,7 @@ class ParquetOracleCorpusTest {
   }
 
   private static final Path CORPUS = Path.of(
-      System.getProperty("needle.parquetTesting", "../shared/parquet-testing")).resolve("data");
+      System.getProperty("needle.parquetTesting", "../testdata/parquet-testing")).resolve("data");
 
   private static Path corpus(String name) {
     Path p = CORPUS.resolve(name);
