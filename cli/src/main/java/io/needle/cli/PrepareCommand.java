@@ -24,21 +24,19 @@ final class PrepareCommand implements Callable<Integer> {
   @Option(names = "--key-column", required = true, description = "The column to sort by and look up by.")
   String keyColumn;
 
-  @Option(names = "--codec", defaultValue = "SNAPPY",
-      description = "UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--codec", description = "UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW (default: needle gen's, SNAPPY).")
   CompressionCodecName codec;
 
-  @Option(names = "--page-size", defaultValue = "8k", description = "Target page size. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--page-size", description = "Target page size (default: needle gen's, 8k).")
   String pageSize;
 
-  @Option(names = "--page-rows", defaultValue = "200", description = "Most rows per page. Default: ${DEFAULT-VALUE}")
-  int pageRows;
+  @Option(names = "--page-rows", description = "Most rows per page (default: needle gen's, 200).")
+  Integer pageRows;
 
-  @Option(names = "--row-group-size", defaultValue = "32m", description = "Target row-group size. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--row-group-size", description = "Target row-group size (default: needle gen's, 32m).")
   String rowGroupSize;
 
-  @Option(names = "--file-size", defaultValue = "256m",
-      description = "Target file size; files are cut where the key changes. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--file-size", description = "Target file size; files are cut where the key changes (default: 256m).")
   String fileSize;
 
   @Option(names = "--memory",
@@ -51,11 +49,13 @@ final class PrepareCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrepareOptions defaults = PrepareOptions.defaults(keyColumn);
+    WriterLayout gen = defaults.layout();
     PrepareOptions options = defaults
-        .withLayout(WriterLayout.defaults().withCodec(codec)
-            .withPages(Math.toIntExact(Sizes.parseBytes(pageSize)), pageRows)
-            .withRowGroupBytes(Sizes.parseBytes(rowGroupSize)))
-        .withFileBytes(Sizes.parseBytes(fileSize))
+        .withLayout(gen.withCodec(codec == null ? gen.codec() : codec)
+            .withPages(pageSize == null ? gen.pageSizeBytes() : Math.toIntExact(Sizes.parseBytes(pageSize)),
+                pageRows == null ? gen.pageRowLimit() : pageRows)
+            .withRowGroupBytes(rowGroupSize == null ? gen.rowGroupBytes() : Sizes.parseBytes(rowGroupSize)))
+        .withFileBytes(fileSize == null ? defaults.fileBytes() : Sizes.parseBytes(fileSize))
         .withMemory(memory == null ? defaults.memoryBytes() : Sizes.parseBytes(memory), defaults.mergeFanIn())
         .withTmpDir(tmpDir);
     PrepareResult r = TablePreparer.prepare(TableUris.localRoot(src), TableUris.localRoot(dst), options, System.err);
