@@ -13,9 +13,25 @@ import io.needle.testing.TableSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.TreeSet;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,6 +154,49 @@ class CheckTest {
     }
     assertThat(codes).contains("sort", "bloom");
     assertThat(report.toText()).contains("NOT sorted", "advice:", "sort by k");
+  }
+
+  @Test
+  void dictionaryFallbackIsReportedWhereParquetJavaReadsDictionaryThenPlainPages() throws Exception {
+    Path table = dir.resolve("fallback");
+    java.nio.file.Files.createDirectories(table);
+    Path file = table.resolve("f.parquet");
+    MessageType schema = MessageTypeParser.parseMessageType(
+        "message m { required int64 k; required binary s (STRING); required binary few (STRING); }");
+    SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+        .withConf(new PlainParquetConfiguration()).withType(schema)
+        .withDictionaryPageSize(4096).withPageSize(1024).build()) {
+      for (long i = 0; i < 3000; i++) {
+        // s repeats at first (the dictionary pays off), then every value is new: the dictionary
+        // outgrows its 4 KiB and the writer falls back to plain pages mid-chunk
+        writer.write(groups.newGroup().append("k", i)
+            .append("s", i < 500 ? "v" + (i % 10) : "unique-" + i + "-" + "x".repeat(20))
+            .append("few", "f" + (i % 3)));
+      }
+    }
+    // the oracle: the encodings of the pages parquet-java reads back
+    Set<String> mixed = new TreeSet<>();
+    try (ParquetFileReader reader = ParquetOracle.fileReader(file)) {
+      PageReadStore pages = reader.readNextRowGroup();
+      for (ColumnDescriptor c : schema.getColumns()) {
+        PageReader pageReader = pages.getPageReader(c);
+        boolean dictionary = pageReader.readDictionaryPage() != null;
+        Set<Encoding> encodings = new HashSet<>();
+        for (DataPage page = pageReader.readPage(); page != null; page = pageReader.readPage()) {
+          encodings.add(((DataPageV1) page).getValueEncoding());
+        }
+        if (dictionary && encodings.stream().anyMatch(Encoding::usesDictionary)
+            && encodings.stream().anyMatch(e -> !e.usesDictionary())) {
+          mixed.add(c.getPath()[0]);
+        }
+      }
+    }
+    assertThat(mixed).containsExactly("s");
+
+    CheckReport report = TableCheck.run(table, "k", List.of(), 20, 1);
+    assertThat(report.files().get(0).dictionaryFallback()).containsExactlyElementsOf(mixed);
+    assertThat(report.advice()).anyMatch(a -> a.code().equals("dictionary") && a.text().contains("s"));
   }
 
   private static boolean isSorted(List<Long> keys) {
