@@ -9,7 +9,8 @@
 
 FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /src
-# The whole reactor (the parent pom lists every module); .dockerignore keeps target/ and .git out.
+# The whole reactor (the parent pom lists every module; .dockerignore keeps target/ and .git out),
+# but only the slim server artifact is built: module cli, without the benchmark (bench-cli).
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl cli -am package
 

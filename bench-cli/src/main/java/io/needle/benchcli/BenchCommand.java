@@ -1,6 +1,7 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import io.needle.bench.BenchOptions;
+import io.needle.cli.TableUris;
 import io.needle.bench.BenchRunner;
 import io.needle.bench.S3Options;
 import io.needle.bench.UserTableSpec;

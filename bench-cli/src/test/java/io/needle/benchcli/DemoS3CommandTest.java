@@ -1,4 +1,4 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import org.junit.jupiter.api.Test;
 

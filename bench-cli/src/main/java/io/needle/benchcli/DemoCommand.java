@@ -1,4 +1,4 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
