@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "bench",
+@Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure Needle beside parquet-java, DuckDB and Redis on the same files and keys (needle gen "
         + "tables, or your own with --table); prints p50..max, throughput, wire bytes and worker CPU per lookup, "
         + "writes results.json and plots.")
