@@ -90,7 +90,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     try (s3Server; Worker worker = started;
          NeedleClient client = NeedleClient.builder()
-             .workers(List.of("127.0.0.1:" + worker.address().getPort())).build()) {
+             // A cold lookup through S3 pays the simulated latency on each request it makes.
+             .workers(List.of("127.0.0.1:" + worker.address().getPort()))
+             .requestTimeout(java.time.Duration.ofSeconds(s3 ? 60 : 10)).build()) {
       System.out.printf("worker on %s (%s)%n", worker.address(), worker.usesEpoll() ? "epoll" : "nio");
       Table table = client.table(tableUri, FeatureTable.KEY_COLUMN);
       SplittableRandom random = new SplittableRandom(seed);

@@ -100,6 +100,7 @@ class ServeProcessTest {
       assertThat(metrics).contains("needle_connections ").contains("needle_s3_request_seconds_count{kind=\"get\",outcome=\"ok\"}");
       assertThat(value(metrics, "needle_pagestore_misses_total")).isPositive();
       assertThat(metrics).contains("needle_pagestore_hits_total").contains("jvm_memory_used_bytes");
+      assertDashboardSeriesExist(metrics);
 
       serve.stop();
       List<String> log = serve.stderr();
@@ -137,6 +138,25 @@ class ServeProcessTest {
         assertThat(caches.get(0)).doesNotExist();
       }
     }
+  }
+
+  /** Every series the Grafana dashboard in deploy/ queries is one this worker exports. */
+  private static void assertDashboardSeriesExist(String metrics) throws IOException {
+    String dashboard = Files.readString(Path.of("..", "deploy", "grafana", "needle-workers.json"));
+    Matcher name = Pattern.compile("\\b((?:needle|jvm|process)_[a-z0-9_]+)").matcher(dashboard);
+    java.util.Set<String> referenced = new java.util.TreeSet<>();
+    while (name.find()) {
+      referenced.add(name.group(1));
+    }
+    assertThat(referenced).as("series the dashboard queries").hasSizeGreaterThan(15);
+    java.util.Set<String> exported = new java.util.HashSet<>();
+    for (String line : metrics.lines().toList()) {
+      if (!line.startsWith("#") && !line.isBlank()) {
+        int end = line.indexOf('{') >= 0 ? line.indexOf('{') : line.indexOf(' ');
+        exported.add(line.substring(0, end));
+      }
+    }
+    assertThat(exported).as("exported series").containsAll(referenced);
   }
 
   private static HttpResponse<String> get(Serve serve, String path) throws IOException, InterruptedException {
