@@ -68,6 +68,9 @@ final class LookupCommand implements Callable<Integer> {
     if (workers.dns != null) {
       builder.workersDns(workers.dns);
     } else {
+      for (String worker : workers.list) {
+        reachable(worker);
+      }
       builder.workers(workers.list);
     }
     try (NeedleClient client = builder.build()) {
@@ -93,6 +96,36 @@ final class LookupCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * Connects to {@code worker} once, so that a wrong address fails with its cause (the client
+   * itself only reports that no worker is known).
+   */
+  private void reachable(String worker) {
+    int colon = worker.lastIndexOf(':');
+    int port;
+    try {
+      port = colon <= 0 ? -1 : Integer.parseInt(worker.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("--worker " + worker + ": not HOST:PORT (e.g. 127.0.0.1:7070)");
+    }
+    int millis = (int) Math.max(1, Math.min(timeout.toMillis(), 5_000));
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(worker.substring(0, colon), port), millis);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": unknown host " + worker.substring(0, colon), e);
+    } catch (java.net.ConnectException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": connection refused; is `needle serve` running "
+          + "there, on that port?", e);
+    } catch (java.net.SocketTimeoutException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": no answer within " + millis + " ms", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": cannot connect (" + e.getMessage() + ")", e);
+    }
   }
 
   private static List<String> readKeys(Path file) throws IOException {

@@ -81,6 +81,26 @@ class CliConventionsTest {
   }
 
   @Test
+  void aWorkerThatIsNotListeningIsNamed() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort(); // closed again: nothing listens there
+    }
+    CliRun r = CliRun.of("lookup", "--worker", "127.0.0.1:" + port, "--table", dir.toString(), "--key-column", "k",
+        "--key", "1");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err().strip()).isEqualTo("needle: --worker 127.0.0.1:" + port + ": connection refused; is `needle "
+        + "serve` running there, on that port?");
+  }
+
+  @Test
+  void aWorkerWithoutAPortIsNamed() {
+    CliRun r = CliRun.of("lookup", "--worker", "127.0.0.1", "--table", dir.toString(), "--key-column", "k", "--key", "1");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err().strip()).isEqualTo("needle: --worker 127.0.0.1: not HOST:PORT (e.g. 127.0.0.1:7070)");
+  }
+
+  @Test
   void aBadSizeNamesItsOption() {
     CliRun r = CliRun.of("serve", "--root", dir.toString(), "--port", "0", "--metadata-cache-size", "lots");
     assertThat(r.exit()).isEqualTo(1);

@@ -32,6 +32,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * stays up in the client's membership and serves its local table on the next call.
  */
 class S3SourceErrorsTest {
+  /**
+   * Attempt timeout when the failure must not be a timeout: a refused connection or a failed name
+   * lookup fails at once, but a loaded build machine can take seconds to get there.
+   */
+  private static final Duration GENEROUS = Duration.ofSeconds(10);
+
   @TempDir
   static Path dir;
 
@@ -49,7 +55,7 @@ class S3SourceErrorsTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = s.getLocalPort(); // closed again: connecting to it is refused
     }
-    NeedleException e = lookUpThrough(URI.create("http://127.0.0.1:" + closedPort));
+    NeedleException e = lookUpThrough(URI.create("http://127.0.0.1:" + closedPort), GENEROUS);
     assertThat(e.code()).isEqualTo(NeedleException.Code.UNAVAILABLE);
     assertThat(e.isSourceFailure()).as(e.getMessage()).isTrue();
     assertThat(e.getMessage()).contains("refused the connection").contains("source unavailable")
@@ -74,7 +80,7 @@ class S3SourceErrorsTest {
       }, "silent-s3");
       acceptor.setDaemon(true);
       acceptor.start();
-      NeedleException e = lookUpThrough(URI.create("http://127.0.0.1:" + silent.getLocalPort()));
+      NeedleException e = lookUpThrough(URI.create("http://127.0.0.1:" + silent.getLocalPort()), Duration.ofMillis(700));
       assertThat(e.code()).isEqualTo(NeedleException.Code.UNAVAILABLE);
       assertThat(e.isSourceFailure()).as(e.getMessage()).isTrue();
       assertThat(e.getMessage()).contains("did not answer in time").doesNotContain("refused");
@@ -90,23 +96,23 @@ class S3SourceErrorsTest {
   @Test
   void aHostNameThatDoesNotResolveIsADnsFailure() throws Exception {
     // .invalid never resolves (RFC 6761), with or without a network.
-    NeedleException e = lookUpThrough(URI.create("http://needle-s3.invalid:9000"));
+    NeedleException e = lookUpThrough(URI.create("http://needle-s3.invalid:9000"), GENEROUS);
     assertThat(e.code()).isEqualTo(NeedleException.Code.UNAVAILABLE);
     assertThat(e.isSourceFailure()).as(e.getMessage()).isTrue();
     assertThat(e.getMessage()).contains("does not resolve").contains("DNS").contains("--s3-endpoint");
   }
 
   /** A lookup on an S3 table behind {@code endpoint}; then the same client's lookup on a local table still works. */
-  private static NeedleException lookUpThrough(URI endpoint) throws Exception {
+  private static NeedleException lookUpThrough(URI endpoint, Duration attemptTimeout) throws Exception {
     Path cache = Files.createTempDirectory(dir, "cache-");
     S3Config s3 = S3Config.defaults(List.of(URI.create("s3://bucket/")), "us-east-1")
         .withEndpoint(endpoint, true).withStaticCredentials("test", "test-secret")
-        .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(700), Duration.ofSeconds(2), 1)
+        .withTimeouts(attemptTimeout, attemptTimeout, attemptTimeout.multipliedBy(3), 1)
         .withPrefetchMetadata(false);
     try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir.resolve("tables"))),
             PageStoreConfig.of(cache, 64L << 20), s3);
          NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
-             .requestTimeout(Duration.ofSeconds(20)).build()) {
+             .requestTimeout(Duration.ofSeconds(60)).build()) {
       Table remote = client.table("s3://bucket/users", FeatureTable.KEY_COLUMN);
       NeedleException e = catchThrowableOfType(NeedleException.class, () -> remote.lookup(local.keyAt(1), List.of()));
       assertThat(e).as("the S3 lookup failed").isNotNull();
