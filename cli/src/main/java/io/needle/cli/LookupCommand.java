@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "lookup", description = "Look keys up in a table and print the matching rows.")
+@Command(name = "lookup", mixinStandardHelpOptions = true, description = "Look keys up in a table and print the matching rows.")
 final class LookupCommand implements Callable<Integer> {
   enum Format { jsonl, table }
 
@@ -68,6 +68,9 @@ final class LookupCommand implements Callable<Integer> {
     if (workers.dns != null) {
       builder.workersDns(workers.dns);
     } else {
+      for (String worker : workers.list) {
+        reachable(worker);
+      }
       builder.workers(workers.list);
     }
     try (NeedleClient client = builder.build()) {
@@ -95,14 +98,80 @@ final class LookupCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Connects to {@code worker} once, so that a wrong address fails with its cause (the client
+   * itself only reports that no worker is known).
+   */
+  private void reachable(String worker) {
+    int colon = worker.lastIndexOf(':');
+    int port;
+    try {
+      port = colon <= 0 ? -1 : Integer.parseInt(worker.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("--worker " + worker + ": not HOST:PORT (e.g. 127.0.0.1:7070)");
+    }
+    int millis = (int) Math.max(1, Math.min(timeout.toMillis(), 5_000));
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(worker.substring(0, colon), port), millis);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": unknown host " + worker.substring(0, colon), e);
+    } catch (java.net.ConnectException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": connection refused; is `needle serve` running "
+          + "there, on that port?", e);
+    } catch (java.net.SocketTimeoutException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": no answer within " + millis + " ms", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--worker " + worker + ": cannot connect (" + e.getMessage() + ")", e);
+    }
+  }
+
   private static List<String> readKeys(Path file) throws IOException {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new IllegalArgumentException("--keys-file " + file + ": " + (!Files.exists(file) ? "no such file"
+          : Files.isDirectory(file) ? "a directory, not a file" : "not readable")
+          + " (give a file with one key per line)");
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new IllegalArgumentException("--keys-file " + file + ": not UTF-8 text (give one key per line)", e);
+    }
     List<String> out = new ArrayList<>();
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+    for (String line : lines) {
       if (!line.isEmpty()) {
         out.add(line);
       }
     }
     return out;
+  }
+
+  /** Control characters as escapes (backslash-n, backslash-t, backslash-u001b...): a value never splits a row or drives the terminal. */
+  static String escapeControls(String s) {
+    StringBuilder out = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean control = Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+      if (control && out == null) {
+        out = new StringBuilder(s.length() + 8).append(s, 0, i);
+      }
+      if (out != null) {
+        if (!control) {
+          out.append(c);
+        } else {
+          out.append(switch (c) {
+            case '\n' -> "\\n";
+            case '\t' -> "\\t";
+            case '\r' -> "\\r";
+            default -> String.format("\\u%04x", (int) c);
+          });
+        }
+      }
+    }
+    return out == null ? s : out.toString();
   }
 
   private static void printTable(PrintStream out, List<Row> rows) {
@@ -114,14 +183,15 @@ final class LookupCommand implements Callable<Integer> {
     String[][] cells = new String[rows.size() + 1][n];
     int[] widths = new int[n];
     for (int c = 0; c < n; c++) {
-      cells[0][c] = first.name(c);
+      cells[0][c] = escapeControls(first.name(c));
     }
     for (int r = 0; r < rows.size(); r++) {
       for (int c = 0; c < n; c++) {
         Object v = rows.get(r).get(c);
         String s = v instanceof byte[] b ? java.util.Base64.getEncoder().encodeToString(b)
             : v instanceof Object[] a ? Arrays.toString(a) : String.valueOf(v);
-        cells[r + 1][c] = s.length() > 60 ? s.substring(0, 57) + "..." : s;
+        String shown = escapeControls(s);
+        cells[r + 1][c] = shown.length() > 60 ? shown.substring(0, 57) + "..." : shown;
       }
     }
     for (String[] row : cells) {

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  * {@code needle refresh}: asks each worker to list a table again now (the Refresh RPC) and
  * prints the files it now serves. A plain blocking exchange of one request frame per worker.
  */
-@Command(name = "refresh", description = "Make workers list a table again now (new, changed and deleted files; "
+@Command(name = "refresh", mixinStandardHelpOptions = true, description = "Make workers list a table again now (new, changed and deleted files; "
     + "incremental on S3) and print its files.")
 final class RefreshCommand implements Callable<Integer> {
   @Option(names = "--worker", required = true, split = ",", description = "Worker HOST:PORT; repeatable or comma-separated.")

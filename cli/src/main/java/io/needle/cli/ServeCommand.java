@@ -1,11 +1,16 @@
 package io.needle.cli;
 
+import io.needle.metadata.MetadataCacheConfig;
 import io.needle.pagestore.PageStoreConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import picocli.CommandLine.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +18,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "serve", description = "Run a cache worker until interrupted; prints `ready HOST:PORT` once it accepts connections.")
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run a cache worker until interrupted "
+    + "(SIGTERM drains); prints `ready HOST:PORT name NAME` once it accepts connections, and logs one start and one "
+    + "stop line on stderr (NEEDLE_LOG_LEVEL, NEEDLE_LOG_FORMAT=json).")
 final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
   @Option(names = "--port", defaultValue = "7070", description = "TCP port (0 = any free port). Default: ${DEFAULT-VALUE}")
   int port;
 
@@ -32,8 +41,8 @@ final class ServeCommand implements Callable<Integer> {
       + "Default: $NEEDLE_WORKER_NAME, else bind address:port.")
   String name;
 
-  @Option(names = "--health-port", defaultValue = "-1", description = "HTTP port for /livez and /readyz probes "
-      + "(-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
+  @Option(names = "--health-port", defaultValue = "-1", description = "HTTP port for the /livez and /readyz probes "
+      + "and Prometheus /metrics (-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
   int healthPort;
 
   @Option(names = "--drain-grace", defaultValue = "20s", description = "On SIGTERM: stop accepting, let in-flight "
@@ -47,6 +56,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--cache-size", defaultValue = "1g", description = "Capacity of the page store, a hard bound "
       + "(e.g. 512m, 20g). Default: ${DEFAULT-VALUE}")
   String cacheSize;
+
+  @Option(names = "--metadata-cache-size", defaultValue = "256m", description = "Heap for cached footers, column "
+      + "and offset indexes and bloom filters (e.g. 256m, 2g); count it in the heap (-Xmx). Default: ${DEFAULT-VALUE}")
+  String metadataCacheSize;
+
+  @Option(names = "--max-open-files", defaultValue = "4096", description = "Local file versions kept open for "
+      + "zero-copy sends; keep it under the process's descriptor limit (ulimit -n). Default: ${DEFAULT-VALUE}")
+  int maxOpenFiles;
 
   @Option(names = "--s3-endpoint", description = "S3 endpoint URL (S3-compatible stores). Default: "
       + "$AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL, else AWS.")
@@ -102,26 +119,57 @@ final class ServeCommand implements Callable<Integer> {
       if (root.regionMatches(true, 0, "s3://", 0, 5)) {
         s3Roots.add(java.net.URI.create(root));
       } else {
-        paths.add(TableUris.localRoot(root));
+        Path local = TableUris.localRoot(root);
+        if (!Files.isDirectory(local)) {
+          throw new IllegalArgumentException("--root " + root + ": " + (Files.exists(local) ? "not a directory"
+              : "no such directory") + " (give a directory that holds table directories, or an s3://bucket/prefix)");
+        }
+        paths.add(local);
       }
     }
     io.needle.worker.S3Config s3 = s3Roots.isEmpty() ? null : s3Config(s3Roots);
+    Path temporaryCache = null;
     if (s3 != null && cacheDir == null) {
-      // S3 tables are always served through the page store: without --cache-dir, a fresh temporary one.
-      cacheDir = java.nio.file.Files.createTempDirectory("needle-cache-");
-      System.err.println("S3 roots need a page store; using the temporary cache directory " + cacheDir
-          + " (give --cache-dir to keep pages across restarts)");
+      // S3 tables are always served through the page store: without --cache-dir, a fresh
+      // temporary one, deleted on exit.
+      temporaryCache = Files.createTempDirectory("needle-cache-");
+      cacheDir = temporaryCache;
+      log.warn("S3 roots need a page store: using the temporary cache directory {}, deleted on exit "
+          + "(give --cache-dir to keep pages across restarts)", cacheDir);
     }
     String workerName = name != null ? name : System.getenv().getOrDefault("NEEDLE_WORKER_NAME", "");
-    WorkerConfig config = WorkerConfig.defaults(bind, port, paths).withManifestTtl(manifestTtl).withName(workerName)
-        .withDebugLookupDelay(debugLookupDelay);
-    PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, Sizes.parseBytes(cacheSize));
-    Worker worker = Worker.start(config, pageStore, s3);
-    HealthEndpoint health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
+    WorkerConfig defaults = WorkerConfig.defaults(bind, port, paths);
+    WorkerConfig config = defaults.withManifestTtl(manifestTtl).withName(workerName)
+        .withDebugLookupDelay(debugLookupDelay).withOpenFiles(maxOpenFiles, defaults.transport())
+        .withMetadata(new MetadataCacheConfig(option("--metadata-cache-size", metadataCacheSize),
+            defaults.metadata().footerTailBytes()));
+    PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, option("--cache-size", cacheSize));
+    Worker worker;
+    try {
+      worker = Worker.start(config, pageStore, s3);
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(temporaryCache);
+      throw Ports.inUse(e) ? new IllegalArgumentException("--port " + port + ": " + bind + ":" + port
+          + " is already in use (another process listens there); stop it or choose another --port", e) : e;
+    }
+    HealthEndpoint health;
+    try {
+      health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
+    } catch (IOException | RuntimeException e) {
+      worker.close();
+      deleteQuietly(temporaryCache);
+      throw Ports.inUse(e) ? new IllegalArgumentException("--health-port " + healthPort + ": " + bind + ":"
+          + healthPort + " is already in use (another process listens there); stop it or choose another "
+          + "--health-port", e) : e;
+    }
+    logStart(worker, health, s3, pageStore);
     CountDownLatch stopped = new CountDownLatch(1);
+    Path deleteOnExit = temporaryCache;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long start = System.nanoTime();
+      int left = -1;
       try {
-        worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
+        left = worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
       } catch (InterruptedException e) {
         worker.close();
         Thread.currentThread().interrupt();
@@ -129,6 +177,11 @@ final class ServeCommand implements Callable<Integer> {
         if (health != null) {
           health.close();
         }
+        deleteQuietly(deleteOnExit);
+        log.atInfo().setMessage("stopped").addKeyValue("name", worker.name())
+            .addKeyValue("drain_ms", (System.nanoTime() - start) / 1_000_000)
+            .addKeyValue("in_flight_left", left).addKeyValue("lookups", worker.lookupsServed())
+            .addKeyValue("errors", worker.errorsAnswered()).log();
         stopped.countDown();
       }
     }, "needle-shutdown"));
@@ -137,5 +190,41 @@ final class ServeCommand implements Callable<Integer> {
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** The one start line: what an operator needs to know this worker is the one they meant. */
+  private void logStart(Worker worker, HealthEndpoint health, io.needle.worker.S3Config s3, PageStoreConfig pageStore) {
+    var stats = worker.pageStoreStats();
+    log.atInfo().setMessage("started").addKeyValue("version", Main.version()).addKeyValue("name", worker.name())
+        .addKeyValue("bind", worker.address().getHostString()).addKeyValue("port", worker.address().getPort())
+        .addKeyValue("health_port", health == null ? "none" : String.valueOf(health.port()))
+        .addKeyValue("transport", worker.usesEpoll() ? "epoll" : "nio").addKeyValue("roots", roots)
+        .addKeyValue("cache_dir", pageStore == null ? "none" : pageStore.directory().toString())
+        .addKeyValue("cache_size", pageStore == null ? "none" : cacheSize)
+        .addKeyValue("recovered_pages", stats == null ? 0 : stats.cachedPages())
+        .addKeyValue("metadata_cache_size", metadataCacheSize).addKeyValue("max_open_files", maxOpenFiles)
+        .addKeyValue("s3_endpoint", s3 == null ? "none" : s3.endpoint() == null ? "aws" : s3.endpoint().toString())
+        .log();
+  }
+
+  private static long option(String name, String size) {
+    try {
+      return Sizes.parseBytes(size);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ": " + e.getMessage());
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      log.warn("could not delete the temporary cache directory {}: {}", dir, e.toString());
+    }
   }
 }

@@ -26,8 +26,10 @@ class LookupCommandTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    assertThat(Main.run("gen", "--rows", "5000", "--out", dir.resolve("users").toString(), "--files", "2")).isZero();
+    // The table `needle gen --rows 5000 --files 2` writes (gen lives in the bench launcher now:
+    // bench-cli's RagAndUserTableCliTest runs the command itself).
     table = new FeatureTable(GenOptions.defaults(5000, 2));
+    table.write(dir.resolve("users"));
     worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
   }
 
@@ -92,5 +94,26 @@ class LookupCommandTest {
     CliRun outside = CliRun.of("lookup", "--worker", worker(), "--table", "/etc", "--key-column", "user_id", "--key", "7");
     assertThat(outside.exit()).isNotZero();
     assertThat(outside.err()).contains("PERMISSION_DENIED");
+  }
+
+  @Test
+  void tableFormatEscapesControlCharactersSoAValueNeverSplitsARow() {
+    assertThat(LookupCommand.escapeControls("plain text, ünïcode")).isEqualTo("plain text, ünïcode");
+    assertThat(LookupCommand.escapeControls("a\nb\tc\rd\u001b[31me\u0000")).isEqualTo("a\\nb\\tc\\rd\\u001b[31me\\u0000");
+    long a = table.keyAt(1);
+    long b = table.keyAt(2);
+    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+        "user_id", "--key", Long.toString(a), Long.toString(b), "--format", "table", "--columns", "user_id,country");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out().lines().toList()).as(r.out()).hasSize(3).first().asString().startsWith("user_id");
+    assertThat(r.out().lines().skip(1).toList()).allSatisfy(line -> assertThat(line).doesNotContain("\t"));
+  }
+
+  @Test
+  void aMissingKeysFileIsNamedWithWhatToDo() {
+    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+        "user_id", "--keys-file", "missing.txt");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err().strip()).isEqualTo("needle: --keys-file missing.txt: no such file (give a file with one key per line)");
   }
 }

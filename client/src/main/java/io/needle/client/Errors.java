@@ -19,6 +19,10 @@ final class Errors {
       case DATA_LOSS -> NeedleException.Code.DATA_LOSS;
       case INTERNAL, ERROR_CODE_UNSPECIFIED, UNRECOGNIZED -> NeedleException.Code.INTERNAL;
     };
+    if (error.getSourceFailure()) {
+      return new NeedleException(code, "source unavailable: " + error.getMessage() + " (worker " + worker
+          + " is up; its source failed)", null, true);
+    }
     return new NeedleException(code, error.getMessage() + " (worker " + worker + ")");
   }
 

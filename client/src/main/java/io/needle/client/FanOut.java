@@ -116,7 +116,10 @@ final class FanOut<T> {
         return;
       }
       Throwable cause = unwrap(error);
-      if (!(cause instanceof NeedleException ne) || !ne.isRetryable()) {
+      if (!(cause instanceof NeedleException ne) || !ne.isRetryable() || ne.isSourceFailure()) {
+        if (cause instanceof NeedleException ne && ne.isSourceFailure()) {
+          owner.succeeded(); // it answered: the worker is fine, its source is not
+        }
         race.failNow(cause);
         return;
       }

@@ -29,19 +29,33 @@ public final class NeedleException extends RuntimeException {
   }
 
   private final Code code;
+  private final boolean sourceFailure;
 
   public NeedleException(Code code, String message) {
-    super(code + ": " + message);
-    this.code = requireNonNull(code, "code is null");
+    this(code, message, null, false);
   }
 
   public NeedleException(Code code, String message, Throwable cause) {
+    this(code, message, cause, false);
+  }
+
+  NeedleException(Code code, String message, Throwable cause, boolean sourceFailure) {
     super(code + ": " + message, cause);
     this.code = requireNonNull(code, "code is null");
+    this.sourceFailure = sourceFailure;
   }
 
   public Code code() {
     return code;
+  }
+
+  /**
+   * True when a worker answered UNAVAILABLE because the table's source (S3) failed, not because
+   * the worker is unwell: the client keeps routing to that worker, and does not retry elsewhere,
+   * since every worker reads the same source.
+   */
+  public boolean isSourceFailure() {
+    return sourceFailure;
   }
 
   /** True for failures that a retry (maybe on another worker) can fix. */

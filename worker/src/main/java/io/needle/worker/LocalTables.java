@@ -129,6 +129,11 @@ final class LocalTables implements AutoCloseable {
     }
   }
 
+  /** Versions held open now. */
+  long openFileCount() {
+    return openFiles.estimatedSize();
+  }
+
   /** Closes a version's descriptor once in-flight sends are done (after corruption or change). */
   void forget(FileVersion version) {
     openFiles.invalidate(version);

@@ -9,6 +9,7 @@ import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.WorkerTimings;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
@@ -38,11 +39,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   private final int maxInFlight;
   private final WorkerStatus status;
   private final long debugLookupDelayNanos;
+  private final RequestMetrics metrics;
   private int inFlight;
 
-  RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos) {
+  RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos,
+      RequestMetrics metrics) {
     super(Frame.class, true);
     this.service = service;
+    this.metrics = metrics;
     this.maxInFlight = maxInFlight;
     this.status = status;
     this.debugLookupDelayNanos = debugLookupDelayNanos;
@@ -55,11 +59,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       request = Messages.parseRequest(frame.header());
     } catch (InvalidProtocolBufferException e) {
       // Framing is intact, so the connection can go on; the request id is unknown.
-      writeHeaderOnly(ctx, error(0, ErrorCode.INVALID_ARGUMENT, "malformed request header: " + e.getMessage()));
+      failed(ctx, null, 0, error(0, ErrorCode.INVALID_ARGUMENT, "malformed request header: " + e.getMessage()));
       return;
     }
     if (frame.payload().isReadable()) {
-      writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
+      failed(ctx, null, 0, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
       return;
     }
     if (request.getBodyCase() == Request.BodyCase.HEALTH) {
@@ -68,11 +72,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       return;
     }
     if (status.draining()) {
-      writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
+      failed(ctx, null, 0, error(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
       return;
     }
-    InFlight call = new InFlight(request.getRequestId(),
-        request.getBodyCase() == Request.BodyCase.LOOKUP ? request.getLookup().getTableUri() : null, System.nanoTime());
+    boolean lookup = request.getBodyCase() == Request.BodyCase.LOOKUP;
+    InFlight call = new InFlight(request.getRequestId(), lookup ? request.getLookup().getTableUri() : null,
+        lookup ? request.getLookup().getKeysCount() : 0, System.nanoTime());
     inFlight++;
     status.requestStarted();
     updateAutoRead(ctx);
@@ -112,17 +117,24 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     inFlight--;
     status.requestFinished();
     if (error != null) {
-      writeHeaderOnly(ctx, Response.newBuilder().setRequestId(call.requestId)
-          .setError(TableService.toError(error)).build());
+      io.needle.protocol.proto.Error wire = TableService.toError(error);
+      // A client's mistake or a source's failure, answered typed and counted; never a stack
+      // trace per request (INTERNAL, a bug, is logged by toError).
+      log.debug("{} answered {}: {}", ctx.channel().remoteAddress(), wire.getCode(), wire.getMessage());
+      failed(ctx, call.lookupTableUri, call.keys, Response.newBuilder().setRequestId(call.requestId).setError(wire).build());
     } else if (!ctx.channel().isActive()) {
       result.release();
     } else {
       if (call.lookupTableUri != null) {
         status.served(call.lookupTableUri, result.header().getLookup());
       }
-      write(ctx, call, result);
+      write(ctx, call, result, metrics);
     }
     updateAutoRead(ctx);
+  }
+
+  private void failed(ChannelHandlerContext ctx, String lookupTableUri, int keys, Response response) {
+    metrics.failed(lookupTableUri, keys, response.getError().getCode(), writeHeaderOnly(ctx, response));
   }
 
   private void timeOut(ChannelHandlerContext ctx, InFlight call) {
@@ -130,7 +142,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       call.done = true;
       inFlight--;
       status.requestFinished();
-      writeHeaderOnly(ctx, error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
+      failed(ctx, call.lookupTableUri, call.keys,
+          error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
       updateAutoRead(ctx);
     }
   }
@@ -150,25 +163,36 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     return answer;
   }
 
-  private static void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
+  private static void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer, RequestMetrics metrics) {
     long planned = System.nanoTime();
     List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts());
     Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);
+    long planNanos = planned - call.startedNanos;
+    long readNanos = System.nanoTime() - planned;
     if (header.hasLookup()) {
-      header.getLookupBuilder().setTimings(WorkerTimings.newBuilder()
-          .setPlanNanos(planned - call.startedNanos).setReadNanos(System.nanoTime() - planned));
+      header.getLookupBuilder().setTimings(WorkerTimings.newBuilder().setPlanNanos(planNanos).setReadNanos(readNanos));
     }
-    ctx.write(FrameWriter.header(ctx.alloc(), header.build(), answer.payloadBytes()), ctx.voidPromise());
+    ByteBuf headerFrame = FrameWriter.header(ctx.alloc(), header.build(), answer.payloadBytes());
+    long bytes = headerFrame.readableBytes() + answer.payloadBytes();
+    ctx.write(headerFrame, ctx.voidPromise());
     for (Object message : payload) {
       ctx.write(message, ctx.voidPromise());
     }
     ctx.flush();
+    if (call.lookupTableUri != null) {
+      metrics.lookupAnswered(call.lookupTableUri, call.keys, planNanos, readNanos, bytes);
+    }
   }
 
-  private static void writeHeaderOnly(ChannelHandlerContext ctx, Response response) {
-    if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(FrameWriter.header(ctx.alloc(), response, 0), ctx.voidPromise());
+  /** Writes a response without payload; returns its bytes (0 when the connection is gone). */
+  private static long writeHeaderOnly(ChannelHandlerContext ctx, Response response) {
+    if (!ctx.channel().isActive()) {
+      return 0;
     }
+    ByteBuf frame = FrameWriter.header(ctx.alloc(), response, 0);
+    long bytes = frame.readableBytes();
+    ctx.writeAndFlush(frame, ctx.voidPromise());
+    return bytes;
   }
 
   private static Response error(long requestId, ErrorCode code, String message) {
@@ -204,13 +228,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   private static final class InFlight {
     final long requestId;
     final String lookupTableUri; // null unless a lookup
+    final int keys;
     final long startedNanos;
     ScheduledFuture<?> timeout;
     boolean done;
 
-    InFlight(long requestId, String lookupTableUri, long startedNanos) {
+    InFlight(long requestId, String lookupTableUri, int keys, long startedNanos) {
       this.requestId = requestId;
       this.lookupTableUri = lookupTableUri;
+      this.keys = keys;
       this.startedNanos = startedNanos;
     }
   }

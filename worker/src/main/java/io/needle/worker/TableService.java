@@ -148,7 +148,11 @@ final class TableService {
     return filesOf(request.getTableUri(), null).thenCompose(files -> {
       List<CompletableFuture<FileSummary>> summaries = new ArrayList<>(files.size());
       for (TableFile file : files) {
-        summaries.add(pinned(file, open -> metadata.describe(open, keyColumn).whenComplete((s, e) -> open.release())));
+        // On failure pinned() releases the reference; on success the summary no longer needs it.
+        summaries.add(pinned(file, open -> metadata.describe(open, keyColumn).thenApply(s -> {
+          open.release();
+          return s;
+        })));
       }
       return allOf(summaries, summary -> { }).thenApply(list -> {
         DescribeResponse.Builder out = DescribeResponse.newBuilder();
@@ -408,8 +412,9 @@ final class TableService {
       code = se.code();
       message = se.getMessage();
     } else if (t instanceof S3ReadException s3e) {
-      code = s3e.code();
-      message = s3e.getMessage();
+      return io.needle.protocol.proto.Error.newBuilder().setCode(s3e.code())
+          .setMessage(TableScope.printable(s3e.getMessage()))
+          .setSourceFailure(s3e.code() == ErrorCode.UNAVAILABLE).build();
     } else if (t instanceof ParquetException pe) {
       code = switch (pe.kind()) {
         case CORRUPT -> ErrorCode.DATA_LOSS;

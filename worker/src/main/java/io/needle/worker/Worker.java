@@ -5,6 +5,7 @@ import io.needle.pagestore.PageStore;
 import io.needle.pagestore.PageStoreConfig;
 import io.needle.pagestore.PageStoreStats;
 import io.needle.protocol.FrameDecoder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -58,10 +59,15 @@ public final class Worker implements AutoCloseable {
 
   private final S3Tables s3Tables;
   private final S3RequestCounter s3Requests;
+  private final Meters meters;
+
+  /** The worker's meters: registered on {@code registry}, which {@link WorkerMetrics#bind} exports. */
+  record Meters(CompositeMeterRegistry registry, RequestMetrics requests, MetadataCache metadata) {}
 
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests) {
+      S3RequestCounter s3Requests, Meters meters) {
+    this.meters = meters;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -126,7 +132,9 @@ public final class Worker implements AutoCloseable {
     LocalTables tables = new LocalTables(scope, config, loader);
     MetadataCache metadata = new MetadataCache(config.metadata(), loader);
     PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
-    S3RequestCounter s3Requests = new S3RequestCounter();
+    CompositeMeterRegistry registry = new CompositeMeterRegistry();
+    Meters meters = new Meters(registry, new RequestMetrics(registry), metadata);
+    S3RequestCounter s3Requests = new S3RequestCounter(registry);
     S3Tables s3Tables = s3 == null ? null
         : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
     TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
@@ -154,7 +162,7 @@ public final class Worker implements AutoCloseable {
               ch.pipeline()
                   .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes()))
                   .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection(), status,
-                      debugLookupDelayNanos));
+                      debugLookupDelayNanos, meters.requests()));
             }
           })
           .bind(config.bindHost(), config.port())
@@ -162,15 +170,15 @@ public final class Worker implements AutoCloseable {
           .channel();
       InetSocketAddress bound = (InetSocketAddress) server.localAddress();
       status.name(config.name().isEmpty() ? bound.getHostString() + ":" + bound.getPort() : config.name());
-      log.info("worker listening on {} ({}), roots {}", server.localAddress(), epoll ? "epoll" : "nio", scope.roots());
+      log.debug("worker listening on {} ({}), roots {}", server.localAddress(), epoll ? "epoll" : "nio", scope.roots());
       if (!config.debugLookupDelay().isZero()) {
         log.warn("test hook on: every lookup is delayed by {}", config.debugLookupDelay());
       }
       if (s3Tables != null) {
-        log.info("serving S3 roots {}", s3.roots());
+        log.debug("serving S3 roots {}", s3.roots());
       }
-      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests);
-    } catch (InterruptedException | RuntimeException e) {
+      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests, meters);
+    } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
       if (s3Tables != null) {
@@ -265,6 +273,30 @@ public final class Worker implements AutoCloseable {
   /** ListObjectsV2 pages this worker requested from S3. */
   public long s3ListRequests() {
     return s3Requests.lists();
+  }
+
+  /** Lookups answered since start, with pages or with an error. */
+  public long lookupsServed() {
+    return meters.requests().lookups();
+  }
+
+  /** Requests answered with an error since start. */
+  public long errorsAnswered() {
+    return meters.requests().errors();
+  }
+
+  /** Client connections open now. */
+  public int connections() {
+    return connections.size();
+  }
+
+  /** Local file versions held open for zero-copy sends now (bounded by maxOpenFiles). */
+  public long openFiles() {
+    return tables.openFileCount();
+  }
+
+  Meters meters() {
+    return meters;
   }
 
   /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */

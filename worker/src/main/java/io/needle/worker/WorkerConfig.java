@@ -95,6 +95,12 @@ public record WorkerConfig(
         debugLookupDelay);
   }
 
+  /** The same config with {@code newMetadata} as the metadata cache's bounds. */
+  public WorkerConfig withMetadata(MetadataCacheConfig newMetadata) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, newMetadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
+  }
+
   /** The same config with a stable worker name (see {@link #name()}). */
   public WorkerConfig withName(String newName) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,

@@ -1,4 +1,4 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-@Command(name = "demo", description = "Generate a table, start a worker on loopback, run random lookups, print latency percentiles.")
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Generate a table, start a worker on loopback, run random lookups, print latency percentiles.")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--rows", defaultValue = "1000000", description = "Rows in the generated table. Default: ${DEFAULT-VALUE}")
   long rows;
@@ -36,8 +36,14 @@ final class DemoCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--s3", description = "Serve the table from an embedded S3-protocol server on loopback "
-      + "(s3://needle-demo/users) through the page store, and print the S3 requests made.")
+      + "(s3://needle-demo/users) through the page store, and print the S3 requests made and the latency of "
+      + "cold lookups (pages fetched from S3) apart from warm ones (pages in the store).")
   boolean s3;
+
+  @Option(names = "--s3-latency", defaultValue = "20ms", description = "With --s3: the embedded server waits this "
+      + "long before answering each request, to simulate S3 Standard's first-byte latency (0ms for none). "
+      + "Default: ${DEFAULT-VALUE}")
+  java.time.Duration s3Latency;
 
   @Override
   public Integer call() throws Exception {
@@ -55,7 +61,7 @@ final class DemoCommand implements Callable<Integer> {
     generator.write(dir);
     System.out.printf("generated %,d rows in %d files in %.1f s (%s)%n", rows, files, (System.nanoTime() - t0) / 1e9, dir);
 
-    LoopbackS3Server s3Server = s3 ? new LoopbackS3Server("needle-demo") : null;
+    LoopbackS3Server s3Server = s3 ? new LoopbackS3Server("needle-demo", s3Latency) : null;
     String tableUri = dir.toUri().toString();
     Worker started;
     if (s3Server != null) {
@@ -77,20 +83,30 @@ final class DemoCommand implements Callable<Integer> {
         s3Server.close();
         throw e;
       }
-      System.out.printf("embedded S3 server on %s serving %s%n", s3Server.endpoint(), tableUri);
+      System.out.printf("embedded S3 server on %s serving %s; S3 latency is simulated: every request waits %d ms "
+          + "on loopback%n", s3Server.endpoint(), tableUri, s3Latency.toMillis());
     } else {
       started = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
     }
     try (s3Server; Worker worker = started;
          NeedleClient client = NeedleClient.builder()
-             .workers(List.of("127.0.0.1:" + worker.address().getPort())).build()) {
+             // A cold lookup through S3 pays the simulated latency on each request it makes.
+             .workers(List.of("127.0.0.1:" + worker.address().getPort()))
+             .requestTimeout(java.time.Duration.ofSeconds(s3 ? 60 : 10)).build()) {
       System.out.printf("worker on %s (%s)%n", worker.address(), worker.usesEpoll() ? "epoll" : "nio");
       Table table = client.table(tableUri, FeatureTable.KEY_COLUMN);
       SplittableRandom random = new SplittableRandom(seed);
       int warmup = Math.min(2000, lookups);
+      // With S3, a lookup is cold when it fetched from S3 (the GET count moved), else warm.
+      Histogram cold = new Histogram(3_600_000_000L, 3);
+      Histogram warm = new Histogram(3_600_000_000L, 3);
       for (int i = 0; i < warmup; i++) {
         long key = generator.keyAt(random.nextLong(rows));
-        check(generator, key, table.lookup(key, List.of()));
+        long gets = worker.s3GetRequests();
+        long start = System.nanoTime();
+        List<Row> result = table.lookup(key, List.of());
+        (worker.s3GetRequests() != gets ? cold : warm).recordValue((System.nanoTime() - start) / 1000);
+        check(generator, key, result);
       }
       Histogram latency = new Histogram(3_600_000_000L, 3);
       int found = 0;
@@ -98,9 +114,12 @@ final class DemoCommand implements Callable<Integer> {
       for (int i = 0; i < lookups; i++) {
         boolean absent = i % 10 == 9; // one lookup in ten asks for a key that is not there
         long key = absent ? generator.keyAt(random.nextLong(rows)) + 1 : generator.keyAt(random.nextLong(rows));
+        long gets = worker.s3GetRequests();
         long start = System.nanoTime();
         List<Row> result = table.lookup(key, List.of());
-        latency.recordValue((System.nanoTime() - start) / 1000);
+        long micros = (System.nanoTime() - start) / 1000;
+        latency.recordValue(micros);
+        (worker.s3GetRequests() != gets ? cold : warm).recordValue(micros);
         check(generator, key, result);
         found += result.size();
         absentAsked += absent ? 1 : 0;
@@ -112,6 +131,8 @@ final class DemoCommand implements Callable<Integer> {
       if (s3Server != null) {
         System.out.printf("S3 requests: %,d ranged GETs, %,d LIST pages (pages are fetched once, then served "
             + "from the page store)%n", worker.s3GetRequests(), worker.s3ListRequests());
+        System.out.printf("cold lookups (fetched from S3), %,d: %s%n", cold.getTotalCount(), percentiles(cold));
+        System.out.printf("warm lookups (page store only), %,d: %s%n", warm.getTotalCount(), percentiles(warm));
       }
       System.out.println("sample rows:");
       for (int i = 0; i < 3; i++) {
@@ -122,6 +143,11 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private static String percentiles(Histogram h) {
+    return h.getTotalCount() == 0 ? "none" : String.format("p50 %d  p90 %d  p99 %d  max %d µs",
+        h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getMaxValue());
   }
 
   /** Every present key has exactly one row, equal to what the generator derives from the key. */

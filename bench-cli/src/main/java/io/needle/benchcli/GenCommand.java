@@ -1,4 +1,4 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "gen", description = "Write a lookup-friendly table: a feature-store table (sorted int64 key user_id, "
+@Command(name = "gen", mixinStandardHelpOptions = true, description = "Write a lookup-friendly table: a feature-store table (sorted int64 key user_id, "
     + "12 columns and an embedding) or, with --shape rag, a RAG table (sorted string key doc_id, 1-4 KiB text, "
     + "a list<float> embedding).")
 final class GenCommand implements Callable<Integer> {
@@ -51,7 +51,10 @@ final class GenCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     long start = System.nanoTime();
-    List<Path> written = shape == Shape.RAG ? RagTable.write(options, out) : FeatureTable.write(options, out);
+    List<Path> written;
+    try (Progress ignored = Progress.onTerminal(out, start)) {
+      written = shape == Shape.RAG ? RagTable.write(options, out) : FeatureTable.write(options, out);
+    }
     long bytes = 0;
     for (Path p : written) {
       bytes += Files.size(p);
@@ -60,6 +63,53 @@ final class GenCommand implements Callable<Integer> {
         bytes / 1048576.0, out, (System.nanoTime() - start) / 1e9,
         shape == Shape.RAG ? RagTable.KEY_COLUMN : FeatureTable.KEY_COLUMN);
     return 0;
+  }
+
+  /**
+   * On a terminal, one redrawn stderr line with the bytes written so far and the time taken (the
+   * writers flush row groups as they go); nothing when stderr is piped or redirected.
+   */
+  private static final class Progress implements AutoCloseable {
+    private final java.util.concurrent.ScheduledExecutorService ticker;
+
+    private Progress(java.util.concurrent.ScheduledExecutorService ticker) {
+      this.ticker = ticker;
+    }
+
+    static Progress onTerminal(Path dir, long startNanos) {
+      if (System.console() == null) {
+        return new Progress(null);
+      }
+      var ticker = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "needle-gen-progress");
+        t.setDaemon(true);
+        return t;
+      });
+      ticker.scheduleAtFixedRate(() -> System.err.printf("\r\033[Kneedle gen: %.1f MiB written, %d s",
+          bytesIn(dir) / 1048576.0, (System.nanoTime() - startNanos) / 1_000_000_000L), 500, 500,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+      return new Progress(ticker);
+    }
+
+    private static long bytesIn(Path dir) {
+      long total = 0;
+      try (var files = Files.list(dir)) {
+        for (Path p : files.toList()) {
+          total += Files.isRegularFile(p) ? Files.size(p) : 0;
+        }
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        // a file renamed or removed while listing: the next tick counts again
+      }
+      return total;
+    }
+
+    @Override
+    public void close() {
+      if (ticker != null) {
+        ticker.shutdownNow();
+        System.err.print("\r\033[K");
+      }
+    }
   }
 
   /** Case-insensitive shape names, with the accepted ones in the error. */

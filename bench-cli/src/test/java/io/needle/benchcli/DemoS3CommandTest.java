@@ -1,4 +1,4 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +36,15 @@ class DemoS3CommandTest {
     long gets = Long.parseLong(m.group(1).replace(",", ""));
     // 20,000 rows in 1000-row pages: far fewer GETs than the 400 + warm-up lookups, each page at most once
     assertThat(gets).as(text).isPositive().isLessThan(400);
+    // It says the S3 latency is simulated, and splits lookups that fetched from S3 from those that did not.
+    assertThat(text).contains("S3 latency is simulated: every request waits 20 ms");
+    Matcher cold = Pattern.compile("cold lookups \\(fetched from S3\\), ([\\d,]+): p50").matcher(text);
+    Matcher warm = Pattern.compile("warm lookups \\(page store only\\), ([\\d,]+): p50").matcher(text);
+    assertThat(cold.find()).as(text).isTrue();
+    assertThat(warm.find()).as(text).isTrue();
+    long coldCount = Long.parseLong(cold.group(1).replace(",", ""));
+    long warmCount = Long.parseLong(warm.group(1).replace(",", ""));
+    assertThat(coldCount).as("some lookups fetched pages: " + text).isPositive().isLessThanOrEqualTo(gets);
+    assertThat(coldCount + warmCount).as("warm-up and measured lookups, each counted once").isEqualTo(800);
   }
 }

@@ -1,4 +1,7 @@
-package io.needle.cli;
+package io.needle.benchcli;
+
+import io.needle.cli.Sizes;
+import io.needle.cli.TableUris;
 
 import io.needle.bench.gen.WriterLayout;
 import io.needle.bench.prepare.PrepareOptions;

@@ -1,6 +1,7 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import io.needle.bench.BenchOptions;
+import io.needle.cli.TableUris;
 import io.needle.bench.BenchRunner;
 import io.needle.bench.S3Options;
 import io.needle.bench.UserTableSpec;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "bench",
+@Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure Needle beside parquet-java, DuckDB and Redis on the same files and keys (needle gen "
         + "tables, or your own with --table); prints p50..max, throughput, wire bytes and worker CPU per lookup, "
         + "writes results.json and plots.")

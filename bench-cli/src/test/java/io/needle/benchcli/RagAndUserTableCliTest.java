@@ -1,4 +1,4 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,6 +31,9 @@ class RagAndUserTableCliTest {
     docs = new RagTable(RagTable.defaultOptions(600, 2).withEmbeddingDim(8));
     CliRun users = CliRun.of("gen", "--rows", "3000", "--files", "2", "--out", dir.resolve("users").toString());
     assertThat(users.exit()).as(users.err()).isZero();
+    try (var files = Files.list(dir.resolve("users"))) { // moved here from the cli module's LookupCommandTest
+      assertThat(files.filter(p -> p.toString().endsWith(".parquet")).count()).isEqualTo(2);
+    }
     worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
   }
 
