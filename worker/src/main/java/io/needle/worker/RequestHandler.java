@@ -5,10 +5,13 @@ import io.needle.protocol.Frame;
 import io.needle.protocol.FrameException;
 import io.needle.protocol.FrameWriter;
 import io.needle.protocol.Messages;
+import io.needle.protocol.proto.AuthenticateResponse;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.WorkerTimings;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
@@ -38,14 +41,24 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   private final int maxInFlight;
   private final WorkerStatus status;
   private final long debugLookupDelayNanos;
+  private final boolean copyAll;
+  private final AccessGate.Session access;
   private int inFlight;
 
-  RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos) {
+  /**
+   * @param tls the connection is encrypted: every page is copied (SslHandler takes buffers, not
+   *     file regions), which costs the zero-copy send; see BENCHMARKS.md for what it costs
+   * @param gate who may do what, or null when the worker does not authenticate clients
+   */
+  RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos, boolean tls,
+      AccessGate gate) {
     super(Frame.class, true);
     this.service = service;
     this.maxInFlight = maxInFlight;
     this.status = status;
     this.debugLookupDelayNanos = debugLookupDelayNanos;
+    this.copyAll = tls;
+    this.access = gate == null ? null : gate.session();
   }
 
   @Override
@@ -60,6 +73,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     }
     if (frame.payload().isReadable()) {
       writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
+      return;
+    }
+    if (access != null) {
+      AccessGate.Verdict verdict = access.admit(ctx.channel(), request);
+      if (verdict != null) {
+        ChannelFuture written = ctx.writeAndFlush(FrameWriter.header(ctx.alloc(), verdict.answer(), 0));
+        if (verdict.close()) {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
+        return;
+      }
+    } else if (request.getBodyCase() == Request.BodyCase.AUTHENTICATE) {
+      // No authentication here: a token is accepted and ignored, so clients can be given tokens
+      // before their workers start checking them.
+      writeHeaderOnly(ctx, Response.newBuilder().setRequestId(request.getRequestId())
+          .setAuthenticate(AuthenticateResponse.getDefaultInstance()).build());
       return;
     }
     if (request.getBodyCase() == Request.BodyCase.HEALTH) {
@@ -83,7 +112,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       case LOOKUP -> debugLookupDelayNanos == 0 ? service.lookup(request.getLookup()) : delayedLookup(ctx, request);
       case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
       case REFRESH -> service.refresh(request.getRefresh()).thenApply(LookupAnswer::headerOnly);
-      case HEALTH -> throw new AssertionError("health is answered above");
+      case HEALTH, AUTHENTICATE -> throw new AssertionError("answered above");
       case BODY_NOT_SET -> CompletableFuture.failedFuture(
           new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
     };
@@ -150,9 +179,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     return answer;
   }
 
-  private static void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
+  private void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
     long planned = System.nanoTime();
-    List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts());
+    List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts(), copyAll);
     Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);
     if (header.hasLookup()) {
       header.getLookupBuilder().setTimings(WorkerTimings.newBuilder()

@@ -1,0 +1,180 @@
+package io.needle.worker;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A server's TLS context, kept current with its PEM files: any Netty server pipeline (the lookup
+ * port, the HTTP ports) installs {@link #newHandler} first, and each new connection gets the
+ * context of the files as they were at the last check. Connections already open keep theirs.
+ *
+ * <p>BoringSSL (netty-tcnative) when its native library loads, else the JDK's provider. A daemon
+ * thread reads the files every {@link TlsConfig#reloadInterval} (a few KiB; contents, not
+ * modification times, which a rotation may keep, are compared);
+ * a changed set that does not load (a key written before its certificate, say) keeps the old
+ * context and is tried again at the next check, so a rotation never takes the port down.
+ */
+public final class ServerTls implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
+
+  private static final long MAX_PEM_BYTES = 1 << 20;
+
+  private final TlsConfig config;
+  private final SslProvider provider;
+  private final ScheduledExecutorService reloader;
+  private final AtomicLong reloads = new AtomicLong();
+  private volatile SslContext context;
+  private List<String> stamps; // reloader thread only, after the constructor
+  private List<String> failedStamps = List.of();
+
+  private ServerTls(TlsConfig config, SslProvider provider, SslContext context, List<String> stamps) {
+    this.config = config;
+    this.provider = provider;
+    this.context = context;
+    this.stamps = stamps;
+    this.reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "needle-tls-reload");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = config.reloadInterval().toNanos();
+    reloader.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Loads the files once and starts watching them.
+   *
+   * @throws IllegalArgumentException naming the file and what is wrong with it
+   */
+  public static ServerTls start(TlsConfig config) {
+    SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    List<String> stamps;
+    try {
+      stamps = stamps(config);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("TLS: cannot read " + e.getMessage(), e);
+    }
+    SslContext context = build(config, provider);
+    ServerTls tls = new ServerTls(config, provider, context, stamps);
+    log.info("TLS on ({}), certificate {}, client certificates {}", provider == SslProvider.OPENSSL
+        ? "OpenSSL: " + OpenSsl.versionString() : "JDK provider", config.certificateChainFile(),
+        config.clientCaFile() == null ? "not asked for" : config.clientCertificate().name().toLowerCase(java.util.Locale.ROOT)
+            + ", checked against " + config.clientCaFile());
+    return tls;
+  }
+
+  /** A handler for a new connection, with the current context; install it first in the pipeline. */
+  public SslHandler newHandler(ByteBufAllocator alloc) {
+    return context.newHandler(alloc);
+  }
+
+  /** The current context (it changes when the files do). */
+  public SslContext context() {
+    return context;
+  }
+
+  /** True when BoringSSL serves, false for the JDK provider. */
+  public boolean openSsl() {
+    return provider == SslProvider.OPENSSL;
+  }
+
+  /** Times the files were loaded again after a change. */
+  public long reloads() {
+    return reloads.get();
+  }
+
+  @Override
+  public void close() {
+    reloader.shutdownNow();
+  }
+
+  private void reloadIfChanged() {
+    List<String> now;
+    try {
+      now = stamps(config);
+    } catch (IOException e) {
+      log.warn("TLS files unreadable, keeping the loaded ones: {}", e.getMessage());
+      return;
+    }
+    if (now.equals(stamps)) {
+      return;
+    }
+    try {
+      context = build(config, provider);
+      stamps = now;
+      reloads.incrementAndGet();
+      log.info("TLS files changed: new connections use the new certificate");
+    } catch (RuntimeException e) {
+      if (!now.equals(failedStamps)) { // once per change, not at every check
+        log.warn("TLS files changed but do not load, keeping the old ones: {}", e.getMessage());
+        failedStamps = now;
+      }
+    }
+  }
+
+  private static SslContext build(TlsConfig config, SslProvider provider) {
+    try {
+      SslContextBuilder builder = SslContextBuilder
+          .forServer(config.certificateChainFile().toFile(), config.privateKeyFile().toFile())
+          .sslProvider(provider)
+          .protocols("TLSv1.3", "TLSv1.2");
+      if (config.clientCaFile() != null) {
+        builder.trustManager(config.clientCaFile().toFile()).clientAuth(
+            config.clientCertificate() == TlsConfig.ClientCertificate.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+      }
+      return builder.build();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("TLS: cannot load certificate " + config.certificateChainFile() + " with key "
+          + config.privateKeyFile() + (config.clientCaFile() == null ? "" : " and client CA " + config.clientCaFile())
+          + " (PEM expected; the key as PKCS#8 'BEGIN PRIVATE KEY'): " + rootMessage(e), e);
+    }
+  }
+
+  /** A digest of each file's contents, following symlinks (Kubernetes swaps a link). */
+  private static List<String> stamps(TlsConfig config) throws IOException {
+    List<String> out = new ArrayList<>(3);
+    for (Path p : new Path[] {config.certificateChainFile(), config.privateKeyFile(), config.clientCaFile()}) {
+      if (p != null) {
+        try {
+          if (Files.size(p) > MAX_PEM_BYTES) {
+            throw new IOException("larger than " + MAX_PEM_BYTES + " bytes, not a PEM certificate or key");
+          }
+          out.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+        } catch (IOException e) {
+          throw new IOException(p + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+          throw new AssertionError("every JDK has SHA-256", e);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
+  }
+}
