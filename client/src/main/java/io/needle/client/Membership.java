@@ -65,6 +65,7 @@ final class Membership implements AutoCloseable {
   private final Map<String, Member> byName = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> firstRefresh = new CompletableFuture<>();
   private volatile List<Member> members = List.of();
+  private volatile NeedleException refusal; // the last refresh's UNAUTHENTICATED answer, if any
 
   Membership(Source source, Function<String, CompletableFuture<HealthResponse>> prober, long refreshNanos,
       long probeNanos, long breakerOpenNanos) {
@@ -87,6 +88,14 @@ final class Membership implements AutoCloseable {
 
   List<Member> members() {
     return members;
+  }
+
+  /**
+   * A worker's refusal of this client's credentials at the last refresh, or null: when no
+   * worker is known, this says why better than "no workers known".
+   */
+  NeedleException refusal() {
+    return refusal;
   }
 
   /** A member failed a routed request: open its breaker. */
@@ -132,8 +141,13 @@ final class Membership implements AutoCloseable {
     long now = System.nanoTime();
     Set<String> keep = new LinkedHashSet<>();
     Set<String> silentAddresses = new LinkedHashSet<>();
+    NeedleException refused = null;
     for (String a : addresses) {
       HealthResponse h = probes.get(a).isCompletedExceptionally() ? null : probes.get(a).join();
+      if (h == null && FanOut.unwrap(probes.get(a).exceptionNow()) instanceof NeedleException e
+          && e.code() == NeedleException.Code.UNAUTHENTICATED) {
+        refused = e;
+      }
       if (h == null || h.getWorkerName().isEmpty()) {
         silentAddresses.add(a);
         continue;
@@ -167,6 +181,7 @@ final class Membership implements AutoCloseable {
       return gone;
     });
     members = List.copyOf(byName.values());
+    refusal = refused;
   }
 
   private void probeOpenBreakers() {
