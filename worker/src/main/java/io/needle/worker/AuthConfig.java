@@ -30,10 +30,10 @@ import static java.util.Objects.requireNonNull;
  * grants:
  *   - principal: "spiffe://example.org/ns/ml/sa/ranker"
  *     tables: ["file:///data/features/", "s3://bucket/features/"]
- *     describe: true
- *     refresh: false
+ *     refresh: true        # default false
  *   - principal: "token:batch-scorer"
  *     tables: ["file:///data/features/users"]
+ *     describe: false      # default true; NeedleClient needs it (file lists and schemas)
  * }</pre>
  *
  * @param tokens the accepted tokens
@@ -110,7 +110,11 @@ public record AuthConfig(List<Token> tokens, Policy policy) {
         String where = "tokens[" + i + "]";
         Map<?, ?> t = map(tokenList.get(i), where);
         onlyKeys(t, where, "name", "sha256");
-        tokens.add(new Token(string(t.get("name"), where + ".name"), string(t.get("sha256"), where + ".sha256")));
+        try {
+          tokens.add(new Token(string(t.get("name"), where + ".name"), string(t.get("sha256"), where + ".sha256")));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
       }
       List<Policy.Grant> grants = new ArrayList<>();
       List<?> grantList = list(root.get("grants"), "grants");
@@ -125,7 +129,7 @@ public record AuthConfig(List<Token> tokens, Policy policy) {
         }
         try {
           grants.add(new Policy.Grant(string(g.get("principal"), where + ".principal"), tables,
-              bool(g.get("describe"), where + ".describe"), bool(g.get("refresh"), where + ".refresh")));
+              bool(g.get("describe"), where + ".describe", true), bool(g.get("refresh"), where + ".refresh", false)));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -160,9 +164,9 @@ public record AuthConfig(List<Token> tokens, Policy policy) {
     return s;
   }
 
-  private static boolean bool(Object o, String where) {
+  private static boolean bool(Object o, String where, boolean absent) {
     if (o == null) {
-      return false;
+      return absent;
     }
     if (!(o instanceof Boolean b)) {
       throw new IllegalArgumentException(where + " must be true or false");

@@ -22,7 +22,9 @@ public record Policy(List<Grant> grants) {
    *     of {@link AuthConfig#tokens()}
    * @param tablePrefixes table URIs ({@code file:///dir}, {@code s3://bucket/prefix}) under which
    *     tables may be looked up; a prefix matches on path segment boundaries, in canonical form
-   * @param describe whether Describe (file lists, schemas, key ranges) is allowed under the prefixes
+   * @param describe whether Describe (file lists, sizes, schemas, key ranges) is allowed under the
+   *     prefixes; NeedleClient describes every table before it looks anything up, so only a
+   *     client that speaks the protocol itself, with the schema known, can do without
    * @param refresh whether Refresh (list again now) is allowed under the prefixes
    */
   public record Grant(String principal, List<String> tablePrefixes, boolean describe, boolean refresh) {

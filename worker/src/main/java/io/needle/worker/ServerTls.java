@@ -11,11 +11,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -38,6 +53,8 @@ public final class ServerTls implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
   private static final long MAX_PEM_BYTES = 1 << 20;
+  private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
+  private static final String PKCS8_END = "-----END PRIVATE KEY-----";
 
   private final TlsConfig config;
   private final SslProvider provider;
@@ -134,19 +151,69 @@ public final class ServerTls implements AutoCloseable {
 
   private static SslContext build(TlsConfig config, SslProvider provider) {
     try {
-      SslContextBuilder builder = SslContextBuilder
-          .forServer(config.certificateChainFile().toFile(), config.privateKeyFile().toFile())
+      X509Certificate[] chain = certificates(config.certificateChainFile());
+      PrivateKey key = pkcs8Key(config.privateKeyFile(), chain[0].getPublicKey().getAlgorithm());
+      checkPair(key, chain[0]);
+      SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
           .sslProvider(provider)
           .protocols("TLSv1.3", "TLSv1.2");
       if (config.clientCaFile() != null) {
-        builder.trustManager(config.clientCaFile().toFile()).clientAuth(
+        builder.trustManager(certificates(config.clientCaFile())).clientAuth(
             config.clientCertificate() == TlsConfig.ClientCertificate.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
       }
       return builder.build();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new IllegalArgumentException("TLS: cannot load certificate " + config.certificateChainFile() + " with key "
           + config.privateKeyFile() + (config.clientCaFile() == null ? "" : " and client CA " + config.clientCaFile())
-          + " (PEM expected; the key as PKCS#8 'BEGIN PRIVATE KEY'): " + rootMessage(e), e);
+          + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static X509Certificate[] certificates(Path pem) throws IOException, GeneralSecurityException {
+    try (InputStream in = Files.newInputStream(pem)) {
+      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      if (certs.isEmpty()) {
+        throw new CertificateException(pem + " holds no PEM certificate");
+      }
+      return certs.toArray(X509Certificate[]::new);
+    } catch (CertificateException e) {
+      throw new CertificateException(pem + " is not a PEM certificate chain (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static PrivateKey pkcs8Key(Path pem, String algorithm) throws IOException, GeneralSecurityException {
+    String text = Files.readString(pem, StandardCharsets.US_ASCII);
+    int begin = text.indexOf(PKCS8_BEGIN);
+    int end = text.indexOf(PKCS8_END);
+    if (begin < 0 || end < begin) {
+      throw new InvalidKeySpecException(pem + " holds no unencrypted PKCS#8 key ('" + PKCS8_BEGIN + "'; convert "
+          + "with: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8)");
+    }
+    byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end));
+    return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+  }
+
+  /** Signs with the key and verifies with the certificate: a key rotated before its certificate is caught here. */
+  private static void checkPair(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
+    String algorithm = switch (key.getAlgorithm()) {
+      case "RSA" -> "SHA256withRSA";
+      case "EC" -> "SHA256withECDSA";
+      case "Ed25519", "EdDSA" -> "Ed25519";
+      default -> null;
+    };
+    if (algorithm == null) {
+      return; // BoringSSL checks the pair itself when it loads them
+    }
+    byte[] probe = "needle key check".getBytes(StandardCharsets.US_ASCII);
+    Signature signer = Signature.getInstance(algorithm);
+    signer.initSign(key);
+    signer.update(probe);
+    byte[] signature = signer.sign();
+    Signature verifier = Signature.getInstance(algorithm);
+    verifier.initVerify(certificate.getPublicKey());
+    verifier.update(probe);
+    if (!verifier.verify(signature)) {
+      throw new InvalidKeyException("the private key does not belong to the certificate");
     }
   }
 
@@ -168,13 +235,5 @@ public final class ServerTls implements AutoCloseable {
       }
     }
     return out;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t + ")";
   }
 }
