@@ -144,7 +144,7 @@ final class Membership implements AutoCloseable {
     NeedleException refused = null;
     for (String a : addresses) {
       HealthResponse h = probes.get(a).isCompletedExceptionally() ? null : probes.get(a).join();
-      if (h == null && FanOut.unwrap(probes.get(a).exceptionNow()) instanceof NeedleException e
+      if (probes.get(a).isCompletedExceptionally() && FanOut.unwrap(probes.get(a).exceptionNow()) instanceof NeedleException e
           && e.code() == NeedleException.Code.UNAUTHENTICATED) {
         refused = e;
       }

@@ -221,6 +221,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       log.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
     } else if (cause instanceof IOException) {
       log.debug("closing {} after I/O error: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+      // Plaintext on a TLS port, an untrusted client certificate, a failed handshake: the
+      // client's problem, and a scanner could make one per connection.
+      log.debug("closing {}: TLS failed: {}", ctx.channel().remoteAddress(), cause.getCause().toString());
     } else if (cause instanceof DecoderException) {
       log.info("closing {} after a decoding error: {}", ctx.channel().remoteAddress(), cause.toString());
     } else {

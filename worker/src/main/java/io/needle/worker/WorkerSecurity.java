@@ -3,7 +3,8 @@ package io.needle.worker;
 /**
  * How a worker protects its lookup port.
  *
- * @param tls the TLS context (shared with the HTTP ports), or null for plaintext only
+ * @param tls the TLS context (shared with the HTTP ports), or null for plaintext only; its owner
+ *     closes it after the worker
  * @param tlsPort with {@code tls}: -1 serves TLS on the worker's port and nothing in plaintext;
  *     a port (0 = any free one) serves TLS there and plaintext on the worker's port as well
  * @param auth the tokens and policy clients are checked against on every port, or null to let
