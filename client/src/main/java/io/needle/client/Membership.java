@@ -12,7 +12,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -143,10 +145,13 @@ final class Membership implements AutoCloseable {
     Set<String> silentAddresses = new LinkedHashSet<>();
     NeedleException refused = null;
     for (String a : addresses) {
-      HealthResponse h = probes.get(a).isCompletedExceptionally() ? null : probes.get(a).join();
-      if (probes.get(a).isCompletedExceptionally() && FanOut.unwrap(probes.get(a).exceptionNow()) instanceof NeedleException e
-          && e.code() == NeedleException.Code.UNAUTHENTICATED) {
-        refused = e;
+      HealthResponse h = null;
+      try {
+        h = probes.get(a).join(); // complete: allOf above
+      } catch (CompletionException | CancellationException e) {
+        if (FanOut.unwrap(e) instanceof NeedleException n && n.code() == NeedleException.Code.UNAUTHENTICATED) {
+          refused = n;
+        }
       }
       if (h == null || h.getWorkerName().isEmpty()) {
         silentAddresses.add(a);
