@@ -27,6 +27,14 @@ class BenchSmokeTest {
   Path tmp;
 
   @Test
+  void tlsCostMeasuresEveryPathOnce() throws Exception {
+    List<io.needle.bench.harness.TlsCost.PathCost> costs = io.needle.bench.harness.TlsCost.run(2_000, 50, 1);
+    assertThat(costs).extracting(io.needle.bench.harness.TlsCost.PathCost::path).containsExactly(
+        "plaintext, blocking", "TLS, blocking", "plaintext, event loop", "TLS, event loop");
+    assertThat(costs).allSatisfy(c -> assertThat(c.medianMicros()).isPositive());
+  }
+
+  @Test
   void benchRunsEveryScenarioAndWritesResults() throws Exception {
     BenchOptions options = new BenchOptions(2_000, 2, tmp.resolve("table"), null,
         List.of(Workload.FEATURE, Workload.BATCH, Workload.ABSENT, Workload.COLD),

@@ -5,6 +5,7 @@ import io.needle.client.Row;
 import io.needle.client.Table;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -61,10 +62,13 @@ final class LookupCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "30s", description = "Deadline of the lookup. Default: ${DEFAULT-VALUE}")
   Duration timeout;
 
+  @Mixin
+  ClientSecurityOptions security;
+
   @Override
   public Integer call() throws IOException {
     List<String> texts = keys.values != null ? keys.values : readKeys(keys.file);
-    NeedleClient.Builder builder = NeedleClient.builder().requestTimeout(timeout);
+    NeedleClient.Builder builder = security.applyTo(NeedleClient.builder().requestTimeout(timeout));
     if (workers.dns != null) {
       builder.workersDns(workers.dns);
     } else {

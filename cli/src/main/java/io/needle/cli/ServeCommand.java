@@ -2,8 +2,12 @@ package io.needle.cli;
 
 import io.needle.metadata.MetadataCacheConfig;
 import io.needle.pagestore.PageStoreConfig;
+import io.needle.worker.AuthConfig;
+import io.needle.worker.ServerTls;
+import io.needle.worker.TlsConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
+import io.needle.worker.WorkerSecurity;
 import picocli.CommandLine.Command;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +97,30 @@ final class ServeCommand implements Callable<Integer> {
       description = "Load every file's footer and indexes when an S3 table is first listed. Default: ${DEFAULT-VALUE}")
   boolean s3PrefetchMetadata;
 
+  @Option(names = "--tls-cert", description = "Serve TLS with this certificate chain (PEM); with --tls-key. Without "
+      + "--tls-port, --port is TLS only and plaintext is refused. Reloaded when the file changes.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "Private key of --tls-cert (PKCS#8 PEM, 'BEGIN PRIVATE KEY').")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", description = "Check client certificates (mTLS) against these CA certificates "
+      + "(PEM); the identity is the certificate's URI SAN (SPIFFE ID) or DNS SAN. Required of every client unless "
+      + "the --auth-policy defines tokens.")
+  Path tlsClientCa;
+
+  @Option(names = "--tls-port", defaultValue = "-1", description = "Serve TLS on this port (0 = any free port) and "
+      + "keep --port in plaintext beside it. Default: TLS only on --port when --tls-cert is given.")
+  int tlsPort;
+
+  @Option(names = "--tls-reload-interval", defaultValue = "10s", description = "How often the TLS files are checked "
+      + "for changes (new connections get the new certificate). Default: ${DEFAULT-VALUE}")
+  Duration tlsReloadInterval;
+
+  @Option(names = "--auth-policy", description = "Authenticate every client and allow only what this YAML or JSON "
+      + "file grants (tokens as SHA-256 digests, table prefixes per identity); everything else is denied.")
+  Path authPolicy;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -109,6 +137,31 @@ final class ServeCommand implements Callable<Integer> {
     return new io.needle.worker.S3Config(c.roots(), c.endpoint(), c.region(), c.pathStyle(), null, null,
         c.connectTimeout(), c.attemptTimeout(), c.callTimeout(), s3MaxConcurrency, c.maxRetries(), c.coalesceGapBytes(),
         c.prefetchMetadata());
+  }
+
+  /** TLS and client authentication from the flags, checked before anything binds. */
+  private WorkerSecurity security() throws IOException {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    if (tlsCert == null && (tlsClientCa != null || tlsPort >= 0)) {
+      throw new IllegalArgumentException((tlsClientCa != null ? "--tls-client-ca" : "--tls-port")
+          + " needs --tls-cert and --tls-key");
+    }
+    AuthConfig auth = authPolicy == null ? null : AuthConfig.load(authPolicy);
+    if (tlsCert == null) {
+      if (auth != null && !auth.tokens().isEmpty()) {
+        System.err.println("warning: tokens are checked on a plaintext port: anyone on the network path can read them"
+            + " (give --tls-cert and --tls-key)");
+      }
+      return new WorkerSecurity(null, -1, auth);
+    }
+    TlsConfig tls = TlsConfig.server(tlsCert, tlsKey).withReloadInterval(tlsReloadInterval);
+    if (tlsClientCa != null) {
+      tls = tls.withClientCa(tlsClientCa, auth != null && !auth.tokens().isEmpty()
+          ? TlsConfig.ClientCertificate.OPTIONAL : TlsConfig.ClientCertificate.REQUIRED);
+    }
+    return new WorkerSecurity(ServerTls.start(tls), tlsPort, auth);
   }
 
   @Override
@@ -144,10 +197,14 @@ final class ServeCommand implements Callable<Integer> {
         .withMetadata(new MetadataCacheConfig(option("--metadata-cache-size", metadataCacheSize),
             defaults.metadata().footerTailBytes()));
     PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, option("--cache-size", cacheSize));
+    WorkerSecurity security = security();
     Worker worker;
     try {
-      worker = Worker.start(config, pageStore, s3);
-    } catch (IOException | RuntimeException e) {
+      worker = Worker.start(config, pageStore, s3, security);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (security.tls() != null) {
+        security.tls().close();
+      }
       deleteQuietly(temporaryCache);
       throw Ports.inUse(e) ? new IllegalArgumentException("--port " + port + ": " + bind + ":" + port
           + " is already in use (another process listens there); stop it or choose another --port", e) : e;
@@ -157,6 +214,9 @@ final class ServeCommand implements Callable<Integer> {
       health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
     } catch (IOException | RuntimeException e) {
       worker.close();
+      if (security.tls() != null) {
+        security.tls().close();
+      }
       deleteQuietly(temporaryCache);
       throw Ports.inUse(e) ? new IllegalArgumentException("--health-port " + healthPort + ": " + bind + ":"
           + healthPort + " is already in use (another process listens there); stop it or choose another "
@@ -182,11 +242,15 @@ final class ServeCommand implements Callable<Integer> {
             .addKeyValue("drain_ms", (System.nanoTime() - start) / 1_000_000)
             .addKeyValue("in_flight_left", left).addKeyValue("lookups", worker.lookupsServed())
             .addKeyValue("errors", worker.errorsAnswered()).log();
+        if (security.tls() != null) {
+          security.tls().close();
+        }
         stopped.countDown();
       }
     }, "needle-shutdown"));
     System.out.println("ready " + worker.address().getHostString() + ":" + worker.address().getPort()
-        + " name " + worker.name() + (health == null ? "" : " health " + health.port()));
+        + " name " + worker.name() + (health == null ? "" : " health " + health.port())
+        + (security.tlsPort() < 0 ? "" : " tls " + worker.tlsAddress().getPort()));
     System.out.flush();
     stopped.await();
     return 0;
@@ -198,7 +262,10 @@ final class ServeCommand implements Callable<Integer> {
     log.atInfo().setMessage("started").addKeyValue("version", Main.version()).addKeyValue("name", worker.name())
         .addKeyValue("bind", worker.address().getHostString()).addKeyValue("port", worker.address().getPort())
         .addKeyValue("health_port", health == null ? "none" : String.valueOf(health.port()))
-        .addKeyValue("transport", worker.usesEpoll() ? "epoll" : "nio").addKeyValue("roots", roots)
+        .addKeyValue("transport", worker.usesEpoll() ? "epoll" : "nio")
+        .addKeyValue("tls", worker.tlsAddress() == null ? "off"
+            : worker.tlsAddress().equals(worker.address()) ? "only" : "port " + worker.tlsAddress().getPort())
+        .addKeyValue("roots", roots)
         .addKeyValue("cache_dir", pageStore == null ? "none" : pageStore.directory().toString())
         .addKeyValue("cache_size", pageStore == null ? "none" : cacheSize)
         .addKeyValue("recovered_pages", stats == null ? 0 : stats.cachedPages())

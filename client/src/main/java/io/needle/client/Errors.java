@@ -17,6 +17,7 @@ final class Errors {
       case DEADLINE_EXCEEDED -> NeedleException.Code.DEADLINE_EXCEEDED;
       case RESOURCE_EXHAUSTED -> NeedleException.Code.RESOURCE_EXHAUSTED;
       case DATA_LOSS -> NeedleException.Code.DATA_LOSS;
+      case UNAUTHENTICATED -> NeedleException.Code.UNAUTHENTICATED;
       case INTERNAL, ERROR_CODE_UNSPECIFIED, UNRECOGNIZED -> NeedleException.Code.INTERNAL;
     };
     if (error.getSourceFailure()) {

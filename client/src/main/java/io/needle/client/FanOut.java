@@ -64,6 +64,9 @@ final class FanOut<T> {
     for (T item : items) {
       Member owner = Rendezvous.owner(members, keyHash.applyAsLong(item), excluded, now);
       if (owner == null) {
+        if (members.isEmpty() && client.membership().refusal() != null) {
+          return CompletableFuture.failedFuture(client.membership().refusal());
+        }
         String message = members.isEmpty() ? "no workers known (membership: " + client.membershipDescription() + ")"
             : "no worker left to try among " + members + (why == null ? "" : " after: " + why.getMessage());
         return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE, message, why));

@@ -12,8 +12,10 @@ public final class NeedleException extends RuntimeException {
     NOT_FOUND,
     /** The request is wrong: a key of the wrong type, a malformed table URI, ... */
     INVALID_ARGUMENT,
-    /** The table lies outside the worker's configured roots. */
+    /** The table lies outside the worker's roots, or this client's identity may not make the request. */
     PERMISSION_DENIED,
+    /** The worker requires credentials (a client certificate or a token) and got none or wrong ones. */
+    UNAUTHENTICATED,
     /** Valid Parquet that Needle cannot serve (encryption, a codec, ...). */
     UNSUPPORTED,
     /** Retryable: the worker is unreachable, draining, or its origin is down. */

@@ -5,11 +5,14 @@ import io.needle.protocol.Frame;
 import io.needle.protocol.FrameException;
 import io.needle.protocol.FrameWriter;
 import io.needle.protocol.Messages;
+import io.needle.protocol.proto.AuthenticateResponse;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.WorkerTimings;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
@@ -40,16 +43,25 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   private final WorkerStatus status;
   private final long debugLookupDelayNanos;
   private final RequestMetrics metrics;
+  private final boolean copyAll;
+  private final AccessGate.Session access;
   private int inFlight;
 
+  /**
+   * @param tls the connection is encrypted: every page is copied (SslHandler takes buffers, not
+   *     file regions), which costs the zero-copy send; see BENCHMARKS.md for what it costs
+   * @param gate who may do what, or null when the worker does not authenticate clients
+   */
   RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos,
-      RequestMetrics metrics) {
+      RequestMetrics metrics, boolean tls, AccessGate gate) {
     super(Frame.class, true);
     this.service = service;
     this.metrics = metrics;
     this.maxInFlight = maxInFlight;
     this.status = status;
     this.debugLookupDelayNanos = debugLookupDelayNanos;
+    this.copyAll = tls;
+    this.access = gate == null ? null : gate.session();
   }
 
   @Override
@@ -64,6 +76,22 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     }
     if (frame.payload().isReadable()) {
       failed(ctx, null, 0, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
+      return;
+    }
+    if (access != null) {
+      AccessGate.Verdict verdict = access.admit(ctx.channel(), request);
+      if (verdict != null) {
+        ChannelFuture written = ctx.writeAndFlush(FrameWriter.header(ctx.alloc(), verdict.answer(), 0));
+        if (verdict.close()) {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
+        return;
+      }
+    } else if (request.getBodyCase() == Request.BodyCase.AUTHENTICATE) {
+      // No authentication here: a token is accepted and ignored, so clients can be given tokens
+      // before their workers start checking them.
+      writeHeaderOnly(ctx, Response.newBuilder().setRequestId(request.getRequestId())
+          .setAuthenticate(AuthenticateResponse.getDefaultInstance()).build());
       return;
     }
     if (request.getBodyCase() == Request.BodyCase.HEALTH) {
@@ -88,7 +116,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       case LOOKUP -> debugLookupDelayNanos == 0 ? service.lookup(request.getLookup()) : delayedLookup(ctx, request);
       case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
       case REFRESH -> service.refresh(request.getRefresh()).thenApply(LookupAnswer::headerOnly);
-      case HEALTH -> throw new AssertionError("health is answered above");
+      case HEALTH, AUTHENTICATE -> throw new AssertionError("answered above");
       case BODY_NOT_SET -> CompletableFuture.failedFuture(
           new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
     };
@@ -128,7 +156,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       if (call.lookupTableUri != null) {
         status.served(call.lookupTableUri, result.header().getLookup());
       }
-      write(ctx, call, result, metrics);
+      write(ctx, call, result);
     }
     updateAutoRead(ctx);
   }
@@ -163,9 +191,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     return answer;
   }
 
-  private static void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer, RequestMetrics metrics) {
+  private void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
     long planned = System.nanoTime();
-    List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts());
+    List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts(), copyAll);
     Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);
     long planNanos = planned - call.startedNanos;
     long readNanos = System.nanoTime() - planned;
@@ -216,6 +244,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       log.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
     } else if (cause instanceof IOException) {
       log.debug("closing {} after I/O error: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+      // Plaintext on a TLS port, an untrusted client certificate, a failed handshake: the
+      // client's problem, and a scanner could make one per connection.
+      log.debug("closing {}: TLS failed: {}", ctx.channel().remoteAddress(), cause.getCause().toString());
     } else if (cause instanceof DecoderException) {
       log.info("closing {} after a decoding error: {}", ctx.channel().remoteAddress(), cause.toString());
     } else {

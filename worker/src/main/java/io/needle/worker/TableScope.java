@@ -88,7 +88,8 @@ final class TableScope {
     return false;
   }
 
-  private static Path parse(String tableUri) throws ServiceException {
+  /** The path a local table URI names, not yet normalized or resolved (lexical: no disk access). */
+  static Path parse(String tableUri) throws ServiceException {
     if (tableUri.isEmpty() || tableUri.length() > MAX_URI_CHARS || tableUri.indexOf('\0') >= 0) {
       throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "table URI empty, too long or containing NUL");
     }

@@ -52,6 +52,7 @@ public final class Worker implements AutoCloseable {
   private final ExecutorService loader;
   private final LocalTables tables;
   private final Channel server;
+  private final Channel tlsServer; // server itself when TLS only, a second port, or null
   private final ChannelGroup connections;
   private final boolean epoll;
   private final WorkerStatus status;
@@ -64,10 +65,11 @@ public final class Worker implements AutoCloseable {
   /** The worker's meters: registered on {@code registry}, which {@link WorkerMetrics#bind} exports. */
   record Meters(CompositeMeterRegistry registry, RequestMetrics requests, MetadataCache metadata) {}
 
-  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server,
+  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
       S3RequestCounter s3Requests, Meters meters) {
     this.meters = meters;
+    this.tlsServer = tlsServer;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -106,6 +108,16 @@ public final class Worker implements AutoCloseable {
    * @throws IllegalArgumentException when {@code s3} is given without a page store
    */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3)
+      throws IOException, InterruptedException {
+    return start(config, pageStore, s3, WorkerSecurity.none());
+  }
+
+  /**
+   * Binds and starts serving as above, with TLS and client authentication as {@code security}
+   * says: the TLS port (the worker's own, or a second one) installs the TLS handler first in
+   * every connection's pipeline, and with an {@link AuthConfig} every request is checked.
+   */
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security)
       throws IOException, InterruptedException {
     if (config.roots().isEmpty() && s3 == null) {
       throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
@@ -147,38 +159,56 @@ public final class Worker implements AutoCloseable {
     // down was seen to leave an accepted connection open, and a client then waited on it.
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     long debugLookupDelayNanos = config.debugLookupDelay().toNanos();
+    AccessGate gate = security.auth() == null ? null : new AccessGate(security.auth());
+    Channel server = null;
     try {
-      Channel server = new ServerBootstrap()
+      ServerBootstrap bootstrap = new ServerBootstrap()
           .group(group)
           .channel(channelClass)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .option(ChannelOption.SO_REUSEADDR, true) // a restarted worker takes its port back despite TIME_WAIT
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
-          .childHandler(new ChannelInitializer<SocketChannel>() {
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20));
+      java.util.function.Function<ServerTls, ChannelInitializer<SocketChannel>> pipeline = tls ->
+          new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
               connections.add(ch);
+              if (tls != null) {
+                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+              }
               ch.pipeline()
                   .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes()))
                   .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection(), status,
-                      debugLookupDelayNanos, meters.requests()));
+                      debugLookupDelayNanos, meters.requests(), tls != null, gate));
             }
-          })
-          .bind(config.bindHost(), config.port())
-          .sync()
-          .channel();
+          };
+      server = bootstrap.clone().childHandler(pipeline.apply(security.tlsOnMainPort() ? security.tls() : null))
+          .bind(config.bindHost(), config.port()).sync().channel();
+      Channel tlsServer = security.tls() == null ? null : security.tlsOnMainPort() ? server
+          : bootstrap.clone().childHandler(pipeline.apply(security.tls()))
+              .bind(config.bindHost(), security.tlsPort()).sync().channel();
       InetSocketAddress bound = (InetSocketAddress) server.localAddress();
       status.name(config.name().isEmpty() ? bound.getHostString() + ":" + bound.getPort() : config.name());
-      log.debug("worker listening on {} ({}), roots {}", server.localAddress(), epoll ? "epoll" : "nio", scope.roots());
+      log.debug("worker listening on {} ({}{}), roots {}", server.localAddress(), epoll ? "epoll" : "nio",
+          security.tlsOnMainPort() ? ", TLS only" : tlsServer != null ? ", TLS on " + tlsServer.localAddress() : ", plaintext",
+          scope.roots());
+      if (gate != null) {
+        log.info("clients authenticate: {} tokens, {} grants, everything else denied",
+            security.auth().tokens().size(), security.auth().policy().grants().size());
+      }
       if (!config.debugLookupDelay().isZero()) {
         log.warn("test hook on: every lookup is delayed by {}", config.debugLookupDelay());
       }
       if (s3Tables != null) {
         log.debug("serving S3 roots {}", s3.roots());
       }
-      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests, meters);
+      return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
+          meters);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
+      if (server != null) {
+        server.close();
+      }
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
       if (s3Tables != null) {
@@ -194,6 +224,14 @@ public final class Worker implements AutoCloseable {
   /** The bound address (with the real port when 0 was configured). */
   public InetSocketAddress address() {
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /**
+   * Where TLS is served: the worker's own address when it is TLS only, the second port when
+   * plaintext is served too, null without TLS.
+   */
+  public InetSocketAddress tlsAddress() {
+    return tlsServer != null ? (InetSocketAddress) tlsServer.localAddress() : null;
   }
 
   /** True when the native epoll transport serves, false for NIO. */
@@ -234,6 +272,9 @@ public final class Worker implements AutoCloseable {
   public int drain(java.time.Duration grace) throws InterruptedException {
     status.startDraining();
     server.close().syncUninterruptibly();
+    if (tlsServer != null) {
+      tlsServer.close().syncUninterruptibly();
+    }
     long deadline = System.nanoTime() + grace.toNanos();
     while (status.inFlight() > 0 && System.nanoTime() - deadline < 0) {
       Thread.sleep(10);
@@ -253,6 +294,9 @@ public final class Worker implements AutoCloseable {
       return; // idempotent: drain() ends in close(), and owners close again
     }
     server.close().syncUninterruptibly();
+    if (tlsServer != null) {
+      tlsServer.close().syncUninterruptibly();
+    }
     connections.close().awaitUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,17 +56,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class KubernetesManifestsTest {
   static final List<String> OVERLAYS = List.of("s3-only", "nfs-tables", "local-nvme-cache");
 
-  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-      "Namespace", Namespace.class,
-      "ServiceAccount", ServiceAccount.class,
-      "ConfigMap", ConfigMap.class,
-      "Secret", Secret.class,
-      "StorageClass", StorageClass.class,
-      "PersistentVolume", PersistentVolume.class,
-      "PersistentVolumeClaim", PersistentVolumeClaim.class,
-      "Service", Service.class,
-      "PodDisruptionBudget", PodDisruptionBudget.class,
-      "StatefulSet", StatefulSet.class);
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.ofEntries(
+      Map.entry("Namespace", Namespace.class),
+      Map.entry("ServiceAccount", ServiceAccount.class),
+      Map.entry("ConfigMap", ConfigMap.class),
+      Map.entry("Secret", Secret.class),
+      Map.entry("StorageClass", StorageClass.class),
+      Map.entry("PersistentVolume", PersistentVolume.class),
+      Map.entry("PersistentVolumeClaim", PersistentVolumeClaim.class),
+      Map.entry("Service", Service.class),
+      Map.entry("PodDisruptionBudget", PodDisruptionBudget.class),
+      Map.entry("StatefulSet", StatefulSet.class),
+      Map.entry("NetworkPolicy", NetworkPolicy.class));
 
   private static final YAMLMapper YAML = YAMLMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -359,6 +362,54 @@ class KubernetesManifestsTest {
     }
     ServiceAccount account = one(ServiceAccount.class);
     assertThat(sts.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(account.getMetadata().getName());
+  }
+
+  @Test
+  void theSecureExampleMountsItsSecretsLoadsItsPolicyAndLetsOnlyClientsReachThePort(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Map<String, Secret> secrets = new java.util.HashMap<>();
+    examples.stream().filter(Secret.class::isInstance).map(Secret.class::cast)
+        .forEach(s -> secrets.put(s.getMetadata().getName(), s));
+    assertThat(secrets.get("needle-tls").getStringData()).containsKeys("tls.crt", "tls.key", "ca.crt");
+    assertThat(secrets.get("needle-tls").getStringData().get("tls.key")).contains("BEGIN PRIVATE KEY"); // PKCS#8
+    // The example policy is one the worker accepts.
+    Path policy = Files.writeString(tmp.resolve("policy.yaml"), secrets.get("needle-auth").getStringData().get("policy.yaml"));
+    io.needle.worker.AuthConfig auth = io.needle.worker.AuthConfig.load(policy);
+    assertThat(auth.policy().grants()).isNotEmpty();
+
+    StatefulSet patch = examples.stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast)
+        .findFirst().orElseThrow();
+    StatefulSet base = one(StatefulSet.class);
+    assertThat(patch.getMetadata().getName()).isEqualTo(base.getMetadata().getName());
+    Container worker = patch.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(worker.getName()).isEqualTo(base.getSpec().getTemplate().getSpec().getContainers().get(0).getName());
+    assertThat(worker.getArgs()).containsAll(base.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+    Map<String, String> secretOfVolume = new java.util.HashMap<>();
+    patch.getSpec().getTemplate().getSpec().getVolumes().forEach(v -> secretOfVolume.put(v.getName(), v.getSecret().getSecretName()));
+    Map<String, String> flags = new java.util.HashMap<>();
+    for (String arg : worker.getArgs()) {
+      if (arg.startsWith("--tls-") || arg.startsWith("--auth-")) {
+        flags.put(arg.substring(0, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      }
+    }
+    assertThat(flags).containsOnlyKeys("--tls-cert", "--tls-key", "--tls-client-ca", "--auth-policy");
+    for (Map.Entry<String, String> flag : flags.entrySet()) { // each file is a key of the secret mounted there
+      VolumeMount mount = worker.getVolumeMounts().stream().filter(m -> flag.getValue().startsWith(m.getMountPath() + "/"))
+          .findFirst().orElseThrow(() -> new AssertionError(flag + " is not under a mount"));
+      assertThat(mount.getSubPath()).as("subPath mounts never see a renewal").isNull();
+      Secret secret = secrets.get(secretOfVolume.get(mount.getName()));
+      assertThat(secret.getStringData()).containsKey(flag.getValue().substring(mount.getMountPath().length() + 1));
+    }
+
+    NetworkPolicy network = examples.stream().filter(NetworkPolicy.class::isInstance).map(NetworkPolicy.class::cast)
+        .findFirst().orElseThrow();
+    assertThat(base.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(network.getSpec().getPodSelector().getMatchLabels());
+    assertThat(network.getSpec().getPolicyTypes()).contains("Ingress");
+    NetworkPolicyIngressRule lookups = network.getSpec().getIngress().stream()
+        .filter(r -> r.getPorts().stream().anyMatch(p -> "needle".equals(p.getPort().getStrVal()))).findFirst().orElseThrow();
+    assertThat(lookups.getFrom()).isNotEmpty().allSatisfy(peer ->
+        assertThat(peer.getPodSelector().getMatchLabels()).as("only labelled clients").isNotEmpty());
   }
 
   // ------------------------------------------------------------------------------------------
