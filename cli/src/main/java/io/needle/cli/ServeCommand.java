@@ -76,6 +76,19 @@ final class ServeCommand implements Callable<Integer> {
       description = "Load every file's footer and indexes when an S3 table is first listed. Default: ${DEFAULT-VALUE}")
   boolean s3PrefetchMetadata;
 
+  @Option(names = "--http-port", defaultValue = "-1", description = "HTTP/JSON port: POST /v1/lookup and Feast's "
+      + "POST /get-online-features (-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
+  int httpPort;
+
+  @Option(names = "--feature-views", description = "JSON file mapping Feast feature views to tables: view name -> "
+      + "{table, join_key, event_timestamp_column, features: {feature: column}} (see README).")
+  Path featureViews;
+
+  @Option(names = "--http-cluster", split = ",", description = "Every worker of the cluster, HOST:PORT (or "
+      + "dns:NAME:PORT): HTTP calls then route files to their owners as the Java client does. Default: this "
+      + "worker alone, called in-process.")
+  List<String> httpCluster;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -118,9 +131,14 @@ final class ServeCommand implements Callable<Integer> {
     PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, Sizes.parseBytes(cacheSize));
     Worker worker = Worker.start(config, pageStore, s3);
     HealthEndpoint health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
+    io.needle.worker.http.HttpServer http = httpPort < 0 ? null : HttpPort.start(worker, bind, httpPort, featureViews,
+        httpCluster);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        if (http != null) {
+          http.close(); // before the drain: its calls would only meet UNAVAILABLE
+        }
         worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
       } catch (InterruptedException e) {
         worker.close();
@@ -133,7 +151,8 @@ final class ServeCommand implements Callable<Integer> {
       }
     }, "needle-shutdown"));
     System.out.println("ready " + worker.address().getHostString() + ":" + worker.address().getPort()
-        + " name " + worker.name() + (health == null ? "" : " health " + health.port()));
+        + " name " + worker.name() + (health == null ? "" : " health " + health.port())
+        + (http == null ? "" : " http " + http.address().getPort()));
     System.out.flush();
     stopped.await();
     return 0;
