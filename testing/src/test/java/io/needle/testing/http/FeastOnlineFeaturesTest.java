@@ -2,6 +2,7 @@ package io.needle.testing.http;
 
 import io.needle.testing.OracleRow;
 import io.needle.testing.ParquetOracle;
+import io.needle.testing.e2e.LeakRecorder;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import io.needle.worker.http.FeatureViews;
@@ -82,13 +83,14 @@ class FeastOnlineFeaturesTest {
   }
 
   @AfterAll
-  static void tearDown() {
+  static void tearDown() throws Exception {
     if (http != null) {
       http.close();
     }
     if (worker != null) {
       worker.close();
     }
+    LeakRecorder.assertNoLeaks();
   }
 
   /** Drivers 1001-1010 at the given hours after 21:00; driver 1005 has a null conv_rate at its latest hour. */

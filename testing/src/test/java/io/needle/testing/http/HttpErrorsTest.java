@@ -2,6 +2,7 @@ package io.needle.testing.http;
 
 import io.needle.testing.MatrixTables;
 import io.needle.testing.TableSpec;
+import io.needle.testing.e2e.LeakRecorder;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import io.needle.worker.http.FeatureViews;
@@ -45,13 +46,14 @@ class HttpErrorsTest {
   }
 
   @AfterAll
-  static void tearDown() {
+  static void tearDown() throws Exception {
     if (http != null) {
       http.close();
     }
     if (worker != null) {
       worker.close();
     }
+    LeakRecorder.assertNoLeaks();
   }
 
   private static String uri() {

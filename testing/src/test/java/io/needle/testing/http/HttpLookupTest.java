@@ -2,6 +2,7 @@ package io.needle.testing.http;
 
 import io.needle.testing.MatrixTables;
 import io.needle.testing.TableSpec;
+import io.needle.testing.e2e.LeakRecorder;
 import io.needle.testing.ValueJson;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
@@ -46,13 +47,14 @@ class HttpLookupTest {
   }
 
   @AfterAll
-  static void tearDown() {
+  static void tearDown() throws Exception {
     if (http != null) {
       http.close();
     }
     if (worker != null) {
       worker.close();
     }
+    LeakRecorder.assertNoLeaks();
   }
 
   static List<String> expected(TableSpec t, Object key, List<String> fields) {
