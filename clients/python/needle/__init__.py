@@ -110,11 +110,6 @@ class Needle:
             out.setdefault(_hashable(result["key"]), result["rows"])
         return out
 
-    def get_online_features(self, features, entities, full_feature_names=False):
-        """Feast's ``/get-online-features``: the response dict exactly as Feast's feature server shapes it."""
-        return self._post("/get-online-features", {"features": list(features), "entities": dict(entities),
-                                                   "full_feature_names": bool(full_feature_names)})
-
     def close(self):
         if self._conn is not None:
             self._conn.close()
