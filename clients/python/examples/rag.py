@@ -5,8 +5,8 @@ service it is your vector index. What Needle adds is the second step: the chunk 
 exact embeddings for the k ids, straight from the Parquet table, in one HTTP call.
 
     needle gen --shape rag --rows 10000 --out /tmp/rag
-    needle serve --root /tmp/rag --http-port 8080 &
-    python3 clients/python/examples/rag.py --url http://127.0.0.1:8080 --table file:///tmp/rag \
+    needle serve --root /tmp/rag --http-port 8081 &
+    python3 clients/python/examples/rag.py --url http://127.0.0.1:8081 --table file:///tmp/rag \
         --docs 10000 --top-k 5 "how do lookups work"
 """
 
@@ -61,7 +61,7 @@ def run(url, table, docs, k, question):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8080")
+    parser.add_argument("--url", default="http://127.0.0.1:8081")
     parser.add_argument("--table", required=True, help="table URI, e.g. file:///tmp/rag")
     parser.add_argument("--docs", type=int, default=10000, help="documents in the table (needle gen --rows)")
     parser.add_argument("--top-k", type=int, default=5)

@@ -3,7 +3,7 @@
 Standard library only::
 
     from needle import Needle
-    needle = Needle("http://127.0.0.1:8080")
+    needle = Needle("http://127.0.0.1:8081")
     rows = needle.lookup("file:///data/users", "user_id", [42, 7], ["country", "score"])
     rows[42]  # -> [{"country": "FR", "score": 0.5}]
 
@@ -79,7 +79,7 @@ _ERRORS = {cls.code: cls for cls in (NotFound, InvalidArgument, PermissionDenied
 
 
 class Needle:
-    """A Needle worker's HTTP port, e.g. ``Needle("http://needle:8080")``."""
+    """A Needle worker's HTTP port, e.g. ``Needle("http://needle:8081")``."""
 
     def __init__(self, url, timeout=30.0):
         parsed = urllib.parse.urlsplit(url)
