@@ -7,6 +7,7 @@ import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.WorkerTimings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
@@ -21,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
  * completes before {@link #call} returns); a miss completes on the loader executor. The
  * request's deadline is not enforced here: a local call cannot go silent, and S3 reads have their
  * own timeouts.
+ *
+ * <p>Buffers: the frame's buffers come from Netty's pooled allocator, as a socket's would; the
+ * caller releases the frame exactly once, so each call does not allocate a payload-sized array.
  */
 final class LocalCalls {
   private final TableService service;
@@ -57,7 +61,7 @@ final class LocalCalls {
 
   private static Frame answered(Request request, LookupAnswer answer, long started) {
     long planned = System.nanoTime();
-    ByteBuf payload = Unpooled.buffer((int) answer.payloadBytes());
+    ByteBuf payload = PooledByteBufAllocator.DEFAULT.heapBuffer((int) answer.payloadBytes());
     try {
       AnswerPayload.copyAll(payload, answer.parts());
     } catch (IOException e) {
@@ -75,10 +79,14 @@ final class LocalCalls {
   /** The header's bytes then the payload's, one frame that owns {@code payload} (not copied again). */
   private static Frame frame(Response header, ByteBuf payload) {
     int headerBytes = header.getSerializedSize();
-    ByteBuf headerBuf = Unpooled.buffer(headerBytes, headerBytes);
+    ByteBuf headerBuf = PooledByteBufAllocator.DEFAULT.heapBuffer(headerBytes, headerBytes);
     try {
       header.writeTo(new ByteBufOutputStream(headerBuf));
     } catch (IOException e) {
+      headerBuf.release();
+      if (payload != null) {
+        payload.release();
+      }
       throw new AssertionError("writing to a heap buffer cannot fail", e);
     }
     return Frame.of(payload == null ? headerBuf : Unpooled.wrappedBuffer(headerBuf, payload), headerBytes);
