@@ -273,11 +273,10 @@ final class FeastEndpoint implements Endpoint {
     };
   }
 
-  /** An error in the feature server's forms (see the class comment). */
-  static final class FeastError extends RuntimeException {
+  /** An error in the feature server's forms (see the class comment); a caller's mistake, logged by no one. */
+  static final class FeastError extends HttpError {
     private static final long serialVersionUID = 1L;
 
-    final int status;
     final String module;
     final String type; // the Python class, or FastAPI's validation error type
     final String field; // for a 422: the body field, or null for the body itself
@@ -287,8 +286,8 @@ final class FeastEndpoint implements Endpoint {
     }
 
     private FeastError(int status, String module, String type, String field, String message) {
-      super(message, null, false, false);
-      this.status = status;
+      super(status, status == 404 ? NeedleException.Code.NOT_FOUND : status == 413
+          ? NeedleException.Code.RESOURCE_EXHAUSTED : NeedleException.Code.INVALID_ARGUMENT, message);
       this.module = module;
       this.type = type;
       this.field = field;

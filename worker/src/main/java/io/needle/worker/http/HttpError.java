@@ -5,9 +5,9 @@ import io.needle.client.NeedleException;
 /**
  * A call that cannot be answered: the HTTP status and the Java API's error code, written as
  * {@code {"error":{"code":"…","message":"…"}}}. Thrown for the caller's mistakes only, so it
- * carries no stack trace.
+ * carries no stack trace. Not final: Feast's endpoint answers its errors in Feast's forms.
  */
-final class HttpError extends RuntimeException {
+class HttpError extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   final int status;
