@@ -34,6 +34,10 @@ final class LookupCommand implements Callable<Integer> {
     @Option(names = "--workers-dns", description = "DNS NAME:PORT whose A records are the workers "
         + "(a Kubernetes headless service), re-resolved periodically.")
     String dns;
+
+    @Option(names = "--http", description = "A worker's HTTP port, http://HOST:PORT (serve --http-port): the "
+        + "lookup goes as POST /v1/lookup.")
+    String http;
   }
 
   @Option(names = "--table", required = true, description = "Table URI (file:///dir) or local path.")
@@ -68,6 +72,9 @@ final class LookupCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     List<String> texts = keys.values != null ? keys.values : readKeys(keys.file);
+    if (workers.http != null) {
+      return httpLookup(texts);
+    }
     NeedleClient.Builder builder = security.applyTo(NeedleClient.builder().requestTimeout(timeout));
     if (workers.dns != null) {
       builder.workersDns(workers.dns);
@@ -130,6 +137,24 @@ final class LookupCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new IllegalArgumentException("--worker " + worker + ": cannot connect (" + e.getMessage() + ")", e);
     }
+  }
+
+  private int httpLookup(List<String> texts) throws IOException {
+    List<String> rows;
+    try {
+      rows = HttpLookup.rows(workers.http, TableUris.normalize(table), keyColumn, texts, columns, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+    PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+    if (format == Format.jsonl) {
+      rows.forEach(out::println);
+    } else {
+      printTable(out, rows.stream().map(HttpLookup::row).toList());
+    }
+    out.flush();
+    return 0;
   }
 
   private static List<String> readKeys(Path file) throws IOException {

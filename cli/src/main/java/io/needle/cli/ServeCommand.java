@@ -120,6 +120,18 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--auth-policy", description = "Authenticate every client and allow only what this YAML or JSON "
       + "file grants (tokens as SHA-256 digests, table prefixes per identity); everything else is denied.")
   Path authPolicy;
+  @Option(names = "--http-port", defaultValue = "-1", description = "HTTP/JSON port: POST /v1/lookup and Feast's "
+      + "POST /get-online-features (-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
+  int httpPort;
+
+  @Option(names = "--feature-views", description = "JSON file mapping Feast feature views to tables: view name -> "
+      + "{table, join_key, event_timestamp_column, features: {feature: column}} (see README).")
+  Path featureViews;
+
+  @Option(names = "--http-cluster", split = ",", description = "Every worker of the cluster, HOST:PORT (or "
+      + "dns:NAME:PORT): HTTP calls then route files to their owners as the Java client does. Default: this "
+      + "worker alone, called in-process.")
+  List<String> httpCluster;
 
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
@@ -210,6 +222,7 @@ final class ServeCommand implements Callable<Integer> {
           + " is already in use (another process listens there); stop it or choose another --port", e) : e;
     }
     HealthEndpoint health;
+    io.needle.worker.http.HttpServer http;
     try {
       health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
     } catch (IOException | RuntimeException e) {
@@ -222,13 +235,30 @@ final class ServeCommand implements Callable<Integer> {
           + healthPort + " is already in use (another process listens there); stop it or choose another "
           + "--health-port", e) : e;
     }
-    logStart(worker, health, s3, pageStore);
+    try {
+      http = httpPort < 0 ? null : HttpPort.start(worker, bind, httpPort, featureViews, httpCluster);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (health != null) {
+        health.close();
+      }
+      worker.close();
+      if (security.tls() != null) {
+        security.tls().close();
+      }
+      deleteQuietly(temporaryCache);
+      throw Ports.inUse(e) ? new IllegalArgumentException("--http-port " + httpPort + ": " + bind + ":" + httpPort
+          + " is already in use (another process listens there); stop it or choose another --http-port", e) : e;
+    }
+    logStart(worker, health, http, s3, pageStore);
     CountDownLatch stopped = new CountDownLatch(1);
     Path deleteOnExit = temporaryCache;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       long start = System.nanoTime();
       int left = -1;
       try {
+        if (http != null) {
+          http.close(); // before the drain: its calls would only meet UNAVAILABLE
+        }
         left = worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
       } catch (InterruptedException e) {
         worker.close();
@@ -250,18 +280,21 @@ final class ServeCommand implements Callable<Integer> {
     }, "needle-shutdown"));
     System.out.println("ready " + worker.address().getHostString() + ":" + worker.address().getPort()
         + " name " + worker.name() + (health == null ? "" : " health " + health.port())
-        + (security.tlsPort() < 0 ? "" : " tls " + worker.tlsAddress().getPort()));
+        + (security.tlsPort() < 0 ? "" : " tls " + worker.tlsAddress().getPort())
+        + (http == null ? "" : " http " + http.address().getPort()));
     System.out.flush();
     stopped.await();
     return 0;
   }
 
   /** The one start line: what an operator needs to know this worker is the one they meant. */
-  private void logStart(Worker worker, HealthEndpoint health, io.needle.worker.S3Config s3, PageStoreConfig pageStore) {
+  private void logStart(Worker worker, HealthEndpoint health, io.needle.worker.http.HttpServer http,
+      io.needle.worker.S3Config s3, PageStoreConfig pageStore) {
     var stats = worker.pageStoreStats();
     log.atInfo().setMessage("started").addKeyValue("version", Main.version()).addKeyValue("name", worker.name())
         .addKeyValue("bind", worker.address().getHostString()).addKeyValue("port", worker.address().getPort())
         .addKeyValue("health_port", health == null ? "none" : String.valueOf(health.port()))
+        .addKeyValue("http_port", http == null ? "none" : String.valueOf(http.address().getPort()))
         .addKeyValue("transport", worker.usesEpoll() ? "epoll" : "nio")
         .addKeyValue("tls", worker.tlsAddress() == null ? "off"
             : worker.tlsAddress().equals(worker.address()) ? "only" : "port " + worker.tlsAddress().getPort())

@@ -5,6 +5,9 @@ import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
+import io.needle.worker.http.FeatureViews;
+import io.needle.worker.http.HttpConfig;
+import io.needle.worker.http.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,7 @@ class LookupCommandTest {
   static Path dir;
 
   static Worker worker;
+  static HttpServer http;
   static FeatureTable table;
 
   @BeforeAll
@@ -31,10 +35,13 @@ class LookupCommandTest {
     table = new FeatureTable(GenOptions.defaults(5000, 2));
     table.write(dir.resolve("users"));
     worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+    http = HttpServer.start(worker, HttpConfig.defaults("127.0.0.1", 0), FeatureViews.none(),
+        HttpServer.inProcessClient(worker));
   }
 
   @AfterAll
   static void tearDown() {
+    http.close();
     worker.close();
   }
 
@@ -115,5 +122,33 @@ class LookupCommandTest {
         "user_id", "--keys-file", "missing.txt");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err().strip()).isEqualTo("needle: --keys-file missing.txt: no such file (give a file with one key per line)");
+  }
+
+  @Test
+  void overTheHttpPortPrintsWhatTheBinaryPortPrints() {
+    long a = table.keyAt(4000);
+    long b = table.keyAt(10);
+    String users = dir.resolve("users").toString();
+    String keys = a + "," + (a + 1) + "," + b + "," + a;
+    for (String format : List.of("jsonl", "table")) {
+      CliRun binary = CliRun.of("lookup", "--worker", worker(), "--table", users, "--key-column", "user_id",
+          "--key", Long.toString(a), Long.toString(a + 1), Long.toString(b), Long.toString(a),
+          "--columns", "country,user_id,score", "--format", format);
+      CliRun overHttp = CliRun.of("lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
+          "--key-column", "user_id", "--key", Long.toString(a), Long.toString(a + 1), Long.toString(b), Long.toString(a),
+          "--columns", "country,user_id,score", "--format", format);
+      assertThat(binary.exit()).as(binary.err()).isZero();
+      assertThat(overHttp.exit()).as(overHttp.err()).isZero();
+      assertThat(overHttp.out()).as("%s for keys %s", format, keys).isEqualTo(binary.out());
+    }
+    CliRun jsonl = CliRun.of("lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
+        "--key-column", "user_id", "--key", Long.toString(b), "--columns", "country,user_id");
+    assertThat(jsonl.out().strip()).isEqualTo("{\"country\":\"" + table.expected(b).country() + "\",\"user_id\":" + b + "}");
+
+    CliRun badKey = CliRun.of("lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
+        "--key-column", "user_id", "--key", "seven");
+    assertThat(badKey.exit()).isNotZero();
+    assertThat(badKey.err().strip().lines().count()).isEqualTo(1);
+    assertThat(badKey.err()).contains("INVALID_ARGUMENT").contains("seven");
   }
 }

@@ -73,12 +73,14 @@ public final class NeedleClient implements AutoCloseable {
   private final BlockingCalls blockingCalls;
   private final ClientTls tls;
   private final String token;
+  private final InProcessCalls inProcess; // null over the network
 
   private NeedleClient(Builder b) {
     this.tls = b.tlsCa == null && b.tlsCertificate == null ? null
         : ClientTls.fromPem(b.tlsCa, b.tlsCertificate, b.tlsKey, b.tlsVerifyHostname);
     this.token = b.token;
-    this.workers = List.copyOf(b.workers);
+    this.inProcess = b.transport == null ? null : new InProcessCalls(b.transport);
+    this.workers = b.transport == null ? List.copyOf(b.workers) : List.of(InProcessCalls.ADDRESS);
     this.workersDns = b.workersDns;
     this.requestTimeout = b.requestTimeout;
     this.connectTimeout = b.connectTimeout;
@@ -87,7 +89,8 @@ public final class NeedleClient implements AutoCloseable {
     this.attemptTimeoutNanos = attempt == 0 ? Long.MAX_VALUE : attempt;
     this.describeTtl = b.describeTtl;
     this.maxResponseFrameBytes = b.maxResponseFrameBytes;
-    this.blockingCalls = b.blockingCalls ? new BlockingCalls(b.maxResponseFrameBytes, b.connectTimeout, tls, token) : null;
+    this.blockingCalls = b.blockingCalls && inProcess == null
+        ? new BlockingCalls(b.maxResponseFrameBytes, b.connectTimeout, tls, token) : null;
     this.decodeExecutor = b.decodeExecutor;
     this.hedgeFixedNanos = b.hedgeDelay == null ? -1 : b.hedgeDelay.toNanos();
     this.latencies = b.hedgeQuantile > 0 ? new LatencyWindow(b.hedgeQuantile) : null;
@@ -164,6 +167,9 @@ public final class NeedleClient implements AutoCloseable {
     membership.close();
     if (blockingCalls != null) {
       blockingCalls.close();
+    }
+    if (inProcess != null) {
+      inProcess.close();
     }
     for (CompletableFuture<Connection> c : connections.values()) {
       c.thenAccept(Connection::close);
@@ -267,6 +273,9 @@ public final class NeedleClient implements AutoCloseable {
    */
   CompletableFuture<Reply> send(Member member, Request.Builder request, Duration timeout) {
     stats.workerRequests.increment();
+    if (inProcess != null) {
+      return inProcess.call(request, timeout);
+    }
     return connection(member.address()).thenCompose(c -> {
       if (!member.name().equals(c.workerName())) {
         membership.refreshSoon();
@@ -278,7 +287,9 @@ public final class NeedleClient implements AutoCloseable {
   }
 
   private CompletableFuture<HealthResponse> health(String address) {
-    return connection(address).thenCompose(c -> c.call(healthRequest(), connectTimeout)).thenApply(reply -> {
+    CompletableFuture<Reply> call = inProcess != null ? inProcess.call(healthRequest(), connectTimeout)
+        : connection(address).thenCompose(c -> c.call(healthRequest(), connectTimeout));
+    return call.thenApply(reply -> {
       try {
         return reply.response().getHealth();
       } finally {
@@ -379,6 +390,7 @@ public final class NeedleClient implements AutoCloseable {
     private java.nio.file.Path tlsKey;
     private boolean tlsVerifyHostname = true;
     private String token;
+    private Transport transport;
 
     private Builder() {}
 
@@ -424,6 +436,16 @@ public final class NeedleClient implements AutoCloseable {
         throw new IllegalArgumentException("token is empty");
       }
       this.token = bearerToken;
+      return this;
+    }
+
+    /**
+     * Calls go through {@code transport} to one worker in this process instead of over the
+     * network (embedded mode, {@code needle-embedded}); no worker list is given then. The client
+     * closes the transport when it closes.
+     */
+    public Builder transport(Transport inProcessTransport) {
+      this.transport = requireNonNull(inProcessTransport, "transport is null");
       return this;
     }
 
@@ -541,6 +563,12 @@ public final class NeedleClient implements AutoCloseable {
     }
 
     public NeedleClient build() {
+      if (transport != null) {
+        if (!workers.isEmpty() || workersDns != null) {
+          throw new IllegalStateException("an in-process transport takes no worker list or DNS name");
+        }
+        return new NeedleClient(this);
+      }
       if (workers.isEmpty() == (workersDns == null)) {
         throw new IllegalStateException(workersDns == null ? "no workers configured"
             : "configure either a worker list or a workers DNS name, not both");

@@ -70,6 +70,29 @@ final class AnswerPayload {
     return out;
   }
 
+  /**
+   * Copies every part into {@code out}, releasing each once copied: for an answer that never
+   * meets a socket (an in-process call), so nothing can go zero-copy. On failure the parts not
+   * yet copied are released too.
+   */
+  static void copyAll(ByteBuf out, List<PagePart> parts) throws IOException {
+    for (int i = 0; i < parts.size(); i++) {
+      PagePart part = parts.get(i);
+      boolean copied;
+      try {
+        copied = copyInto(out, part);
+      } finally {
+        part.release();
+      }
+      if (!copied) {
+        for (int j = i + 1; j < parts.size(); j++) {
+          parts.get(j).release();
+        }
+        throw new IOException("cannot read a page of " + part.length() + " bytes for an in-process answer");
+      }
+    }
+  }
+
   /** Bytes of the consecutive copyable parts from {@code from} on, up to {@link #RUN_LIMIT}. */
   private static int runBytes(List<PagePart> parts, int from, int limit) {
     long bytes = 0;

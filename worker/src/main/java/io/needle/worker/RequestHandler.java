@@ -112,14 +112,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     if (request.getTimeoutMicros() > 0) {
       call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
     }
-    CompletableFuture<LookupAnswer> answer = switch (request.getBodyCase()) {
-      case LOOKUP -> debugLookupDelayNanos == 0 ? service.lookup(request.getLookup()) : delayedLookup(ctx, request);
-      case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
-      case REFRESH -> service.refresh(request.getRefresh()).thenApply(LookupAnswer::headerOnly);
-      case HEALTH, AUTHENTICATE -> throw new AssertionError("answered above");
-      case BODY_NOT_SET -> CompletableFuture.failedFuture(
-          new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
-    };
+    CompletableFuture<LookupAnswer> answer = debugLookupDelayNanos != 0 && request.hasLookup()
+        ? delayedLookup(ctx, request) : service.serve(request);
     answer.whenComplete((result, error) -> {
       if (ctx.executor().inEventLoop()) {
         finish(ctx, call, result, error);

@@ -92,6 +92,22 @@ final class TableService {
         });
   }
 
+  /**
+   * Serves one request other than a health check (answered by whoever holds the worker's
+   * status): the one dispatch of the socket handler and of in-process calls.
+   */
+  CompletableFuture<LookupAnswer> serve(io.needle.protocol.proto.Request request) {
+    return switch (request.getBodyCase()) {
+      case LOOKUP -> lookup(request.getLookup());
+      case DESCRIBE -> describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
+      case REFRESH -> refresh(request.getRefresh()).thenApply(LookupAnswer::headerOnly);
+      case HEALTH, AUTHENTICATE -> throw new IllegalArgumentException(
+          "health and authentication are answered by the connection, not the table service");
+      case BODY_NOT_SET -> CompletableFuture.failedFuture(
+          new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
+    };
+  }
+
   CompletableFuture<LookupAnswer> lookup(LookupRequest request) {
     if (s3 == null || !S3Location.isS3(request.getTableUri())) {
       return lookupOnce(request);

@@ -61,15 +61,19 @@ public final class Worker implements AutoCloseable {
   private final S3Tables s3Tables;
   private final S3RequestCounter s3Requests;
   private final Meters meters;
+  private final LocalCalls localCalls;
+  private final java.util.List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The worker's meters: registered on {@code registry}, which {@link WorkerMetrics#bind} exports. */
   record Meters(CompositeMeterRegistry registry, RequestMetrics requests, MetadataCache metadata) {}
 
+  /** @param group, server, connections null for an in-process worker */
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests, Meters meters) {
+      S3RequestCounter s3Requests, Meters meters, TableService service) {
     this.meters = meters;
     this.tlsServer = tlsServer;
+    this.localCalls = new LocalCalls(service, status);
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -119,12 +123,6 @@ public final class Worker implements AutoCloseable {
    */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security)
       throws IOException, InterruptedException {
-    if (config.roots().isEmpty() && s3 == null) {
-      throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
-    }
-    if (s3 != null && pageStore == null) {
-      throw new IllegalArgumentException("S3 tables need a page store: give a cache directory (--cache-dir)");
-    }
     boolean epoll = switch (config.transport()) {
       case EPOLL -> {
         Epoll.ensureAvailability();
@@ -133,23 +131,15 @@ public final class Worker implements AutoCloseable {
       case NIO -> false;
       case AUTO -> Epoll.isAvailable();
     };
-    ExecutorService loader = loaderExecutor(config.loaderThreads());
-    java.util.List<S3Location> s3Roots = new java.util.ArrayList<>();
-    if (s3 != null) {
-      for (java.net.URI root : s3.roots()) {
-        s3Roots.add(S3Location.parseRoot(root.toString()));
-      }
-    }
-    TableScope scope = new TableScope(config.roots(), s3Roots);
-    LocalTables tables = new LocalTables(scope, config, loader);
-    MetadataCache metadata = new MetadataCache(config.metadata(), loader);
-    PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
-    CompositeMeterRegistry registry = new CompositeMeterRegistry();
-    Meters meters = new Meters(registry, new RequestMetrics(registry), metadata);
-    S3RequestCounter s3Requests = new S3RequestCounter(registry);
-    S3Tables s3Tables = s3 == null ? null
-        : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
-    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
+    Engine engine = Engine.build(config, pageStore, s3);
+    ExecutorService loader = engine.loader();
+    TableScope scope = engine.scope();
+    LocalTables tables = engine.tables();
+    PageCache pages = engine.pages();
+    S3RequestCounter s3Requests = engine.s3Requests();
+    S3Tables s3Tables = engine.s3Tables();
+    TableService service = engine.service();
+    Meters meters = engine.meters();
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -204,7 +194,7 @@ public final class Worker implements AutoCloseable {
         log.debug("serving S3 roots {}", s3.roots());
       }
       return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
-          meters);
+          meters, service);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       if (server != null) {
         server.close();
@@ -221,8 +211,68 @@ public final class Worker implements AutoCloseable {
     }
   }
 
+  /**
+   * A worker without a socket or event loops that answers only {@link #call}s from this process
+   * (embedded mode): the same tables, metadata cache, page store and S3 reads as {@link #start}.
+   * Its name is the configured one, else {@code in-process}.
+   */
+  public static Worker startInProcess(WorkerConfig config, PageStoreConfig pageStore, S3Config s3) throws IOException {
+    Engine engine = Engine.build(config, pageStore, s3);
+    WorkerStatus status = new WorkerStatus();
+    status.name(config.name().isEmpty() ? "in-process" : config.name());
+    return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
+        engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service());
+  }
+
+  /**
+   * Serves {@code request} in this process, as if it had come over a connection: the response
+   * frame (header, then the answer's pages copied) completes on this thread when the caches
+   * hold everything, else on the loader executor. The caller releases the frame.
+   */
+  public java.util.concurrent.CompletableFuture<io.needle.protocol.Frame> call(io.needle.protocol.proto.Request request) {
+    if (closed.get()) {
+      return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("worker is closed"));
+    }
+    return localCalls.call(request);
+  }
+
+  /**
+   * Binds another listener on this worker's event loops and transport (e.g. the HTTP port);
+   * {@code initializer} builds each accepted connection's pipeline, where a TLS handler would go
+   * first. Closed with the worker.
+   *
+   * @throws IllegalStateException for an in-process worker, which has no event loops
+   */
+  public Channel listen(String host, int port, ChannelInitializer<SocketChannel> initializer)
+      throws InterruptedException {
+    if (group == null) {
+      throw new IllegalStateException("an in-process worker has no event loops to listen on");
+    }
+    Channel channel = new ServerBootstrap()
+        .group(group)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            connections.add(ch);
+            ch.pipeline().addLast(initializer);
+          }
+        })
+        .bind(host, port)
+        .sync()
+        .channel();
+    listeners.add(channel);
+    return channel;
+  }
+
   /** The bound address (with the real port when 0 was configured). */
   public InetSocketAddress address() {
+    if (server == null) {
+      throw new IllegalStateException("an in-process worker has no address");
+    }
     return (InetSocketAddress) server.localAddress();
   }
 
@@ -271,7 +321,9 @@ public final class Worker implements AutoCloseable {
    */
   public int drain(java.time.Duration grace) throws InterruptedException {
     status.startDraining();
-    server.close().syncUninterruptibly();
+    if (server != null) {
+      server.close().syncUninterruptibly();
+    }
     if (tlsServer != null) {
       tlsServer.close().syncUninterruptibly();
     }
@@ -293,12 +345,17 @@ public final class Worker implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return; // idempotent: drain() ends in close(), and owners close again
     }
-    server.close().syncUninterruptibly();
-    if (tlsServer != null) {
-      tlsServer.close().syncUninterruptibly();
+    if (server != null) {
+      server.close().syncUninterruptibly();
+      if (tlsServer != null) {
+        tlsServer.close().syncUninterruptibly();
+      }
+      for (Channel listener : listeners) {
+        listener.close().syncUninterruptibly();
+      }
+      connections.close().awaitUninterruptibly();
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
-    connections.close().awaitUninterruptibly();
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();
     tables.close();
     if (s3Tables != null) {
@@ -351,6 +408,37 @@ public final class Worker implements AutoCloseable {
   /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */
   public PageStoreStats pageStoreStats() {
     return pages == null ? null : pages.stats();
+  }
+
+  /** What serves requests, with or without a socket: tables, metadata, pages, S3. */
+  private record Engine(ExecutorService loader, TableScope scope, LocalTables tables, PageCache pages,
+      S3RequestCounter s3Requests, S3Tables s3Tables, TableService service, Meters meters) {
+    static Engine build(WorkerConfig config, PageStoreConfig pageStore, S3Config s3) throws IOException {
+      if (config.roots().isEmpty() && s3 == null) {
+        throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
+      }
+      if (s3 != null && pageStore == null) {
+        throw new IllegalArgumentException("S3 tables need a page store: give a cache directory (--cache-dir)");
+      }
+      ExecutorService loader = loaderExecutor(config.loaderThreads());
+      java.util.List<S3Location> s3Roots = new java.util.ArrayList<>();
+      if (s3 != null) {
+        for (java.net.URI root : s3.roots()) {
+          s3Roots.add(S3Location.parseRoot(root.toString()));
+        }
+      }
+      TableScope scope = new TableScope(config.roots(), s3Roots);
+      LocalTables tables = new LocalTables(scope, config, loader);
+      MetadataCache metadata = new MetadataCache(config.metadata(), loader);
+      PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
+      CompositeMeterRegistry registry = new CompositeMeterRegistry();
+      Meters meters = new Meters(registry, new RequestMetrics(registry), metadata);
+      S3RequestCounter s3Requests = new S3RequestCounter(registry);
+      S3Tables s3Tables = s3 == null ? null
+          : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
+      TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
+      return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters);
+    }
   }
 
   private static ExecutorService loaderExecutor(int threads) {
