@@ -1,6 +1,7 @@
 package io.needle.cli;
 
 import io.needle.pagestore.PageStoreConfig;
+import io.needle.worker.ServerLimits;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import picocli.CommandLine.Command;
@@ -76,6 +77,39 @@ final class ServeCommand implements Callable<Integer> {
       description = "Load every file's footer and indexes when an S3 table is first listed. Default: ${DEFAULT-VALUE}")
   boolean s3PrefetchMetadata;
 
+  @Option(names = "--max-connections", defaultValue = "10000", description = "Open lookup connections, over all "
+      + "clients; more are closed at once. Keep under ulimit -n. Default: ${DEFAULT-VALUE}")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-address", defaultValue = "1000", description = "Open connections from one "
+      + "client IP address. Default: ${DEFAULT-VALUE}")
+  int maxConnectionsPerAddress;
+
+  @Option(names = "--idle-timeout", defaultValue = "5m", description = "Close a connection with nothing in flight "
+      + "and nothing received for this long. Default: ${DEFAULT-VALUE}")
+  Duration idleTimeout;
+
+  @Option(names = "--frame-timeout", defaultValue = "10s", description = "A request frame must arrive whole within "
+      + "this long. Default: ${DEFAULT-VALUE}")
+  Duration frameTimeout;
+
+  @Option(names = "--max-buffered-request-bytes", defaultValue = "128m", description = "Request bytes buffered over "
+      + "all connections beyond 16 KiB each (partial frames); the connection that would go over is closed. "
+      + "Default: ${DEFAULT-VALUE}")
+  String maxBufferedRequestBytes;
+
+  @Option(names = "--max-in-flight", defaultValue = "10000", description = "Requests served at once over all "
+      + "connections; more get RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}")
+  int maxInFlight;
+
+  @Option(names = "--max-in-flight-per-connection", defaultValue = "256", description = "Requests served at once "
+      + "on one connection; the worker reads no further request from it until one ends. Default: ${DEFAULT-VALUE}")
+  int maxInFlightPerConnection;
+
+  @Option(names = "--max-queued-loads", defaultValue = "10000", description = "File opens and listings queued for "
+      + "the loader threads; more get RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}")
+  int maxQueuedLoads;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -114,7 +148,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     String workerName = name != null ? name : System.getenv().getOrDefault("NEEDLE_WORKER_NAME", "");
     WorkerConfig config = WorkerConfig.defaults(bind, port, paths).withManifestTtl(manifestTtl).withName(workerName)
-        .withDebugLookupDelay(debugLookupDelay);
+        .withDebugLookupDelay(debugLookupDelay).withMaxInFlightPerConnection(maxInFlightPerConnection)
+        .withServerLimits(new ServerLimits(maxConnections, maxConnectionsPerAddress, idleTimeout, frameTimeout,
+            Sizes.parseBytes(maxBufferedRequestBytes), maxInFlight, maxQueuedLoads));
     PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, Sizes.parseBytes(cacheSize));
     Worker worker = Worker.start(config, pageStore, s3);
     HealthEndpoint health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;

@@ -22,6 +22,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,10 +59,12 @@ public final class Worker implements AutoCloseable {
 
   private final S3Tables s3Tables;
   private final S3RequestCounter s3Requests;
+  private final ConnectionGuard guard;
 
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests) {
+      S3RequestCounter s3Requests, ConnectionGuard guard) {
+    this.guard = guard;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -115,7 +118,8 @@ public final class Worker implements AutoCloseable {
       case NIO -> false;
       case AUTO -> Epoll.isAvailable();
     };
-    ExecutorService loader = loaderExecutor(config.loaderThreads());
+    ThreadPoolExecutor loader = loaderExecutor(config.loaderThreads());
+    ServerLimits limits = config.limits();
     java.util.List<S3Location> s3Roots = new java.util.ArrayList<>();
     if (s3 != null) {
       for (java.net.URI root : s3.roots()) {
@@ -129,7 +133,10 @@ public final class Worker implements AutoCloseable {
     S3RequestCounter s3Requests = new S3RequestCounter();
     S3Tables s3Tables = s3 == null ? null
         : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
-    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
+    TableService service = new TableService(scope, tables, metadata, config, loader,
+        new LoaderQueue(loader, limits.maxQueuedLoads()), pages, s3Tables);
+    ConnectionGuard guard = new ConnectionGuard(limits);
+    warnIfOverFileLimit(limits, config.maxOpenFiles());
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -150,11 +157,16 @@ public final class Worker implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (!guard.admit(ch)) {
+                return;
+              }
               connections.add(ch);
+              RequestHandler requests = new RequestHandler(service, config.maxInFlightPerConnection(), limits, guard,
+                  status, debugLookupDelayNanos);
               ch.pipeline()
-                  .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes()))
-                  .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection(), status,
-                      debugLookupDelayNanos));
+                  .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+                  .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes(), requests))
+                  .addLast("requests", requests);
             }
           })
           .bind(config.bindHost(), config.port())
@@ -169,7 +181,7 @@ public final class Worker implements AutoCloseable {
       if (s3Tables != null) {
         log.info("serving S3 roots {}", s3.roots());
       }
-      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests);
+      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests, guard);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
@@ -203,6 +215,26 @@ public final class Worker implements AutoCloseable {
     return status.inFlight();
   }
 
+  /** Lookup connections open now (each counted against {@link ServerLimits#maxConnections()}). */
+  public int openConnections() {
+    return guard.openConnections();
+  }
+
+  /** Connections closed at once because a connection cap was reached. */
+  public long refusedConnections() {
+    return guard.refusedConnections();
+  }
+
+  /** Bytes of request frames buffered over all connections (partial frames, frames waiting). */
+  public long bufferedRequestBytes() {
+    return guard.bufferedBytes();
+  }
+
+  /** Requests whose queued work was dropped, not run: deadline passed or connection closed. */
+  public long droppedRequests() {
+    return status.droppedRequests();
+  }
+
   /** True once {@link #drain} has begun: health reports not ready, new requests get UNAVAILABLE. */
   public boolean draining() {
     return status.draining();
@@ -210,8 +242,8 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Distinct file versions this worker has answered lookups for, each as
-   * {@code tableUri + "\n" + path + "\n" + version}: with rendezvous routing, each file version
-   * appears on exactly one worker of a healthy cluster.
+   * {@code canonicalPath + "\n" + version} (at most 100,000): with rendezvous routing, each file
+   * version appears on exactly one worker of a healthy cluster.
    */
   public java.util.Set<String> servedFileVersions() {
     return status.servedFileVersions();
@@ -277,7 +309,23 @@ public final class Worker implements AutoCloseable {
     return pages == null ? null : pages.stats();
   }
 
-  private static ExecutorService loaderExecutor(int threads) {
+  /**
+   * Accepting over the process's descriptor limit fails, and Netty then pauses accepting for a
+   * second each time: every client waits. The connection cap keeps the worker below that limit,
+   * if it is set low enough; say so at start when it is not.
+   */
+  private static void warnIfOverFileLimit(ServerLimits limits, int maxOpenFiles) {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      long needed = (long) limits.maxConnections() + maxOpenFiles + 256; // + page store, jars, epoll
+      if (needed > os.getMaxFileDescriptorCount()) {
+        log.warn("the connection cap ({}) plus open files ({}) can exceed the descriptor limit ({}): lower "
+            + "--max-connections or raise ulimit -n", limits.maxConnections(), maxOpenFiles, os.getMaxFileDescriptorCount());
+      }
+    }
+  }
+
+  private static ThreadPoolExecutor loaderExecutor(int threads) {
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
