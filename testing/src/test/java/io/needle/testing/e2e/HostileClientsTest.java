@@ -1,11 +1,7 @@
 package io.needle.testing.e2e;
 
-import io.needle.bench.gen.FeatureRow;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
-import io.needle.client.NeedleClient;
-import io.needle.client.Row;
-import io.needle.client.Table;
 import io.needle.protocol.proto.DescribeRequest;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Key;
@@ -40,7 +36,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
@@ -80,23 +75,8 @@ class HostileClientsTest {
         .withServerLimits(limits);
   }
 
-  /** A well-behaved client's lookups on a fresh connection: every row as the generator wrote it. */
-  private static void assertServesOthers(Worker worker) throws Exception {
-    try (NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
-        .requestTimeout(Duration.ofSeconds(10)).build()) {
-      Table table = client.table(users.toUri().toString(), FeatureTable.KEY_COLUMN);
-      SplittableRandom random = new SplittableRandom(7);
-      for (int i = 0; i < 20; i++) {
-        long key = generator.keyAt(random.nextLong(8_000));
-        List<Row> rows = table.lookup(key, FeatureRow.COLUMNS);
-        assertThat(rows).as("key %d", key).hasSize(1);
-        Map<String, Object> expected = generator.expected(key).asMap();
-        for (int c = 0; c < rows.get(0).size(); c++) {
-          assertThat(rows.get(0).get(c)).as("key %d column %s", key, rows.get(0).name(c))
-              .isEqualTo(expected.get(rows.get(0).name(c)));
-        }
-      }
-    }
+  private static void assertServesOthers(Worker worker) {
+    GoodClient.assertServes(worker, generator, users, 8_000);
   }
 
   private static long heapAfterGc() {
@@ -164,6 +144,7 @@ class HostileClientsTest {
       long before = heapAfterGc();
       Map<ErrorCode, Integer> codes = pipeline(worker, spellings, i -> lookup(i, spelling(2_000 + i), key));
       long grown = heapAfterGc() - before;
+      System.out.printf("T-probe spellings: %d distinct spellings, heap growth %d KiB%n", spellings, grown >> 10);
       assertThat(codes).containsExactly(Map.entry(ErrorCode.ERROR_CODE_UNSPECIFIED, spellings));
       // The resolved-path cache holds at most 2 Mi characters of spellings; the rest is noise.
       assertThat(grown).as("heap growth after %d spellings", spellings).isLessThan(24L << 20);
@@ -181,6 +162,8 @@ class HostileClientsTest {
       assertThat(codes.keySet()).isSubsetOf(ErrorCode.DEADLINE_EXCEEDED, ErrorCode.ERROR_CODE_UNSPECIFIED);
       assertThat(codes.get(ErrorCode.DEADLINE_EXCEEDED)).isPositive();
       assertThat(worker.droppedRequests()).as("listings dropped at the head of the queue").isPositive();
+      System.out.printf("T-probe refresh flood: 20000 refreshes with a 1 us deadline, answers %s, dropped %d%n", codes,
+          worker.droppedRequests());
       awaitIdle(worker);
       assertServesOthers(worker);
     }
@@ -206,6 +189,7 @@ class HostileClientsTest {
       floods.forEach(f -> f.join().forEach((code, n) -> codes.merge(code, n, Integer::sum)));
       assertThat(codes.keySet()).isSubsetOf(ErrorCode.RESOURCE_EXHAUSTED, ErrorCode.ERROR_CODE_UNSPECIFIED);
       assertThat(codes.get(ErrorCode.RESOURCE_EXHAUSTED)).isPositive();
+      System.out.printf("T-probe queue bounds: 4 x 3000 refreshes, answers %s%n", codes);
       assertThat(codes.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(12_000);
       awaitIdle(worker);
       assertServesOthers(worker);
@@ -235,6 +219,7 @@ class HostileClientsTest {
       }
       assertThat(codes).containsExactly(Map.entry(ErrorCode.ERROR_CODE_UNSPECIFIED, 200));
       assertThat(most.get()).as("requests in flight at once on one connection").isBetween(1, cap);
+      System.out.printf("T-probe pipelining: 200 frames, cap %d, most in flight %d%n", cap, most.get());
       assertServesOthers(worker);
     }
   }
@@ -316,6 +301,7 @@ class HostileClientsTest {
         }
         assertThat(most).as("request bytes buffered, most seen").isLessThanOrEqualTo(budget);
         assertThat(closed).as("holders closed for the budget").isGreaterThanOrEqualTo(30 - (int) (budget / frameBytes));
+        System.out.printf("T-probe partial frames: 30 x 4 MiB - 64, closed %d, most buffered %d KiB%n", closed, most >> 10);
         assertServesOthers(worker); // while the others still hold their partial frames
       } finally {
         holders.forEach(Raw::close);
