@@ -57,7 +57,6 @@ final class TableService {
   private final LocalTables tables;
   private final MetadataCache metadata;
   private final WorkerConfig config;
-  private final Executor loader;
   private final LoaderQueue requestLoads;
   private final AsyncLoadingCache<String, Path> tablePaths;
   private final PageCache pages;
@@ -79,7 +78,6 @@ final class TableService {
     this.tables = tables;
     this.metadata = metadata;
     this.config = config;
-    this.loader = loader;
     this.requestLoads = requestLoads;
     // Keyed by the URI as the client spelled it (resolving is what makes it canonical), so bounded
     // by the characters held, not by entries: a client cycling through spellings of one table
@@ -330,17 +328,22 @@ final class TableService {
         of.release();
         throw e;
       }
-      return result.whenComplete((value, error) -> {
-        if (error != null) {
-          of.release();
-          Throwable cause = unwrap(error);
-          boolean corrupt = cause instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT;
-          if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
-            s3.forget(file.version());
-          } else if (corrupt) {
-            tables.forget(file.version());
-          }
+      return result.handle((value, error) -> {
+        if (error == null) {
+          return value;
         }
+        of.release();
+        Throwable cause = unwrap(error);
+        boolean corrupt = cause instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT;
+        if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
+          s3.forget(file.version());
+        } else if (corrupt) {
+          tables.forget(file.version());
+        }
+        // The loader's message names the server path and may quote the file's bytes (a footer
+        // length read from a file that is not Parquet): the client learns the file, not those.
+        throw new CompletionException(corrupt ? new ServiceException(ErrorCode.DATA_LOSS, "file " + file.relativePath()
+            + " is not valid Parquet (corrupt, truncated or another format)", cause) : cause);
       });
     });
   }
@@ -432,8 +435,12 @@ final class TableService {
     ErrorCode code;
     String message;
     if (t instanceof ServiceException se) {
+      if (se.code() == ErrorCode.DATA_LOSS && se.getCause() != null) {
+        log.debug("{}{}: {}", se.getMessage(), table, se.getCause().getMessage());
+      }
       code = se.code();
-      message = se.getMessage();
+      message = se.code() == ErrorCode.DATA_LOSS && tableUri != null ? se.getMessage() + "; table " + tableUri
+          : se.getMessage();
     } else if (t instanceof S3ReadException s3e) {
       code = s3e.code();
       message = s3e.getMessage();
