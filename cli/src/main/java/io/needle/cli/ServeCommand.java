@@ -5,6 +5,7 @@ import io.needle.pagestore.PageStoreConfig;
 import io.needle.worker.AuthConfig;
 import io.needle.worker.ServerTls;
 import io.needle.worker.TlsConfig;
+import io.needle.worker.ServerLimits;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import io.needle.worker.WorkerSecurity;
@@ -133,6 +134,39 @@ final class ServeCommand implements Callable<Integer> {
       + "worker alone, called in-process.")
   List<String> httpCluster;
 
+  @Option(names = "--max-connections", defaultValue = "10000", description = "Open lookup connections, over all "
+      + "clients; more are closed at once. Keep under ulimit -n. Default: ${DEFAULT-VALUE}")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-address", defaultValue = "1000", description = "Open connections from one "
+      + "client IP address. Default: ${DEFAULT-VALUE}")
+  int maxConnectionsPerAddress;
+
+  @Option(names = "--idle-timeout", defaultValue = "5m", description = "Close a connection with nothing in flight "
+      + "and nothing received for this long. Default: ${DEFAULT-VALUE}")
+  Duration idleTimeout;
+
+  @Option(names = "--frame-timeout", defaultValue = "10s", description = "A request frame must arrive whole within "
+      + "this long. Default: ${DEFAULT-VALUE}")
+  Duration frameTimeout;
+
+  @Option(names = "--max-buffered-request-bytes", defaultValue = "128m", description = "Request bytes buffered over "
+      + "all connections beyond 16 KiB each (partial frames); the connection that would go over is closed. "
+      + "Default: ${DEFAULT-VALUE}")
+  String maxBufferedRequestBytes;
+
+  @Option(names = "--max-in-flight", defaultValue = "10000", description = "Requests served at once over all "
+      + "connections; more get RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}")
+  int maxInFlight;
+
+  @Option(names = "--max-in-flight-per-connection", defaultValue = "256", description = "Requests served at once "
+      + "on one connection; the worker reads no further request from it until one ends. Default: ${DEFAULT-VALUE}")
+  int maxInFlightPerConnection;
+
+  @Option(names = "--max-queued-loads", defaultValue = "10000", description = "File opens and listings queued for "
+      + "the loader threads; more get RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}")
+  int maxQueuedLoads;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -207,7 +241,10 @@ final class ServeCommand implements Callable<Integer> {
     WorkerConfig config = defaults.withManifestTtl(manifestTtl).withName(workerName)
         .withDebugLookupDelay(debugLookupDelay).withOpenFiles(maxOpenFiles, defaults.transport())
         .withMetadata(new MetadataCacheConfig(option("--metadata-cache-size", metadataCacheSize),
-            defaults.metadata().footerTailBytes()));
+            defaults.metadata().footerTailBytes()))
+        .withMaxInFlightPerConnection(maxInFlightPerConnection)
+        .withServerLimits(new ServerLimits(maxConnections, maxConnectionsPerAddress, idleTimeout, frameTimeout,
+            option("--max-buffered-request-bytes", maxBufferedRequestBytes), maxInFlight, maxQueuedLoads));
     PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, option("--cache-size", cacheSize));
     WorkerSecurity security = security();
     Worker worker;

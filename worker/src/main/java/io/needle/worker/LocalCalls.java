@@ -29,10 +29,13 @@ import java.util.concurrent.CompletableFuture;
 final class LocalCalls {
   private final TableService service;
   private final WorkerStatus status;
+  /** In-process calls have no connection that could close: only their deadlines expire them. */
+  private final Deadline.Owner inProcess;
 
   LocalCalls(TableService service, WorkerStatus status) {
     this.service = service;
     this.status = status;
+    this.inProcess = new Deadline.Owner(status::dropped);
   }
 
   CompletableFuture<Frame> call(Request request) {
@@ -46,15 +49,14 @@ final class LocalCalls {
     }
     long started = System.nanoTime();
     status.requestStarted();
-    return service.serve(request).handle((answer, failure) -> {
+    Deadline deadline = Deadline.of(inProcess, started, request.getTimeoutMicros());
+    return service.serve(request, deadline).handle((answer, failure) -> {
       status.requestFinished();
       if (failure != null) {
         return frame(Response.newBuilder().setRequestId(request.getRequestId())
-            .setError(TableService.toError(failure)).build(), null);
+            .setError(service.toError(failure, TableService.tableUriOf(request))).build(), null);
       }
-      if (request.hasLookup()) {
-        status.served(request.getLookup().getTableUri(), answer.header().getLookup());
-      }
+      status.served(answer.versions());
       return answered(request, answer, started);
     });
   }

@@ -2,6 +2,7 @@ package io.needle.worker;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.needle.protocol.Frame;
+import io.needle.protocol.FrameDecoder;
 import io.needle.protocol.FrameException;
 import io.needle.protocol.FrameWriter;
 import io.needle.protocol.Messages;
@@ -16,6 +17,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,41 +33,71 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: every field is touched on the channel's event loop only. Answers may complete on
  * the loader executor; they are written in one event-loop task each, so the buffers and regions
- * of two responses never interleave on the wire. Backpressure: the channel stops reading while
- * {@code maxInFlight} requests are being served or while its outbound buffer is above the high
- * watermark, so a client that does not read its answers cannot make the worker buffer more.
+ * of two responses never interleave on the wire.
+ *
+ * <p>Limits (see {@link ServerLimits}), all hard:
+ * <ul>
+ *   <li>In flight: a request counts, on this connection and worker-wide, until its work ends, not
+ *       when a deadline answers it, so work nobody waits for still holds its slot. While
+ *       {@code maxInFlight} requests are counted or the outbound buffer is above the high
+ *       watermark, the channel stops reading and, as the decoder's {@link FrameDecoder.Gate},
+ *       leaves frames already read uncut: no frame is dispatched beyond the cap. Over the
+ *       worker-wide cap a request gets RESOURCE_EXHAUSTED at once.
+ *   <li>Buffered bytes: what the decoder holds counts against the worker-wide budget; the
+ *       connection that would go over is closed.
+ *   <li>Time: a frame must arrive whole within {@code frameTimeout} of the previous one or of its
+ *       first byte; a connection idle (nothing in flight, nothing read) for {@code idleTimeout}
+ *       is closed. A request's deadline, or its connection closing, drops its queued work.
+ * </ul>
  */
-final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
+final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements FrameDecoder.Gate {
   private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
 
   private final TableService service;
   private final int maxInFlight;
+  private final ServerLimits limits;
+  private final ConnectionGuard guard;
   private final WorkerStatus status;
   private final long debugLookupDelayNanos;
   private final RequestMetrics metrics;
   private final boolean copyAll;
   private final AccessGate.Session access;
+  private final Deadline.Owner connection;
   private int inFlight;
+  private int bufferedBytes; // held by the decoder
+  private long countedBytes; // the part of them counted in the guard's budget
+  private ScheduledFuture<?> frameTimer;
+  private FrameDecoder decoder;
+  private boolean writable = true;
 
   /**
    * @param tls the connection is encrypted: every page is copied (SslHandler takes buffers, not
    *     file regions), which costs the zero-copy send; see BENCHMARKS.md for what it costs
    * @param gate who may do what, or null when the worker does not authenticate clients
    */
-  RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos,
-      RequestMetrics metrics, boolean tls, AccessGate gate) {
+  RequestHandler(TableService service, int maxInFlight, ServerLimits limits, ConnectionGuard guard,
+      WorkerStatus status, long debugLookupDelayNanos, RequestMetrics metrics, boolean tls, AccessGate gate) {
     super(Frame.class, true);
-    this.service = service;
     this.metrics = metrics;
-    this.maxInFlight = maxInFlight;
-    this.status = status;
-    this.debugLookupDelayNanos = debugLookupDelayNanos;
     this.copyAll = tls;
     this.access = gate == null ? null : gate.session();
+    this.service = service;
+    this.maxInFlight = maxInFlight;
+    this.limits = limits;
+    this.guard = guard;
+    this.status = status;
+    this.debugLookupDelayNanos = debugLookupDelayNanos;
+    this.connection = new Deadline.Owner(status::dropped);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    decoder = ctx.pipeline().get(FrameDecoder.class);
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+    cancelFrameTimer(); // a whole frame arrived: the next one gets its own frameTimeout
     Request request;
     try {
       request = Messages.parseRequest(frame.header());
@@ -104,16 +136,23 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       return;
     }
     boolean lookup = request.getBodyCase() == Request.BodyCase.LOOKUP;
-    InFlight call = new InFlight(request.getRequestId(), lookup ? request.getLookup().getTableUri() : null,
-        lookup ? request.getLookup().getKeysCount() : 0, System.nanoTime());
+    int keys = lookup ? request.getLookup().getKeysCount() : 0;
+    if (status.inFlight() >= limits.maxInFlight()) {
+      failed(ctx, lookup ? request.getLookup().getTableUri() : null, keys, error(request.getRequestId(),
+          ErrorCode.RESOURCE_EXHAUSTED, "worker busy: " + limits.maxInFlight() + " requests in flight, retry later"));
+      return;
+    }
+    long now = System.nanoTime();
+    Deadline deadline = Deadline.of(connection, now, request.getTimeoutMicros());
+    InFlight call = new InFlight(request.getRequestId(), TableService.tableUriOf(request), lookup, keys, now);
     inFlight++;
     status.requestStarted();
     updateAutoRead(ctx);
-    if (request.getTimeoutMicros() > 0) {
+    if (deadline.bounded()) {
       call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
     }
-    CompletableFuture<LookupAnswer> answer = debugLookupDelayNanos != 0 && request.hasLookup()
-        ? delayedLookup(ctx, request) : service.serve(request);
+    CompletableFuture<LookupAnswer> answer = debugLookupDelayNanos != 0 && lookup
+        ? delayedLookup(ctx, request, deadline) : service.serve(request, deadline);
     answer.whenComplete((result, error) -> {
       if (ctx.executor().inEventLoop()) {
         finish(ctx, call, result, error);
@@ -123,58 +162,51 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     });
   }
 
+  /** The work of {@code call} ended: answer it unless its deadline did, and free its slot. */
   private void finish(ChannelHandlerContext ctx, InFlight call, LookupAnswer result, Throwable error) {
-    if (call.done) { // timed out already
+    inFlight--;
+    status.requestFinished();
+    if (call.answered) {
       if (result != null) {
         result.release();
       }
-      return;
-    }
-    call.done = true;
-    if (call.timeout != null) {
-      // Cancelled, not left to fire: at thousands of lookups a second, deadlines of seconds would
-      // otherwise keep tens of thousands of dead tasks in the event loop's timer queue.
-      call.timeout.cancel(false);
-    }
-    inFlight--;
-    status.requestFinished();
-    if (error != null) {
-      io.needle.protocol.proto.Error wire = TableService.toError(error);
-      // A client's mistake or a source's failure, answered typed and counted; never a stack
-      // trace per request (INTERNAL, a bug, is logged by toError).
-      log.debug("{} answered {}: {}", ctx.channel().remoteAddress(), wire.getCode(), wire.getMessage());
-      failed(ctx, call.lookupTableUri, call.keys, Response.newBuilder().setRequestId(call.requestId).setError(wire).build());
-    } else if (!ctx.channel().isActive()) {
-      result.release();
     } else {
-      if (call.lookupTableUri != null) {
-        status.served(call.lookupTableUri, result.header().getLookup());
+      call.answered = true;
+      if (call.timeout != null) {
+        // Cancelled, not left to fire: at thousands of lookups a second, deadlines of seconds would
+        // otherwise keep tens of thousands of dead tasks in the event loop's timer queue.
+        call.timeout.cancel(false);
       }
-      write(ctx, call, result);
+      if (error != null) {
+        // A client's mistake or a source's failure, answered typed and counted; never a stack
+        // trace per request (INTERNAL, a bug, is logged by toError).
+        io.needle.protocol.proto.Error wire = service.toError(error, call.tableUri);
+        log.debug("{} answered {}: {}", ctx.channel().remoteAddress(), wire.getCode(), wire.getMessage());
+        failed(ctx, call.lookupTableUri(), call.keys, Response.newBuilder().setRequestId(call.requestId)
+            .setError(wire).build());
+      } else if (!ctx.channel().isActive()) {
+        result.release();
+      } else {
+        status.served(result.versions());
+        write(ctx, call, result);
+      }
     }
     updateAutoRead(ctx);
   }
 
-  private void failed(ChannelHandlerContext ctx, String lookupTableUri, int keys, Response response) {
-    metrics.failed(lookupTableUri, keys, response.getError().getCode(), writeHeaderOnly(ctx, response));
-  }
-
   private void timeOut(ChannelHandlerContext ctx, InFlight call) {
-    if (!call.done) {
-      call.done = true;
-      inFlight--;
-      status.requestFinished();
-      failed(ctx, call.lookupTableUri, call.keys,
+    if (!call.answered) {
+      call.answered = true; // the slot stays taken until the work ends (finish)
+      failed(ctx, call.lookupTableUri(), call.keys,
           error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
-      updateAutoRead(ctx);
     }
   }
 
   /** Test hook (WorkerConfig.debugLookupDelay): serves the lookup after a fixed delay. */
-  private CompletableFuture<LookupAnswer> delayedLookup(ChannelHandlerContext ctx, Request request) {
+  private CompletableFuture<LookupAnswer> delayedLookup(ChannelHandlerContext ctx, Request request, Deadline deadline) {
     CompletableFuture<LookupAnswer> answer = new CompletableFuture<>();
     ctx.executor().schedule(() -> {
-      service.lookup(request.getLookup()).whenComplete((r, e) -> {
+      service.lookup(request.getLookup(), deadline).whenComplete((r, e) -> {
         if (e != null) {
           answer.completeExceptionally(e);
         } else if (!answer.complete(r)) {
@@ -183,6 +215,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       });
     }, debugLookupDelayNanos, TimeUnit.NANOSECONDS);
     return answer;
+  }
+
+  private void failed(ChannelHandlerContext ctx, String lookupTableUri, int keys, Response response) {
+    metrics.failed(lookupTableUri, keys, response.getError().getCode(), writeHeaderOnly(ctx, response));
   }
 
   private void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
@@ -201,8 +237,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       ctx.write(message, ctx.voidPromise());
     }
     ctx.flush();
-    if (call.lookupTableUri != null) {
-      metrics.lookupAnswered(call.lookupTableUri, call.keys, planNanos, readNanos, bytes);
+    if (call.lookup) {
+      metrics.lookupAnswered(call.tableUri, call.keys, planNanos, readNanos, bytes);
     }
   }
 
@@ -222,14 +258,79 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
         .setError(io.needle.protocol.proto.Error.newBuilder().setCode(code).setMessage(message)).build();
   }
 
+  /** The decoder's gate: frames are cut only while another request may start. */
+  @Override
+  public boolean open() {
+    return inFlight < maxInFlight && writable;
+  }
+
+  @Override
+  public void buffered(ChannelHandlerContext ctx, int bytes) throws FrameException {
+    long counted = Math.max(0, bytes - ServerLimits.FREE_BUFFERED_BYTES);
+    if (!guard.buffer(counted - countedBytes)) {
+      throw new FrameException("request bytes buffered over all connections would pass the worker's budget of "
+          + limits.maxBufferedRequestBytes());
+    }
+    countedBytes = counted;
+    bufferedBytes = bytes;
+    if (bytes > 0 && open()) {
+      if (frameTimer == null) {
+        frameTimer = ctx.executor().schedule(() -> {
+          log.debug("closing {}: no whole frame within {}", ctx.channel().remoteAddress(), limits.frameTimeout());
+          ctx.close();
+        }, limits.frameTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } else {
+      cancelFrameTimer();
+    }
+  }
+
+  private void cancelFrameTimer() {
+    if (frameTimer != null) {
+      frameTimer.cancel(false);
+      frameTimer = null;
+    }
+  }
+
   private void updateAutoRead(ChannelHandlerContext ctx) {
-    ctx.channel().config().setAutoRead(inFlight < maxInFlight && ctx.channel().isWritable());
+    writable = ctx.channel().isWritable();
+    boolean open = open();
+    ctx.channel().config().setAutoRead(open);
+    if (open && bufferedBytes > 0 && decoder != null) {
+      try {
+        decoder.resume(); // frames a pipelining client sent past the cap, read but not yet cut
+      } catch (Exception e) {
+        ctx.fireExceptionCaught(e);
+      }
+    }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     updateAutoRead(ctx);
     ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof IdleStateEvent) {
+      if (inFlight == 0 && bufferedBytes == 0) {
+        log.debug("closing {}: idle for {}", ctx.channel().remoteAddress(), limits.idleTimeout());
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    connection.close(); // queued work of this connection's requests is dropped
+    cancelFrameTimer();
+    guard.buffer(-countedBytes);
+    countedBytes = 0;
+    bufferedBytes = 0;
+    ctx.fireChannelInactive();
   }
 
   @Override
@@ -253,17 +354,24 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   /** One request being served; touched on the event loop only. */
   private static final class InFlight {
     final long requestId;
-    final String lookupTableUri; // null unless a lookup
+    final String tableUri; // as the client gave it; null for none
+    final boolean lookup;
     final int keys;
     final long startedNanos;
     ScheduledFuture<?> timeout;
-    boolean done;
+    boolean answered;
 
-    InFlight(long requestId, String lookupTableUri, int keys, long startedNanos) {
+    InFlight(long requestId, String tableUri, boolean lookup, int keys, long startedNanos) {
       this.requestId = requestId;
-      this.lookupTableUri = lookupTableUri;
+      this.tableUri = tableUri;
+      this.lookup = lookup;
       this.keys = keys;
       this.startedNanos = startedNanos;
+    }
+
+    /** The table label of the lookup metrics: null unless a lookup. */
+    String lookupTableUri() {
+      return lookup ? tableUri : null;
     }
   }
 }

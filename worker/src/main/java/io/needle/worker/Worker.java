@@ -23,6 +23,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,7 @@ public final class Worker implements AutoCloseable {
   private final Meters meters;
   private final LocalCalls localCalls;
   private final java.util.List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final ConnectionGuard guard;
 
   /** The worker's meters: registered on {@code registry}, which {@link WorkerMetrics#bind} exports. */
   record Meters(CompositeMeterRegistry registry, RequestMetrics requests, MetadataCache metadata) {}
@@ -70,10 +72,11 @@ public final class Worker implements AutoCloseable {
   /** @param group, server, connections null for an in-process worker */
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests, Meters meters, TableService service) {
+      S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard) {
     this.meters = meters;
     this.tlsServer = tlsServer;
     this.localCalls = new LocalCalls(service, status);
+    this.guard = guard;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -140,6 +143,9 @@ public final class Worker implements AutoCloseable {
     S3Tables s3Tables = engine.s3Tables();
     TableService service = engine.service();
     Meters meters = engine.meters();
+    ServerLimits limits = config.limits();
+    ConnectionGuard guard = new ConnectionGuard(limits);
+    warnIfOverFileLimit(limits, config.maxOpenFiles());
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -163,14 +169,19 @@ public final class Worker implements AutoCloseable {
           new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (!guard.admit(ch)) {
+                return;
+              }
               connections.add(ch);
               if (tls != null) {
                 ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
               }
+              RequestHandler requests = new RequestHandler(service, config.maxInFlightPerConnection(), limits, guard,
+                  status, debugLookupDelayNanos, meters.requests(), tls != null, gate);
               ch.pipeline()
-                  .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes()))
-                  .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection(), status,
-                      debugLookupDelayNanos, meters.requests(), tls != null, gate));
+                  .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+                  .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes(), requests))
+                  .addLast("requests", requests);
             }
           };
       server = bootstrap.clone().childHandler(pipeline.apply(security.tlsOnMainPort() ? security.tls() : null))
@@ -194,7 +205,7 @@ public final class Worker implements AutoCloseable {
         log.debug("serving S3 roots {}", s3.roots());
       }
       return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
-          meters, service);
+          meters, service, guard);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       if (server != null) {
         server.close();
@@ -221,7 +232,7 @@ public final class Worker implements AutoCloseable {
     WorkerStatus status = new WorkerStatus();
     status.name(config.name().isEmpty() ? "in-process" : config.name());
     return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
-        engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service());
+        engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()));
   }
 
   /**
@@ -257,6 +268,9 @@ public final class Worker implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (!guard.admit(ch)) { // one connection cap for every port of the worker
+              return;
+            }
             connections.add(ch);
             ch.pipeline().addLast(initializer);
           }
@@ -299,6 +313,26 @@ public final class Worker implements AutoCloseable {
     return status.inFlight();
   }
 
+  /** Lookup connections open now (each counted against {@link ServerLimits#maxConnections()}). */
+  public int openConnections() {
+    return guard.openConnections();
+  }
+
+  /** Connections closed at once because a connection cap was reached. */
+  public long refusedConnections() {
+    return guard.refusedConnections();
+  }
+
+  /** Bytes of request frames buffered over all connections (partial frames, frames waiting). */
+  public long bufferedRequestBytes() {
+    return guard.bufferedBytes();
+  }
+
+  /** Requests whose queued work was dropped, not run: deadline passed or connection closed. */
+  public long droppedRequests() {
+    return status.droppedRequests();
+  }
+
   /** True once {@link #drain} has begun: health reports not ready, new requests get UNAVAILABLE. */
   public boolean draining() {
     return status.draining();
@@ -306,8 +340,8 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Distinct file versions this worker has answered lookups for, each as
-   * {@code tableUri + "\n" + path + "\n" + version}: with rendezvous routing, each file version
-   * appears on exactly one worker of a healthy cluster.
+   * {@code canonicalPath + "\n" + version} (at most 100,000): with rendezvous routing, each file
+   * version appears on exactly one worker of a healthy cluster.
    */
   public java.util.Set<String> servedFileVersions() {
     return status.servedFileVersions();
@@ -420,7 +454,7 @@ public final class Worker implements AutoCloseable {
       if (s3 != null && pageStore == null) {
         throw new IllegalArgumentException("S3 tables need a page store: give a cache directory (--cache-dir)");
       }
-      ExecutorService loader = loaderExecutor(config.loaderThreads());
+      ThreadPoolExecutor loader = loaderExecutor(config.loaderThreads());
       java.util.List<S3Location> s3Roots = new java.util.ArrayList<>();
       if (s3 != null) {
         for (java.net.URI root : s3.roots()) {
@@ -436,12 +470,29 @@ public final class Worker implements AutoCloseable {
       S3RequestCounter s3Requests = new S3RequestCounter(registry);
       S3Tables s3Tables = s3 == null ? null
           : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
-      TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
+      TableService service = new TableService(scope, tables, metadata, config, loader,
+          new LoaderQueue(loader, config.limits().maxQueuedLoads()), pages, s3Tables);
       return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters);
     }
   }
 
-  private static ExecutorService loaderExecutor(int threads) {
+  /**
+   * Accepting over the process's descriptor limit fails, and Netty then pauses accepting for a
+   * second each time: every client waits. The connection cap keeps the worker below that limit,
+   * if it is set low enough; say so at start when it is not.
+   */
+  private static void warnIfOverFileLimit(ServerLimits limits, int maxOpenFiles) {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      long needed = (long) limits.maxConnections() + maxOpenFiles + 256; // + page store, jars, epoll
+      if (needed > os.getMaxFileDescriptorCount()) {
+        log.warn("the connection cap ({}) plus open files ({}) can exceed the descriptor limit ({}): lower "
+            + "--max-connections or raise ulimit -n", limits.maxConnections(), maxOpenFiles, os.getMaxFileDescriptorCount());
+      }
+    }
+  }
+
+  private static ThreadPoolExecutor loaderExecutor(int threads) {
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
