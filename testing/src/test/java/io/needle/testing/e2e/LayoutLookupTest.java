@@ -122,15 +122,15 @@ class LayoutLookupTest {
         if (layout == Layout.PARQUET_JAVA_MANY_ROW_GROUPS) {
           assertThat(reader.getRowGroups()).as(spec.name()).hasSizeGreaterThanOrEqualTo(4);
         }
-        long maxPage = 0;
+        long largestChunk = 0;
         for (BlockMetaData block : reader.getRowGroups()) {
           for (ColumnChunkMetaData chunk : block.getColumns()) {
-            maxPage = Math.max(maxPage, chunk.getTotalSize());
+            largestChunk = Math.max(largestChunk, chunk.getTotalSize());
           }
         }
         if (layout.pageBytes() >= 1 << 20) {
           // 1 MiB pages: a chunk of body text is one page far larger than a row
-          assertThat(maxPage).as("%s largest chunk", spec.name()).isGreaterThan(64 * 1024);
+          assertThat(largestChunk).as("%s largest chunk", spec.name()).isGreaterThan(64 * 1024);
         }
       }
       List<Object> keys = ParquetOracle.readAll(first).stream().map(r -> r.get(LayoutTable.KEY_COLUMN)).toList();
