@@ -3,11 +3,14 @@ package io.needle.benchcli;
 import io.needle.bench.BenchOptions;
 import io.needle.cli.TableUris;
 import io.needle.bench.BenchRunner;
+import io.needle.bench.LayoutBench;
 import io.needle.bench.S3Options;
 import io.needle.bench.UserTableSpec;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.LoadPlan;
 import io.needle.bench.harness.Workload;
+import io.needle.bench.gen.Layout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -106,6 +109,24 @@ final class BenchCommand implements Callable<Integer> {
           + "0ms for none. Default: ${DEFAULT-VALUE}")
   Duration s3Latency;
 
+  @Option(names = "--compare-gen-layout", paramLabel = "DIR",
+      description = "With --table: rewrite the table's rows once into DIR in needle gen's layout (sorted by the key, "
+          + "8 KiB pages, page index, bloom filter; kept for the next run) and measure Needle on both.")
+  Path compareGenLayout;
+
+  @Option(names = "--page-store", negatable = true,
+      description = "Run the in-process worker with a page store in a temporary directory, as serve --cache-dir "
+          + "does. Default: off, on with --layouts.")
+  Boolean pageStore;
+
+  @Option(names = "--layouts", split = ",", paramLabel = "NAME",
+      description = "Write the same rows in each layout (all, or names as in needle gen --layout) into --table-dir "
+          + "(default: a temporary directory), run the --table bench with --compare-gen-layout on each and print one "
+          + "summary line per layout. Unless given: --rows 10000, --workloads feature,absent,cold, --keys uniform, "
+          + "--lookups 1000, --duration 3s, --warmup 100, --baseline-lookups 10, --cold-samples 2, --page-store, no "
+          + "Redis or parquet-java.")
+  List<String> layouts;
+
   @Option(names = "--out", defaultValue = "bench-results", description = "Where results.json and the plots go. Default: ${DEFAULT-VALUE}")
   Path out;
 
@@ -114,6 +135,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (layouts != null) {
+      return runLayouts();
+    }
     if (s3 && worker != null) {
       throw new IllegalArgumentException("--s3 starts its own worker on the S3 table: drop --worker");
     }
@@ -125,23 +149,72 @@ final class BenchCommand implements Callable<Integer> {
         workloads.stream().map(w -> parse(Workload.class, w, "--workloads")).toList(),
         keys.stream().map(k -> parse(KeyDistribution.class, k, "--keys")).toList(),
         new LoadPlan(callers, lookups, duration, rate), warmup, baselineLookups, baselineDuration,
-        coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed, userTable());
+        coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed, userTable(), compareGenLayout,
+        pageStore != null && pageStore);
     BenchRunner.run(options, s3 ? new S3Options(s3Latency) : null,
         "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
         System.out);
     return 0;
   }
 
+  /** The layout bench: the layout defaults for every option the command line leaves out. */
+  private int runLayouts() throws Exception {
+    for (String option : List.of("--table", "--key-column", "--columns", "--compare-gen-layout", "--s3", "--worker")) {
+      if (matched(option)) {
+        throw new IllegalArgumentException(option + " does not go with --layouts: each layout is its own table");
+      }
+    }
+    List<Layout> chosen = layouts.size() == 1 && layouts.get(0).equalsIgnoreCase("all")
+        ? List.of(Layout.values()) : layouts.stream().map(Layout::of).toList();
+    long layoutRows = matched("--rows") ? rows : 10_000;
+    List<Workload> ws = (matched("--workloads") ? workloads : List.of("feature", "absent", "cold")).stream()
+        .map(w -> parse(Workload.class, w, "--workloads")).toList();
+    List<KeyDistribution> ds = (matched("--keys") ? keys : List.of("uniform")).stream()
+        .map(k -> parse(KeyDistribution.class, k, "--keys")).toList();
+    LoadPlan plan = new LoadPlan(callers, matched("--lookups") ? lookups : 1_000,
+        matched("--duration") ? duration : Duration.ofSeconds(3), rate);
+    int warmupCalls = matched("--warmup") ? warmup : 100;
+    int baselineCalls = matched("--baseline-lookups") ? baselineLookups : 10;
+    int cold = matched("--cold-samples") ? coldSamples : 2;
+    boolean redis = matched("--no-redis") ? !noRedis : false;
+    boolean parquetJava = matched("--no-parquet-java") ? !noParquetJava : false;
+    Path dir = tableDir != null ? tableDir : Files.createTempDirectory("needle-bench-layouts-");
+    try {
+      LayoutBench.run(chosen, layoutRows, dir, out, (table, genDir, outDir) -> new BenchOptions(layoutRows, 1, null,
+              null, ws, ds, plan, warmupCalls, baselineCalls, baselineDuration, cold, redis, !noDuckdb, parquetJava,
+              outDir, seed, table, genDir, pageStore == null || pageStore),
+          "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), System.out);
+    } finally {
+      if (tableDir == null) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+          for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  private boolean matched(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
   /** The --table options as one spec, or null without --table; mistakes in them fail here. */
   private UserTableSpec userTable() {
     if (table == null) {
-      if (keyColumn != null || columns != null) {
-        throw new IllegalArgumentException("--key-column and --columns go with --table");
+      if (keyColumn != null || columns != null || compareGenLayout != null) {
+        throw new IllegalArgumentException("--key-column, --columns and --compare-gen-layout go with --table");
       }
       return null;
     }
     if (keyColumn == null) {
       throw new IllegalArgumentException("--table needs --key-column");
+    }
+    if (compareGenLayout != null && compareGenLayout.toAbsolutePath().normalize()
+        .startsWith(TableUris.localRoot(table).toAbsolutePath().normalize())) {
+      throw new IllegalArgumentException("--compare-gen-layout must be outside --table, or the rewrite would join "
+          + "the table: " + compareGenLayout);
     }
     if (tableDir != null) {
       throw new IllegalArgumentException("--table-dir is where generated tables go; with --table nothing is "

@@ -2,11 +2,15 @@ package io.needle.benchcli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.bench.gen.Layout;
+import io.needle.bench.gen.LayoutTable;
 import io.needle.bench.gen.RagTable;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Files;
@@ -17,10 +21,13 @@ import java.util.concurrent.Callable;
 
 @Command(name = "gen", mixinStandardHelpOptions = true, description = "Write a lookup-friendly table: a feature-store table (sorted int64 key user_id, "
     + "12 columns and an embedding) or, with --shape rag, a RAG table (sorted string key doc_id, 1-4 KiB text, "
-    + "a list<float> embedding).")
+    + "a list<float> embedding); with --layout NAME, the same rows in a layout other writers produce.")
 final class GenCommand implements Callable<Integer> {
   /** The generated tables. */
   enum Shape { FEATURE, RAG }
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--rows", required = true, description = "Number of rows.")
   long rows;
@@ -42,8 +49,17 @@ final class GenCommand implements Callable<Integer> {
   @Option(names = "--codec", defaultValue = "SNAPPY", description = "UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW. Default: ${DEFAULT-VALUE}")
   CompressionCodecName codec;
 
+  @Option(names = "--layout", description = "Write the layout table instead: key id and the same key-derived rows "
+      + "(scalars, a nullable string, a 1-4 KiB body, a list<float> embedding, a struct) as one of: "
+      + "${COMPLETION-CANDIDATES}. The layout sets the key type, writer, codec, pages, row groups and files.",
+      completionCandidates = LayoutNames.class)
+  String layout;
+
   @Override
   public Integer call() throws Exception {
+    if (layout != null) {
+      return writeLayout(Layout.of(layout));
+    }
     GenOptions options = (shape == Shape.RAG ? RagTable.defaultOptions(rows, files) : GenOptions.defaults(rows, files))
         .withCodec(codec);
     if (embeddingDim != null) {
@@ -109,6 +125,33 @@ final class GenCommand implements Callable<Integer> {
         ticker.shutdownNow();
         System.err.print("\r\033[K");
       }
+    }
+  }
+
+  private int writeLayout(Layout chosen) throws Exception {
+    for (String option : List.of("--files", "--shape", "--embedding-dim", "--codec")) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        throw new IllegalArgumentException(option + " does not go with --layout: the layout sets it");
+      }
+    }
+    Files.createDirectories(out);
+    long start = System.nanoTime();
+    List<Path> written = new LayoutTable(chosen, rows, LayoutTable.DEFAULT_SEED).write(out);
+    long bytes = 0;
+    for (Path p : written) {
+      bytes += Files.size(p);
+    }
+    System.err.printf("wrote %d keys in %d files (%.1f MiB) to %s in %.1f s; layout %s: %s; key column: %s%n", rows,
+        written.size(), bytes / 1048576.0, out, (System.nanoTime() - start) / 1e9, chosen.label(),
+        chosen.description(), LayoutTable.KEY_COLUMN);
+    return 0;
+  }
+
+  /** The layout names, for --help. */
+  static final class LayoutNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.Arrays.stream(Layout.values()).map(Layout::label).iterator();
     }
   }
 

@@ -33,6 +33,12 @@ import java.util.List;
  * @param seed seed of the key draws (and of the key sample of a user's table)
  * @param userTable the user's table to measure instead of generated ones, or null; every workload
  *     but {@code rag} (which is the generated RAG table) then runs on it, reading its columns
+ * @param genLayoutDir with {@code userTable}: where its rows are rewritten once in {@code needle
+ *     gen}'s layout (and kept for the next run), so that every scenario measures Needle on both;
+ *     null for no comparison
+ * @param pageStore run the in-process worker with a page store (in a temporary directory, twice
+ *     the tables' size and at least 256 MiB), as {@code needle serve --cache-dir} does, so that
+ *     what a worker keeps in its store is measured too
  */
 public record BenchOptions(
     long rows,
@@ -51,7 +57,9 @@ public record BenchOptions(
     boolean parquetJava,
     Path outDir,
     long seed,
-    UserTableSpec userTable) {
+    UserTableSpec userTable,
+    Path genLayoutDir,
+    boolean pageStore) {
 
   public BenchOptions {
     if (rows < 100) {
@@ -72,10 +80,27 @@ public record BenchOptions(
     }
     requireNonNull(baselineDuration, "baselineDuration is null");
     requireNonNull(outDir, "outDir is null");
+    if (pageStore && worker != null) {
+      throw new IllegalArgumentException("the page store is the in-process worker's: it does not go with a worker "
+          + "to target (" + worker + ")");
+    }
+    if (genLayoutDir != null && userTable == null) {
+      throw new IllegalArgumentException("the gen-layout comparison rewrites a table of your own (--table): "
+          + genLayoutDir);
+    }
     if (userTable != null && workloads.contains(Workload.RAG)) {
       throw new IllegalArgumentException("the rag workload runs on the generated RAG table; on a table of "
           + "your own (--table) use feature, batch, absent or cold, which read --columns");
     }
+  }
+
+  /** A run without the gen-layout comparison. */
+  public BenchOptions(long rows, int files, Path tableDir, String worker, List<Workload> workloads,
+      List<KeyDistribution> distributions, LoadPlan needlePlan, int warmupCalls, int baselineCalls,
+      Duration baselineDuration, int coldSamples, boolean redis, boolean duckdb, boolean parquetJava, Path outDir,
+      long seed, UserTableSpec userTable) {
+    this(rows, files, tableDir, worker, workloads, distributions, needlePlan, warmupCalls, baselineCalls,
+        baselineDuration, coldSamples, redis, duckdb, parquetJava, outDir, seed, userTable, null, false);
   }
 
   /** A run on generated tables only. */
@@ -84,6 +109,6 @@ public record BenchOptions(
       Duration baselineDuration, int coldSamples, boolean redis, boolean duckdb, boolean parquetJava, Path outDir,
       long seed) {
     this(rows, files, tableDir, worker, workloads, distributions, needlePlan, warmupCalls, baselineCalls,
-        baselineDuration, coldSamples, redis, duckdb, parquetJava, outDir, seed, null);
+        baselineDuration, coldSamples, redis, duckdb, parquetJava, outDir, seed, null, null, false);
   }
 }

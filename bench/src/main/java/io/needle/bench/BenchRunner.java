@@ -8,6 +8,7 @@ import io.needle.bench.baseline.ParquetJavaTarget;
 import io.needle.bench.baseline.RedisServer;
 import io.needle.bench.baseline.RedisTarget;
 import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenLayoutRewrite;
 import io.needle.bench.gen.GenOptions;
 import io.needle.bench.gen.RagTable;
 import io.needle.bench.harness.ByteCountingProxy;
@@ -31,6 +32,7 @@ import io.needle.bench.s3.LoopbackS3Table;
 import io.needle.client.LookupStages;
 import io.needle.client.NeedleClient;
 import io.needle.client.Table;
+import io.needle.pagestore.PageStoreConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import java.io.IOException;
@@ -64,14 +66,20 @@ public final class BenchRunner {
   private static final int DISTINCT_SINGLE_CALLS = 100_000;
   private static final int DISTINCT_BATCH_CALLS = 2_000;
   private static final int WIRE_PASS_CALLS = 300;
+  /** The wire pass stops after this long or WIRE_PASS_CALLS calls, or the measured run's limits when lower. */
+  private static final Duration WIRE_PASS_MAX_DURATION = Duration.ofSeconds(30);
   private static final int SLOW_WARMUP_CALLS = 3;
+  /** A first touch reads footers, indexes and pages from the source: measured, however long it takes. */
+  private static final Duration FIRST_TOUCH_TIMEOUT = Duration.ofMinutes(2);
   private static final String RAG_DIR = "_rag";
+  private static final long MIN_PAGE_STORE_BYTES = 256L << 20;
 
   private final BenchOptions o;
   private final S3Options s3; // null: the tables are read from local files
   private final PrintStream out;
   private final List<String> notes = new ArrayList<>();
   private final List<SystemResult> results = new ArrayList<>();
+  private BenchTable genLayout; // the user's table rewritten in gen's layout, or null
 
   private BenchRunner(BenchOptions options, S3Options s3, PrintStream out) {
     this.o = options;
@@ -132,7 +140,10 @@ public final class BenchRunner {
   private Map<Workload, BenchTable> tables(Path dir) throws IOException {
     Map<Workload, BenchTable> tables = new EnumMap<>(Workload.class);
     if (o.userTable() != null) {
-      BenchTable user = openUserTable(o.userTable());
+      UserTable user = openUserTable(o.userTable());
+      if (o.genLayoutDir() != null) {
+        genLayout = user.relocated(o.genLayoutDir(), ensureGenLayout(user, o.genLayoutDir()));
+      }
       for (Workload w : o.workloads()) {
         tables.put(w, user);
       }
@@ -161,7 +172,7 @@ public final class BenchRunner {
     return tables;
   }
 
-  private BenchTable openUserTable(UserTableSpec spec) throws IOException {
+  private UserTable openUserTable(UserTableSpec spec) throws IOException {
     long t0 = System.nanoTime();
     out.printf("sampling keys of %s (key column %s) ...%n", spec.location(), spec.keyColumn());
     UserTable t = UserTable.open(spec, o.seed());
@@ -209,14 +220,60 @@ public final class BenchRunner {
     return written;
   }
 
+  /**
+   * The user's table rewritten in gen's layout in {@code dir}, written once: a marker names the
+   * source files with their sizes and times, and a changed table is rewritten.
+   */
+  private List<Path> ensureGenLayout(UserTable user, Path dir) throws IOException {
+    StringBuilder source = new StringBuilder("rows of " + user.location() + " sorted by " + user.keyColumn() + "\n");
+    for (Path f : user.files()) {
+      source.append(f).append(' ').append(Files.size(f)).append(' ').append(Files.getLastModifiedTime(f)).append('\n');
+    }
+    Path marker = dir.resolve(".needle-bench-gen-layout");
+    if (Files.isRegularFile(marker) && Files.readString(marker).contentEquals(source)) {
+      try (Stream<Path> files = Files.list(dir)) {
+        List<Path> kept = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).sorted().toList();
+        if (!kept.isEmpty()) {
+          out.printf("reusing the gen-layout rewrite of the table in %s%n", dir);
+          return kept;
+        }
+      }
+    }
+    if (Files.isDirectory(dir)) {
+      deleteRecursively(dir);
+    }
+    long t0 = System.nanoTime();
+    out.printf("rewriting the table in needle gen's layout (sorted by %s) in %s ...%n", user.keyColumn(), dir);
+    List<Path> written = GenLayoutRewrite.write(user.files(), user.keyColumn(), dir);
+    Files.writeString(marker, source);
+    out.printf("rewritten in %.1f s, %,d bytes (the table: %,d bytes)%n", (System.nanoTime() - t0) / 1e9,
+        sizeOf(written), sizeOf(user.files()));
+    note("Needle (gen layout): the same rows rewritten with parquet-java in needle gen's layout (sorted by the key, "
+        + "8 KiB pages of at most 200 rows, page index, bloom filter on the key, SNAPPY), same keys and columns");
+    return written;
+  }
+
   private void measureAll(Map<Workload, BenchTable> tables) throws Exception {
-    List<Path> roots = tables.values().stream().map(BenchTable::root).distinct().toList();
+    List<Path> roots = Stream.concat(tables.values().stream(), Stream.ofNullable(genLayout))
+        .map(BenchTable::root).distinct().toList();
     WorkerCpu cpu = null;
     Worker worker = null;
     String address = o.worker();
+    Path cacheDir = null;
     if (address == null) {
       cpu = WorkerCpu.beforeStart();
-      worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots));
+      if (o.pageStore()) {
+        cacheDir = Files.createTempDirectory("needle-bench-cache-");
+        long tableBytes = 0;
+        for (BenchTable t : Stream.concat(tables.values().stream(), Stream.ofNullable(genLayout)).distinct().toList()) {
+          tableBytes += sizeOf(t.files());
+        }
+        worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots),
+            PageStoreConfig.of(cacheDir, Math.max(MIN_PAGE_STORE_BYTES, 2 * tableBytes)));
+        out.println("page store in " + cacheDir);
+      } else {
+        worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots));
+      }
       cpu.afterStart();
       address = "127.0.0.1:" + worker.address().getPort();
       out.println("worker in-process on " + address + (worker.usesEpoll() ? " (epoll)" : " (nio)"));
@@ -242,11 +299,19 @@ public final class BenchRunner {
         out.println("-- " + s.label);
         if (s.workload == Workload.COLD) {
           measureCold(s, roots);
+          if (o.userTable() != null) {
+            measureFirstTouchFromS3(s);
+          }
           continue;
         }
         Table table = client.table(uri(s.table), s.table.keyColumn());
         NeedleTarget needle = new NeedleTarget("Needle", table, s.table.columns(), null);
         measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
+        if (genLayout != null) {
+          NeedleTarget gen = new NeedleTarget("Needle (gen layout)", client.table(uri(genLayout), s.table.keyColumn()),
+              s.table.columns(), null);
+          measure(s, gen, o.needlePlan(), o.warmupCalls(), null, address, uri(genLayout), client);
+        }
         NeedleTarget inProcess = new NeedleTarget("Needle embedded", embedded.table(uri(s.table), s.table.keyColumn()),
             s.table.columns(), null);
         measure(s, inProcess, o.needlePlan(), o.warmupCalls(), null, null, uri(s.table), embedded);
@@ -267,6 +332,9 @@ public final class BenchRunner {
       }
       if (worker != null) {
         worker.close();
+      }
+      if (cacheDir != null) {
+        deleteRecursively(cacheDir);
       }
     }
   }
@@ -337,7 +405,9 @@ public final class BenchRunner {
     ProgressBar.clear(System.err, bar);
     double workerCpuMicros = cpu == null ? Double.NaN : (cpu.cpuNanos() - cpu0) / 1000.0 / r.stats().lookups();
     LookupStages stages = stagesOf == null ? null : stagesOf.stages().minus(stages0);
-    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, tableUri);
+    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, tableUri,
+        new LoadPlan(1, Math.min(WIRE_PASS_CALLS, plan.maxCalls()), plan.maxDuration().compareTo(WIRE_PASS_MAX_DURATION)
+            < 0 ? plan.maxDuration() : WIRE_PASS_MAX_DURATION, 0));
     LatencyStats st = r.stats();
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  %,10.0f calls/s%n", target.name(), st.lookups(),
         st.p50Micros(), st.p99Micros(), st.throughputPerSecond());
@@ -345,7 +415,8 @@ public final class BenchRunner {
   }
 
   /** Bytes both ways per call, through a counting relay, on a separate client (not timed). */
-  private static double wireBytesPerCall(Scenario s, String workerAddress, String tableUri) throws Exception {
+  private static double wireBytesPerCall(Scenario s, String workerAddress, String tableUri, LoadPlan pass)
+      throws Exception {
     String[] hp = workerAddress.split(":");
     try (ByteCountingProxy proxy = new ByteCountingProxy(
             new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
@@ -355,7 +426,7 @@ public final class BenchRunner {
       LoadDriver.run(t, s.calls, one, LoadDriver.Progress.NONE); // connect and describe first
       long up0 = proxy.toServerBytes();
       long down0 = proxy.toClientBytes();
-      RunResult r = LoadDriver.run(t, s.calls, new LoadPlan(1, WIRE_PASS_CALLS, Duration.ofSeconds(30), 0),
+      RunResult r = LoadDriver.run(t, s.calls, pass,
           LoadDriver.Progress.NONE);
       // the relay may still be forwarding the last reply's tail; every reply was read by then, so
       // the counts are complete once the driver returns.
@@ -372,6 +443,56 @@ public final class BenchRunner {
     measureCold(s, "Needle (cold)", uri(s.table), sample -> Worker.start(WorkerConfig.defaults("127.0.0.1", 0, roots)),
         "cold: each sample starts a fresh worker and client and times its first lookup (describe, connect, "
             + "footer and index loads); the OS page cache stays warm. Throughput there is 1 / mean latency.");
+  }
+
+  /**
+   * First touch of the user's table: per sample, its files on a fresh loopback S3 server (no
+   * injected latency) and a fresh worker with an empty page store; the first lookup's time, and
+   * the requests and object bytes the worker read from the source to answer it.
+   */
+  private void measureFirstTouchFromS3(Scenario s) throws Exception {
+    Histogram h = Histograms.newNanos();
+    long measured = 0;
+    long gets = 0;
+    long bytes = 0;
+    Path caches = Files.createTempDirectory("needle-bench-first-touch-");
+    try {
+      for (int i = 0; i < o.coldSamples(); i++) {
+        try (LoopbackS3Table lake = LoopbackS3Table.serve(s.table.files(), Duration.ZERO);
+            Worker w = lake.startWorker(Files.createDirectory(caches.resolve("sample-" + i)));
+            NeedleClient c = NeedleClient.builder().workers(List.of("127.0.0.1:" + w.address().getPort()))
+                .requestTimeout(FIRST_TOUCH_TIMEOUT).build()) {
+          NeedleTarget t = new NeedleTarget("Needle S3 (first touch)", c.table(lake.uri(), s.table.keyColumn()),
+              s.table.columns(), null);
+          int call = i % s.calls.size();
+          long gets0 = w.s3GetRequests();
+          long bytes0 = lake.serverObjectBytes();
+          long begin = System.nanoTime();
+          int found = t.lookup(s.calls.keys()[call]);
+          long end = System.nanoTime();
+          if (found != s.calls.expectedRows()[call]) {
+            throw new IllegalStateException("first lookup from S3 of key " + s.calls.keys()[call][0] + " found " + found
+                + " rows");
+          }
+          measured += end - begin;
+          gets += w.s3GetRequests() - gets0;
+          bytes += lake.serverObjectBytes() - bytes0;
+          Histograms.record(h, end - begin);
+        }
+      }
+    } finally {
+      deleteRecursively(caches);
+    }
+    LatencyStats st = LatencyStats.of(h, Math.max(1, measured));
+    double getsPerCall = gets / (double) o.coldSamples();
+    double bytesPerCall = bytes / (double) o.coldSamples();
+    out.printf("   %-34s %,8d calls  p50 %,10.1f µs  %,.1f GETs and %,.0f bytes from the source per first lookup%n",
+        "Needle S3 (first touch)", st.lookups(), st.p50Micros(), getsPerCall, bytesPerCall);
+    results.add(new SystemResult("Needle S3 (first touch)", s.label, st, h, Double.NaN, Double.NaN, null, getsPerCall,
+        bytesPerCall));
+    note("first touch: each sample serves the table from a fresh loopback S3 server (no injected latency) to a fresh "
+        + "worker with an empty page store and times the first lookup; the GETs and object bytes are what the worker "
+        + "read from the source to answer it (listing not counted)");
   }
 
   /** Starts the fresh worker of one cold sample. */

@@ -145,6 +145,15 @@ final class UserTable implements BenchTable {
     this.absentPastMax = absentPastMax;
   }
 
+  /**
+   * The same rows in other files (the table rewritten, e.g. in gen's layout): the same keys, row
+   * counts and columns, at {@code newLocation}.
+   */
+  UserTable relocated(Path newLocation, List<Path> newFiles) {
+    return new UserTable(newLocation.toAbsolutePath().normalize(), List.copyOf(newFiles), keyColumn, columns, kind,
+        presentKeys, absentKeys, rowsOfKey, absentPastMax);
+  }
+
   /** Lists, validates and samples the table of {@code spec}. */
   static UserTable open(UserTableSpec spec, long seed) throws IOException {
     Path location = spec.location().toAbsolutePath().normalize();

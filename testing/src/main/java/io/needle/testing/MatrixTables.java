@@ -1,6 +1,5 @@
 package io.needle.testing;
 
-import io.needle.bench.baseline.ParquetReadOptionsFactory;
 import static java.util.Objects.requireNonNull;
 
 import io.needle.bench.gen.FeatureTable;
@@ -23,12 +22,9 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.NanoTime;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.api.Binary;
@@ -475,23 +471,6 @@ public final class MatrixTables {
   private static TableSpec spec(String name, Path dir, List<Path> files, String keyColumn,
       List<Object> present, List<Object> duplicates, List<Object> absent, String layout)
       throws IOException {
-    int rowGroups = 0;
-    boolean columnIndex = false;
-    boolean offsetIndex = false;
-    boolean bloom = false;
-    try (ParquetFileReader reader = ParquetReadOptionsFactory.open(files.get(0))) {
-      for (BlockMetaData block : reader.getRowGroups()) {
-        rowGroups++;
-        for (ColumnChunkMetaData chunk : block.getColumns()) {
-          if (chunk.getPath().toDotString().equals(keyColumn)) {
-            columnIndex |= reader.readColumnIndex(chunk) != null;
-            offsetIndex |= reader.readOffsetIndex(chunk) != null;
-            bloom |= reader.readBloomFilter(chunk) != null;
-          }
-        }
-      }
-    }
-    return new TableSpec(name, dir, files, keyColumn, present, duplicates, absent, layout,
-        rowGroups, columnIndex, offsetIndex, bloom);
+    return TableSpec.read(name, dir, files, keyColumn, present, duplicates, absent, layout);
   }
 }

@@ -1,10 +1,15 @@
 package io.needle.testing;
 
+import io.needle.bench.baseline.ParquetReadOptionsFactory;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 
 /**
- * One table of the test matrix, as {@link MatrixTables} wrote it.
+ * One test table, as {@link MatrixTables} or {@link LayoutTables} wrote it.
  *
  * <p>The layout facts ({@code hasColumnIndex}, {@code hasOffsetIndex}, {@code hasBloomFilter},
  * {@code rowGroups}) are read back from the written footers, not assumed from the writer
@@ -40,5 +45,28 @@ public record TableSpec(
     presentKeys = List.copyOf(presentKeys);
     duplicateKeys = List.copyOf(duplicateKeys);
     absentKeys = List.copyOf(absentKeys);
+  }
+
+  /** The spec of a written table, its layout facts read from the footer of its first file. */
+  public static TableSpec read(String name, Path dir, List<Path> files, String keyColumn, List<Object> presentKeys,
+      List<Object> duplicateKeys, List<Object> absentKeys, String layout) throws IOException {
+    int rowGroups = 0;
+    boolean columnIndex = false;
+    boolean offsetIndex = false;
+    boolean bloom = false;
+    try (ParquetFileReader reader = ParquetReadOptionsFactory.open(files.get(0))) {
+      for (BlockMetaData block : reader.getRowGroups()) {
+        rowGroups++;
+        for (ColumnChunkMetaData chunk : block.getColumns()) {
+          if (chunk.getPath().toDotString().equals(keyColumn)) {
+            columnIndex |= reader.readColumnIndex(chunk) != null;
+            offsetIndex |= reader.readOffsetIndex(chunk) != null;
+            bloom |= reader.readBloomFilter(chunk) != null;
+          }
+        }
+      }
+    }
+    return new TableSpec(name, dir, files, keyColumn, presentKeys, duplicateKeys, absentKeys, layout,
+        rowGroups, columnIndex, offsetIndex, bloom);
   }
 }

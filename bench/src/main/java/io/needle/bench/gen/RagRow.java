@@ -135,7 +135,7 @@ public record RagRow(
    * Sentences of 4..15 words, a paragraph break every few sentences, until the text reaches a
    * length drawn in [MIN, MAX - one word - 2]: so it never exceeds {@value #MAX_TEXT_BYTES}.
    */
-  private static String text(long docNumber, long h) {
+  static String text(long docNumber, long h) {
     int target = MIN_TEXT_BYTES + pick(h, MAX_TEXT_BYTES - MIN_TEXT_BYTES - MAX_WORD_BYTES - 2);
     StringBuilder sb = new StringBuilder(target);
     sb.append("Document ").append(docNumber).append('.');
@@ -165,7 +165,7 @@ public record RagRow(
     return sb.toString();
   }
 
-  private static List<Float> embedding(long seed, long docNumber, int dim) {
+  static List<Float> embedding(long seed, long docNumber, int dim) {
     Float[] out = new Float[dim];
     for (int i = 0; i < dim; i++) {
       // in [-1, 1), exactly representable: 24 significant bits

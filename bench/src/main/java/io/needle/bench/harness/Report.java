@@ -73,6 +73,10 @@ public final class Report {
         if (r.stages() != null && r.stages().lookups() > 0) {
           sb.append(stagesLine(r));
         }
+        if (!Double.isNaN(r.sourceBytesPerCall())) {
+          sb.append(String.format(Locale.ROOT, "  %s read from the source per call: %.1f requests, %s bytes%n",
+              r.system(), r.sourceGetsPerCall(), num(r.sourceBytesPerCall())));
+        }
       }
       if (needle != null) {
         for (SystemResult r : e.getValue()) {
@@ -146,6 +150,10 @@ public final class Report {
       sb.append(", \"throughput\": ").append(Json.number(s.throughputPerSecond()));
       sb.append(", \"wire_bytes_per_call\": ").append(Json.number(r.wireBytesPerCall()));
       sb.append(", \"worker_cpu_us_per_call\": ").append(Json.number(r.workerCpuMicrosPerCall()));
+      if (!Double.isNaN(r.sourceBytesPerCall())) {
+        sb.append(", \"source_gets_per_call\": ").append(Json.number(r.sourceGetsPerCall()));
+        sb.append(", \"source_bytes_per_call\": ").append(Json.number(r.sourceBytesPerCall()));
+      }
       if (r.stages() != null && r.stages().lookups() > 0) {
         sb.append(", \"stages_us\": {");
         long[] nanos = stageNanos(r.stages());

@@ -18,6 +18,10 @@ import org.HdrHistogram.Histogram;
  * @param workerCpuMicrosPerCall CPU the worker's threads spent per call (NaN when not measured)
  * @param stages where Needle's calls spent their time, from the client's and workers' clocks
  *     (null for baselines and when not measured)
+ * @param sourceGetsPerCall object requests a worker sent to the table's source per call (NaN when
+ *     not measured: only a first touch from S3 measures it)
+ * @param sourceBytesPerCall object bytes a worker read from the table's source per call (NaN when
+ *     not measured)
  */
 public record SystemResult(
     String system,
@@ -26,7 +30,16 @@ public record SystemResult(
     Histogram latencyNanos,
     double wireBytesPerCall,
     double workerCpuMicrosPerCall,
-    LookupStages stages) {
+    LookupStages stages,
+    double sourceGetsPerCall,
+    double sourceBytesPerCall) {
+
+  /** A result without source reads. */
+  public SystemResult(String system, String scenario, LatencyStats stats, Histogram latencyNanos,
+      double wireBytesPerCall, double workerCpuMicrosPerCall, LookupStages stages) {
+    this(system, scenario, stats, latencyNanos, wireBytesPerCall, workerCpuMicrosPerCall, stages, Double.NaN,
+        Double.NaN);
+  }
 
   /** A result without a stage breakdown (baselines). */
   public SystemResult(String system, String scenario, LatencyStats stats, Histogram latencyNanos,

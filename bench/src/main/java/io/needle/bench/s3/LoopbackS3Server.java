@@ -53,6 +53,7 @@ public final class LoopbackS3Server implements AutoCloseable {
   private final long latencyNanos;
   private final NavigableMap<String, StoredObject> objects = new ConcurrentSkipListMap<>();
   private final AtomicLong getRequests = new AtomicLong();
+  private final AtomicLong objectBytes = new AtomicLong();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final HttpServer server;
 
@@ -85,6 +86,11 @@ public final class LoopbackS3Server implements AutoCloseable {
   /** Object GETs answered so far (listings not counted). */
   public long getRequests() {
     return getRequests.get();
+  }
+
+  /** Object bytes sent in answers to GETs so far (headers and listings not counted). */
+  public long objectBytes() {
+    return objectBytes.get();
   }
 
   /** Serves {@code file} as {@code key} (replacing what was there), with its MD5 as the ETag, as S3 does. */
@@ -145,7 +151,7 @@ public final class LoopbackS3Server implements AutoCloseable {
     exchange.getResponseHeaders().set("ETag", object.etag());
     String range = exchange.getRequestHeaders().getFirst("Range");
     if (range == null) {
-      send(exchange, 200, read(object.file(), 0, object.size()));
+      sendObject(exchange, 200, read(object.file(), 0, object.size()));
       return;
     }
     String[] ends = range.substring("bytes=".length()).split("-");
@@ -156,7 +162,7 @@ public final class LoopbackS3Server implements AutoCloseable {
       return;
     }
     exchange.getResponseHeaders().set("Content-Range", "bytes " + first + "-" + last + "/" + object.size());
-    send(exchange, 206, read(object.file(), first, last - first + 1));
+    sendObject(exchange, 206, read(object.file(), first, last - first + 1));
   }
 
   private static byte[] read(Path file, long position, long length) throws IOException {
@@ -211,6 +217,11 @@ public final class LoopbackS3Server implements AutoCloseable {
 
   private static String escape(String s) {
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+
+  private void sendObject(HttpExchange exchange, int status, byte[] body) throws IOException {
+    send(exchange, status, body);
+    objectBytes.addAndGet(body.length);
   }
 
   private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {

@@ -95,6 +95,11 @@ public final class LoopbackS3Table implements AutoCloseable {
     return server.getRequests();
   }
 
+  /** Object bytes the server sent in answers to GETs so far, to anyone. */
+  public long serverObjectBytes() {
+    return server.objectBytes();
+  }
+
   /** GETs issued by parquet-java's input files so far. */
   public long parquetJavaGets() {
     return parquetJavaGets.get();

@@ -8,27 +8,11 @@ import io.needle.bench.harness.ByteCountingProxy;
 import io.needle.bench.harness.Workload;
 import io.needle.client.NeedleClient;
 import io.needle.client.Table;
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
-import io.needle.protocol.proto.FileResult;
-import io.needle.protocol.proto.Key;
-import io.needle.protocol.proto.LookupRequest;
-import io.needle.protocol.proto.LookupResponse;
-import io.needle.protocol.proto.PageSegment;
-import io.needle.protocol.proto.Request;
-import io.needle.protocol.proto.Response;
-import io.needle.protocol.proto.RowGroupPages;
 import io.needle.testing.ParquetOracle;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,7 +89,7 @@ class WireBytesTest {
     try (RawLookup raw = new RawLookup(worker.address())) {
       for (int call = 0; call < 30; call++) {
         List<Long> keys = defaults.randomKeys(random, 1);
-        RawLookup.Reply reply = raw.lookup(defaults.uri(), keys);
+        RawLookup.Reply reply = raw.lookup(defaults.uri(), FeatureTable.KEY_COLUMN, COLUMNS, keys);
         Set<PageAt> needed = defaults.pagesHoldingTheRows(keys);
         assertWithinBudget(reply, needed, "key " + keys);
         // one page per projected leaf (dictionary pages besides), all of them sent
@@ -120,7 +104,7 @@ class WireBytesTest {
     try (RawLookup raw = new RawLookup(worker.address())) {
       for (int call = 0; call < 5; call++) {
         List<Long> keys = defaults.randomKeys(random, 100);
-        RawLookup.Reply reply = raw.lookup(defaults.uri(), keys);
+        RawLookup.Reply reply = raw.lookup(defaults.uri(), FeatureTable.KEY_COLUMN, COLUMNS, keys);
         Set<PageAt> needed = defaults.pagesHoldingTheRows(keys);
         assertWithinBudget(reply, needed, "batch " + call);
         // keys sharing a page or a dictionary get it once: fewer pages than 100 keys x leaves
@@ -141,7 +125,7 @@ class WireBytesTest {
       table.lookup(defaults.randomKeys(random, 1).get(0), COLUMNS); // describe and connect first
       for (int call = 0; call < 10; call++) {
         long key = defaults.randomKeys(random, 1).get(0);
-        RawLookup.Reply reply = raw.lookup(defaults.uri(), List.of(key));
+        RawLookup.Reply reply = raw.lookup(defaults.uri(), FeatureTable.KEY_COLUMN, COLUMNS, List.of(key));
         long before = settled(relay);
         assertThat(table.lookup(key, COLUMNS)).hasSize(1);
         long received = settled(relay) - before;
@@ -157,7 +141,7 @@ class WireBytesTest {
     try (RawLookup raw = new RawLookup(worker.address())) {
       for (int keysPerCall : new int[] {1, 1, 1, 1, 1, 100, 100}) {
         List<Long> keys = splitBySize.randomKeys(random, keysPerCall);
-        RawLookup.Reply reply = raw.lookup(splitBySize.uri(), keys);
+        RawLookup.Reply reply = raw.lookup(splitBySize.uri(), FeatureTable.KEY_COLUMN, COLUMNS, keys);
         Set<PageAt> overlap = splitBySize.pagesOverlappingTheKeyPages(keys);
         assertWithinBudget(reply, overlap, keysPerCall + " key(s)");
         Set<PageAt> needed = splitBySize.pagesHoldingTheRows(keys);
@@ -196,9 +180,6 @@ class WireBytesTest {
     }
     throw new AssertionError("the relay kept counting for 2 s");
   }
-
-  /** A page of a file: where it starts and its bytes (page header included). */
-  record PageAt(String path, long offset, int bytes) {}
 
   private record RowAt(String path, int rowGroup, long row) {}
 
@@ -324,72 +305,6 @@ class WireBytesTest {
         }
       }
       return pages;
-    }
-  }
-
-  /** A client of the wire format alone: one lookup frame out, one response frame in, every byte read. */
-  private static final class RawLookup implements AutoCloseable {
-    record Reply(int headerBytes, long payloadBytes, List<PageAt> pages) {}
-
-    private final Socket socket;
-    private final DataInputStream in;
-    private final DataOutputStream out;
-    private long nextId = 1;
-
-    RawLookup(InetSocketAddress worker) throws IOException {
-      socket = new Socket(worker.getAddress(), worker.getPort());
-      socket.setSoTimeout(30_000);
-      in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-      out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
-    }
-
-    Reply lookup(String tableUri, List<Long> keys) throws IOException {
-      LookupRequest.Builder lookup = LookupRequest.newBuilder().setTableUri(tableUri)
-          .setKeyColumn(FeatureTable.KEY_COLUMN).addAllColumns(COLUMNS);
-      for (long k : keys) {
-        lookup.addKeys(Key.newBuilder().setIntValue(k));
-      }
-      byte[] header = Request.newBuilder().setRequestId(nextId++).setLookup(lookup).build().toByteArray();
-      out.writeInt(4 + header.length); // frame length: everything after itself; a request has no payload
-      out.writeInt(header.length);
-      out.write(header);
-      out.flush();
-      long frameLength = Integer.toUnsignedLong(in.readInt());
-      int headerLength = in.readInt();
-      Response response = Response.parseFrom(in.readNBytes(headerLength));
-      long payloadBytes = frameLength - 4 - headerLength;
-      in.skipNBytes(payloadBytes); // every byte of the frame read; EOFException when it is short
-      assertThat(response.hasError()).as("%s", response.getError()).isFalse();
-      return new Reply(headerLength, payloadBytes, pages(response.getLookup()));
-    }
-
-    /** Each segment as (file, offset, length), the file being the one whose row groups refer to it. */
-    private static List<PageAt> pages(LookupResponse lookup) {
-      String[] pathOf = new String[lookup.getPagesCount()];
-      for (FileResult file : lookup.getFilesList()) {
-        for (RowGroupPages rg : file.getRowGroupsList()) {
-          for (ColumnPages column : rg.getColumnsList()) {
-            if (column.getDictionaryPage() >= 0) {
-              pathOf[column.getDictionaryPage()] = file.getPath();
-            }
-            for (DataPage page : column.getDataPagesList()) {
-              pathOf[page.getPage()] = file.getPath();
-            }
-          }
-        }
-      }
-      List<PageAt> pages = new ArrayList<>();
-      for (int i = 0; i < lookup.getPagesCount(); i++) {
-        PageSegment s = lookup.getPages(i);
-        assertThat(pathOf[i]).as("segment %d is referred to by no column", i).isNotNull();
-        pages.add(new PageAt(pathOf[i], s.getFileOffset(), s.getLength()));
-      }
-      return pages;
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
     }
   }
 }
