@@ -1,4 +1,4 @@
-package io.needle.cli;
+package io.needle.benchcli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
