@@ -187,6 +187,13 @@ final class ServeCommand implements Callable<Integer> {
 
   /** TLS and client authentication from the flags, checked before anything binds. */
   private WorkerSecurity security() throws IOException {
+    if (httpPort >= 0 && (tlsCert != null || authPolicy != null)) {
+      // The HTTP port has neither TLS nor client identities yet: beside a secured lookup port it
+      // would be an open door to every table.
+      throw new IllegalArgumentException("--http-port does not go with " + (authPolicy != null ? "--auth-policy"
+          : "--tls-cert") + " yet: the HTTP port has no TLS or authentication; serve HTTP from an unsecured worker"
+          + " on a trusted network, or leave --http-port out");
+    }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }

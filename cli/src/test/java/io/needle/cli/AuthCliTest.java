@@ -117,4 +117,15 @@ class AuthCliTest {
     assertThat(policy.err()).contains(badPolicy.toString()).contains("grants[0]");
     assertThat(policy.err().strip().lines().count()).isEqualTo(1);
   }
+
+  @Test
+  void serveRefusesAnHttpPortBesideAuthenticationItCannotEnforce() throws Exception {
+    String root = dir.resolve("data").toString();
+    Path policy = Files.writeString(dir.resolve("http-policy.yaml"), "grants:\n  - principal: x\n    tables: [file:///]\n");
+    CliRun both = CliRun.of("serve", "--root", root, "--port", "0", "--http-port", "0", "--auth-policy",
+        policy.toString());
+    assertThat(both.exit()).isNotZero();
+    assertThat(both.err()).contains("--http-port does not go with --auth-policy");
+    assertThat(both.err().strip().lines().count()).isEqualTo(1);
+  }
 }
