@@ -184,11 +184,14 @@ final class Planner {
     long rows = file.rowGroupRows[rg];
     int keyLeaf = request.keyLeaf();
     ChunkMeta keyChunk = file.chunk(rg, keyLeaf);
-    PageTable keyTable = file.pageTable(rg, keyLeaf);
+    // A re-paged chunk (FileMetadata.servedTable) replaces the file's pages, bounds included.
+    FileMetadata.Repaged keyRepaged = file.repaged(rg, keyLeaf);
+    PageTable keyTable = file.servedTable(rg, keyLeaf);
+    KeyPageBounds keyBounds = keyRepaged != null ? keyRepaged.bounds() : keyState.bounds[rg];
     if (rows == 0 || keyChunk.allNull || keyTable.pageCount() == 0) {
       return null;
     }
-    BitSet candidates = keyPages(keyChunk, keyTable, keyState.bounds[rg], keyState.blooms[rg], request);
+    BitSet candidates = keyPages(keyChunk, keyTable, keyBounds, keyState.blooms[rg], request);
     if (candidates == null) {
       return null;
     }
@@ -197,7 +200,7 @@ final class Planner {
       return null;
     }
     List<ColumnPlan> columns = new ArrayList<>();
-    columns.add(new ColumnPlan(keyLeaf, keyChunk.codec, keyTable.dictionaryRef(), selected(keyTable, candidates)));
+    columns.add(new ColumnPlan(keyLeaf, file.servedCodec(rg, keyLeaf), keyTable.dictionaryRef(), selected(keyTable, candidates)));
     int missesBefore = misses.size;
     for (int field : request.fields()) {
       int from = file.topFieldFirstLeaf[field];
@@ -205,7 +208,7 @@ final class Planner {
       boolean wholeField = false;
       boolean complete = true;
       for (int leaf = from; leaf < to; leaf++) {
-        PageTable table = file.pageTable(rg, leaf);
+        PageTable table = file.servedTable(rg, leaf);
         if (table == null) {
           misses.add(rg * file.leafCount() + leaf);
           complete = false;
@@ -220,9 +223,9 @@ final class Planner {
         if (leaf == keyLeaf) {
           continue;
         }
-        PageTable table = file.pageTable(rg, leaf);
+        PageTable table = file.servedTable(rg, leaf);
         List<PageRef> pages = wholeField ? allPagesFromRowZero(table) : overlapping(table, ranges, rows);
-        columns.add(new ColumnPlan(leaf, file.chunk(rg, leaf).codec, table.dictionaryRef(), pages));
+        columns.add(new ColumnPlan(leaf, file.servedCodec(rg, leaf), table.dictionaryRef(), pages));
       }
     }
     if (misses.size > missesBefore) {
