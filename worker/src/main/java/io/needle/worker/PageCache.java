@@ -75,8 +75,20 @@ final class PageCache implements AutoCloseable {
     CompletableFuture<?>[] misses = null;
     int missCount = 0;
     Batch batch = null;
+    RepagedPagesMissing repagedMissing = null;
     for (int i = 0; i < offsets.length; i++) {
       PageKey key = PageKey.of(version, offsets[i]);
+      if (RepagedAddress.isRepaged(offsets[i])) { // lives only in the store: a miss cannot be read from the file
+        PagePart.Stored stored = repagedHit(key, lengths[i], suspects.contains(offsets[i]));
+        if (stored != null) {
+          parts[first + i] = stored;
+          crcs[first + i] = stored.handle().crc32c();
+        } else {
+          repagedMissing = repagedMissing == null ? new RepagedPagesMissing(file.version(), version) : repagedMissing;
+          repagedMissing.add(offsets[i]);
+        }
+        continue;
+      }
       if (suspects.contains(offsets[i])) {
         store.reportCorrupt(key);
       } else {
@@ -115,8 +127,36 @@ final class PageCache implements AutoCloseable {
     if (batch != null) {
       submit(batch);
     }
-    return misses == null ? CompletableFuture.completedFuture(null)
+    CompletableFuture<Void> all = misses == null ? CompletableFuture.completedFuture(null)
         : CompletableFuture.allOf(java.util.Arrays.copyOf(misses, missCount));
+    if (repagedMissing != null) {
+      RepagedPagesMissing failure = repagedMissing;
+      // fail only once every part is in place, so that the caller releases them all
+      return all.handle((v, e) -> {
+        throw new java.util.concurrent.CompletionException(failure);
+      });
+    }
+    return all;
+  }
+
+  /** A re-paged page from the store, or null when it is gone or the client found it corrupt. */
+  private PagePart.Stored repagedHit(PageKey key, int length, boolean suspect) {
+    if (suspect) {
+      store.reportCorrupt(key);
+      return null;
+    }
+    PageHandle hit = store.get(key);
+    if (hit != null && hit.length() != length) {
+      hit.release();
+      store.reportCorrupt(key);
+      return null;
+    }
+    return hit == null ? null : new PagePart.Stored(hit);
+  }
+
+  /** The store, for re-paging, which writes its pages there directly. */
+  PageStore store() {
+    return store;
   }
 
   /**

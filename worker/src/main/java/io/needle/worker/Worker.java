@@ -58,10 +58,12 @@ public final class Worker implements AutoCloseable {
 
   private final S3Tables s3Tables;
   private final S3RequestCounter s3Requests;
+  private final Repager repager;
 
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests) {
+      S3RequestCounter s3Requests, Repager repager) {
+    this.repager = repager;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -101,6 +103,17 @@ public final class Worker implements AutoCloseable {
    */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3)
       throws IOException, InterruptedException {
+    return start(config, pageStore, s3, RepagingConfig.defaults());
+  }
+
+  /**
+   * As {@link #start(WorkerConfig, PageStoreConfig, S3Config)}, with chunks whose pages are too
+   * big to ship for one row re-paged into small pages in the page store as {@code repaging} says
+   * (nothing is re-paged without a page store).
+   */
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, RepagingConfig repaging)
+      throws IOException, InterruptedException {
+    java.util.Objects.requireNonNull(repaging, "repaging is null");
     if (config.roots().isEmpty() && s3 == null) {
       throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
     }
@@ -129,7 +142,8 @@ public final class Worker implements AutoCloseable {
     S3RequestCounter s3Requests = new S3RequestCounter();
     S3Tables s3Tables = s3 == null ? null
         : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
-    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
+    Repager repager = pages == null || !repaging.enabled() ? null : new Repager(repaging, pages.store(), metadata);
+    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables, repager);
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -169,10 +183,13 @@ public final class Worker implements AutoCloseable {
       if (s3Tables != null) {
         log.info("serving S3 roots {}", s3.roots());
       }
-      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests);
+      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests, repager);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
+      if (repager != null) {
+        repager.close();
+      }
       if (s3Tables != null) {
         s3Tables.close();
       }
@@ -248,6 +265,9 @@ public final class Worker implements AutoCloseable {
     connections.close().awaitUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();
+    if (repager != null) {
+      repager.close(); // before the store closes: no re-paged page is being written any more
+    }
     tables.close();
     if (s3Tables != null) {
       s3Tables.close();
@@ -270,6 +290,16 @@ public final class Worker implements AutoCloseable {
   /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */
   public long pagesReadFromSource() {
     return pages == null ? 0 : pages.sourceReads();
+  }
+
+  /** What re-paging did so far; all zero when it is off or there is no page store. */
+  public RepagingStats repagingStats() {
+    return repager == null ? new RepagingStats(0, 0, 0, 0, 0, 0, 0) : repager.stats();
+  }
+
+  /** Completes when the re-paging under way now has ended (for tests and benchmarks). */
+  public java.util.concurrent.CompletableFuture<Void> repagingIdle() {
+    return repager == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : repager.idle();
   }
 
   /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */
