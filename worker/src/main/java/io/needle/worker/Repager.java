@@ -103,9 +103,10 @@ final class Repager implements AutoCloseable {
   }
 
   /**
-   * Starts re-paging the chunks that {@code plan} ships too much of, and with them the key
-   * column's chunk of the same row group (its pages' rows select the other columns' pages: narrow
-   * key pages, one page of each other column). Any thread; never blocks.
+   * Starts re-paging the chunks that {@code plan} ships too much of. The key column's chunk is
+   * re-paged into pages of {@link RepagingConfig#keyPageRows} rows: the planner selects the other
+   * columns' pages by the rows of the key page, so a narrow key page selects about one page of
+   * each other column. Any thread; never blocks.
    */
   void consider(OpenFile file, FilePlan plan) {
     String versionKey = null;
@@ -116,13 +117,8 @@ final class Repager implements AutoCloseable {
           if (versionKey == null) {
             versionKey = PageCache.versionKey(file);
           }
-          ColumnPlan key = columns.get(0); // the planner puts the key column first
-          if (!isRepaged(key)) {
-            start(file, new ChunkId(versionKey, rowGroup.rowGroup(), key.leaf()), true);
-          }
-          if (c > 0) {
-            start(file, new ChunkId(versionKey, rowGroup.rowGroup(), columns.get(c).leaf()), false);
-          }
+          // the planner puts the key column first
+          start(file, new ChunkId(versionKey, rowGroup.rowGroup(), columns.get(c).leaf()), c == 0);
         }
       }
     }

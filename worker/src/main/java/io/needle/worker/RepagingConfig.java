@@ -45,12 +45,13 @@ public record RepagingConfig(boolean enabled, int triggerPageBytes, int targetPa
   }
 
   /**
-   * On; pages over 16 KiB trigger; 8 KiB uncompressed pages of at most 20,000 rows, 32 rows for
+   * On; pages over 64 KiB trigger (below that, a layout such as {@code needle gen --shape rag}, 8
+   * rows of 1-4 KiB text per page, would only get more pages per lookup); 8 KiB uncompressed pages of at most 20,000 rows, 32 rows for
    * the key column; one thread; chunks up to 256 MiB. Measurements behind these: BENCHMARKS.md,
    * "Re-paging".
    */
   public static RepagingConfig defaults() {
-    return new RepagingConfig(true, 16 << 10, 8 << 10, 20_000, 32, PageCodec.UNCOMPRESSED, 1, 256, 256L << 20);
+    return new RepagingConfig(true, 64 << 10, 8 << 10, 20_000, 32, PageCodec.UNCOMPRESSED, 1, 256, 256L << 20);
   }
 
   public static RepagingConfig disabled() {
