@@ -76,6 +76,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Load every file's footer and indexes when an S3 table is first listed. Default: ${DEFAULT-VALUE}")
   boolean s3PrefetchMetadata;
 
+  @Option(names = "--repage", defaultValue = "true", negatable = true, fallbackValue = "true",
+      description = "With a page store: rewrite column chunks whose pages are over 64 KiB into small pages, stored "
+          + "in the page store, and serve those (the files are untouched). Default: ${DEFAULT-VALUE}")
+  boolean repage;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -116,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
     WorkerConfig config = WorkerConfig.defaults(bind, port, paths).withManifestTtl(manifestTtl).withName(workerName)
         .withDebugLookupDelay(debugLookupDelay);
     PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, Sizes.parseBytes(cacheSize));
-    Worker worker = Worker.start(config, pageStore, s3);
+    Worker worker = Worker.start(config, pageStore, s3, io.needle.worker.RepagingConfig.defaults().withEnabled(repage));
     HealthEndpoint health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
