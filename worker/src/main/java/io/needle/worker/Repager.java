@@ -215,8 +215,7 @@ final class Repager implements AutoCloseable {
       throws IOException, DecodeException {
     long started = System.nanoTime();
     ChunkId id = written.id;
-    byte[] bytes = new byte[(int) (layout.end() - layout.start())];
-    file.readFully(layout.start(), ByteBuffer.wrap(bytes));
+    byte[] bytes = readChunk(file, layout.start(), (int) (layout.end() - layout.start()));
     sourceBytes.add(bytes.length);
     FileSchema schema = FileSchema.parse(layout.schema().thriftFileMetaData());
     ColumnDescriptor column = schema.messageType().getColumns().get(id.leaf());
@@ -249,6 +248,25 @@ final class Repager implements AutoCloseable {
     log.debug("re-paged {}: {} bytes in {} pages into {} bytes in {} pages in {} ms ({} ms storing)", id, bytes.length,
         pages.dataPageCount(), chunk.totalBytes(), chunk.pageCount(), (System.nanoTime() - started) / 1_000_000,
         written.storeNanos / 1_000_000);
+  }
+
+  /**
+   * The chunk's bytes. An S3 object is read with one asynchronous GET this thread waits for:
+   * its blocking {@code readFully} holds the object's lock during the GET, which the event loop
+   * takes to serve page misses.
+   */
+  private static byte[] readChunk(OpenFile file, long start, int length) throws IOException {
+    if (file.isRemote()) {
+      try {
+        return file.remoteS3().readAsync(start, length).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        Throwable cause = TableService.unwrap(e);
+        throw cause instanceof IOException io ? io : new IOException("reading a chunk of " + file.version().path(), cause);
+      }
+    }
+    byte[] bytes = new byte[length];
+    file.readFully(start, ByteBuffer.wrap(bytes));
+    return bytes;
   }
 
   private static Codec codec(String parquetCodec) throws DecodeException {
