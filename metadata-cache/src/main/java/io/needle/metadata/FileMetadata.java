@@ -108,17 +108,6 @@ final class FileMetadata {
     return repaged.get(rowGroup * leaves.length + leaf);
   }
 
-  /** The pages the planner serves for a chunk: its re-paged table once published, else the file's. */
-  PageTable servedTable(int rowGroup, int leaf) {
-    Repaged r = repaged(rowGroup, leaf);
-    return r != null ? r.table() : pageTable(rowGroup, leaf);
-  }
-
-  String servedCodec(int rowGroup, int leaf) {
-    Repaged r = repaged(rowGroup, leaf);
-    return r != null ? r.chunk().codec : chunk(rowGroup, leaf).codec;
-  }
-
   void publishRepaged(Repaged r) {
     int slot = r.chunk().rowGroup * leaves.length + r.chunk().leaf;
     Repaged old = repaged.getAndSet(slot, r);
