@@ -29,6 +29,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -70,7 +73,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the client reports corrupt must send the lookup back to the file's pages.
  */
 class RepagingTest {
-  private static final int ROWS = 150_000;
+  private static final int ROWS = 100_000;
   /** Bit 62 marks re-paged pages on the wire (their PageSegment.file_offset). */
   private static final long REPAGED = 1L << 62;
 
@@ -280,11 +283,15 @@ class RepagingTest {
         }
         keys.addAll(spec.absentKeys());
         Collections.shuffle(keys, random);
+        List<ParquetOracle> oracles = new ArrayList<>();
+        for (Path f : spec.files().stream().sorted().toList()) {
+          oracles.add(ParquetOracle.open(f));
+        }
         Map<Object, List<String>> expected = new HashMap<>();
         for (Object key : keys) {
           List<String> rows = new ArrayList<>();
-          for (Path f : spec.files().stream().sorted().toList()) {
-            rows.addAll(ParquetOracle.lookupJson(f, spec.keyColumn(), key, List.of()));
+          for (ParquetOracle oracle : oracles) {
+            rows.addAll(oracle.lookupJson(spec.keyColumn(), key, List.of()));
           }
           expected.put(key, rows);
         }
@@ -361,6 +368,57 @@ class RepagingTest {
       assertThat(rebuilt.offsetOf(third.getDataPages(0)) & REPAGED).as("re-paged again").isNotZero();
       assertThat(worker.repagingStats().chunksRepaged()).isGreaterThan(dropped.chunksRepaged());
       assertAnswers(t, expected, "re-paged again");
+    }
+  }
+
+  @Test
+  void corruptRepagedPagesOnDiskAreCaughtByTheClientAndNeverBecomeWrongRows() throws Exception {
+    Path cache = dir.resolve("cache-corrupt");
+    List<Object> keys = keys(23, 3);
+    Map<Object, List<String>> expected = oracle(parquetJava, "id", keys);
+    try (Worker worker = worker(cache, RepagingConfig.defaults(), parquetJava.getParent()); NeedleClient client = client(worker)) {
+      Table t = client.table(parquetJava.toUri().toString(), "id");
+      assertAnswers(t, expected, "before re-paging");
+      awaitRepaging(worker);
+      assertThat(Wire.lookup(worker, parquetJava, (Long) keys.get(0), List.of()).repagedPages()).isPositive();
+      // Flip one byte every 1,000 bytes of the used part of the region file, under the live worker:
+      // re-paged pages, their page tables and the file's cached pages alike.
+      try (FileChannel region = FileChannel.open(cache.resolve("regions.dat"), StandardOpenOption.READ,
+          StandardOpenOption.WRITE)) {
+        long end = Math.min(region.size(), worker.pageStoreStats().cachedBytes() * 2);
+        for (long at = 500; at < end; at += 1000) {
+          ByteBuffer one = ByteBuffer.allocate(1);
+          region.read(one, at);
+          one.flip();
+          one.put(0, (byte) ~one.get(0));
+          region.write(one, at);
+        }
+      }
+      for (int round = 0; round < 3; round++) {
+        assertAnswers(t, expected, "after corruption, round " + round); // caught, dropped, served again
+      }
+      assertThat(worker.repagingStats().chunksDropped()).as("re-paged chunks dropped after the client's reports").isPositive();
+    }
+  }
+
+  @Test
+  void repagedPagesEvictedFromASmallStoreNeverCostARow() throws Exception {
+    List<Object> keys = keys(31, 3);
+    Map<Object, List<String>> expected = oracle(parquetJava, "id", keys);
+    // Three 1 MiB regions: far less than the chunks' re-paged pages, which evict one another.
+    PageStoreConfig small = new PageStoreConfig(dir.resolve("cache-small"), 3L << 20, 1 << 20, EvictionPolicy.LRU, false,
+        8192, "repaging-test", true, false);
+    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(parquetJava.getParent())), small, null,
+        RepagingConfig.defaults());
+        NeedleClient client = client(worker)) {
+      Table t = client.table(parquetJava.toUri().toString(), "id");
+      for (int round = 0; round < 4; round++) {
+        assertAnswers(t, expected, "round " + round);
+        awaitRepaging(worker);
+      }
+      RepagingStats stats = worker.repagingStats();
+      assertThat(stats.chunksRepaged() + stats.chunksDeclined()).as("re-paging attempts").isPositive();
+      assertThat(worker.pageStoreStats().evictedRegions()).isPositive();
     }
   }
 
