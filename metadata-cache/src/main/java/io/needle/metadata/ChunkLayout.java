@@ -11,6 +11,8 @@ package io.needle.metadata;
  * @param end one past the chunk's last byte
  * @param codec the chunk's compression codec, as {@link ColumnPlan#codec()} names it
  * @param keyCandidate the leaf could serve as a lookup key (its pages' bounds are worth keeping)
+ * @param maxPageRows rows of the chunk's longest data page, -1 when not known (no page table yet, or
+ *     first rows unknown)
  */
 public record ChunkLayout(FileVersion version, SchemaInfo schema, int rowGroup, int leaf, int leafCount, long rowCount,
-    long start, long end, String codec, boolean keyCandidate) {}
+    long start, long end, String codec, boolean keyCandidate, long maxPageRows) {}

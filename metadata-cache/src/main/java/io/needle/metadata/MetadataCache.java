@@ -174,8 +174,16 @@ public final class MetadataCache {
     }
     ChunkMeta chunk = file.chunk(rowGroup, leaf);
     LeafColumn column = file.leaves[leaf];
+    PageTable table = file.pageTable(rowGroup, leaf);
+    long maxPageRows = -1;
+    if (table != null && table.firstRowsKnown) {
+      for (int p = 0; p < table.pageCount(); p++) {
+        maxPageRows = Math.max(maxPageRows, table.endRow(p, file.rowGroupRows[rowGroup]) - table.firstRows[p]);
+      }
+    }
     return new ChunkLayout(file.version, file.schemaInfo, rowGroup, leaf, file.leafCount(), file.rowGroupRows[rowGroup],
-        chunk.start, chunk.end, chunk.codec, column.usableAsKey() && column.order() != LeafColumn.StatsOrder.UNKNOWN);
+        chunk.start, chunk.end, chunk.codec, column.usableAsKey() && column.order() != LeafColumn.StatsOrder.UNKNOWN,
+        maxPageRows);
   }
 
   /**

@@ -103,22 +103,31 @@ final class Repager implements AutoCloseable {
   }
 
   /**
-   * Starts re-paging the chunks that {@code plan} ships too much of. The key column's chunk is
-   * re-paged into pages of {@link RepagingConfig#keyPageRows} rows: the planner selects the other
-   * columns' pages by the rows of the key page, so a narrow key page selects about one page of
-   * each other column. Any thread; never blocks.
+   * Starts re-paging the chunks of every row group where {@code plan} ships a page too big for one
+   * row. The other planned columns of that row group are considered too: a page can be small once
+   * compressed and still hold a hundred thousand rows to decode for one (sorted or repetitive
+   * values), which only its row count shows; {@link #run} re-pages those whose pages hold more than
+   * {@link RepagingConfig#maxPageRows} rows. The key column's pages are cut at
+   * {@link RepagingConfig#keyPageRows} rows: the planner selects the other columns' pages by the
+   * rows of the key page, so a narrow key page selects about one page of each other column. Any
+   * thread; never blocks.
    */
   void consider(OpenFile file, FilePlan plan) {
     String versionKey = null;
     for (RowGroupPlan rowGroup : plan.rowGroups()) {
       List<ColumnPlan> columns = rowGroup.columns();
-      for (int c = 0; c < columns.size(); c++) {
-        if (tooBig(columns.get(c))) {
-          if (versionKey == null) {
-            versionKey = PageCache.versionKey(file);
-          }
-          // the planner puts the key column first
-          start(file, new ChunkId(versionKey, rowGroup.rowGroup(), columns.get(c).leaf()), c == 0);
+      boolean any = false;
+      for (int c = 0; c < columns.size() && !any; c++) {
+        any = tooBig(columns.get(c));
+      }
+      if (!any) {
+        continue;
+      }
+      versionKey = versionKey == null ? PageCache.versionKey(file) : versionKey;
+      for (int c = 0; c < columns.size(); c++) { // the planner puts the key column first
+        ColumnPlan column = columns.get(c);
+        if (!isRepaged(column)) {
+          start(file, new ChunkId(versionKey, rowGroup.rowGroup(), column.leaf()), c == 0, tooBig(column));
         }
       }
     }
@@ -145,8 +154,11 @@ final class Repager implements AutoCloseable {
     return (rowsUnknown && sum > trigger) || (column.dictionary() != null && column.dictionary().length() > trigger);
   }
 
-  /** @param asKey re-page as the key column: {@link RepagingConfig#keyPageRows} rows per page */
-  private void start(OpenFile file, ChunkId id, boolean asKey) {
+  /**
+   * @param asKey re-page as the key column: {@link RepagingConfig#keyPageRows} rows per page
+   * @param tooBig its pages are too big: re-page it whatever their rows
+   */
+  private void start(OpenFile file, ChunkId id, boolean asKey, boolean tooBig) {
     if (running.containsKey(id) || declined.getIfPresent(id) != null) {
       return;
     }
@@ -158,7 +170,7 @@ final class Repager implements AutoCloseable {
     try {
       threads.execute(() -> {
         try {
-          run(file, id, asKey);
+          run(file, id, asKey, tooBig);
         } finally {
           file.release();
           running.remove(id, mine);
@@ -172,7 +184,7 @@ final class Repager implements AutoCloseable {
     }
   }
 
-  private void run(OpenFile file, ChunkId id, boolean asKey) {
+  private void run(OpenFile file, ChunkId id, boolean asKey, boolean tooBig) {
     FileVersion version = file.version();
     int rowGroup = id.rowGroup();
     int leaf = id.leaf();
@@ -183,6 +195,12 @@ final class Repager implements AutoCloseable {
     if (layout == null) {
       log.debug("not re-paging {} now: the file's metadata left the cache", id);
       return; // a later lookup asks again
+    }
+    int enoughRows = asKey ? config.keyPageRows() : config.maxPageRows();
+    if (!tooBig && layout.maxPageRows() >= 0 && layout.maxPageRows() <= enoughRows) {
+      declined.put(id, "not needed"); // not an attempt given up: nothing to gain
+      log.debug("not re-paging {}: its pages hold at most {} rows already", id, layout.maxPageRows());
+      return;
     }
     if (!RepagedAddress.fits(rowGroup, leaf)) {
       decline(id, "row group or leaf index beyond the re-paged address space");

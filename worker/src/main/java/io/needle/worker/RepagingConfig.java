@@ -6,8 +6,10 @@ import static java.util.Objects.requireNonNull;
  * Re-paging of column chunks whose pages are too big to ship for one row (see {@link Repager}).
  *
  * @param enabled false: always ship the file's own pages
- * @param triggerPageBytes a lookup that plans a data page longer than this (header included, as
- *     stored), or more than this of a column whose page first rows are unknown, re-pages the chunk
+ * @param triggerPageBytes a lookup that plans a data or dictionary page longer than this (header
+ *     included, as stored), or more than this of a column whose page first rows are unknown,
+ *     re-pages the chunk, and the other planned chunks of its row group whose pages hold more than
+ *     {@code maxPageRows} rows (or {@code keyPageRows} for the key column)
  * @param targetPageBytes the re-paged pages' size threshold, before compression (a page ends at the
  *     first row boundary past it; a single larger row makes a larger page)
  * @param maxPageRows rows per re-paged page at most (bounds decode work on tiny values)
