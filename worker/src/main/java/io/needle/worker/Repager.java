@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Afterwards: if a re-paged page leaves the store (region eviction) or fails a client's
  * checksum, the lookup that finds it missing drops the chunk ({@link #drop}) and is planned again
- * on the file's pages; a later lookup re-pages it. Attempts that fail (chunk larger than
+ * on the file's pages; a later lookup re-pages it (one re-paged only for its rows, next time a
+ * column of its row group triggers: until then its lookups decode the file's longer pages). Attempts that fail (chunk larger than
  * {@link RepagingConfig#maxChunkBytes}, store full, undecodable data, I/O error) are not retried
  * for {@link #DECLINE_TTL}.
  */

@@ -48,12 +48,13 @@ public record RepagingConfig(boolean enabled, int triggerPageBytes, int targetPa
 
   /**
    * On; pages over 64 KiB trigger (below that, a layout such as {@code needle gen --shape rag}, 8
-   * rows of 1-4 KiB text per page, would only get more pages per lookup); 8 KiB uncompressed pages of at most 20,000 rows, 32 rows for
-   * the key column; one thread; chunks up to 256 MiB. Measurements behind these: BENCHMARKS.md,
-   * "Re-paging".
+   * rows of 1-4 KiB text per page, would only get more pages per lookup); 8 KiB uncompressed
+   * pages of at most 4,096 rows (parquet-java's default limit, 20,000 rows, is still 160 KB of
+   * doubles to decode for one row), 32 rows for the key column; one thread; chunks up to 256 MiB.
+   * Measurements behind these: BENCHMARKS.md, "Re-paging".
    */
   public static RepagingConfig defaults() {
-    return new RepagingConfig(true, 64 << 10, 8 << 10, 20_000, 32, PageCodec.UNCOMPRESSED, 1, 256, 256L << 20);
+    return new RepagingConfig(true, 64 << 10, 8 << 10, 4096, 32, PageCodec.UNCOMPRESSED, 1, 256, 256L << 20);
   }
 
   public static RepagingConfig disabled() {
