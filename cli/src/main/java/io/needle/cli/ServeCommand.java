@@ -167,6 +167,11 @@ final class ServeCommand implements Callable<Integer> {
       + "the loader threads; more get RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}")
   int maxQueuedLoads;
 
+  @Option(names = "--repage", defaultValue = "true", negatable = true, fallbackValue = "true",
+      description = "With a page store: rewrite column chunks whose pages are over 64 KiB into small pages, stored "
+          + "in the page store, and serve those (the files are untouched). Default: ${DEFAULT-VALUE}")
+  boolean repage;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -256,7 +261,8 @@ final class ServeCommand implements Callable<Integer> {
     WorkerSecurity security = security();
     Worker worker;
     try {
-      worker = Worker.start(config, pageStore, s3, security);
+      worker = Worker.start(config, pageStore, s3, security,
+          io.needle.worker.RepagingConfig.defaults().withEnabled(repage));
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (security.tls() != null) {
         security.tls().close();
@@ -346,6 +352,7 @@ final class ServeCommand implements Callable<Integer> {
         .addKeyValue("cache_dir", pageStore == null ? "none" : pageStore.directory().toString())
         .addKeyValue("cache_size", pageStore == null ? "none" : cacheSize)
         .addKeyValue("recovered_pages", stats == null ? 0 : stats.cachedPages())
+        .addKeyValue("repage", pageStore != null && repage)
         .addKeyValue("metadata_cache_size", metadataCacheSize).addKeyValue("max_open_files", maxOpenFiles)
         .addKeyValue("s3_endpoint", s3 == null ? "none" : s3.endpoint() == null ? "aws" : s3.endpoint().toString())
         .log();

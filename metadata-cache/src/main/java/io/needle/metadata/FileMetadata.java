@@ -31,6 +31,8 @@ final class FileMetadata {
   final ChunkMeta[] chunks;
   final AtomicReferenceArray<PageTable> pageTables;
   final AtomicReferenceArray<KeyColumnState> keyStates;
+  /** Chunks the worker re-paged into small pages: served instead of the file's own pages. */
+  final AtomicReferenceArray<Repaged> repaged;
   private final long eagerHeapBytes;
   private final AtomicLong lazyHeapBytes = new AtomicLong();
   /** Lazy loads under way, so that concurrent cold plans share one (see {@link #loadOnce}). */
@@ -61,6 +63,7 @@ final class FileMetadata {
     this.chunks = chunks;
     this.pageTables = new AtomicReferenceArray<>(pageTables);
     this.keyStates = new AtomicReferenceArray<>(leaves.length);
+    this.repaged = new AtomicReferenceArray<>(chunks.length);
     long bytes = 256 + schemaInfo.thriftFileMetaData().length + 16L;
     for (LeafColumn leaf : leaves) {
       bytes += 64 + 2L * (40 + leaf.path().length()) + 64; // record, path twice (maps), map nodes
@@ -92,6 +95,30 @@ final class FileMetadata {
 
   PageTable pageTable(int rowGroup, int leaf) {
     return pageTables.get(rowGroup * leaves.length + leaf);
+  }
+
+  /** A published re-paging of one chunk, and its key bounds when the leaf can be a key. */
+  record Repaged(RepagedChunk chunk, PageTable table, KeyPageBounds bounds) {
+    long heapBytes() {
+      return 64 + table.heapBytes() + (bounds == null ? 0 : bounds.heapBytes());
+    }
+  }
+
+  Repaged repaged(int rowGroup, int leaf) {
+    return repaged.get(rowGroup * leaves.length + leaf);
+  }
+
+  void publishRepaged(Repaged r) {
+    int slot = r.chunk().rowGroup * leaves.length + r.chunk().leaf;
+    Repaged old = repaged.getAndSet(slot, r);
+    lazyHeapBytes.addAndGet(r.heapBytes() - (old == null ? 0 : old.heapBytes()));
+  }
+
+  void dropRepaged(int rowGroup, int leaf) {
+    Repaged old = repaged.getAndSet(rowGroup * leaves.length + leaf, null);
+    if (old != null) {
+      lazyHeapBytes.addAndGet(-old.heapBytes());
+    }
   }
 
   void publishPageTable(int rowGroup, int leaf, PageTable table) {

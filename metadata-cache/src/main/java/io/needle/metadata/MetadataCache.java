@@ -163,6 +163,84 @@ public final class MetadataCache {
     return new FileSummary(file.version, file.schemaInfo, file.rowCount, min, max);
   }
 
+  // ---------------------------------------------------------------- re-paged chunks (worker-built)
+
+  /** The file metadata of {@code version} when cached and loaded; null otherwise. Never loads. */
+  private FileMetadata cached(FileVersion version) {
+    CompletableFuture<FileMetadata> f = cache.getIfPresent(requireNonNull(version, "version is null"));
+    return f != null && f.isDone() && !f.isCompletedExceptionally() ? f.join() : null;
+  }
+
+  /**
+   * Where chunk ({@code rowGroup}, {@code leaf}) of a cached file version lies; null when the
+   * version is not cached or has no such chunk. Never loads.
+   */
+  public ChunkLayout chunkLayout(FileVersion version, int rowGroup, int leaf) {
+    FileMetadata file = cached(version);
+    if (file == null || rowGroup < 0 || rowGroup >= file.rowGroupCount() || leaf < 0 || leaf >= file.leafCount()) {
+      return null;
+    }
+    ChunkMeta chunk = file.chunk(rowGroup, leaf);
+    LeafColumn column = file.leaves[leaf];
+    PageTable table = file.pageTable(rowGroup, leaf);
+    long maxPageRows = -1;
+    if (table != null && table.firstRowsKnown) {
+      for (int p = 0; p < table.pageCount(); p++) {
+        maxPageRows = Math.max(maxPageRows, table.endRow(p, file.rowGroupRows[rowGroup]) - table.firstRows[p]);
+      }
+    }
+    return new ChunkLayout(file.version, file.schemaInfo, rowGroup, leaf, file.leafCount(), file.rowGroupRows[rowGroup],
+        chunk.start, chunk.end, chunk.codec, column.usableAsKey() && column.order() != LeafColumn.StatsOrder.UNKNOWN,
+        maxPageRows);
+  }
+
+  /**
+   * Serves {@code chunk}'s pages instead of the file's own for its chunk of {@code version}, from
+   * the next plan on. Returns false (and changes nothing) when the version is not cached, the
+   * chunk does not exist, or its first rows do not fit the row group.
+   */
+  public boolean publishRepaged(FileVersion version, RepagedChunk chunk) {
+    FileMetadata file = cached(version);
+    if (file == null || chunk.rowGroup < 0 || chunk.rowGroup >= file.rowGroupCount() || chunk.leaf < 0
+        || chunk.leaf >= file.leafCount() || chunk.firstRows[chunk.firstRows.length - 1] >= file.rowGroupRows[chunk.rowGroup]) {
+      return false;
+    }
+    LeafColumn leaf = file.leaves[chunk.leaf];
+    KeyPageBounds bounds = null;
+    if (chunk.keyMins != null && leaf.usableAsKey() && leaf.order() != LeafColumn.StatsOrder.UNKNOWN) {
+      java.util.List<byte[]> mins = new java.util.ArrayList<>(chunk.pageCount());
+      java.util.List<byte[]> maxs = new java.util.ArrayList<>(chunk.pageCount());
+      for (int p = 0; p < chunk.pageCount(); p++) {
+        boolean known = StatsValues.wellFormed(leaf, chunk.keyMins[p]) && StatsValues.wellFormed(leaf, chunk.keyMaxs[p]);
+        mins.add(known ? chunk.keyMins[p] : null);
+        maxs.add(known ? chunk.keyMaxs[p] : null);
+      }
+      bounds = PageHeaderWalker.bounds(leaf, mins, maxs);
+    }
+    file.publishRepaged(new FileMetadata.Repaged(chunk, chunk.table(), bounds));
+    reweigh(file);
+    return true;
+  }
+
+  /** The re-paged chunk served for ({@code rowGroup}, {@code leaf}) of a cached version, or null. */
+  public RepagedChunk repaged(FileVersion version, int rowGroup, int leaf) {
+    FileMetadata file = cached(version);
+    if (file == null || rowGroup < 0 || rowGroup >= file.rowGroupCount() || leaf < 0 || leaf >= file.leafCount()) {
+      return null;
+    }
+    FileMetadata.Repaged r = file.repaged(rowGroup, leaf);
+    return r == null ? null : r.chunk();
+  }
+
+  /** Goes back to the file's own pages for one chunk (its re-paged pages are gone or doubted). */
+  public void dropRepaged(FileVersion version, int rowGroup, int leaf) {
+    FileMetadata file = cached(version);
+    if (file != null && rowGroup >= 0 && rowGroup < file.rowGroupCount() && leaf >= 0 && leaf < file.leafCount()) {
+      file.dropRepaged(rowGroup, leaf);
+      reweigh(file);
+    }
+  }
+
   /** Drops everything cached for {@code version}. */
   public void invalidate(FileVersion version) {
     cache.synchronous().invalidate(requireNonNull(version, "version is null"));

@@ -168,7 +168,8 @@ final class PageHeaderWalker {
     maxs.add(max);
   }
 
-  private static KeyPageBounds bounds(LeafColumn leaf, java.util.List<byte[]> mins, java.util.List<byte[]> maxs) {
+  /** Bounds of pages whose min/max are well formed or null (unknown); null when none is known. */
+  static KeyPageBounds bounds(LeafColumn leaf, java.util.List<byte[]> mins, java.util.List<byte[]> maxs) {
     int n = mins.size();
     int[] pages = new int[n];
     int[] unbounded = new int[n];

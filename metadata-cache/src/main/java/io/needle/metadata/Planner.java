@@ -184,11 +184,15 @@ final class Planner {
     long rows = file.rowGroupRows[rg];
     int keyLeaf = request.keyLeaf();
     ChunkMeta keyChunk = file.chunk(rg, keyLeaf);
-    PageTable keyTable = file.pageTable(rg, keyLeaf);
+    // A re-paged chunk replaces the file's pages, bounds and codec included; each is read once, as
+    // the worker may publish or drop one at any time.
+    FileMetadata.Repaged keyRepaged = file.repaged(rg, keyLeaf);
+    PageTable keyTable = keyRepaged != null ? keyRepaged.table() : file.pageTable(rg, keyLeaf);
+    KeyPageBounds keyBounds = keyRepaged != null ? keyRepaged.bounds() : keyState.bounds[rg];
     if (rows == 0 || keyChunk.allNull || keyTable.pageCount() == 0) {
       return null;
     }
-    BitSet candidates = keyPages(keyChunk, keyTable, keyState.bounds[rg], keyState.blooms[rg], request);
+    BitSet candidates = keyPages(keyChunk, keyTable, keyBounds, keyState.blooms[rg], request);
     if (candidates == null) {
       return null;
     }
@@ -197,15 +201,22 @@ final class Planner {
       return null;
     }
     List<ColumnPlan> columns = new ArrayList<>();
-    columns.add(new ColumnPlan(keyLeaf, keyChunk.codec, keyTable.dictionaryRef(), selected(keyTable, candidates)));
+    String keyCodec = keyRepaged != null ? keyRepaged.chunk().codec : keyChunk.codec;
+    columns.add(new ColumnPlan(keyLeaf, keyCodec, keyTable.dictionaryRef(), selected(keyTable, candidates)));
     int missesBefore = misses.size;
     for (int field : request.fields()) {
       int from = file.topFieldFirstLeaf[field];
       int to = file.topFieldFirstLeaf[field + 1];
       boolean wholeField = false;
       boolean complete = true;
+      FileMetadata.Repaged[] repaged = null; // read once per leaf, like the key's
       for (int leaf = from; leaf < to; leaf++) {
-        PageTable table = file.pageTable(rg, leaf);
+        FileMetadata.Repaged r = file.repaged(rg, leaf);
+        if (r != null) {
+          repaged = repaged == null ? new FileMetadata.Repaged[to - from] : repaged;
+          repaged[leaf - from] = r;
+        }
+        PageTable table = r != null ? r.table() : file.pageTable(rg, leaf);
         if (table == null) {
           misses.add(rg * file.leafCount() + leaf);
           complete = false;
@@ -220,9 +231,11 @@ final class Planner {
         if (leaf == keyLeaf) {
           continue;
         }
-        PageTable table = file.pageTable(rg, leaf);
+        FileMetadata.Repaged r = repaged == null ? null : repaged[leaf - from];
+        PageTable table = r != null ? r.table() : file.pageTable(rg, leaf);
+        String codec = r != null ? r.chunk().codec : file.chunk(rg, leaf).codec;
         List<PageRef> pages = wholeField ? allPagesFromRowZero(table) : overlapping(table, ranges, rows);
-        columns.add(new ColumnPlan(leaf, file.chunk(rg, leaf).codec, table.dictionaryRef(), pages));
+        columns.add(new ColumnPlan(leaf, codec, table.dictionaryRef(), pages));
       }
     }
     if (misses.size > missesBefore) {

@@ -75,18 +75,30 @@ final class PageCache implements AutoCloseable {
     CompletableFuture<?>[] misses = null;
     int missCount = 0;
     Batch batch = null;
+    RepagedPagesMissing repagedMissing = null;
     for (int i = 0; i < offsets.length; i++) {
       PageKey key = PageKey.of(version, offsets[i]);
+      if (RepagedAddress.isRepaged(offsets[i])) { // lives only in the store: a miss cannot be read from the file
+        PagePart.Stored stored = repagedHit(key, lengths[i], suspects.contains(offsets[i]), !suspects.isEmpty());
+        if (stored != null) {
+          parts[first + i] = stored;
+          crcs[first + i] = stored.handle().crc32c();
+        } else {
+          repagedMissing = repagedMissing == null ? new RepagedPagesMissing(file.version(), version) : repagedMissing;
+          repagedMissing.add(offsets[i]);
+        }
+        continue;
+      }
       if (suspects.contains(offsets[i])) {
         store.reportCorrupt(key);
       } else {
         PageHandle hit = store.get(key);
-        if (hit != null && hit.length() == lengths[i]) {
+        if (hit != null && hit.length() == lengths[i] && (suspects.isEmpty() || intact(hit))) {
           parts[first + i] = new PagePart.Stored(hit);
           crcs[first + i] = hit.crc32c();
           continue;
         }
-        if (hit != null) { // a page of another length under this key: the store is wrong, not the file
+        if (hit != null) { // another length, or (on a retry) bytes that fail their CRC32C: the store is wrong
           hit.release();
           store.reportCorrupt(key);
         }
@@ -115,8 +127,52 @@ final class PageCache implements AutoCloseable {
     if (batch != null) {
       submit(batch);
     }
-    return misses == null ? CompletableFuture.completedFuture(null)
+    CompletableFuture<Void> all = misses == null ? CompletableFuture.completedFuture(null)
         : CompletableFuture.allOf(java.util.Arrays.copyOf(misses, missCount));
+    if (repagedMissing != null) {
+      RepagedPagesMissing failure = repagedMissing;
+      // fail only once every part is in place, so that the caller releases them all
+      return all.handle((v, e) -> {
+        throw new java.util.concurrent.CompletionException(failure);
+      });
+    }
+    return all;
+  }
+
+  /** A re-paged page from the store, or null when it is gone or the client found it corrupt. */
+  private PagePart.Stored repagedHit(PageKey key, int length, boolean suspect, boolean checked) {
+    if (suspect) {
+      store.reportCorrupt(key);
+      return null;
+    }
+    PageHandle hit = store.get(key);
+    if (hit != null && (hit.length() != length || (checked && !intact(hit)))) {
+      hit.release();
+      store.reportCorrupt(key);
+      return null;
+    }
+    return hit == null ? null : new PagePart.Stored(hit);
+  }
+
+  /**
+   * Whether a stored page's bytes still match its CRC32C. Checked only for a lookup that reports
+   * suspect pages: the client found corruption, and the pages of its retry may differ from the
+   * ones it reported (a re-paged chunk dropped for a bad page is answered with the file's pages,
+   * which may sit on the same bad disk), so the retry's stored pages are verified before they go.
+   */
+  private static boolean intact(PageHandle hit) {
+    try {
+      CRC32C crc = new CRC32C();
+      crc.update(hit.slice());
+      return (int) crc.getValue() == hit.crc32c();
+    } catch (RuntimeException | InternalError e) { // an unusable map, a fault under a mapped read
+      return false;
+    }
+  }
+
+  /** The store, for re-paging, which writes its pages there directly. */
+  PageStore store() {
+    return store;
   }
 
   /**

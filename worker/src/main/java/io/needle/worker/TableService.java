@@ -61,6 +61,7 @@ final class TableService {
   private final AsyncLoadingCache<String, Path> tablePaths;
   private final PageCache pages;
   private final S3Tables s3;
+  private final Repager repager;
 
   /**
    * @param requestLoads the loader as request work sees it (bounded)
@@ -69,11 +70,18 @@ final class TableService {
    */
   TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
       LoaderQueue requestLoads, PageCache pages, S3Tables s3) {
-    if (s3 != null && pages == null) {
+    this(scope, tables, metadata, config, loader, requestLoads, pages, s3, null);
+  }
+
+  /** @param repager re-pages chunks whose pages are too big, or null for none; requires {@code pages} */
+  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
+      LoaderQueue requestLoads, PageCache pages, S3Tables s3, Repager repager) {
+    if ((s3 != null || repager != null) && pages == null) {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
     this.s3 = s3;
     this.pages = pages;
+    this.repager = repager;
     this.scope = scope;
     this.tables = tables;
     this.metadata = metadata;
@@ -142,7 +150,37 @@ final class TableService {
     }).thenCompose(f -> f);
   }
 
+  /** Re-planning rounds after re-paged pages turned out missing, before the lookup fails as UNAVAILABLE. */
+  private static final int REPAGED_RETRIES = 3;
+
   private CompletableFuture<LookupAnswer> lookupOnce(LookupRequest request, Deadline deadline) {
+    return lookupOnce(request, deadline, REPAGED_RETRIES);
+  }
+
+  /**
+   * One lookup; when a plan named re-paged pages that have left the store, their chunks go back to
+   * the file's pages and the lookup is planned again (the failed attempt produced no answer).
+   */
+  private CompletableFuture<LookupAnswer> lookupOnce(LookupRequest request, Deadline deadline, int retries) {
+    return lookupAttempt(request, deadline).handle((answer, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(answer);
+      }
+      if (unwrap(error) instanceof RepagedPagesMissing missing && repager != null) {
+        for (long address : missing.addresses()) {
+          repager.drop(missing.version(), missing.versionKey(), address);
+        }
+        if (retries > 0) {
+          return lookupOnce(request, deadline, retries - 1);
+        }
+        return CompletableFuture.<LookupAnswer>failedFuture(new ServiceException(ErrorCode.UNAVAILABLE,
+            "re-paged pages kept leaving the page store; retry"));
+      }
+      return CompletableFuture.<LookupAnswer>failedFuture(unwrap(error));
+    }).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<LookupAnswer> lookupAttempt(LookupRequest request, Deadline deadline) {
     LookupSpec spec;
     try {
       spec = validate(request);
@@ -157,7 +195,14 @@ final class TableService {
         plans.add(pinned(file, deadline, open -> metadata.plan(open, spec).thenApply(plan -> new Planned(file, open, plan))));
       }
       Map<String, Set<Long>> suspects = suspects(request);
-      return allOf(plans, planned -> planned.open().release()).thenCompose(planned -> assemble(planned, suspects));
+      return allOf(plans, planned -> planned.open().release()).thenCompose(planned -> {
+        if (repager != null) {
+          for (Planned p : planned) {
+            repager.consider(p.open(), p.plan());
+          }
+        }
+        return assemble(planned, suspects);
+      });
     });
   }
 

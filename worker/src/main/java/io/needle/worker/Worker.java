@@ -65,6 +65,7 @@ public final class Worker implements AutoCloseable {
   private final LocalCalls localCalls;
   private final java.util.List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ConnectionGuard guard;
+  private final Repager repager;
 
   /** The worker's meters: registered on {@code registry}, which {@link WorkerMetrics#bind} exports. */
   record Meters(CompositeMeterRegistry registry, RequestMetrics requests, MetadataCache metadata) {}
@@ -72,11 +73,12 @@ public final class Worker implements AutoCloseable {
   /** @param group, server, connections null for an in-process worker */
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard) {
+      S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard, Repager repager) {
     this.meters = meters;
     this.tlsServer = tlsServer;
     this.localCalls = new LocalCalls(service, status);
     this.guard = guard;
+    this.repager = repager;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -116,7 +118,17 @@ public final class Worker implements AutoCloseable {
    */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3)
       throws IOException, InterruptedException {
-    return start(config, pageStore, s3, WorkerSecurity.none());
+    return start(config, pageStore, s3, WorkerSecurity.none(), RepagingConfig.defaults());
+  }
+
+  /**
+   * As {@link #start(WorkerConfig, PageStoreConfig, S3Config)}, with chunks whose pages are too
+   * big to ship for one row re-paged into small pages in the page store as {@code repaging} says
+   * (nothing is re-paged without a page store).
+   */
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, RepagingConfig repaging)
+      throws IOException, InterruptedException {
+    return start(config, pageStore, s3, WorkerSecurity.none(), repaging);
   }
 
   /**
@@ -126,6 +138,13 @@ public final class Worker implements AutoCloseable {
    */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security)
       throws IOException, InterruptedException {
+    return start(config, pageStore, s3, security, RepagingConfig.defaults());
+  }
+
+  /** Binds and starts serving with everything given: TLS and authentication, and re-paging. */
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security,
+      RepagingConfig repaging) throws IOException, InterruptedException {
+    java.util.Objects.requireNonNull(repaging, "repaging is null");
     boolean epoll = switch (config.transport()) {
       case EPOLL -> {
         Epoll.ensureAvailability();
@@ -134,7 +153,7 @@ public final class Worker implements AutoCloseable {
       case NIO -> false;
       case AUTO -> Epoll.isAvailable();
     };
-    Engine engine = Engine.build(config, pageStore, s3);
+    Engine engine = Engine.build(config, pageStore, s3, repaging);
     ExecutorService loader = engine.loader();
     TableScope scope = engine.scope();
     LocalTables tables = engine.tables();
@@ -143,6 +162,7 @@ public final class Worker implements AutoCloseable {
     S3Tables s3Tables = engine.s3Tables();
     TableService service = engine.service();
     Meters meters = engine.meters();
+    Repager repager = engine.repager();
     ServerLimits limits = config.limits();
     ConnectionGuard guard = new ConnectionGuard(limits);
     warnIfOverFileLimit(limits, config.maxOpenFiles());
@@ -205,13 +225,16 @@ public final class Worker implements AutoCloseable {
         log.debug("serving S3 roots {}", s3.roots());
       }
       return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
-          meters, service, guard);
+          meters, service, guard, repager);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       if (server != null) {
         server.close();
       }
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
+      if (repager != null) {
+        repager.close();
+      }
       if (s3Tables != null) {
         s3Tables.close();
       }
@@ -228,11 +251,12 @@ public final class Worker implements AutoCloseable {
    * Its name is the configured one, else {@code in-process}.
    */
   public static Worker startInProcess(WorkerConfig config, PageStoreConfig pageStore, S3Config s3) throws IOException {
-    Engine engine = Engine.build(config, pageStore, s3);
+    Engine engine = Engine.build(config, pageStore, s3, RepagingConfig.defaults());
     WorkerStatus status = new WorkerStatus();
     status.name(config.name().isEmpty() ? "in-process" : config.name());
     return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
-        engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()));
+        engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()),
+        engine.repager());
   }
 
   /**
@@ -391,6 +415,9 @@ public final class Worker implements AutoCloseable {
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
     loader.shutdownNow();
+    if (repager != null) {
+      repager.close(); // before the store closes: no re-paged page is being written any more
+    }
     tables.close();
     if (s3Tables != null) {
       s3Tables.close();
@@ -439,6 +466,16 @@ public final class Worker implements AutoCloseable {
     return pages == null ? 0 : pages.sourceReads();
   }
 
+  /** What re-paging did so far; all zero when it is off or there is no page store. */
+  public RepagingStats repagingStats() {
+    return repager == null ? new RepagingStats(0, 0, 0, 0, 0, 0, 0) : repager.stats();
+  }
+
+  /** Completes when the re-paging under way now has ended (for tests and benchmarks). */
+  public java.util.concurrent.CompletableFuture<Void> repagingIdle() {
+    return repager == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : repager.idle();
+  }
+
   /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */
   public PageStoreStats pageStoreStats() {
     return pages == null ? null : pages.stats();
@@ -446,8 +483,9 @@ public final class Worker implements AutoCloseable {
 
   /** What serves requests, with or without a socket: tables, metadata, pages, S3. */
   private record Engine(ExecutorService loader, TableScope scope, LocalTables tables, PageCache pages,
-      S3RequestCounter s3Requests, S3Tables s3Tables, TableService service, Meters meters) {
-    static Engine build(WorkerConfig config, PageStoreConfig pageStore, S3Config s3) throws IOException {
+      S3RequestCounter s3Requests, S3Tables s3Tables, TableService service, Meters meters, Repager repager) {
+    static Engine build(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, RepagingConfig repaging)
+        throws IOException {
       if (config.roots().isEmpty() && s3 == null) {
         throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
       }
@@ -470,9 +508,10 @@ public final class Worker implements AutoCloseable {
       S3RequestCounter s3Requests = new S3RequestCounter(registry);
       S3Tables s3Tables = s3 == null ? null
           : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
+      Repager repager = pages == null || !repaging.enabled() ? null : new Repager(repaging, pages.store(), metadata);
       TableService service = new TableService(scope, tables, metadata, config, loader,
-          new LoaderQueue(loader, config.limits().maxQueuedLoads()), pages, s3Tables);
-      return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters);
+          new LoaderQueue(loader, config.limits().maxQueuedLoads()), pages, s3Tables, repager);
+      return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters, repager);
     }
   }
 
