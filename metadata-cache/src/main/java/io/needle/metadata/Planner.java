@@ -196,8 +196,23 @@ final class Planner {
     if (ranges.length == 0) {
       return null;
     }
+    return rowGroupPlan(file, request, rg, ranges, selected(keyTable, candidates), misses);
+  }
+
+  /**
+   * The plan of one row group given the row ranges a lookup needs: the key column's pages
+   * ({@code keyPages}) first, then, for every leaf of the requested fields, the data pages
+   * overlapping the ranges (the whole field when a leaf's first rows are unknown). Null when page
+   * tables are missing (added to {@code misses}).
+   */
+  static RowGroupPlan rowGroupPlan(FileMetadata file, Request request, int rg, long[] ranges, List<PageRef> keyPages,
+      PageTableMisses misses) {
+    long rows = file.rowGroupRows[rg];
+    int keyLeaf = request.keyLeaf();
+    ChunkMeta keyChunk = file.chunk(rg, keyLeaf);
+    PageTable keyTable = file.pageTable(rg, keyLeaf);
     List<ColumnPlan> columns = new ArrayList<>();
-    columns.add(new ColumnPlan(keyLeaf, keyChunk.codec, keyTable.dictionaryRef(), selected(keyTable, candidates)));
+    columns.add(new ColumnPlan(keyLeaf, keyChunk.codec, keyTable.dictionaryRef(), keyPages));
     int missesBefore = misses.size;
     for (int field : request.fields()) {
       int from = file.topFieldFirstLeaf[field];
@@ -340,9 +355,13 @@ final class Planner {
   }
 
   /** Chunk slots (rowGroup * leafCount + leaf) whose page tables must be walked first. */
-  private static final class PageTableMisses {
+  static final class PageTableMisses {
     int[] values = new int[8];
     int size;
+
+    int[] toArray() {
+      return Arrays.copyOf(values, size);
+    }
 
     void add(int slot) {
       if (size == values.length) {
