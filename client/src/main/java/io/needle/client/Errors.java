@@ -1,6 +1,6 @@
 package io.needle.client;
 
-import io.needle.client.internal.DecodeException;
+import io.needle.decode.DecodeException;
 import io.needle.protocol.proto.Error;
 
 /** Maps wire and decoder errors to {@link NeedleException}s. */

@@ -1,6 +1,6 @@
 package io.needle.client;
 
-import io.needle.client.internal.KeyType;
+import io.needle.decode.KeyType;
 import io.needle.protocol.proto.Key;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.PrimitiveType;

@@ -1,10 +1,10 @@
 package io.needle.client;
 
 import com.google.protobuf.ByteString;
-import io.needle.client.internal.DecodeException;
-import io.needle.client.internal.KeyMatcher;
-import io.needle.client.internal.KeyType;
-import io.needle.client.internal.RowGroupDecoder;
+import io.needle.decode.DecodeException;
+import io.needle.decode.KeyMatcher;
+import io.needle.decode.KeyType;
+import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.DescribeRequest;
 import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.DataPage;
@@ -407,7 +407,7 @@ public final class Table {
     for (Answered a : answered) {
       FileResult file = a.file();
       try {
-        RowGroupDecoder decoder = current.decoder(file.getSchemaId(), keyColumn, batch.fields);
+        RowGroupDecoder<Row> decoder = current.decoder(file.getSchemaId(), keyColumn, batch.fields);
         for (RowGroupPages rg : file.getRowGroupsList()) {
           decompressNanos[0] += decoder.decode(rg, a.pages(), batch.matcher, (ordinal, row, value) -> {
             List<Row> rows = rowsByOrdinal[ordinal];

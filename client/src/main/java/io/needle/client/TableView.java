@@ -1,9 +1,9 @@
 package io.needle.client;
 
-import io.needle.client.internal.DecodeException;
-import io.needle.client.internal.FileSchema;
-import io.needle.client.internal.KeyType;
-import io.needle.client.internal.RowGroupDecoder;
+import io.needle.decode.DecodeException;
+import io.needle.decode.FileSchema;
+import io.needle.decode.KeyType;
+import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.DescribeResponse;
 import io.needle.protocol.proto.FileDescription;
 import io.needle.protocol.proto.Key;
@@ -31,7 +31,7 @@ final class TableView {
   private final Map<Long, FileSchema> schemas;
   private final KeyType keyType;
   private final long fetchedNanos;
-  private final Map<DecoderKey, RowGroupDecoder> decoders = new ConcurrentHashMap<>();
+  private final Map<DecoderKey, RowGroupDecoder<Row>> decoders = new ConcurrentHashMap<>();
 
   private record DecoderKey(long schemaId, List<String> fields) {}
 
@@ -82,15 +82,15 @@ final class TableView {
     return nowNanos - fetchedNanos < ttlNanos;
   }
 
-  RowGroupDecoder decoder(long schemaId, String keyColumn, List<String> fields) throws DecodeException {
+  RowGroupDecoder<Row> decoder(long schemaId, String keyColumn, List<String> fields) throws DecodeException {
     DecoderKey key = new DecoderKey(schemaId, fields);
-    RowGroupDecoder decoder = decoders.get(key);
+    RowGroupDecoder<Row> decoder = decoders.get(key);
     if (decoder == null) {
       FileSchema schema = schemas.get(schemaId);
       if (schema == null) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "response names unknown schema " + schemaId);
       }
-      decoder = new RowGroupDecoder(schema, keyColumn, fields);
+      decoder = new RowGroupDecoder<>(schema, keyColumn, fields, Row::of);
       decoders.putIfAbsent(key, decoder);
     }
     return decoder;

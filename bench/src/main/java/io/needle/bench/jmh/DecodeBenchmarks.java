@@ -1,9 +1,9 @@
 package io.needle.bench.jmh;
 
 import io.needle.client.Row;
-import io.needle.client.internal.DecodeException;
-import io.needle.client.internal.FileSchema;
-import io.needle.client.internal.RowGroupDecoder;
+import io.needle.decode.DecodeException;
+import io.needle.decode.FileSchema;
+import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
@@ -50,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Decoding one value at one row of a page, per encoding, through the client's row decoder
  * ({@link RowGroupDecoder#decodeRows}, what a lookup runs on the pages of a response; public,
- * though in {@code client.internal}): INT64, DOUBLE and string columns, every encoding Parquet
+ * though in the {@code decode} module): INT64, DOUBLE and string columns, every encoding Parquet
  * defines for them but the deprecated BIT_PACKED/PLAIN_DICTIONARY pair.
  *
  * <p>Why hand-made pages: parquet-java's writer never writes DELTA_LENGTH_BYTE_ARRAY pages and
@@ -99,7 +99,7 @@ public class DecodeBenchmarks {
   @Param("500")
   int row;
 
-  private RowGroupDecoder decoder;
+  private RowGroupDecoder<Row> decoder;
   private RowGroupPages rowGroup;
   private List<ByteBuffer> segments;
   private long[] rows;
@@ -118,7 +118,7 @@ public class DecodeBenchmarks {
       default -> "required binary v (STRING);";
     };
     decoder = RowGroupDecoder.forRows(
-        FileSchema.of(MessageTypeParser.parseMessageType("message m { " + column + " }"), CREATED_BY), List.of("v"));
+        FileSchema.of(MessageTypeParser.parseMessageType("message m { " + column + " }"), CREATED_BY), List.of("v"), Row::of);
     segments = new ArrayList<>();
     ColumnPages.Builder pages = ColumnPages.newBuilder().setLeaf(0).setCodec(Codec.UNCOMPRESSED).setDictionaryPage(-1);
     ValuesWriter writer = writer(encoding);

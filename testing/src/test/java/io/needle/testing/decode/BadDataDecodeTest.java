@@ -1,8 +1,9 @@
 package io.needle.testing.decode;
 
-import io.needle.client.internal.DecodeException;
-import io.needle.client.internal.FileSchema;
-import io.needle.client.internal.RowGroupDecoder;
+import io.needle.decode.DecodeException;
+import io.needle.decode.FileSchema;
+import io.needle.client.Row;
+import io.needle.decode.RowGroupDecoder;
 import io.needle.testing.OracleRow;
 import io.needle.testing.ParquetOracle;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -71,7 +72,7 @@ class BadDataDecodeTest {
       }
       List<String> actual = new ArrayList<>();
       try {
-        RowGroupDecoder.forRows(schema, List.of()).decodeRows(built.rowGroup, built.segments, rows,
+        RowGroupDecoder.forRows(schema, List.of(), Row::of).decodeRows(built.rowGroup, built.segments, rows,
             (i, row, value) -> actual.add(value.toJson()));
       } catch (DecodeException e) {
         continue; // clean, typed failure

@@ -1,11 +1,11 @@
 package io.needle.testing.decode;
 
 import io.needle.client.Row;
-import io.needle.client.internal.DecodeException;
-import io.needle.client.internal.FileSchema;
-import io.needle.client.internal.KeyMatcher;
-import io.needle.client.internal.KeyType;
-import io.needle.client.internal.RowGroupDecoder;
+import io.needle.decode.DecodeException;
+import io.needle.decode.FileSchema;
+import io.needle.decode.KeyMatcher;
+import io.needle.decode.KeyType;
+import io.needle.decode.RowGroupDecoder;
 import io.needle.testing.OracleRow;
 import io.needle.testing.ParquetOracle;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -78,7 +78,7 @@ class CorpusDecodeTest {
     }
     int keyLeaf = leaves.indexOf(type.getColumnDescription(new String[] {keyColumn}));
     KeyType keyType = schema.keyType(keyColumn);
-    RowGroupDecoder decoder = new RowGroupDecoder(schema, keyColumn, List.of());
+    RowGroupDecoder<Row> decoder = new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of);
     FileMetaData footer = response.footer;
     for (int rg : WorkerResponse.rowGroupIndexes(footer, MAX_ROW_GROUPS)) {
       Map<Long, String> expected = new TreeMap<>();
@@ -127,7 +127,7 @@ class CorpusDecodeTest {
     List<String> reversed = new ArrayList<>(type.getFields().stream().map(Type::getName).toList());
     java.util.Collections.reverse(reversed);
     for (List<String> fields : List.of(List.<String>of(), reversed)) {
-      RowGroupDecoder decoder = RowGroupDecoder.forRows(schema, fields);
+      RowGroupDecoder<Row> decoder = RowGroupDecoder.forRows(schema, fields, Row::of);
       for (int rg : WorkerResponse.rowGroupIndexes(response.footer, MAX_ROW_GROUPS)) {
         Map<Long, String> expected = new TreeMap<>();
         for (OracleRow row : oracle) {
@@ -196,7 +196,7 @@ class CorpusDecodeTest {
       keyBytes[i] = keyType.toBytes(keys[i]);
     }
     List<String> all = new ArrayList<>();
-    new RowGroupDecoder(schema, keyColumn, List.of()).decode(built.rowGroup, built.segments,
+    new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of).decode(built.rowGroup, built.segments,
         KeyMatcher.ofBytes(keyBytes), (ordinal, row, value) -> all.add(value.toJson()));
     return all;
   }
@@ -231,7 +231,7 @@ class CorpusDecodeTest {
     KeyMatcher matcher = keyType.isLong() ? KeyMatcher.ofLongs(new long[] {0, 1, 2, 3})
         : KeyMatcher.ofBytes(new byte[][] {new byte[0], "a".getBytes(java.nio.charset.StandardCharsets.UTF_8)});
     WorkerResponse.Built built = response.build(0, keyLeaf, WorkerResponse.FirstRows.KNOWN, flat);
-    RowGroupDecoder decoder = new RowGroupDecoder(schema, keyColumn, List.of());
+    RowGroupDecoder<Row> decoder = new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of);
     try {
       decoder.decode(built.rowGroup, built.segments, matcher, (ordinal, row, value) -> { });
       fail(path.getFileName() + ": expected DecodeException " + kind);

@@ -1,8 +1,9 @@
 package io.needle.testing.decode;
 
-import io.needle.client.internal.DecodeException;
-import io.needle.client.internal.FileSchema;
-import io.needle.client.internal.RowGroupDecoder;
+import io.needle.decode.DecodeException;
+import io.needle.decode.FileSchema;
+import io.needle.client.Row;
+import io.needle.decode.RowGroupDecoder;
 import io.needle.testing.MatrixTables;
 import io.needle.testing.TableSpec;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -70,8 +71,8 @@ class FastPathDifferentialTest {
     for (int i = 0; i < flat.length; i++) {
       flat[i] = leaves.get(i).getMaxRepetitionLevel() == 0;
     }
-    RowGroupDecoder fast = RowGroupDecoder.forRows(schema, List.of());
-    RowGroupDecoder parquet = fast.withoutFastPath();
+    RowGroupDecoder<Row> fast = RowGroupDecoder.forRows(schema, List.of(), Row::of);
+    RowGroupDecoder<Row> parquet = fast.withoutFastPath();
     long compared = 0;
     for (int rg = 0; rg < response.footer.getRow_groups().size(); rg++) {
       WorkerResponse.Built built;
@@ -98,7 +99,7 @@ class FastPathDifferentialTest {
   }
 
   /** The rows' JSON in order, or a single "failed: KIND" entry. */
-  private static List<String> decode(RowGroupDecoder decoder, WorkerResponse.Built built, long[] rows) {
+  private static List<String> decode(RowGroupDecoder<Row> decoder, WorkerResponse.Built built, long[] rows) {
     List<String> out = new ArrayList<>();
     try {
       decoder.decodeRows(built.rowGroup, built.segments, rows, (i, row, value) -> out.add(row + " " + value.toJson()));

@@ -1,8 +1,9 @@
 package io.needle.testing.decode;
 
-import io.needle.client.internal.FileSchema;
-import io.needle.client.internal.KeyMatcher;
-import io.needle.client.internal.RowGroupDecoder;
+import io.needle.decode.FileSchema;
+import io.needle.decode.KeyMatcher;
+import io.needle.client.Row;
+import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
@@ -50,7 +51,7 @@ class PageSubsetDecodeTest {
     ParquetOracle oracle = ParquetOracle.open(file);
     String keyColumn = oracle.schema().getFields().get(0).getName();
     List<String> fields = oracle.schema().getFields().stream().map(f -> f.getName()).toList();
-    RowGroupDecoder decoder = new RowGroupDecoder(schema, keyColumn, List.of());
+    RowGroupDecoder<Row> decoder = new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of);
     int checked = 0;
     try (ParquetFileReader reader = ParquetOracle.fileReader(file)) {
       List<BlockMetaData> blocks = reader.getFooter().getBlocks();

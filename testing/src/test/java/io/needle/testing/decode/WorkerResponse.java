@@ -75,7 +75,7 @@ final class WorkerResponse {
   }
 
   /**
-   * The schema bytes for {@link io.needle.client.internal.FileSchema#parse}: the file's own footer
+   * The schema bytes for {@link io.needle.decode.FileSchema#parse}: the file's own footer
    * (a superset of what Describe sends; re-serializing a slim copy would fail on footers holding a
    * LogicalType union member unknown to this Thrift version, which must still parse).
    */

@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 /**
  * Random access into parquet's RLE/bit-packed hybrid encoding (definition levels, dictionary

@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 import io.needle.protocol.proto.Codec;
 import org.apache.parquet.bytes.BytesInput;

@@ -1,6 +1,5 @@
-package io.needle.client.internal;
+package io.needle.client;
 
-import io.needle.client.Row;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;

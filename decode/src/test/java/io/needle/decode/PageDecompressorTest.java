@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 import io.airlift.compress.Compressor;
 import io.airlift.compress.lz4.Lz4Compressor;

@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 import org.apache.parquet.format.FieldRepetitionType;
 import org.apache.parquet.format.LogicalType;

@@ -1,6 +1,5 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
-import io.needle.client.Row;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
@@ -58,7 +57,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Threading: immutable apart from a concurrent cache of column-IO plans; one instance can
  * serve concurrent {@code decode} calls for every row group of files that share a schema.
  */
-public final class RowGroupDecoder {
+public final class RowGroupDecoder<R> {
   private static final PrimitiveConverter NO_CONVERTER = new PrimitiveConverter() {};
 
   private final MessageType fileType;
@@ -74,6 +73,7 @@ public final class RowGroupDecoder {
   /** Per output field: the leaf indexes of its columns. */
   private final int[][] fieldLeaves;
   private final Map<BitSet, MessageColumnIO> plans;
+  private final RowFactory<R> rowFactory;
   /** Whether flat fields go through {@link FlatColumnLookup} (off only to compare the two paths). */
   private final boolean fastPath;
 
@@ -81,8 +81,9 @@ public final class RowGroupDecoder {
    * @param fields top-level field names in output order; empty means every field in schema order
    * @throws IllegalArgumentException when a field is not a top-level field of the schema
    */
-  public RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields) throws DecodeException {
-    this(schema, java.util.Objects.requireNonNull(keyColumn, "keyColumn is null"), fields, true);
+  public RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields, RowFactory<R> rowFactory)
+      throws DecodeException {
+    this(schema, java.util.Objects.requireNonNull(keyColumn, "keyColumn is null"), fields, rowFactory, true);
   }
 
   /**
@@ -92,13 +93,15 @@ public final class RowGroupDecoder {
    * @param fields top-level field names in output order; empty means every field in schema order
    * @throws IllegalArgumentException when a field is not a top-level field of the schema
    */
-  public static RowGroupDecoder forRows(FileSchema schema, List<String> fields) throws DecodeException {
-    return new RowGroupDecoder(schema, null, fields, false);
+  public static <R> RowGroupDecoder<R> forRows(FileSchema schema, List<String> fields, RowFactory<R> rowFactory)
+      throws DecodeException {
+    return new RowGroupDecoder<>(schema, null, fields, rowFactory, false);
   }
 
-  private RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields, boolean keyed)
-      throws DecodeException {
+  private RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields, RowFactory<R> rowFactory,
+      boolean keyed) throws DecodeException {
     this.plans = new ConcurrentHashMap<>();
+    this.rowFactory = java.util.Objects.requireNonNull(rowFactory, "rowFactory is null");
     this.fastPath = true;
     this.fileType = schema.messageType();
     this.createdBy = schema.createdBy();
@@ -133,8 +136,9 @@ public final class RowGroupDecoder {
     }
   }
 
-  private RowGroupDecoder(RowGroupDecoder other, boolean fastPath) {
+  private RowGroupDecoder(RowGroupDecoder<R> other, boolean fastPath) {
     this.plans = other.plans;
+    this.rowFactory = other.rowFactory;
     this.fastPath = fastPath;
     this.fileType = other.fileType;
     this.createdBy = other.createdBy;
@@ -153,8 +157,8 @@ public final class RowGroupDecoder {
    * fast path: the reference the fast path is tested against (differential tests, diagnosis).
    * Slower; rows are identical.
    */
-  public RowGroupDecoder withoutFastPath() {
-    return new RowGroupDecoder(this, false);
+  public RowGroupDecoder<R> withoutFastPath() {
+    return new RowGroupDecoder<>(this, false);
   }
 
   private static VersionParser.ParsedVersion parseVersion(String createdBy) {
@@ -176,7 +180,7 @@ public final class RowGroupDecoder {
    * @param rows row indexes within the row group, strictly ascending
    * @throws IllegalArgumentException when rows are not strictly ascending and non-negative
    */
-  public void decodeRows(RowGroupPages rowGroup, List<ByteBuffer> pages, long[] rows, MatchSink sink)
+  public void decodeRows(RowGroupPages rowGroup, List<ByteBuffer> pages, long[] rows, MatchSink<? super R> sink)
       throws DecodeException {
     Matches matches = new Matches();
     for (long row : rows) {
@@ -189,9 +193,9 @@ public final class RowGroupDecoder {
       throw new IllegalArgumentException("row " + matches.rows[matches.count - 1] + " beyond the row group's "
           + rowGroup.getRowCount() + " rows");
     }
-    Row[] decoded;
+    List<R> decoded;
     try {
-      decoded = matches.count == 0 ? new Row[0] : new Decoding(rowGroup, pages).materialize(matches);
+      decoded = matches.count == 0 ? List.of() : new Decoding(rowGroup, pages).materialize(matches);
     } catch (ColumnPageReader.DecodeFailure e) {
       throw e.decodeException();
     } catch (RuntimeException e) {
@@ -199,7 +203,7 @@ public final class RowGroupDecoder {
           "row group " + rowGroup.getRowGroup() + " does not decode: " + e, e);
     }
     for (int i = 0; i < matches.count; i++) {
-      sink.match(i, matches.rows[i], decoded[i]);
+      sink.match(i, matches.rows[i], decoded.get(i));
     }
   }
 
@@ -218,7 +222,7 @@ public final class RowGroupDecoder {
    * @return nanoseconds of it spent decompressing pages (for latency breakdowns)
    * @throws IllegalArgumentException when the matcher's key form does not fit the key column
    */
-  public long decode(RowGroupPages rowGroup, List<ByteBuffer> pages, KeyMatcher keys, MatchSink sink)
+  public long decode(RowGroupPages rowGroup, List<ByteBuffer> pages, KeyMatcher keys, MatchSink<? super R> sink)
       throws DecodeException {
     if (keyType == null) {
       throw new IllegalStateException("a decoder made by forRows has no key column: use decodeRows");
@@ -228,10 +232,10 @@ public final class RowGroupDecoder {
     }
     Decoding decoding = new Decoding(rowGroup, pages);
     Matches matches;
-    Row[] rows;
+    List<R> rows;
     try {
       matches = decoding.scanKeys(keys);
-      rows = matches.count == 0 ? new Row[0] : decoding.materialize(matches);
+      rows = matches.count == 0 ? List.of() : decoding.materialize(matches);
     } catch (ColumnPageReader.DecodeFailure e) {
       throw e.decodeException();
     } catch (RuntimeException e) {
@@ -239,7 +243,7 @@ public final class RowGroupDecoder {
           "row group " + rowGroup.getRowGroup() + " does not decode: " + e, e);
     }
     for (int i = 0; i < matches.count; i++) {
-      sink.match(matches.ordinals[i], matches.rows[i], rows[i]);
+      sink.match(matches.ordinals[i], matches.rows[i], rows.get(i));
     }
     return decoding.decompressNanos();
   }
@@ -377,7 +381,7 @@ public final class RowGroupDecoder {
       }
     }
 
-    Row[] materialize(Matches matches) throws DecodeException {
+    List<R> materialize(Matches matches) throws DecodeException {
       BitSet sequential = new BitSet();
       for (int f = 0; f < outputNames.length; f++) {
         for (int leaf : fieldLeaves[f]) {
@@ -411,7 +415,7 @@ public final class RowGroupDecoder {
       }
       Object[][] indexedRecords = indexed.isEmpty() ? null : readIndexed(indexed, matches);
       Object[][] sequentialRecords = sequential.isEmpty() ? null : readSequential(sequential, matches);
-      Row[] rows = new Row[matches.count];
+      List<R> rows = new ArrayList<>(matches.count);
       for (int m = 0; m < matches.count; m++) {
         Object[] values = new Object[outputNames.length];
         for (int f = 0; f < outputNames.length; f++) {
@@ -426,7 +430,7 @@ public final class RowGroupDecoder {
           int position = group.get(0, schemaIndex).cardinality();
           values[f] = (seq ? sequentialRecords : indexedRecords)[m][position];
         }
-        rows[m] = Row.of(outputNames, values);
+        rows.add(rowFactory.row(outputNames, values));
       }
       return rows;
     }
@@ -515,7 +519,7 @@ public final class RowGroupDecoder {
 
     /** Reads {@code records} records; with {@code keep}, keeps only the records at its rows. */
     private Object[][] read(MessageColumnIO io, PageReadStore store, long records, Matches keep) {
-      RowMaterializer materializer = new RowMaterializer(io.getType());
+      RowMaterializer materializer = new RowMaterializer(io.getType(), rowFactory);
       RecordReader<Object[]> reader = io.getRecordReader(store, materializer, FilterCompat.NOOP);
       int wanted = keep == null ? (int) records : keep.count;
       Object[][] out = new Object[wanted][];

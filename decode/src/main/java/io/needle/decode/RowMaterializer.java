@@ -1,6 +1,5 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
-import io.needle.client.Row;
 import org.apache.parquet.io.ParquetDecodingException;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
@@ -51,10 +50,13 @@ import java.util.function.Consumer;
  * <p>One instance per record reader: converters hold the record being assembled.
  */
 final class RowMaterializer extends RecordMaterializer<Object[]> {
+  private final RowFactory<?> structs;
   private final GroupValues root;
   private Object[] record;
 
-  RowMaterializer(MessageType requested) {
+  /** @param structs builds the value of every struct (group) field below the root */
+  RowMaterializer(MessageType requested, RowFactory<?> structs) {
+    this.structs = structs;
     this.root = new GroupValues(requested, values -> record = values);
   }
 
@@ -73,7 +75,7 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
     void set(Object value);
   }
 
-  static Converter converterFor(Type type, Slot slot) {
+  Converter converterFor(Type type, Slot slot) {
     if (type.isPrimitive()) {
       return new Value(type.asPrimitiveType(), slot);
     }
@@ -90,7 +92,7 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
         && group.getType(0).asGroupType().getFieldCount() >= 1 && group.getType(0).asGroupType().getFieldCount() <= 2) {
       return new MapValues(group, slot);
     }
-    return new GroupValues(group, values -> slot.set(Row.of(names(group), values)));
+    return new GroupValues(group, values -> slot.set(structs.row(names(group), values)));
   }
 
   private static String[] names(GroupType group) {
@@ -105,7 +107,7 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
    * The fields of one group occurrence, collected into an array handed to {@code onEnd}; a
    * repeated field collects into a list that starts empty.
    */
-  static final class GroupValues extends GroupConverter {
+  final class GroupValues extends GroupConverter {
     private final Converter[] children;
     private final boolean[] repeated;
     private final Consumer<Object[]> onEnd;
@@ -158,7 +160,7 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
   }
 
   /** A LIST-annotated group: collects its elements. */
-  static final class ListValues extends GroupConverter {
+  final class ListValues extends GroupConverter {
     private final Converter element;
     private final Slot out;
     private List<Object> list;
@@ -199,7 +201,7 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
   }
 
   /** A MAP-annotated group: collects key/value entries in order. */
-  static final class MapValues extends GroupConverter {
+  final class MapValues extends GroupConverter {
     private final Converter entries;
     private final Slot out;
     private Map<Object, Object> map;

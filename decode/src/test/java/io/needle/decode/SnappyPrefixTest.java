@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;

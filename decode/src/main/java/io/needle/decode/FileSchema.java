@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.Util;

@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 import java.util.NoSuchElementException;
 import java.util.PrimitiveIterator;

@@ -1,4 +1,4 @@
-package io.needle.client.internal;
+package io.needle.decode;
 
 /** Pages or a schema the client cannot decode; {@link #kind()} decides the error the caller sees. */
 public final class DecodeException extends Exception {
