@@ -271,7 +271,15 @@ final class PageCache implements AutoCloseable {
 
   /** The store's name for a file version: path, size and version token. */
   static String versionKey(OpenFile file) {
-    return file.version().path() + "|" + file.version().wireToken();
+    return versionKey(file.version());
+  }
+
+  static String versionKey(io.needle.metadata.FileVersion version) {
+    return version.path() + "|" + version.wireToken();
+  }
+
+  PageStore store() {
+    return store;
   }
 
   @Override

@@ -59,19 +59,24 @@ final class TableService {
   private final AsyncLoadingCache<String, Path> tablePaths;
   private final PageCache pages;
   private final S3Tables s3;
+  private final KeyIndexes keyIndexes;
 
   /** @param pages the page cache pages go through, or null to send them from the source files */
   TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
       PageCache pages) {
-    this(scope, tables, metadata, config, loader, pages, null);
+    this(scope, tables, metadata, config, loader, pages, null, null);
   }
 
-  /** @param s3 tables on S3, or null when no S3 root is configured; requires {@code pages} */
+  /**
+   * @param s3 tables on S3, or null when no S3 root is configured; requires {@code pages}
+   * @param keyIndexes per-file key indexes (in the page store), or null to plan from statistics only
+   */
   TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
-      PageCache pages, S3Tables s3) {
+      PageCache pages, S3Tables s3, KeyIndexes keyIndexes) {
     if (s3 != null && pages == null) {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
+    this.keyIndexes = keyIndexes;
     this.s3 = s3;
     this.pages = pages;
     this.scope = scope;
@@ -122,7 +127,8 @@ final class TableService {
     return filesOf(request.getTableUri(), only).thenCompose(files -> {
       List<CompletableFuture<Planned>> plans = new ArrayList<>(files.size());
       for (TableFile file : files) {
-        plans.add(pinned(file, open -> metadata.plan(open, spec).thenApply(plan -> new Planned(file, open, plan))));
+        plans.add(pinned(file, open -> (keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec))
+            .thenApply(plan -> new Planned(file, open, plan))));
       }
       Map<String, Set<Long>> suspects = suspects(request);
       return allOf(plans, planned -> planned.open().release()).thenCompose(planned -> assemble(planned, suspects));
@@ -313,6 +319,9 @@ final class TableService {
           of.release();
           Throwable cause = unwrap(error);
           boolean corrupt = cause instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT;
+          if (keyIndexes != null && corrupt) {
+            keyIndexes.forget(file.version());
+          }
           if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
             s3.forget(file.version());
           } else if (corrupt) {

@@ -58,10 +58,14 @@ public final class Worker implements AutoCloseable {
 
   private final S3Tables s3Tables;
   private final S3RequestCounter s3Requests;
+  private final KeyIndexes keyIndexes;
+  /** Heap bound on the key indexes' in-heap parts (fences); their blocks are in the page store. */
+  private static final long KEY_INDEX_HEAP_BYTES = 32L << 20;
 
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests) {
+      S3RequestCounter s3Requests, KeyIndexes keyIndexes) {
+    this.keyIndexes = keyIndexes;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -124,12 +128,17 @@ public final class Worker implements AutoCloseable {
     }
     TableScope scope = new TableScope(config.roots(), s3Roots);
     LocalTables tables = new LocalTables(scope, config, loader);
-    MetadataCache metadata = new MetadataCache(config.metadata(), loader);
     PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
+    // Derived metadata (walked page tables) and key indexes live in the page store, so they
+    // survive restarts on the same cache directory; without one, lookups plan from statistics.
+    MetadataCache metadata = pages == null ? new MetadataCache(config.metadata(), loader)
+        : new MetadataCache(config.metadata(), loader, new StoredDerivedState(pages.store()));
+    KeyIndexes keyIndexes = pages == null ? null
+        : new KeyIndexes(metadata, pages.store(), KeyIndex.ByteHash.XXHASH64, KEY_INDEX_HEAP_BYTES);
     S3RequestCounter s3Requests = new S3RequestCounter();
     S3Tables s3Tables = s3 == null ? null
         : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
-    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables);
+    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables, keyIndexes);
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -169,10 +178,14 @@ public final class Worker implements AutoCloseable {
       if (s3Tables != null) {
         log.info("serving S3 roots {}", s3.roots());
       }
-      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests);
+      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests,
+          keyIndexes);
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
+      if (keyIndexes != null) {
+        keyIndexes.close();
+      }
       if (s3Tables != null) {
         s3Tables.close();
       }
@@ -248,6 +261,9 @@ public final class Worker implements AutoCloseable {
     connections.close().awaitUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     loader.shutdownNow();
+    if (keyIndexes != null) {
+      keyIndexes.close();
+    }
     tables.close();
     if (s3Tables != null) {
       s3Tables.close();
@@ -270,6 +286,16 @@ public final class Worker implements AutoCloseable {
   /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */
   public long pagesReadFromSource() {
     return pages == null ? 0 : pages.sourceReads();
+  }
+
+  /** Key indexes this worker built, 0 without a page store. */
+  public long keyIndexesBuilt() {
+    return keyIndexes == null ? 0 : keyIndexes.built();
+  }
+
+  /** Nanoseconds this worker spent building key indexes. */
+  public long keyIndexBuildNanos() {
+    return keyIndexes == null ? 0 : keyIndexes.buildNanos();
   }
 
   /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */
