@@ -38,7 +38,7 @@ public interface KeyRows {
     }
 
     /** The rows, ascending, each once. */
-    long[] sortedDistinct() {
+    public long[] sortedDistinct() {
       long[] out = java.util.Arrays.copyOf(rows, size);
       java.util.Arrays.sort(out);
       int m = 0;

@@ -181,7 +181,13 @@ public final class MetadataCache {
       groups.add(new RowGroupPlan(rg, file.rowGroupRows[rg],
           List.of(new ColumnPlan(leafIndex, file.chunk(rg, leafIndex).codec, table.dictionaryRef(), pages))));
     }
-    PrimitiveType.PrimitiveTypeName physical = PrimitiveType.PrimitiveTypeName.valueOf(leaf.type().name());
+    PrimitiveType.PrimitiveTypeName physical = switch (leaf.type()) {
+      case INT32 -> PrimitiveType.PrimitiveTypeName.INT32;
+      case INT64 -> PrimitiveType.PrimitiveTypeName.INT64;
+      case BYTE_ARRAY -> PrimitiveType.PrimitiveTypeName.BINARY;
+      case FIXED_LEN_BYTE_ARRAY -> PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY;
+      default -> throw new IllegalStateException("not a key type: " + leaf.type()); // Planner.keyLeaf checked
+    };
     Type.Repetition repetition = leaf.maxDefinitionLevel() > 0 ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED;
     PrimitiveType type = physical == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY
         ? Types.primitive(physical, repetition).length(leaf.typeLength()).named(leaf.path())
