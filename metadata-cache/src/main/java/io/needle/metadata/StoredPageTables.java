@@ -42,7 +42,9 @@ final class StoredPageTables {
     PageHeaderWalker.Walked walked = PageHeaderWalker.walk(source, file.leaves[leaf], file.chunk(rowGroup, leaf), rowGroup,
         wantBounds);
     file.publishPageTable(rowGroup, leaf, walked.table());
-    store.save(file.version, id(file, rowGroup, leaf), encode(walked.table()));
+    if (file.pageTable(rowGroup, leaf) == walked.table()) { // not when an offset index had given one
+      store.save(file.version, id(file, rowGroup, leaf), encode(walked.table()));
+    }
     return walked;
   }
 

@@ -175,8 +175,13 @@ final class KeyIndexes implements AutoCloseable {
     return buildNanos.sum();
   }
 
+  /**
+   * Takes no more builds. A running one is not interrupted: an interrupt inside a FileChannel
+   * read or write closes the channel (the source file's, or the page store's) for everyone; it
+   * ends by itself once the store, closed, declines its records.
+   */
   @Override
   public void close() {
-    builds.shutdownNow();
+    builds.shutdown();
   }
 }
