@@ -49,7 +49,7 @@ class StoredPageTablesTest {
 
     LocalFileSource second = new LocalFileSource(CorpusOracle.DATA.resolve("alltypes_plain.parquet"));
     FilePlan again = new MetadataCache(MetadataCacheConfig.defaults(), LOADER, store).plan(second, spec).get();
-    assertThat(again).isEqualTo(planned);
+    assertThat(again.rowGroups()).isEqualTo(planned.rowGroups());
     assertThat(second.reads.get()).as("fewer reads than the walk took").isLessThan(first.reads.get());
 
     for (Map.Entry<String, byte[]> e : store.records.entrySet()) {
@@ -58,6 +58,7 @@ class StoredPageTablesTest {
       e.setValue(bad);
     }
     LocalFileSource third = new LocalFileSource(CorpusOracle.DATA.resolve("alltypes_plain.parquet"));
-    assertThat(new MetadataCache(MetadataCacheConfig.defaults(), LOADER, store).plan(third, spec).get()).isEqualTo(planned);
+    assertThat(new MetadataCache(MetadataCacheConfig.defaults(), LOADER, store).plan(third, spec).get().rowGroups())
+        .isEqualTo(planned.rowGroups());
   }
 }
