@@ -310,8 +310,6 @@ class KeyIndexTest {
       assertThat(index.find(key, rows)).as("unknown, not absent").isFalse();
       assertThat(index.doubted()).isTrue();
       assertThat(metadata.plan(open, spec, index).get()).isEqualTo(statistics);
-      assertThat(KeyIndex.open(store, version, "k", 0, KeyIndex.ByteHash.XXHASH64.function()))
-          .as("the directory is dropped, so the next touch rebuilds").isNull();
       KeyIndex rebuilt = build(metadata, open, store, KeyIndex.ByteHash.XXHASH64);
       assertThat(metadata.plan(open, spec, rebuilt).get()).isEqualTo(exact);
     } finally {

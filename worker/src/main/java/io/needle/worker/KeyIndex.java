@@ -33,7 +33,8 @@ import java.util.zip.CRC32C;
  *
  * <p>A block the store no longer has (evicted) or that does not verify makes {@link #find}
  * answer "unknown": the lookup is planned from statistics as before, and the index is marked
- * {@linkplain #doubted() doubted}, its directory dropped, so the next touch builds it again.
+ * {@linkplain #doubted() doubted}; {@link KeyIndexes} drops its directory, off the event loop, so
+ * the next touch builds it again.
  * Thread-safe; {@link #find} runs on event loops, reads mapped memory and never blocks.
  */
 final class KeyIndex implements KeyRows {
@@ -267,11 +268,13 @@ final class KeyIndex implements KeyRows {
     return (int) c.getValue() == crc;
   }
 
-  /** Stops answering and drops the directory, so that the next touch of the file builds the index again. */
+  /** Stops answering; {@link KeyIndexes} then drops the directory, so that the next touch builds the index again. */
   private void doubt() {
-    if (!doubted) {
-      doubted = true;
-      store.invalidate(recordKey(version, keyColumn, 0));
-    }
+    doubted = true;
+  }
+
+  /** The directory record's key: dropping it makes the index absent. */
+  PageKey directoryKey() {
+    return recordKey(version, keyColumn, 0);
   }
 }

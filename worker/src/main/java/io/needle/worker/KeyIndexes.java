@@ -87,9 +87,13 @@ final class KeyIndexes implements AutoCloseable {
     }
     if (state instanceof KeyIndex index) {
       if (!index.doubted()) {
-        return metadata.plan(file, spec, index);
+        return metadata.plan(file, spec, index).whenComplete((p, e) -> {
+          if (index.doubted()) {
+            drop(name, index);
+          }
+        });
       }
-      states.asMap().remove(name, index);
+      drop(name, index);
       state = null;
     }
     CompletableFuture<FilePlan> plan = metadata.plan(file, spec);
@@ -106,6 +110,22 @@ final class KeyIndexes implements AutoCloseable {
       });
     }
     return plan;
+  }
+
+  /**
+   * Forgets a doubted index and drops its directory from the store, on the build executor: the
+   * store's write lock is no place for an event loop, and in that one queue the drop comes before
+   * any rebuild it makes necessary.
+   */
+  private void drop(String name, KeyIndex index) {
+    if (!states.asMap().remove(name, index)) {
+      return;
+    }
+    try {
+      builds.execute(() -> store.invalidate(index.directoryKey()));
+    } catch (RejectedExecutionException e) {
+      // closing: the directory stays, and the next process doubts the index the same way
+    }
   }
 
   /** After a statistics-planned lookup: starts a build unless one runs or the statistics are exact. */

@@ -212,6 +212,39 @@ class KeyIndexLookupTest {
     }
   }
 
+  @Test
+  void whenTheStoreEvictsIndexBlocksLookupsStayRightAndTheIndexIsRebuilt() throws Exception {
+    // four 64 KiB regions, FIFO: every region, index blocks included, is soon evicted
+    PageStoreConfig tiny = new PageStoreConfig(dir.resolve("cache-tiny"), 256L << 10, 64 << 10, EvictionPolicy.FIFO, false,
+        4096, "test", false, false);
+    List<ParquetOracle> oracles = new ArrayList<>();
+    try (var files = Files.list(parquetJava)) {
+      for (Path f : files.sorted().toList()) {
+        oracles.add(ParquetOracle.open(f));
+      }
+    }
+    String intTable = "file://" + parquetJava;
+    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir.resolve("tables"))), tiny, null);
+        NeedleClient client = client(worker)) {
+      Table ints = client.table(intTable, "k");
+      SplittableRandom random = new SplittableRandom(11);
+      int lookups = 0;
+      for (; lookups < 600 && worker.keyIndexesBuilt() < 4; lookups++) {
+        int key = random.nextInt(2 * ROWS + 2); // odd: present in the version on disk, or near it; even: absent
+        List<String> want = new ArrayList<>();
+        for (ParquetOracle oracle : oracles) {
+          want.addAll(oracle.lookupJson("k", key, COLUMNS));
+        }
+        assertThat(json(ints.lookup(key, COLUMNS))).as("key %d after %d lookups", key, lookups).isEqualTo(want);
+        if (lookups % 50 == 49) {
+          Thread.sleep(200); // let builds run between bursts
+        }
+      }
+      assertThat(worker.keyIndexesBuilt()).as("indexes rebuilt after eviction, %d lookups", lookups)
+          .isGreaterThanOrEqualTo(4);
+    }
+  }
+
   private static void assertOnePagePerColumn(LookupResponse response, String what) {
     int rowGroups = 0;
     for (FileResult file : response.getFilesList()) {
