@@ -6,19 +6,13 @@ import io.needle.bench.baseline.GroupValueCodec;
 import io.needle.bench.baseline.ParquetReadOptionsFactory;
 import io.needle.bench.baseline.RedisRows;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -154,7 +148,7 @@ final class UserTable implements BenchTable {
   /** Lists, validates and samples the table of {@code spec}. */
   static UserTable open(UserTableSpec spec, long seed) throws IOException {
     Path location = spec.location().toAbsolutePath().normalize();
-    List<Path> files = list(location);
+    List<Path> files = ParquetListing.list(location, "--table");
     KeyKind kind = null;
     List<String> columns = null;
     for (Path file : files) {
@@ -276,43 +270,6 @@ final class UserTable implements BenchTable {
         }
       }
     }
-  }
-
-  /** The table's Parquet files, as the worker lists a local table. */
-  private static List<Path> list(Path location) throws IOException {
-    if (Files.isRegularFile(location)) {
-      return List.of(location);
-    }
-    if (!Files.isDirectory(location)) {
-      throw new NoSuchFileException(location.toString(), null, "--table: no such file or directory");
-    }
-    List<Path> files = new ArrayList<>();
-    Files.walkFileTree(location, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-        return !dir.equals(location) && hidden(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (attrs.isRegularFile() && !hidden(file)
-            && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-          files.add(file);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    if (files.isEmpty()) {
-      throw new IllegalArgumentException("--table " + location
-          + ": no .parquet files in it (names starting with . or _ are skipped)");
-    }
-    files.sort(Path::compareTo);
-    return List.copyOf(files);
-  }
-
-  private static boolean hidden(Path p) {
-    String name = p.getFileName().toString();
-    return name.startsWith(".") || name.startsWith("_");
   }
 
   private static Type field(MessageType schema, String name, Path file, String option) {

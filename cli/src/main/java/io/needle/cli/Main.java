@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 @Command(name = "needle", mixinStandardHelpOptions = true, version = "needle 0.1.0",
     description = "Low-latency point lookups on Parquet tables.",
     subcommands = {ServeCommand.class, LookupCommand.class, GenCommand.class, DemoCommand.class, BenchCommand.class,
-        RefreshCommand.class})
+        RefreshCommand.class,
+        CheckCommand.class,
+        PrepareCommand.class})
 public final class Main {
   public static void main(String[] args) {
     System.exit(run(args));

@@ -133,7 +133,7 @@ public final class KeyType {
         // NaN has many bit patterns and equals nothing, not even itself: it names no row.
         throw invalid(key, "NaN is not a key");
       }
-      short half = Float.floatToFloat16(f); // IEEE half precision, stored little-endian
+      short half = HalfFloat.fromFloat(f); // IEEE half precision, stored little-endian
       bytes = new byte[] {(byte) half, (byte) (half >>> 8)};
     } else if (logical instanceof DecimalLogicalTypeAnnotation decimal
         && (key instanceof BigDecimal || key instanceof Long || key instanceof Integer || key instanceof BigInteger)) {

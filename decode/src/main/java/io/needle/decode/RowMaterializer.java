@@ -384,7 +384,7 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
       if (b.length != 2) {
         throw new ParquetDecodingException("FLOAT16 value of " + b.length + " bytes");
       }
-      return Float.float16ToFloat((short) ((b[1] & 0xff) << 8 | (b[0] & 0xff)));
+      return HalfFloat.toFloat((short) ((b[1] & 0xff) << 8 | (b[0] & 0xff)));
     }
 
     private static Instant int96(Binary value) {

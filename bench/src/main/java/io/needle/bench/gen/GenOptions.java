@@ -1,7 +1,5 @@
 package io.needle.bench.gen;
 
-import static java.util.Objects.requireNonNull;
-
 import org.apache.parquet.column.ParquetProperties.WriterVersion;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
@@ -47,21 +45,10 @@ public record GenOptions(
     if (files < 1 || files > rows) {
       throw new IllegalArgumentException("files must be in 1.." + rows + ": " + files);
     }
-    requireNonNull(codec, "codec is null");
-    if (pageSizeBytes < 64) {
-      throw new IllegalArgumentException("pageSizeBytes must be >= 64: " + pageSizeBytes);
-    }
-    if (pageRowLimit < 1) {
-      throw new IllegalArgumentException("pageRowLimit must be >= 1: " + pageRowLimit);
-    }
-    if (rowGroupBytes < pageSizeBytes) {
-      throw new IllegalArgumentException(
-          "rowGroupBytes must be >= pageSizeBytes (" + pageSizeBytes + "): " + rowGroupBytes);
-    }
+    new WriterLayout(codec, writerVersion, pageSizeBytes, pageRowLimit, rowGroupBytes); // validates those five
     if (embeddingDim < 0 || embeddingDim > 4096) {
       throw new IllegalArgumentException("embeddingDim must be in 0..4096: " + embeddingDim);
     }
-    requireNonNull(writerVersion, "writerVersion is null");
     // Keys are 3 * row + 7; keep them far from overflow.
     if (rows > (Long.MAX_VALUE - 7) / 3) {
       throw new IllegalArgumentException("rows too large: " + rows);
@@ -80,6 +67,11 @@ public record GenOptions(
         DEFAULT_EMBEDDING_DIM,
         WriterVersion.PARQUET_1_0,
         DEFAULT_SEED);
+  }
+
+  /** The page and row-group layout these options write. */
+  public WriterLayout layout() {
+    return new WriterLayout(codec, writerVersion, pageSizeBytes, pageRowLimit, rowGroupBytes);
   }
 
   public GenOptions withCodec(CompressionCodecName newCodec) {

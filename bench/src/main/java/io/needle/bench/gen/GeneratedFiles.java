@@ -5,8 +5,6 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.LocalOutputFile;
 
@@ -55,26 +53,12 @@ abstract class GeneratedFiles {
   abstract Path writeFile(Path dir, int file) throws IOException;
 
   /**
-   * A writer of {@code path} with the layout every generated table shares: this table's codec,
-   * page version, page and row-group sizes, a bloom filter on the key sized for {@code rows}, and
-   * no dictionary for {@code noDictionary} (columns where one only costs a fallback).
+   * A writer of {@code path} with this table's layout and a bloom filter on the key sized for
+   * {@code rows}; no dictionary for {@code noDictionary} (columns where one only costs a fallback).
    */
   <T> GenWriterBuilder<T> writer(Path path, WriteSupport<T> support, String keyColumn, long rows,
       List<String> noDictionary) {
-    GenWriterBuilder<T> builder = new GenWriterBuilder<>(new LocalOutputFile(path), support)
-        .withConf(new PlainParquetConfiguration())
-        .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withCompressionCodec(options.codec())
-        .withWriterVersion(options.writerVersion())
-        .withPageSize(options.pageSizeBytes())
-        .withPageRowCountLimit(options.pageRowLimit())
-        .withDictionaryPageSize(Math.max(options.pageSizeBytes(), 64 * 1024))
-        .withRowGroupSize(options.rowGroupBytes())
-        .withBloomFilterEnabled(keyColumn, true)
-        .withBloomFilterNDV(keyColumn, Math.max(1, rows));
-    for (String column : noDictionary) {
-      builder = builder.withDictionaryEncoding(column, false);
-    }
-    return builder;
+    return GenWriterBuilder.lookupFriendly(new LocalOutputFile(path), support, options.layout(), keyColumn, rows,
+        noDictionary);
   }
 }

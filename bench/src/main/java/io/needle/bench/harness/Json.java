@@ -3,10 +3,10 @@ package io.needle.bench.harness;
 import java.util.Locale;
 
 /** The two JSON literals results.json needs, written by hand to keep the harness dependency-light. */
-final class Json {
+public final class Json {
   private Json() {}
 
-  static String string(String s) {
+  public static String string(String s) {
     StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -29,7 +29,7 @@ final class Json {
   }
 
   /** A finite number, or {@code null} for NaN and infinities (JSON has neither). */
-  static String number(double v) {
+  public static String number(double v) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
       return "null";
     }

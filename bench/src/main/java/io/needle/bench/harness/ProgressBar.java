@@ -12,18 +12,25 @@ public final class ProgressBar implements LoadDriver.Progress {
   private final PrintStream out;
   private final String label;
   private final long total;
+  private final String unit;
   private final long startNanos = System.nanoTime();
   private volatile long nextDrawNanos;
 
-  private ProgressBar(PrintStream out, String label, long total) {
+  private ProgressBar(PrintStream out, String label, long total, String unit) {
     this.out = out;
     this.label = label;
     this.total = total;
+    this.unit = unit;
   }
 
   /** A bar on {@code out} when stdout is a terminal, else {@link LoadDriver.Progress#NONE}. */
   public static LoadDriver.Progress onTerminal(PrintStream out, String label, long total) {
-    return System.console() != null ? new ProgressBar(out, label, total) : LoadDriver.Progress.NONE;
+    return onTerminal(out, label, total, "calls");
+  }
+
+  /** A bar counting {@code unit}s (e.g. "rows") on {@code out} when stdout is a terminal. */
+  public static LoadDriver.Progress onTerminal(PrintStream out, String label, long total, String unit) {
+    return System.console() != null ? new ProgressBar(out, label, total, unit) : LoadDriver.Progress.NONE;
   }
 
   @Override
@@ -41,8 +48,8 @@ public final class ProgressBar implements LoadDriver.Progress {
     }
     double fraction = total == Long.MAX_VALUE ? 0 : Math.min(1.0, (double) callsDone / total);
     int filled = (int) (fraction * 30);
-    out.printf("\r  %-40s [%s%s] %,d calls, %.1f s ", label, "#".repeat(filled), " ".repeat(30 - filled),
-        callsDone, (now - startNanos) / 1e9);
+    out.printf("\r  %-40s [%s%s] %,d %s, %.1f s ", label, "#".repeat(filled), " ".repeat(30 - filled),
+        callsDone, unit, (now - startNanos) / 1e9);
     out.flush();
   }
 
