@@ -35,6 +35,27 @@ find_maven() {
   fi
 }
 
+# Prints "[n/m] module" lines of a Maven build as one updating line on a terminal; nothing when
+# stderr is not a terminal (piped or logged output stays quiet). Reads Maven's output on stdin.
+build_progress() {
+  if [ -t 2 ]; then
+    sed -un 's/^\[INFO\] Building \(Needle.*\) [^ ]* *\(\[[0-9]*\/[0-9]*\]\)$/\2 \1/p' \
+      | while IFS= read -r line; do printf '\r\033[Kneedle: building %s' "$line" >&2; done
+    printf '\r\033[K' >&2
+  else
+    cat >/dev/null
+  fi
+}
+
+# Adds the flags of this JDK: JDK 23+ warns on stderr (four lines, on every command) when a
+# library uses sun.misc.Unsafe's memory access, which Chronicle Bytes and Netty do; allowing it
+# explicitly silences the warning. Older JDKs do not know the flag.
+needle_jvm_flags() {
+  if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 23 ] 2>/dev/null; then
+    NEEDLE_JVM_FLAGS+=(--sun-misc-unsafe-memory-access=allow)
+  fi
+}
+
 # JVM flags Chronicle Bytes and Netty need on JDK 21+ (see shared/notes/LIBRARIES.md section 7).
 NEEDLE_JVM_FLAGS=(--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED

@@ -2,6 +2,8 @@ package io.needle.bench;
 
 import io.needle.bench.baseline.DuckDbTarget;
 import io.needle.bench.baseline.NeedleTarget;
+import io.needle.embedded.EmbeddedConfig;
+import io.needle.embedded.NeedleEmbedded;
 import io.needle.bench.baseline.ParquetJavaTarget;
 import io.needle.bench.baseline.RedisServer;
 import io.needle.bench.baseline.RedisTarget;
@@ -224,7 +226,9 @@ public final class BenchRunner {
     List<Scenario> scenarios = scenarios(tables);
     RedisServer redis = null;
     Map<BenchTable, RedisTarget> redisTargets = new IdentityHashMap<>();
-    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build()) {
+    // Embedded mode: the same client API answered by a worker inside this JVM (no socket).
+    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build();
+         NeedleClient embedded = NeedleEmbedded.open(EmbeddedConfig.of(roots))) {
       if (o.redis()) {
         Optional<Path> exe = RedisServer.findOnPath();
         if (exe.isEmpty()) {
@@ -243,6 +247,9 @@ public final class BenchRunner {
         Table table = client.table(uri(s.table), s.table.keyColumn());
         NeedleTarget needle = new NeedleTarget("Needle", table, s.table.columns(), null);
         measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
+        NeedleTarget inProcess = new NeedleTarget("Needle embedded", embedded.table(uri(s.table), s.table.keyColumn()),
+            s.table.columns(), null);
+        measure(s, inProcess, o.needlePlan(), o.warmupCalls(), null, null, uri(s.table), embedded);
         RedisTarget redisTarget = redisTargets.get(s.table);
         if (redisTarget != null) {
           measure(s, redisTarget, o.needlePlan(), o.warmupCalls(), null, null);

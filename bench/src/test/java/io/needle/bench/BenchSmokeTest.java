@@ -27,6 +27,14 @@ class BenchSmokeTest {
   Path tmp;
 
   @Test
+  void tlsCostMeasuresEveryPathOnce() throws Exception {
+    List<io.needle.bench.harness.TlsCost.PathCost> costs = io.needle.bench.harness.TlsCost.run(2_000, 50, 1);
+    assertThat(costs).extracting(io.needle.bench.harness.TlsCost.PathCost::path).containsExactly(
+        "plaintext, blocking", "TLS, blocking", "plaintext, event loop", "TLS, event loop");
+    assertThat(costs).allSatisfy(c -> assertThat(c.medianMicros()).isPositive());
+  }
+
+  @Test
   void benchRunsEveryScenarioAndWritesResults() throws Exception {
     BenchOptions options = new BenchOptions(2_000, 2, tmp.resolve("table"), null,
         List.of(Workload.FEATURE, Workload.BATCH, Workload.ABSENT, Workload.COLD),
@@ -45,8 +53,12 @@ class BenchSmokeTest {
     assertThat(needle.wireBytesPerCall()).isGreaterThan(12 * 100).isLessThan(Files.size(tmp.resolve("table/part-00000.parquet")));
     assertThat(needle.workerCpuMicrosPerCall()).isPositive();
     assertThat(report.byScenario().get("feature/uniform")).extracting(SystemResult::system)
-        .containsExactly("Needle", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
-    assertThat(report.byScenario().get("batch/uniform")).extracting(SystemResult::system).containsExactly("Needle");
+        .containsExactly("Needle", "Needle embedded", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
+    assertThat(report.byScenario().get("batch/uniform")).extracting(SystemResult::system)
+        .containsExactly("Needle", "Needle embedded");
+    SystemResult embedded = report.byScenario().get("feature/uniform").get(1);
+    assertThat(embedded.stats().lookups()).isEqualTo(200); // every answer checked to carry its key
+    assertThat(embedded.stages().lookups()).isPositive();
     String json = Files.readString(tmp.resolve("out/results.json"));
     assertThat(json).contains("\"systems\"", "\"machine\"", "\"p999_us\"", "parquet-java (opened per lookup)");
     assertThat(tmp.resolve("out/percentiles-feature-uniform.png")).isNotEmptyFile();
@@ -71,7 +83,7 @@ class BenchSmokeTest {
 
     assertThat(report.byScenario().keySet()).containsExactly("rag/uniform");
     assertThat(report.byScenario().get("rag/uniform")).extracting(SystemResult::system)
-        .containsExactly("Needle", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
+        .containsExactly("Needle", "Needle embedded", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
     SystemResult needle = report.byScenario().get("rag/uniform").get(0);
     assertThat(needle.stats().lookups()).isEqualTo(100);
     // At least the asked text (1 KiB or more, compressed about in half); at most the eight-row page

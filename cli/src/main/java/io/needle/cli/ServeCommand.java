@@ -1,11 +1,21 @@
 package io.needle.cli;
 
+import io.needle.metadata.MetadataCacheConfig;
 import io.needle.pagestore.PageStoreConfig;
+import io.needle.worker.AuthConfig;
+import io.needle.worker.ServerTls;
+import io.needle.worker.TlsConfig;
+import io.needle.worker.ServerLimits;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
+import io.needle.worker.WorkerSecurity;
 import picocli.CommandLine.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +23,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "serve", description = "Run a cache worker until interrupted; prints `ready HOST:PORT` once it accepts connections.")
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run a cache worker until interrupted "
+    + "(SIGTERM drains); prints `ready HOST:PORT name NAME` once it accepts connections, and logs one start and one "
+    + "stop line on stderr (NEEDLE_LOG_LEVEL, NEEDLE_LOG_FORMAT=json).")
 final class ServeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
   @Option(names = "--port", defaultValue = "7070", description = "TCP port (0 = any free port). Default: ${DEFAULT-VALUE}")
   int port;
 
@@ -32,8 +46,8 @@ final class ServeCommand implements Callable<Integer> {
       + "Default: $NEEDLE_WORKER_NAME, else bind address:port.")
   String name;
 
-  @Option(names = "--health-port", defaultValue = "-1", description = "HTTP port for /livez and /readyz probes "
-      + "(-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
+  @Option(names = "--health-port", defaultValue = "-1", description = "HTTP port for the /livez and /readyz probes "
+      + "and Prometheus /metrics (-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
   int healthPort;
 
   @Option(names = "--drain-grace", defaultValue = "20s", description = "On SIGTERM: stop accepting, let in-flight "
@@ -47,6 +61,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--cache-size", defaultValue = "1g", description = "Capacity of the page store, a hard bound "
       + "(e.g. 512m, 20g). Default: ${DEFAULT-VALUE}")
   String cacheSize;
+
+  @Option(names = "--metadata-cache-size", defaultValue = "256m", description = "Heap for cached footers, column "
+      + "and offset indexes and bloom filters (e.g. 256m, 2g); count it in the heap (-Xmx). Default: ${DEFAULT-VALUE}")
+  String metadataCacheSize;
+
+  @Option(names = "--max-open-files", defaultValue = "4096", description = "Local file versions kept open for "
+      + "zero-copy sends; keep it under the process's descriptor limit (ulimit -n). Default: ${DEFAULT-VALUE}")
+  int maxOpenFiles;
 
   @Option(names = "--s3-endpoint", description = "S3 endpoint URL (S3-compatible stores). Default: "
       + "$AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL, else AWS.")
@@ -76,6 +98,75 @@ final class ServeCommand implements Callable<Integer> {
       description = "Load every file's footer and indexes when an S3 table is first listed. Default: ${DEFAULT-VALUE}")
   boolean s3PrefetchMetadata;
 
+  @Option(names = "--tls-cert", description = "Serve TLS with this certificate chain (PEM); with --tls-key. Without "
+      + "--tls-port, --port is TLS only and plaintext is refused. Reloaded when the file changes.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "Private key of --tls-cert (PKCS#8 PEM, 'BEGIN PRIVATE KEY').")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", description = "Check client certificates (mTLS) against these CA certificates "
+      + "(PEM); the identity is the certificate's URI SAN (SPIFFE ID) or DNS SAN. Required of every client unless "
+      + "the --auth-policy defines tokens.")
+  Path tlsClientCa;
+
+  @Option(names = "--tls-port", defaultValue = "-1", description = "Serve TLS on this port (0 = any free port) and "
+      + "keep --port in plaintext beside it. Default: TLS only on --port when --tls-cert is given.")
+  int tlsPort;
+
+  @Option(names = "--tls-reload-interval", defaultValue = "10s", description = "How often the TLS files are checked "
+      + "for changes (new connections get the new certificate). Default: ${DEFAULT-VALUE}")
+  Duration tlsReloadInterval;
+
+  @Option(names = "--auth-policy", description = "Authenticate every client and allow only what this YAML or JSON "
+      + "file grants (tokens as SHA-256 digests, table prefixes per identity); everything else is denied.")
+  Path authPolicy;
+  @Option(names = "--http-port", defaultValue = "-1", description = "HTTP/JSON port: POST /v1/lookup and Feast's "
+      + "POST /get-online-features (-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
+  int httpPort;
+
+  @Option(names = "--feature-views", description = "JSON file mapping Feast feature views to tables: view name -> "
+      + "{table, join_key, event_timestamp_column, features: {feature: column}} (see README).")
+  Path featureViews;
+
+  @Option(names = "--http-cluster", split = ",", description = "Every worker of the cluster, HOST:PORT (or "
+      + "dns:NAME:PORT): HTTP calls then route files to their owners as the Java client does. Default: this "
+      + "worker alone, called in-process.")
+  List<String> httpCluster;
+
+  @Option(names = "--max-connections", defaultValue = "10000", description = "Open lookup connections, over all "
+      + "clients; more are closed at once. Keep under ulimit -n. Default: ${DEFAULT-VALUE}")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-address", defaultValue = "1000", description = "Open connections from one "
+      + "client IP address. Default: ${DEFAULT-VALUE}")
+  int maxConnectionsPerAddress;
+
+  @Option(names = "--idle-timeout", defaultValue = "5m", description = "Close a connection with nothing in flight "
+      + "and nothing received for this long. Default: ${DEFAULT-VALUE}")
+  Duration idleTimeout;
+
+  @Option(names = "--frame-timeout", defaultValue = "10s", description = "A request frame must arrive whole within "
+      + "this long. Default: ${DEFAULT-VALUE}")
+  Duration frameTimeout;
+
+  @Option(names = "--max-buffered-request-bytes", defaultValue = "128m", description = "Request bytes buffered over "
+      + "all connections beyond 16 KiB each (partial frames); the connection that would go over is closed. "
+      + "Default: ${DEFAULT-VALUE}")
+  String maxBufferedRequestBytes;
+
+  @Option(names = "--max-in-flight", defaultValue = "10000", description = "Requests served at once over all "
+      + "connections; more get RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}")
+  int maxInFlight;
+
+  @Option(names = "--max-in-flight-per-connection", defaultValue = "256", description = "Requests served at once "
+      + "on one connection; the worker reads no further request from it until one ends. Default: ${DEFAULT-VALUE}")
+  int maxInFlightPerConnection;
+
+  @Option(names = "--max-queued-loads", defaultValue = "10000", description = "File opens and listings queued for "
+      + "the loader threads; more get RESOURCE_EXHAUSTED. Default: ${DEFAULT-VALUE}")
+  int maxQueuedLoads;
+
   @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
       description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
   Duration debugLookupDelay;
@@ -94,6 +185,31 @@ final class ServeCommand implements Callable<Integer> {
         c.prefetchMetadata());
   }
 
+  /** TLS and client authentication from the flags, checked before anything binds. */
+  private WorkerSecurity security() throws IOException {
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    if (tlsCert == null && (tlsClientCa != null || tlsPort >= 0)) {
+      throw new IllegalArgumentException((tlsClientCa != null ? "--tls-client-ca" : "--tls-port")
+          + " needs --tls-cert and --tls-key");
+    }
+    AuthConfig auth = authPolicy == null ? null : AuthConfig.load(authPolicy);
+    if (tlsCert == null) {
+      if (auth != null && !auth.tokens().isEmpty()) {
+        System.err.println("warning: tokens are checked on a plaintext port: anyone on the network path can read them"
+            + " (give --tls-cert and --tls-key)");
+      }
+      return new WorkerSecurity(null, -1, auth);
+    }
+    TlsConfig tls = TlsConfig.server(tlsCert, tlsKey).withReloadInterval(tlsReloadInterval);
+    if (tlsClientCa != null) {
+      tls = tls.withClientCa(tlsClientCa, auth != null && !auth.tokens().isEmpty()
+          ? TlsConfig.ClientCertificate.OPTIONAL : TlsConfig.ClientCertificate.REQUIRED);
+    }
+    return new WorkerSecurity(ServerTls.start(tls), tlsPort, auth);
+  }
+
   @Override
   public Integer call() throws Exception {
     List<Path> paths = new ArrayList<>();
@@ -102,26 +218,85 @@ final class ServeCommand implements Callable<Integer> {
       if (root.regionMatches(true, 0, "s3://", 0, 5)) {
         s3Roots.add(java.net.URI.create(root));
       } else {
-        paths.add(TableUris.localRoot(root));
+        Path local = TableUris.localRoot(root);
+        if (!Files.isDirectory(local)) {
+          throw new IllegalArgumentException("--root " + root + ": " + (Files.exists(local) ? "not a directory"
+              : "no such directory") + " (give a directory that holds table directories, or an s3://bucket/prefix)");
+        }
+        paths.add(local);
       }
     }
     io.needle.worker.S3Config s3 = s3Roots.isEmpty() ? null : s3Config(s3Roots);
+    Path temporaryCache = null;
     if (s3 != null && cacheDir == null) {
-      // S3 tables are always served through the page store: without --cache-dir, a fresh temporary one.
-      cacheDir = java.nio.file.Files.createTempDirectory("needle-cache-");
-      System.err.println("S3 roots need a page store; using the temporary cache directory " + cacheDir
-          + " (give --cache-dir to keep pages across restarts)");
+      // S3 tables are always served through the page store: without --cache-dir, a fresh
+      // temporary one, deleted on exit.
+      temporaryCache = Files.createTempDirectory("needle-cache-");
+      cacheDir = temporaryCache;
+      log.warn("S3 roots need a page store: using the temporary cache directory {}, deleted on exit "
+          + "(give --cache-dir to keep pages across restarts)", cacheDir);
     }
     String workerName = name != null ? name : System.getenv().getOrDefault("NEEDLE_WORKER_NAME", "");
-    WorkerConfig config = WorkerConfig.defaults(bind, port, paths).withManifestTtl(manifestTtl).withName(workerName)
-        .withDebugLookupDelay(debugLookupDelay);
-    PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, Sizes.parseBytes(cacheSize));
-    Worker worker = Worker.start(config, pageStore, s3);
-    HealthEndpoint health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
+    WorkerConfig defaults = WorkerConfig.defaults(bind, port, paths);
+    WorkerConfig config = defaults.withManifestTtl(manifestTtl).withName(workerName)
+        .withDebugLookupDelay(debugLookupDelay).withOpenFiles(maxOpenFiles, defaults.transport())
+        .withMetadata(new MetadataCacheConfig(option("--metadata-cache-size", metadataCacheSize),
+            defaults.metadata().footerTailBytes()))
+        .withMaxInFlightPerConnection(maxInFlightPerConnection)
+        .withServerLimits(new ServerLimits(maxConnections, maxConnectionsPerAddress, idleTimeout, frameTimeout,
+            option("--max-buffered-request-bytes", maxBufferedRequestBytes), maxInFlight, maxQueuedLoads));
+    PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, option("--cache-size", cacheSize));
+    WorkerSecurity security = security();
+    Worker worker;
+    try {
+      worker = Worker.start(config, pageStore, s3, security);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (security.tls() != null) {
+        security.tls().close();
+      }
+      deleteQuietly(temporaryCache);
+      throw Ports.inUse(e) ? new IllegalArgumentException("--port " + port + ": " + bind + ":" + port
+          + " is already in use (another process listens there); stop it or choose another --port", e) : e;
+    }
+    HealthEndpoint health;
+    io.needle.worker.http.HttpServer http;
+    try {
+      health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
+    } catch (IOException | RuntimeException e) {
+      worker.close();
+      if (security.tls() != null) {
+        security.tls().close();
+      }
+      deleteQuietly(temporaryCache);
+      throw Ports.inUse(e) ? new IllegalArgumentException("--health-port " + healthPort + ": " + bind + ":"
+          + healthPort + " is already in use (another process listens there); stop it or choose another "
+          + "--health-port", e) : e;
+    }
+    try {
+      http = httpPort < 0 ? null : HttpPort.start(worker, bind, httpPort, featureViews, httpCluster);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      if (health != null) {
+        health.close();
+      }
+      worker.close();
+      if (security.tls() != null) {
+        security.tls().close();
+      }
+      deleteQuietly(temporaryCache);
+      throw Ports.inUse(e) ? new IllegalArgumentException("--http-port " + httpPort + ": " + bind + ":" + httpPort
+          + " is already in use (another process listens there); stop it or choose another --http-port", e) : e;
+    }
+    logStart(worker, health, http, s3, pageStore);
     CountDownLatch stopped = new CountDownLatch(1);
+    Path deleteOnExit = temporaryCache;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long start = System.nanoTime();
+      int left = -1;
       try {
-        worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
+        if (http != null) {
+          http.close(); // before the drain: its calls would only meet UNAVAILABLE
+        }
+        left = worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
       } catch (InterruptedException e) {
         worker.close();
         Thread.currentThread().interrupt();
@@ -129,13 +304,64 @@ final class ServeCommand implements Callable<Integer> {
         if (health != null) {
           health.close();
         }
+        deleteQuietly(deleteOnExit);
+        log.atInfo().setMessage("stopped").addKeyValue("name", worker.name())
+            .addKeyValue("drain_ms", (System.nanoTime() - start) / 1_000_000)
+            .addKeyValue("in_flight_left", left).addKeyValue("lookups", worker.lookupsServed())
+            .addKeyValue("errors", worker.errorsAnswered()).log();
+        if (security.tls() != null) {
+          security.tls().close();
+        }
         stopped.countDown();
       }
     }, "needle-shutdown"));
     System.out.println("ready " + worker.address().getHostString() + ":" + worker.address().getPort()
-        + " name " + worker.name() + (health == null ? "" : " health " + health.port()));
+        + " name " + worker.name() + (health == null ? "" : " health " + health.port())
+        + (security.tlsPort() < 0 ? "" : " tls " + worker.tlsAddress().getPort())
+        + (http == null ? "" : " http " + http.address().getPort()));
     System.out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** The one start line: what an operator needs to know this worker is the one they meant. */
+  private void logStart(Worker worker, HealthEndpoint health, io.needle.worker.http.HttpServer http,
+      io.needle.worker.S3Config s3, PageStoreConfig pageStore) {
+    var stats = worker.pageStoreStats();
+    log.atInfo().setMessage("started").addKeyValue("version", Main.version()).addKeyValue("name", worker.name())
+        .addKeyValue("bind", worker.address().getHostString()).addKeyValue("port", worker.address().getPort())
+        .addKeyValue("health_port", health == null ? "none" : String.valueOf(health.port()))
+        .addKeyValue("http_port", http == null ? "none" : String.valueOf(http.address().getPort()))
+        .addKeyValue("transport", worker.usesEpoll() ? "epoll" : "nio")
+        .addKeyValue("tls", worker.tlsAddress() == null ? "off"
+            : worker.tlsAddress().equals(worker.address()) ? "only" : "port " + worker.tlsAddress().getPort())
+        .addKeyValue("roots", roots)
+        .addKeyValue("cache_dir", pageStore == null ? "none" : pageStore.directory().toString())
+        .addKeyValue("cache_size", pageStore == null ? "none" : cacheSize)
+        .addKeyValue("recovered_pages", stats == null ? 0 : stats.cachedPages())
+        .addKeyValue("metadata_cache_size", metadataCacheSize).addKeyValue("max_open_files", maxOpenFiles)
+        .addKeyValue("s3_endpoint", s3 == null ? "none" : s3.endpoint() == null ? "aws" : s3.endpoint().toString())
+        .log();
+  }
+
+  private static long option(String name, String size) {
+    try {
+      return Sizes.parseBytes(size);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ": " + e.getMessage());
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      log.warn("could not delete the temporary cache directory {}: {}", dir, e.toString());
+    }
   }
 }

@@ -3,10 +3,10 @@ package io.needle.cli;
 import java.util.Locale;
 
 /** Parses byte sizes: {@code 4096}, {@code 512k}, {@code 64m}, {@code 20g}, {@code 1t} (powers of 1024). */
-final class Sizes {
+public final class Sizes {
   private Sizes() {}
 
-  static long parseBytes(String text) {
+  public static long parseBytes(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     if (t.endsWith("b")) {
       t = t.substring(0, t.length() - 1);

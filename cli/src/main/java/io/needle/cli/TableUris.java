@@ -3,17 +3,17 @@ package io.needle.cli;
 import java.nio.file.Path;
 
 /** Turns what a user types for a table (a URI or a local path) into the URI workers expect. */
-final class TableUris {
+public final class TableUris {
   private TableUris() {}
 
-  static String normalize(String table) {
+  public static String normalize(String table) {
     if (table.contains("://")) {
       return table;
     }
     return Path.of(table).toAbsolutePath().normalize().toUri().toString();
   }
 
-  static Path localRoot(String root) {
+  public static Path localRoot(String root) {
     if (root.startsWith("file:")) {
       return Path.of(java.net.URI.create(root));
     }

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.needle.protocol.BlockingFrames;
 import io.needle.protocol.Frame;
 import io.needle.protocol.Messages;
+import io.needle.protocol.proto.AuthenticateRequest;
 import io.needle.protocol.proto.HealthRequest;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
@@ -45,14 +46,22 @@ final class BlockingCalls implements AutoCloseable {
 
   private final int maxResponseFrameBytes;
   private final Duration connectTimeout;
+  private final ClientTls tls;
+  private final String token;
   private final Map<String, ConcurrentLinkedDeque<BlockingSocket>> idle = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> idleCounts = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private volatile boolean closed;
 
-  BlockingCalls(int maxResponseFrameBytes, Duration connectTimeout) {
+  /**
+   * @param tls TLS to the workers (a JDK {@code SSLSocket}), or null for plaintext
+   * @param token sent first on each socket when not null
+   */
+  BlockingCalls(int maxResponseFrameBytes, Duration connectTimeout, ClientTls tls, String token) {
     this.maxResponseFrameBytes = maxResponseFrameBytes;
     this.connectTimeout = connectTimeout;
+    this.tls = tls;
+    this.token = token;
   }
 
   /** The socket could not carry the call (connect, write or read failed): use the other path. */
@@ -187,38 +196,55 @@ final class BlockingCalls implements AutoCloseable {
     }
   }
 
-  /** Connects and asks the worker's name, as the Netty connections do before any use. */
+  /** Connects (TLS handshake and token first when configured) and asks the worker's name, as the Netty connections do. */
   private BlockingSocket open(String address) throws Unusable {
     int colon = address.lastIndexOf(':');
-    Socket s = new Socket();
+    InetSocketAddress target = new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+    int timeoutMillis = (int) Math.max(1, connectTimeout.toMillis());
+    Socket s = null;
     try {
-      s.setTcpNoDelay(true);
-      s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
-          (int) Math.max(1, connectTimeout.toMillis()));
-      s.setSoTimeout((int) Math.max(1, connectTimeout.toMillis()));
+      if (tls != null) {
+        s = tls.connect(target, timeoutMillis);
+      } else {
+        s = new Socket();
+        s.setTcpNoDelay(true);
+        s.connect(target, timeoutMillis);
+        s.setSoTimeout(timeoutMillis);
+      }
       BlockingSocket socket = new BlockingSocket(s, new BufferedInputStream(s.getInputStream(), 64 * 1024),
           new BufferedOutputStream(s.getOutputStream(), 8 * 1024));
-      long id = ids.incrementAndGet();
-      BlockingFrames.write(socket.out, Request.newBuilder().setRequestId(id)
-          .setHealth(HealthRequest.getDefaultInstance()).build());
-      Frame frame = BlockingFrames.read(socket.in, maxResponseFrameBytes);
-      try {
-        Response response = Messages.parseResponse(frame.header());
-        if (response.getRequestId() != id || !response.hasHealth()) {
-          throw new IOException("unexpected answer to the health call");
-        }
-        socket.workerName = response.getHealth().getWorkerName();
-      } finally {
-        frame.release();
+      if (token != null) {
+        exchangeOnOpen(socket, Request.newBuilder().setAuthenticate(AuthenticateRequest.newBuilder().setToken(token)));
       }
+      socket.workerName = exchangeOnOpen(socket, Request.newBuilder().setHealth(HealthRequest.getDefaultInstance()))
+          .getHealth().getWorkerName();
       return socket;
     } catch (IOException | RuntimeException e) {
       try {
-        s.close();
+        if (s != null) {
+          s.close();
+        }
       } catch (IOException ignored) {
         // closing a socket that failed to open
       }
       throw new Unusable("cannot open a blocking connection to " + address + ": " + e, e, false);
+    }
+  }
+
+  /** One request and its answer while a socket opens; an error answer ends the opening. */
+  private Response exchangeOnOpen(BlockingSocket socket, Request.Builder request) throws IOException {
+    long id = ids.incrementAndGet();
+    BlockingFrames.write(socket.out, request.setRequestId(id).build());
+    Frame frame = BlockingFrames.read(socket.in, maxResponseFrameBytes);
+    try {
+      Response response = Messages.parseResponse(frame.header());
+      if (response.getRequestId() != id || response.hasError()) {
+        throw new IOException("unexpected answer while opening: " + (response.hasError()
+            ? response.getError().getCode() + " " + response.getError().getMessage() : "request " + response.getRequestId()));
+      }
+      return response;
+    } finally {
+      frame.release();
     }
   }
 

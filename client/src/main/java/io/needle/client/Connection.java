@@ -37,14 +37,16 @@ final class Connection {
   private final Map<Long, Call> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private volatile String workerName = "";
+  private volatile Throwable failure; // why the channel failed (a TLS handshake, say), for the message
 
   private Connection(String address, Channel channel) {
     this.address = address;
     this.channel = channel;
   }
 
+  /** @param tls TLS to the worker, or null for plaintext */
   static CompletableFuture<Connection> open(Bootstrap bootstrap, String host, int port, int maxResponseFrameBytes,
-      Duration connectTimeout) {
+      Duration connectTimeout, ClientTls tls) {
     String address = host + ":" + port;
     CompletableFuture<Connection> result = new CompletableFuture<>();
     Connection[] holder = new Connection[1];
@@ -54,6 +56,9 @@ final class Connection {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), host, port));
+            }
             ch.pipeline()
                 .addLast("frames", new FrameDecoder(maxResponseFrameBytes))
                 .addLast("replies", new ReplyHandler(() -> holder[0]));
@@ -178,8 +183,10 @@ final class Connection {
   }
 
   private void closed() {
+    Throwable why = failure;
     for (Long id : pending.keySet()) {
-      fail(id, new NeedleException(NeedleException.Code.UNAVAILABLE, "connection to worker " + address + " closed"));
+      fail(id, new NeedleException(NeedleException.Code.UNAVAILABLE, "connection to worker " + address + " closed"
+          + (why == null ? "" : ": " + (why.getCause() != null ? why.getCause() : why)), why));
     }
   }
 
@@ -212,6 +219,10 @@ final class Connection {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Connection c = connection.get();
+      if (c != null && c.failure == null) {
+        c.failure = cause;
+      }
       ctx.close();
     }
   }

@@ -17,8 +17,13 @@ final class Errors {
       case DEADLINE_EXCEEDED -> NeedleException.Code.DEADLINE_EXCEEDED;
       case RESOURCE_EXHAUSTED -> NeedleException.Code.RESOURCE_EXHAUSTED;
       case DATA_LOSS -> NeedleException.Code.DATA_LOSS;
+      case UNAUTHENTICATED -> NeedleException.Code.UNAUTHENTICATED;
       case INTERNAL, ERROR_CODE_UNSPECIFIED, UNRECOGNIZED -> NeedleException.Code.INTERNAL;
     };
+    if (error.getSourceFailure()) {
+      return new NeedleException(code, "source unavailable: " + error.getMessage() + " (worker " + worker
+          + " is up; its source failed)", null, true);
+    }
     return new NeedleException(code, error.getMessage() + " (worker " + worker + ")");
   }
 

@@ -64,6 +64,9 @@ final class FanOut<T> {
     for (T item : items) {
       Member owner = Rendezvous.owner(members, keyHash.applyAsLong(item), excluded, now);
       if (owner == null) {
+        if (members.isEmpty() && client.membership().refusal() != null) {
+          return CompletableFuture.failedFuture(client.membership().refusal());
+        }
         String message = members.isEmpty() ? "no workers known (membership: " + client.membershipDescription() + ")"
             : "no worker left to try among " + members + (why == null ? "" : " after: " + why.getMessage());
         return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE, message, why));
@@ -116,7 +119,10 @@ final class FanOut<T> {
         return;
       }
       Throwable cause = unwrap(error);
-      if (!(cause instanceof NeedleException ne) || !ne.isRetryable()) {
+      if (!(cause instanceof NeedleException ne) || !ne.isRetryable() || ne.isSourceFailure()) {
+        if (cause instanceof NeedleException ne && ne.isSourceFailure()) {
+          owner.succeeded(); // it answered: the worker is fine, its source is not
+        }
         race.failNow(cause);
         return;
       }

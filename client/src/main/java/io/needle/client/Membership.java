@@ -12,7 +12,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,6 +67,7 @@ final class Membership implements AutoCloseable {
   private final Map<String, Member> byName = new ConcurrentHashMap<>();
   private final CompletableFuture<Void> firstRefresh = new CompletableFuture<>();
   private volatile List<Member> members = List.of();
+  private volatile NeedleException refusal; // the last refresh's UNAUTHENTICATED answer, if any
 
   Membership(Source source, Function<String, CompletableFuture<HealthResponse>> prober, long refreshNanos,
       long probeNanos, long breakerOpenNanos) {
@@ -87,6 +90,14 @@ final class Membership implements AutoCloseable {
 
   List<Member> members() {
     return members;
+  }
+
+  /**
+   * A worker's refusal of this client's credentials at the last refresh, or null: when no
+   * worker is known, this says why better than "no workers known".
+   */
+  NeedleException refusal() {
+    return refusal;
   }
 
   /** A member failed a routed request: open its breaker. */
@@ -132,8 +143,16 @@ final class Membership implements AutoCloseable {
     long now = System.nanoTime();
     Set<String> keep = new LinkedHashSet<>();
     Set<String> silentAddresses = new LinkedHashSet<>();
+    NeedleException refused = null;
     for (String a : addresses) {
-      HealthResponse h = probes.get(a).isCompletedExceptionally() ? null : probes.get(a).join();
+      HealthResponse h = null;
+      try {
+        h = probes.get(a).join(); // complete: allOf above
+      } catch (CompletionException | CancellationException e) {
+        if (FanOut.unwrap(e) instanceof NeedleException n && n.code() == NeedleException.Code.UNAUTHENTICATED) {
+          refused = n;
+        }
+      }
       if (h == null || h.getWorkerName().isEmpty()) {
         silentAddresses.add(a);
         continue;
@@ -167,6 +186,7 @@ final class Membership implements AutoCloseable {
       return gone;
     });
     members = List.copyOf(byName.values());
+    refusal = refused;
   }
 
   private void probeOpenBreakers() {

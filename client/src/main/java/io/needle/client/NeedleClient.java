@@ -1,5 +1,6 @@
 package io.needle.client;
 
+import io.needle.protocol.proto.AuthenticateRequest;
 import io.needle.protocol.proto.HealthRequest;
 import io.needle.protocol.proto.HealthResponse;
 import io.needle.protocol.proto.RefreshRequest;
@@ -70,9 +71,16 @@ public final class NeedleClient implements AutoCloseable {
   private final Counters stats = new Counters();
   private final StageClock stageClock = new StageClock();
   private final BlockingCalls blockingCalls;
+  private final ClientTls tls;
+  private final String token;
+  private final InProcessCalls inProcess; // null over the network
 
   private NeedleClient(Builder b) {
-    this.workers = List.copyOf(b.workers);
+    this.tls = b.tlsCa == null && b.tlsCertificate == null ? null
+        : ClientTls.fromPem(b.tlsCa, b.tlsCertificate, b.tlsKey, b.tlsVerifyHostname);
+    this.token = b.token;
+    this.inProcess = b.transport == null ? null : new InProcessCalls(b.transport);
+    this.workers = b.transport == null ? List.copyOf(b.workers) : List.of(InProcessCalls.ADDRESS);
     this.workersDns = b.workersDns;
     this.requestTimeout = b.requestTimeout;
     this.connectTimeout = b.connectTimeout;
@@ -81,7 +89,8 @@ public final class NeedleClient implements AutoCloseable {
     this.attemptTimeoutNanos = attempt == 0 ? Long.MAX_VALUE : attempt;
     this.describeTtl = b.describeTtl;
     this.maxResponseFrameBytes = b.maxResponseFrameBytes;
-    this.blockingCalls = b.blockingCalls ? new BlockingCalls(b.maxResponseFrameBytes, b.connectTimeout) : null;
+    this.blockingCalls = b.blockingCalls && inProcess == null
+        ? new BlockingCalls(b.maxResponseFrameBytes, b.connectTimeout, tls, token) : null;
     this.decodeExecutor = b.decodeExecutor;
     this.hedgeFixedNanos = b.hedgeDelay == null ? -1 : b.hedgeDelay.toNanos();
     this.latencies = b.hedgeQuantile > 0 ? new LatencyWindow(b.hedgeQuantile) : null;
@@ -158,6 +167,9 @@ public final class NeedleClient implements AutoCloseable {
     membership.close();
     if (blockingCalls != null) {
       blockingCalls.close();
+    }
+    if (inProcess != null) {
+      inProcess.close();
     }
     for (CompletableFuture<Connection> c : connections.values()) {
       c.thenAccept(Connection::close);
@@ -261,6 +273,9 @@ public final class NeedleClient implements AutoCloseable {
    */
   CompletableFuture<Reply> send(Member member, Request.Builder request, Duration timeout) {
     stats.workerRequests.increment();
+    if (inProcess != null) {
+      return inProcess.call(request, timeout);
+    }
     return connection(member.address()).thenCompose(c -> {
       if (!member.name().equals(c.workerName())) {
         membership.refreshSoon();
@@ -272,7 +287,9 @@ public final class NeedleClient implements AutoCloseable {
   }
 
   private CompletableFuture<HealthResponse> health(String address) {
-    return connection(address).thenCompose(c -> c.call(healthRequest(), connectTimeout)).thenApply(reply -> {
+    CompletableFuture<Reply> call = inProcess != null ? inProcess.call(healthRequest(), connectTimeout)
+        : connection(address).thenCompose(c -> c.call(healthRequest(), connectTimeout));
+    return call.thenApply(reply -> {
       try {
         return reply.response().getHealth();
       } finally {
@@ -303,12 +320,28 @@ public final class NeedleClient implements AutoCloseable {
     return !f.isCompletedExceptionally() && f.join().isActive();
   }
 
-  /** Connects, then learns the worker's name with one health call before anyone may use it. */
+  /**
+   * Connects, sends the token when there is one, then learns the worker's name with one health
+   * call before anyone may use it.
+   */
   private CompletableFuture<Connection> open(String address) {
     int colon = address.lastIndexOf(':');
     String host = address.substring(0, colon);
     int port = Integer.parseInt(address.substring(colon + 1));
-    return Connection.open(bootstrap, host, port, maxResponseFrameBytes, connectTimeout).thenCompose(c ->
+    return Connection.open(bootstrap, host, port, maxResponseFrameBytes, connectTimeout, tls).thenCompose(c -> {
+      if (token == null) {
+        return CompletableFuture.completedFuture(c);
+      }
+      return c.call(Request.newBuilder().setAuthenticate(AuthenticateRequest.newBuilder().setToken(token)), connectTimeout)
+          .handle((reply, error) -> {
+            if (error != null) {
+              c.close();
+              throw new java.util.concurrent.CompletionException(FanOut.unwrap(error));
+            }
+            reply.release();
+            return c;
+          });
+    }).thenCompose(c ->
         c.call(healthRequest(), connectTimeout).handle((reply, error) -> {
           if (error != null) {
             c.close();
@@ -352,8 +385,69 @@ public final class NeedleClient implements AutoCloseable {
     private int maxResponseFrameBytes = 512 << 20;
     private Executor decodeExecutor = ForkJoinPool.commonPool();
     private boolean blockingCalls = true;
+    private java.nio.file.Path tlsCa;
+    private java.nio.file.Path tlsCertificate;
+    private java.nio.file.Path tlsKey;
+    private boolean tlsVerifyHostname = true;
+    private String token;
+    private Transport transport;
 
     private Builder() {}
+
+    /**
+     * Talk TLS to the workers, trusting the CA certificates in {@code caFile} (PEM) for their
+     * certificates. Each worker's certificate must also name the host or IP the client dials
+     * (see {@link #tlsVerifyHostname}).
+     */
+    public Builder tlsCa(java.nio.file.Path caFile) {
+      this.tlsCa = requireNonNull(caFile, "caFile is null");
+      return this;
+    }
+
+    /**
+     * Present this client certificate (mTLS): a PEM chain and its PKCS#8 PEM key. The worker
+     * takes the client's identity from the certificate's SAN (a SPIFFE ID, say). Implies TLS;
+     * without {@link #tlsCa} the JDK's trusted CAs check the workers.
+     */
+    public Builder tlsClientCertificate(java.nio.file.Path certificateFile, java.nio.file.Path keyFile) {
+      this.tlsCertificate = requireNonNull(certificateFile, "certificateFile is null");
+      this.tlsKey = requireNonNull(keyFile, "keyFile is null");
+      return this;
+    }
+
+    /**
+     * Whether a worker's certificate must name the host or IP dialled (true by default). Off,
+     * any certificate of the trusted CA is accepted: for a private CA that only issues worker
+     * certificates, when workers are found by pod IP.
+     */
+    public Builder tlsVerifyHostname(boolean verify) {
+      this.tlsVerifyHostname = verify;
+      return this;
+    }
+
+    /**
+     * A bearer token, sent once on each new connection before anything else, for clients
+     * without a client certificate. Send it over TLS only: on plaintext anyone on the path
+     * reads it.
+     */
+    public Builder token(String bearerToken) {
+      requireNonNull(bearerToken, "token is null");
+      if (bearerToken.isEmpty()) {
+        throw new IllegalArgumentException("token is empty");
+      }
+      this.token = bearerToken;
+      return this;
+    }
+
+    /**
+     * Calls go through {@code transport} to one worker in this process instead of over the
+     * network (embedded mode, {@code needle-embedded}); no worker list is given then. The client
+     * closes the transport when it closes.
+     */
+    public Builder transport(Transport inProcessTransport) {
+      this.transport = requireNonNull(inProcessTransport, "transport is null");
+      return this;
+    }
 
     /** Workers as {@code host:port}; a static membership. */
     public Builder workers(List<String> hostPorts) {
@@ -469,6 +563,12 @@ public final class NeedleClient implements AutoCloseable {
     }
 
     public NeedleClient build() {
+      if (transport != null) {
+        if (!workers.isEmpty() || workersDns != null) {
+          throw new IllegalStateException("an in-process transport takes no worker list or DNS name");
+        }
+        return new NeedleClient(this);
+      }
       if (workers.isEmpty() == (workersDns == null)) {
         throw new IllegalStateException(workersDns == null ? "no workers configured"
             : "configure either a worker list or a workers DNS name, not both");

@@ -12,8 +12,10 @@ public final class NeedleException extends RuntimeException {
     NOT_FOUND,
     /** The request is wrong: a key of the wrong type, a malformed table URI, ... */
     INVALID_ARGUMENT,
-    /** The table lies outside the worker's configured roots. */
+    /** The table lies outside the worker's roots, or this client's identity may not make the request. */
     PERMISSION_DENIED,
+    /** The worker requires credentials (a client certificate or a token) and got none or wrong ones. */
+    UNAUTHENTICATED,
     /** Valid Parquet that Needle cannot serve (encryption, a codec, ...). */
     UNSUPPORTED,
     /** Retryable: the worker is unreachable, draining, or its origin is down. */
@@ -29,19 +31,33 @@ public final class NeedleException extends RuntimeException {
   }
 
   private final Code code;
+  private final boolean sourceFailure;
 
   public NeedleException(Code code, String message) {
-    super(code + ": " + message);
-    this.code = requireNonNull(code, "code is null");
+    this(code, message, null, false);
   }
 
   public NeedleException(Code code, String message, Throwable cause) {
+    this(code, message, cause, false);
+  }
+
+  NeedleException(Code code, String message, Throwable cause, boolean sourceFailure) {
     super(code + ": " + message, cause);
     this.code = requireNonNull(code, "code is null");
+    this.sourceFailure = sourceFailure;
   }
 
   public Code code() {
     return code;
+  }
+
+  /**
+   * True when a worker answered UNAVAILABLE because the table's source (S3) failed, not because
+   * the worker is unwell: the client keeps routing to that worker, and does not retry elsewhere,
+   * since every worker reads the same source.
+   */
+  public boolean isSourceFailure() {
+    return sourceFailure;
   }
 
   /** True for failures that a retry (maybe on another worker) can fix. */

@@ -1,13 +1,12 @@
 package io.needle.client;
 
+import io.needle.decode.ValueJson;
+
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,6 @@ import java.util.UUID;
  * handed out as copies. Lists and maps are unmodifiable.
  */
 public final class Row {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_LOCAL_TIME;
 
   private final String[] names;
   private final Object[] values;
@@ -294,101 +292,31 @@ public final class Row {
    * {@code docs/values.md} specifies (e.g. {@code {"id":1,"name":"x","tags":["a"]}}).
    */
   public String toJson() {
-    StringBuilder out = new StringBuilder(16 * values.length + 2);
-    appendJson(out);
-    return out.toString();
+    return JSON.toJson(this);
   }
 
-  private void appendJson(StringBuilder out) {
-    out.append('{');
-    for (int i = 0; i < values.length; i++) {
-      if (i > 0) {
-        out.append(',');
-      }
-      appendString(out, names[i]);
-      out.append(':');
-      appendValue(out, values[i]);
+  /** Appends {@link #toJson()}'s text to {@code out}, for writers of many rows. */
+  public void appendJson(StringBuilder out) {
+    JSON.appendObject(out, this);
+  }
+
+  /** The one JSON writer of docs/values.md, shared with the worker's HTTP answers. */
+  static final ValueJson<Row> JSON = new ValueJson<>(Row.class, new ValueJson.StructAccessor<>() {
+    @Override
+    public int size(Row row) {
+      return row.values.length;
     }
-    out.append('}');
-  }
 
-  private static void appendValue(StringBuilder out, Object value) {
-    if (value == null) {
-      out.append("null");
-    } else if (value instanceof String s) {
-      appendString(out, s);
-    } else if (value instanceof Integer || value instanceof Long || value instanceof BigInteger
-        || value instanceof Boolean) {
-      out.append(value);
-    } else if (value instanceof Double d) {
-      if (d.isNaN() || d.isInfinite()) {
-        out.append('"').append(d).append('"');
-      } else {
-        out.append(d.doubleValue());
-      }
-    } else if (value instanceof Float f) {
-      if (f.isNaN() || f.isInfinite()) {
-        out.append('"').append(f).append('"');
-      } else {
-        out.append(f.floatValue());
-      }
-    } else if (value instanceof byte[] bytes) {
-      out.append('"').append(Base64.getEncoder().encodeToString(bytes)).append('"');
-    } else if (value instanceof BigDecimal d) {
-      out.append('"').append(d.toPlainString()).append('"');
-    } else if (value instanceof LocalTime t) {
-      out.append('"').append(TIME.format(t)).append('"');
-    } else if (value instanceof UUID || value instanceof LocalDate || value instanceof Instant) {
-      out.append('"').append(value).append('"');
-    } else if (value instanceof Row row) {
-      row.appendJson(out);
-    } else if (value instanceof List<?> list) {
-      out.append('[');
-      boolean first = true;
-      for (Object element : list) {
-        if (!first) {
-          out.append(',');
-        }
-        first = false;
-        appendValue(out, element);
-      }
-      out.append(']');
-    } else if (value instanceof Map<?, ?> map) {
-      out.append('[');
-      boolean first = true;
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        if (!first) {
-          out.append(',');
-        }
-        first = false;
-        out.append("{\"key\":");
-        appendValue(out, e.getKey());
-        out.append(",\"value\":");
-        appendValue(out, e.getValue());
-        out.append('}');
-      }
-      out.append(']');
-    } else {
-      appendString(out, value.toString());
+    @Override
+    public String name(Row row, int index) {
+      return row.names[index];
     }
-  }
 
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
-
-  private static void appendString(StringBuilder out, String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20) {
-        out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
-      } else {
-        out.append(c);
-      }
+    @Override
+    public Object value(Row row, int index) {
+      return row.values[index];
     }
-    out.append('"');
-  }
+  });
 
   private Object nonNull(int index) {
     Object value = values[index];

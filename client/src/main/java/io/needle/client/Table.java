@@ -313,7 +313,7 @@ public final class Table {
         client.membership().failed(owner);
         client.counters().blockingFallbacks.increment();
       } catch (NeedleException e) {
-        if (!e.isRetryable() || e.code() == NeedleException.Code.DEADLINE_EXCEEDED) {
+        if (!e.isRetryable() || e.code() == NeedleException.Code.DEADLINE_EXCEEDED || e.isSourceFailure()) {
           throw e;
         }
       }

@@ -50,7 +50,15 @@ public final class MetadataCache {
         .maximumWeight(config.capacityBytes())
         .weigher((FileVersion version, FileMetadata file) -> (int) Math.min(Integer.MAX_VALUE, file.heapBytes()))
         .executor(loader)
+        .recordStats()
         .buildAsync();
+  }
+
+  /** Hits, misses, loads and evictions since start, and what is held now; for metrics. */
+  public MetadataCacheStats stats() {
+    var s = cache.synchronous().stats();
+    return new MetadataCacheStats(s.hitCount(), s.missCount(), s.loadSuccessCount(), s.loadFailureCount(),
+        s.evictionCount(), cache.synchronous().estimatedSize(), weightedBytes());
   }
 
   /**

@@ -36,6 +36,18 @@ public final class Frame extends AbstractReferenceCounted {
     this.payload = frame.slice(frame.readerIndex() + headerLength, frame.readableBytes() - headerLength);
   }
 
+  /**
+   * A frame over {@code headerAndPayload} (the bytes after the two length fields), which it takes
+   * over: for a frame that never crossed a socket (an in-process worker).
+   */
+  public static Frame of(ByteBuf headerAndPayload, int headerLength) {
+    if (headerLength < 0 || headerLength > headerAndPayload.readableBytes()) {
+      throw new IllegalArgumentException("header length " + headerLength + " outside "
+          + headerAndPayload.readableBytes() + " bytes");
+    }
+    return new Frame(headerAndPayload, headerLength);
+  }
+
   /** The protobuf header bytes; valid while this frame is not released. */
   public ByteBuf header() {
     return header;

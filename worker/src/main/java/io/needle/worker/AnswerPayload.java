@@ -38,15 +38,22 @@ final class AnswerPayload {
 
   private AnswerPayload() {}
 
-  /** The messages to write after the header, in order; every part's reference moves into them. */
-  static List<Object> messages(ByteBufAllocator alloc, List<PagePart> parts) {
+  /**
+   * The messages to write after the header, in order; every part's reference moves into them.
+   *
+   * @param copyAll copy large parts too (a TLS connection: {@code SslHandler} encrypts buffers
+   *     and cannot take a {@code sendfile} region); a part that cannot be copied then fails the
+   *     connection when written, as a failing disk does
+   */
+  static List<Object> messages(ByteBufAllocator alloc, List<PagePart> parts, boolean copyAll) {
+    int limit = copyAll ? Integer.MAX_VALUE : COPIED_PART_LIMIT;
     List<Object> out = new ArrayList<>(2);
     ByteBuf run = null;
     for (int i = 0; i < parts.size(); i++) {
       PagePart part = parts.get(i);
-      if (copyable(part)) {
+      if (part.length() <= limit) {
         if (run == null || run.writableBytes() < part.length()) {
-          int bytes = runBytes(parts, i);
+          int bytes = runBytes(parts, i, limit);
           run = alloc.directBuffer(bytes, bytes);
           out.add(run);
         }
@@ -63,14 +70,33 @@ final class AnswerPayload {
     return out;
   }
 
-  private static boolean copyable(PagePart part) {
-    return part.length() <= COPIED_PART_LIMIT;
+  /**
+   * Copies every part into {@code out}, releasing each once copied: for an answer that never
+   * meets a socket (an in-process call), so nothing can go zero-copy. On failure the parts not
+   * yet copied are released too.
+   */
+  static void copyAll(ByteBuf out, List<PagePart> parts) throws IOException {
+    for (int i = 0; i < parts.size(); i++) {
+      PagePart part = parts.get(i);
+      boolean copied;
+      try {
+        copied = copyInto(out, part);
+      } finally {
+        part.release();
+      }
+      if (!copied) {
+        for (int j = i + 1; j < parts.size(); j++) {
+          parts.get(j).release();
+        }
+        throw new IOException("cannot read a page of " + part.length() + " bytes for an in-process answer");
+      }
+    }
   }
 
   /** Bytes of the consecutive copyable parts from {@code from} on, up to {@link #RUN_LIMIT}. */
-  private static int runBytes(List<PagePart> parts, int from) {
+  private static int runBytes(List<PagePart> parts, int from, int limit) {
     long bytes = 0;
-    for (int i = from; i < parts.size() && copyable(parts.get(i)); i++) {
+    for (int i = from; i < parts.size() && parts.get(i).length() <= limit; i++) {
       if (bytes + parts.get(i).length() > RUN_LIMIT) {
         break;
       }

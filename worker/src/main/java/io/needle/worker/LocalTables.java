@@ -68,6 +68,31 @@ final class LocalTables implements AutoCloseable {
     return manifests.get(tableRealPath);
   }
 
+  /**
+   * Lists the table again now, on {@code executor}, and caches the new listing: the Refresh RPC.
+   * Each call is its own listing (not Caffeine's single flight), so it is dropped if its deadline
+   * passed or its connection closed while it waited in the queue.
+   */
+  CompletableFuture<List<TableFile>> relist(Path tableRealPath, Executor executor, Deadline deadline) {
+    CompletableFuture<List<TableFile>> listed;
+    try {
+      listed = CompletableFuture.supplyAsync(() -> {
+        deadline.check();
+        try {
+          return list(tableRealPath);
+        } catch (IOException e) {
+          throw new CompletionException(e);
+        }
+      }, executor);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return listed.thenApply(files -> {
+      manifests.put(tableRealPath, CompletableFuture.completedFuture(files));
+      return files;
+    });
+  }
+
   /** Forgets a table's listing, so the next lookup lists it again. */
   void refresh(Path tableRealPath) {
     manifests.synchronous().invalidate(tableRealPath);
@@ -127,6 +152,11 @@ final class LocalTables implements AutoCloseable {
     } catch (IllegalReferenceCountException raced) {
       return null;
     }
+  }
+
+  /** Versions held open now. */
+  long openFileCount() {
+    return openFiles.estimatedSize();
   }
 
   /** Closes a version's descriptor once in-flight sends are done (after corruption or change). */

@@ -1,5 +1,6 @@
 package io.needle.worker;
 
+import io.needle.metadata.FileVersion;
 import io.needle.protocol.proto.Response;
 
 import java.util.List;
@@ -7,10 +8,13 @@ import java.util.List;
 /**
  * A response header and the payload parts that follow it on the wire. Owns its parts: either
  * hand every part to the transport or call {@link #release()}.
+ *
+ * @param versions the file versions whose pages the answer carries (canonical paths), for
+ *     {@link WorkerStatus#served}
  */
-record LookupAnswer(Response header, List<PagePart> parts, long payloadBytes) {
+record LookupAnswer(Response header, List<PagePart> parts, long payloadBytes, List<FileVersion> versions) {
   static LookupAnswer headerOnly(Response header) {
-    return new LookupAnswer(header, List.of(), 0);
+    return new LookupAnswer(header, List.of(), 0, List.of());
   }
 
   void release() {

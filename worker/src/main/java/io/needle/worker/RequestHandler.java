@@ -2,16 +2,22 @@ package io.needle.worker;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.needle.protocol.Frame;
+import io.needle.protocol.FrameDecoder;
 import io.needle.protocol.FrameException;
 import io.needle.protocol.FrameWriter;
 import io.needle.protocol.Messages;
+import io.needle.protocol.proto.AuthenticateResponse;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
 import io.needle.protocol.proto.WorkerTimings;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,39 +33,97 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: every field is touched on the channel's event loop only. Answers may complete on
  * the loader executor; they are written in one event-loop task each, so the buffers and regions
- * of two responses never interleave on the wire. Backpressure: the channel stops reading while
- * {@code maxInFlight} requests are being served or while its outbound buffer is above the high
- * watermark, so a client that does not read its answers cannot make the worker buffer more.
+ * of two responses never interleave on the wire.
+ *
+ * <p>Limits (see {@link ServerLimits}), all hard:
+ * <ul>
+ *   <li>In flight: a request counts, on this connection and worker-wide, until its work ends, not
+ *       when a deadline answers it, so work nobody waits for still holds its slot. While
+ *       {@code maxInFlight} requests are counted or the outbound buffer is above the high
+ *       watermark, the channel stops reading and, as the decoder's {@link FrameDecoder.Gate},
+ *       leaves frames already read uncut: no frame is dispatched beyond the cap. Over the
+ *       worker-wide cap a request gets RESOURCE_EXHAUSTED at once.
+ *   <li>Buffered bytes: what the decoder holds counts against the worker-wide budget; the
+ *       connection that would go over is closed.
+ *   <li>Time: a frame must arrive whole within {@code frameTimeout} of the previous one or of its
+ *       first byte; a connection idle (nothing in flight, nothing read) for {@code idleTimeout}
+ *       is closed. A request's deadline, or its connection closing, drops its queued work.
+ * </ul>
  */
-final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
+final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements FrameDecoder.Gate {
   private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
 
   private final TableService service;
   private final int maxInFlight;
+  private final ServerLimits limits;
+  private final ConnectionGuard guard;
   private final WorkerStatus status;
   private final long debugLookupDelayNanos;
+  private final RequestMetrics metrics;
+  private final boolean copyAll;
+  private final AccessGate.Session access;
+  private final Deadline.Owner connection;
   private int inFlight;
+  private int bufferedBytes; // held by the decoder
+  private long countedBytes; // the part of them counted in the guard's budget
+  private ScheduledFuture<?> frameTimer;
+  private FrameDecoder decoder;
+  private boolean writable = true;
 
-  RequestHandler(TableService service, int maxInFlight, WorkerStatus status, long debugLookupDelayNanos) {
+  /**
+   * @param tls the connection is encrypted: every page is copied (SslHandler takes buffers, not
+   *     file regions), which costs the zero-copy send; see BENCHMARKS.md for what it costs
+   * @param gate who may do what, or null when the worker does not authenticate clients
+   */
+  RequestHandler(TableService service, int maxInFlight, ServerLimits limits, ConnectionGuard guard,
+      WorkerStatus status, long debugLookupDelayNanos, RequestMetrics metrics, boolean tls, AccessGate gate) {
     super(Frame.class, true);
+    this.metrics = metrics;
+    this.copyAll = tls;
+    this.access = gate == null ? null : gate.session();
     this.service = service;
     this.maxInFlight = maxInFlight;
+    this.limits = limits;
+    this.guard = guard;
     this.status = status;
     this.debugLookupDelayNanos = debugLookupDelayNanos;
+    this.connection = new Deadline.Owner(status::dropped);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    decoder = ctx.pipeline().get(FrameDecoder.class);
   }
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+    cancelFrameTimer(); // a whole frame arrived: the next one gets its own frameTimeout
     Request request;
     try {
       request = Messages.parseRequest(frame.header());
     } catch (InvalidProtocolBufferException e) {
       // Framing is intact, so the connection can go on; the request id is unknown.
-      writeHeaderOnly(ctx, error(0, ErrorCode.INVALID_ARGUMENT, "malformed request header: " + e.getMessage()));
+      failed(ctx, null, 0, error(0, ErrorCode.INVALID_ARGUMENT, "malformed request header: " + e.getMessage()));
       return;
     }
     if (frame.payload().isReadable()) {
-      writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
+      failed(ctx, null, 0, error(request.getRequestId(), ErrorCode.INVALID_ARGUMENT, "requests carry no payload"));
+      return;
+    }
+    if (access != null) {
+      AccessGate.Verdict verdict = access.admit(ctx.channel(), request);
+      if (verdict != null) {
+        ChannelFuture written = ctx.writeAndFlush(FrameWriter.header(ctx.alloc(), verdict.answer(), 0));
+        if (verdict.close()) {
+          written.addListener(ChannelFutureListener.CLOSE);
+        }
+        return;
+      }
+    } else if (request.getBodyCase() == Request.BodyCase.AUTHENTICATE) {
+      // No authentication here: a token is accepted and ignored, so clients can be given tokens
+      // before their workers start checking them.
+      writeHeaderOnly(ctx, Response.newBuilder().setRequestId(request.getRequestId())
+          .setAuthenticate(AuthenticateResponse.getDefaultInstance()).build());
       return;
     }
     if (request.getBodyCase() == Request.BodyCase.HEALTH) {
@@ -68,25 +132,27 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
       return;
     }
     if (status.draining()) {
-      writeHeaderOnly(ctx, error(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
+      failed(ctx, null, 0, error(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
       return;
     }
-    InFlight call = new InFlight(request.getRequestId(),
-        request.getBodyCase() == Request.BodyCase.LOOKUP ? request.getLookup().getTableUri() : null, System.nanoTime());
+    boolean lookup = request.getBodyCase() == Request.BodyCase.LOOKUP;
+    int keys = lookup ? request.getLookup().getKeysCount() : 0;
+    if (status.inFlight() >= limits.maxInFlight()) {
+      failed(ctx, lookup ? request.getLookup().getTableUri() : null, keys, error(request.getRequestId(),
+          ErrorCode.RESOURCE_EXHAUSTED, "worker busy: " + limits.maxInFlight() + " requests in flight, retry later"));
+      return;
+    }
+    long now = System.nanoTime();
+    Deadline deadline = Deadline.of(connection, now, request.getTimeoutMicros());
+    InFlight call = new InFlight(request.getRequestId(), TableService.tableUriOf(request), lookup, keys, now);
     inFlight++;
     status.requestStarted();
     updateAutoRead(ctx);
-    if (request.getTimeoutMicros() > 0) {
+    if (deadline.bounded()) {
       call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
     }
-    CompletableFuture<LookupAnswer> answer = switch (request.getBodyCase()) {
-      case LOOKUP -> debugLookupDelayNanos == 0 ? service.lookup(request.getLookup()) : delayedLookup(ctx, request);
-      case DESCRIBE -> service.describe(request.getDescribe()).thenApply(LookupAnswer::headerOnly);
-      case REFRESH -> service.refresh(request.getRefresh()).thenApply(LookupAnswer::headerOnly);
-      case HEALTH -> throw new AssertionError("health is answered above");
-      case BODY_NOT_SET -> CompletableFuture.failedFuture(
-          new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
-    };
+    CompletableFuture<LookupAnswer> answer = debugLookupDelayNanos != 0 && lookup
+        ? delayedLookup(ctx, request, deadline) : service.serve(request, deadline);
     answer.whenComplete((result, error) -> {
       if (ctx.executor().inEventLoop()) {
         finish(ctx, call, result, error);
@@ -96,50 +162,51 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     });
   }
 
+  /** The work of {@code call} ended: answer it unless its deadline did, and free its slot. */
   private void finish(ChannelHandlerContext ctx, InFlight call, LookupAnswer result, Throwable error) {
-    if (call.done) { // timed out already
+    inFlight--;
+    status.requestFinished();
+    if (call.answered) {
       if (result != null) {
         result.release();
       }
-      return;
-    }
-    call.done = true;
-    if (call.timeout != null) {
-      // Cancelled, not left to fire: at thousands of lookups a second, deadlines of seconds would
-      // otherwise keep tens of thousands of dead tasks in the event loop's timer queue.
-      call.timeout.cancel(false);
-    }
-    inFlight--;
-    status.requestFinished();
-    if (error != null) {
-      writeHeaderOnly(ctx, Response.newBuilder().setRequestId(call.requestId)
-          .setError(TableService.toError(error)).build());
-    } else if (!ctx.channel().isActive()) {
-      result.release();
     } else {
-      if (call.lookupTableUri != null) {
-        status.served(call.lookupTableUri, result.header().getLookup());
+      call.answered = true;
+      if (call.timeout != null) {
+        // Cancelled, not left to fire: at thousands of lookups a second, deadlines of seconds would
+        // otherwise keep tens of thousands of dead tasks in the event loop's timer queue.
+        call.timeout.cancel(false);
       }
-      write(ctx, call, result);
+      if (error != null) {
+        // A client's mistake or a source's failure, answered typed and counted; never a stack
+        // trace per request (INTERNAL, a bug, is logged by toError).
+        io.needle.protocol.proto.Error wire = service.toError(error, call.tableUri);
+        log.debug("{} answered {}: {}", ctx.channel().remoteAddress(), wire.getCode(), wire.getMessage());
+        failed(ctx, call.lookupTableUri(), call.keys, Response.newBuilder().setRequestId(call.requestId)
+            .setError(wire).build());
+      } else if (!ctx.channel().isActive()) {
+        result.release();
+      } else {
+        status.served(result.versions());
+        write(ctx, call, result);
+      }
     }
     updateAutoRead(ctx);
   }
 
   private void timeOut(ChannelHandlerContext ctx, InFlight call) {
-    if (!call.done) {
-      call.done = true;
-      inFlight--;
-      status.requestFinished();
-      writeHeaderOnly(ctx, error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
-      updateAutoRead(ctx);
+    if (!call.answered) {
+      call.answered = true; // the slot stays taken until the work ends (finish)
+      failed(ctx, call.lookupTableUri(), call.keys,
+          error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
     }
   }
 
   /** Test hook (WorkerConfig.debugLookupDelay): serves the lookup after a fixed delay. */
-  private CompletableFuture<LookupAnswer> delayedLookup(ChannelHandlerContext ctx, Request request) {
+  private CompletableFuture<LookupAnswer> delayedLookup(ChannelHandlerContext ctx, Request request, Deadline deadline) {
     CompletableFuture<LookupAnswer> answer = new CompletableFuture<>();
     ctx.executor().schedule(() -> {
-      service.lookup(request.getLookup()).whenComplete((r, e) -> {
+      service.lookup(request.getLookup(), deadline).whenComplete((r, e) -> {
         if (e != null) {
           answer.completeExceptionally(e);
         } else if (!answer.complete(r)) {
@@ -150,25 +217,40 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
     return answer;
   }
 
-  private static void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
+  private void failed(ChannelHandlerContext ctx, String lookupTableUri, int keys, Response response) {
+    metrics.failed(lookupTableUri, keys, response.getError().getCode(), writeHeaderOnly(ctx, response));
+  }
+
+  private void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
     long planned = System.nanoTime();
-    List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts());
+    List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts(), copyAll);
     Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);
+    long planNanos = planned - call.startedNanos;
+    long readNanos = System.nanoTime() - planned;
     if (header.hasLookup()) {
-      header.getLookupBuilder().setTimings(WorkerTimings.newBuilder()
-          .setPlanNanos(planned - call.startedNanos).setReadNanos(System.nanoTime() - planned));
+      header.getLookupBuilder().setTimings(WorkerTimings.newBuilder().setPlanNanos(planNanos).setReadNanos(readNanos));
     }
-    ctx.write(FrameWriter.header(ctx.alloc(), header.build(), answer.payloadBytes()), ctx.voidPromise());
+    ByteBuf headerFrame = FrameWriter.header(ctx.alloc(), header.build(), answer.payloadBytes());
+    long bytes = headerFrame.readableBytes() + answer.payloadBytes();
+    ctx.write(headerFrame, ctx.voidPromise());
     for (Object message : payload) {
       ctx.write(message, ctx.voidPromise());
     }
     ctx.flush();
+    if (call.lookup) {
+      metrics.lookupAnswered(call.tableUri, call.keys, planNanos, readNanos, bytes);
+    }
   }
 
-  private static void writeHeaderOnly(ChannelHandlerContext ctx, Response response) {
-    if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(FrameWriter.header(ctx.alloc(), response, 0), ctx.voidPromise());
+  /** Writes a response without payload; returns its bytes (0 when the connection is gone). */
+  private static long writeHeaderOnly(ChannelHandlerContext ctx, Response response) {
+    if (!ctx.channel().isActive()) {
+      return 0;
     }
+    ByteBuf frame = FrameWriter.header(ctx.alloc(), response, 0);
+    long bytes = frame.readableBytes();
+    ctx.writeAndFlush(frame, ctx.voidPromise());
+    return bytes;
   }
 
   private static Response error(long requestId, ErrorCode code, String message) {
@@ -176,8 +258,51 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
         .setError(io.needle.protocol.proto.Error.newBuilder().setCode(code).setMessage(message)).build();
   }
 
+  /** The decoder's gate: frames are cut only while another request may start. */
+  @Override
+  public boolean open() {
+    return inFlight < maxInFlight && writable;
+  }
+
+  @Override
+  public void buffered(ChannelHandlerContext ctx, int bytes) throws FrameException {
+    long counted = Math.max(0, bytes - ServerLimits.FREE_BUFFERED_BYTES);
+    if (!guard.buffer(counted - countedBytes)) {
+      throw new FrameException("request bytes buffered over all connections would pass the worker's budget of "
+          + limits.maxBufferedRequestBytes());
+    }
+    countedBytes = counted;
+    bufferedBytes = bytes;
+    if (bytes > 0 && open()) {
+      if (frameTimer == null) {
+        frameTimer = ctx.executor().schedule(() -> {
+          log.debug("closing {}: no whole frame within {}", ctx.channel().remoteAddress(), limits.frameTimeout());
+          ctx.close();
+        }, limits.frameTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } else {
+      cancelFrameTimer();
+    }
+  }
+
+  private void cancelFrameTimer() {
+    if (frameTimer != null) {
+      frameTimer.cancel(false);
+      frameTimer = null;
+    }
+  }
+
   private void updateAutoRead(ChannelHandlerContext ctx) {
-    ctx.channel().config().setAutoRead(inFlight < maxInFlight && ctx.channel().isWritable());
+    writable = ctx.channel().isWritable();
+    boolean open = open();
+    ctx.channel().config().setAutoRead(open);
+    if (open && bufferedBytes > 0 && decoder != null) {
+      try {
+        decoder.resume(); // frames a pipelining client sent past the cap, read but not yet cut
+      } catch (Exception e) {
+        ctx.fireExceptionCaught(e);
+      }
+    }
   }
 
   @Override
@@ -187,11 +312,37 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof IdleStateEvent) {
+      if (inFlight == 0 && bufferedBytes == 0) {
+        log.debug("closing {}: idle for {}", ctx.channel().remoteAddress(), limits.idleTimeout());
+        ctx.close();
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    connection.close(); // queued work of this connection's requests is dropped
+    cancelFrameTimer();
+    guard.buffer(-countedBytes);
+    countedBytes = 0;
+    bufferedBytes = 0;
+    ctx.fireChannelInactive();
+  }
+
+  @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof FrameException || cause.getCause() instanceof FrameException) {
       log.debug("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
     } else if (cause instanceof IOException) {
       log.debug("closing {} after I/O error: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+      // Plaintext on a TLS port, an untrusted client certificate, a failed handshake: the
+      // client's problem, and a scanner could make one per connection.
+      log.debug("closing {}: TLS failed: {}", ctx.channel().remoteAddress(), cause.getCause().toString());
     } else if (cause instanceof DecoderException) {
       log.info("closing {} after a decoding error: {}", ctx.channel().remoteAddress(), cause.toString());
     } else {
@@ -203,15 +354,24 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> {
   /** One request being served; touched on the event loop only. */
   private static final class InFlight {
     final long requestId;
-    final String lookupTableUri; // null unless a lookup
+    final String tableUri; // as the client gave it; null for none
+    final boolean lookup;
+    final int keys;
     final long startedNanos;
     ScheduledFuture<?> timeout;
-    boolean done;
+    boolean answered;
 
-    InFlight(long requestId, String lookupTableUri, long startedNanos) {
+    InFlight(long requestId, String tableUri, boolean lookup, int keys, long startedNanos) {
       this.requestId = requestId;
-      this.lookupTableUri = lookupTableUri;
+      this.tableUri = tableUri;
+      this.lookup = lookup;
+      this.keys = keys;
       this.startedNanos = startedNanos;
+    }
+
+    /** The table label of the lookup metrics: null unless a lookup. */
+    String lookupTableUri() {
+      return lookup ? tableUri : null;
     }
   }
 }

@@ -118,7 +118,11 @@ final class ResponseAssembler {
         response.getPagesBuilder(i).setCrc32C(crcs[i]).setHasCrc32C(true);
       }
     }
-    return new LookupAnswer(Response.newBuilder().setLookup(response).build(), List.copyOf(parts), payloadBytes);
+    List<io.needle.metadata.FileVersion> versions = new ArrayList<>(files.size());
+    for (FilePages fp : files) {
+      versions.add(fp.file().version());
+    }
+    return new LookupAnswer(Response.newBuilder().setLookup(response).build(), List.copyOf(parts), payloadBytes, versions);
   }
 
   /** Adjacent pages of a file merge into one span: one sendfile for a column chunk's run. */

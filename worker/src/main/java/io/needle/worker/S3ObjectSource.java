@@ -228,16 +228,22 @@ final class S3ObjectSource implements FileSource {
         .range("bytes=" + position + "-" + (position + length - 1))
         .build();
     counter.recordGet(length);
+    long started = System.nanoTime();
     CompletableFuture<ResponseBytes<GetObjectResponse>> call;
     try {
       call = client.getObject(request, AsyncResponseTransformer.toBytes());
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(S3Failures.classify(e, what(position, length)));
+      S3ReadException failure = S3Failures.classify(e, what(position, length));
+      counter.getDone(started, failure);
+      return CompletableFuture.failedFuture(failure);
     }
     return call.handle((response, error) -> {
       if (error != null) {
-        throw new CompletionException(S3Failures.classify(error, what(position, length)));
+        S3ReadException failure = S3Failures.classify(error, what(position, length));
+        counter.getDone(started, failure);
+        throw new CompletionException(failure);
       }
+      counter.getDone(started, null);
       String range = response.response().contentRange();
       long total = totalOf(range);
       if (total >= 0 && total != version.sizeBytes()) {

@@ -127,12 +127,16 @@ final class S3Tables implements AutoCloseable {
         request.continuationToken(token);
       }
       counter.recordList();
+      long started = System.nanoTime();
       ListObjectsV2Response page;
       try {
         page = client.listObjectsV2(request.build()).join();
       } catch (RuntimeException e) {
-        throw S3Failures.classify(e, "LIST " + TableScope.printable(table.uri()));
+        S3ReadException failure = S3Failures.classify(e, "LIST " + TableScope.printable(table.uri()));
+        counter.listDone(started, failure);
+        throw failure;
       }
+      counter.listDone(started, null);
       for (S3Object object : page.contents()) {
         String relative = object.key().substring(table.prefix().length());
         if (isTableFile(relative, object.size())) {

@@ -64,18 +64,58 @@ final class TableScope {
     try {
       real = requested.toRealPath();
     } catch (NoSuchFileException e) {
-      // Existence is only revealed for paths that are inside a root.
-      if (insideRoot(requested.normalize())) {
-        throw new ServiceException(ErrorCode.NOT_FOUND, "no such table: " + tableUri);
+      // Existence is only revealed for paths that are inside a root: the nearest ancestor that
+      // exists decides, as the kernel resolves it (a link out of the root, then "..", included).
+      if (!namesHidden(requested.normalize()) && ancestorInside(requested)) {
+        throw new ServiceException(ErrorCode.NOT_FOUND, "no such table: " + printable(tableUri));
       }
       throw denied(tableUri);
     } catch (IOException | SecurityException e) {
       throw denied(tableUri);
     }
-    if (!insideRoot(real)) {
+    if (!insideRoot(real) || namesHidden(real) || namesHidden(requested.normalize())) {
       throw denied(tableUri);
     }
     return real;
+  }
+
+  /**
+   * True when a name below the root that {@code path} lies in starts with {@code .} or {@code _}:
+   * listings skip those entries (staging, metadata, editor files), and naming one directly is
+   * refused the same way, so a hidden file is never readable.
+   */
+  private boolean namesHidden(Path path) {
+    for (Path root : roots) {
+      if (path.startsWith(root)) {
+        for (Path name : root.relativize(path)) {
+          if (isHidden(name)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** {@code message} with every root's absolute path taken out: what a client may see of a path. */
+  String withoutRoots(String message) {
+    String out = message;
+    for (Path root : roots) {
+      out = out.replace(root + java.io.File.separator, "").replace(root.toString(), "");
+    }
+    return out;
+  }
+
+  private boolean ancestorInside(Path requested) {
+    for (Path p = requested.getParent(); p != null; p = p.getParent()) {
+      try {
+        Path real = p.toRealPath();
+        return insideRoot(real) && !namesHidden(real);
+      } catch (IOException | SecurityException e) {
+        // not there either: try its parent
+      }
+    }
+    return false;
   }
 
   /** True when {@code file} (a real path) lies inside a root: used again for every listed file. */
@@ -88,7 +128,8 @@ final class TableScope {
     return false;
   }
 
-  private static Path parse(String tableUri) throws ServiceException {
+  /** The path a local table URI names, not yet normalized or resolved (lexical: no disk access). */
+  static Path parse(String tableUri) throws ServiceException {
     if (tableUri.isEmpty() || tableUri.length() > MAX_URI_CHARS || tableUri.indexOf('\0') >= 0) {
       throw new ServiceException(ErrorCode.INVALID_ARGUMENT, "table URI empty, too long or containing NUL");
     }

@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -50,29 +51,26 @@ import java.util.function.Function;
  */
 final class TableService {
   private static final Logger log = LoggerFactory.getLogger(TableService.class);
+  private static final long MAX_SPELLING_CHARS = 2L << 20;
 
   private final TableScope scope;
   private final LocalTables tables;
   private final MetadataCache metadata;
   private final WorkerConfig config;
-  private final Executor loader;
+  private final LoaderQueue requestLoads;
   private final AsyncLoadingCache<String, Path> tablePaths;
   private final PageCache pages;
   private final S3Tables s3;
   private final KeyIndexes keyIndexes;
 
-  /** @param pages the page cache pages go through, or null to send them from the source files */
-  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
-      PageCache pages) {
-    this(scope, tables, metadata, config, loader, pages, null, null);
-  }
-
   /**
+   * @param requestLoads the loader as request work sees it (bounded)
+   * @param pages the page cache pages go through, or null to send them from the source files
    * @param s3 tables on S3, or null when no S3 root is configured; requires {@code pages}
    * @param keyIndexes per-file key indexes (in the page store), or null to plan from statistics only
    */
   TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
-      PageCache pages, S3Tables s3, KeyIndexes keyIndexes) {
+      LoaderQueue requestLoads, PageCache pages, S3Tables s3, KeyIndexes keyIndexes) {
     if (s3 != null && pages == null) {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
@@ -83,10 +81,14 @@ final class TableService {
     this.tables = tables;
     this.metadata = metadata;
     this.config = config;
-    this.loader = loader;
+    this.requestLoads = requestLoads;
+    // Keyed by the URI as the client spelled it (resolving is what makes it canonical), so bounded
+    // by the characters held, not by entries: a client cycling through spellings of one table
+    // cannot grow it past this (URIs are at most 4 KiB each).
     this.tablePaths = Caffeine.newBuilder()
         .executor(loader)
-        .maximumSize(10_000)
+        .maximumWeight(MAX_SPELLING_CHARS)
+        .<String, Path>weigher((uri, path) -> uri.length())
         .expireAfterWrite(config.manifestTtl())
         .buildAsync(uri -> {
           try {
@@ -97,26 +99,53 @@ final class TableService {
         });
   }
 
-  CompletableFuture<LookupAnswer> lookup(LookupRequest request) {
+  /**
+   * Serves one request other than a health check (answered by whoever holds the worker's
+   * status): the one dispatch of the socket handler and of in-process calls. Queued work of the
+   * request is dropped once {@code deadline} expires.
+   */
+  CompletableFuture<LookupAnswer> serve(io.needle.protocol.proto.Request request, Deadline deadline) {
+    return switch (request.getBodyCase()) {
+      case LOOKUP -> lookup(request.getLookup(), deadline);
+      case DESCRIBE -> describe(request.getDescribe(), deadline).thenApply(LookupAnswer::headerOnly);
+      case REFRESH -> refresh(request.getRefresh(), deadline).thenApply(LookupAnswer::headerOnly);
+      case HEALTH, AUTHENTICATE -> throw new IllegalArgumentException(
+          "health and authentication are answered by the connection, not the table service");
+      case BODY_NOT_SET -> CompletableFuture.failedFuture(
+          new ServiceException(ErrorCode.INVALID_ARGUMENT, "request has no body (unknown request type?)"));
+    };
+  }
+
+  /** The table URI a request names, as the client gave it (for its errors); null for none. */
+  static String tableUriOf(io.needle.protocol.proto.Request request) {
+    return switch (request.getBodyCase()) {
+      case LOOKUP -> request.getLookup().getTableUri();
+      case DESCRIBE -> request.getDescribe().getTableUri();
+      case REFRESH -> request.getRefresh().getTableUri();
+      default -> null;
+    };
+  }
+
+  CompletableFuture<LookupAnswer> lookup(LookupRequest request, Deadline deadline) {
     if (s3 == null || !S3Location.isS3(request.getTableUri())) {
-      return lookupOnce(request);
+      return lookupOnce(request, deadline);
     }
     // An S3 object that changed under its listed version (412, 404, other size): list the
     // table again and retry once on the new versions; the failed attempt produced no answer,
     // so no response ever combines bytes of two versions.
-    return lookupOnce(request).handle((answer, error) -> {
+    return lookupOnce(request, deadline).handle((answer, error) -> {
       if (error == null) {
         return CompletableFuture.completedFuture(answer);
       }
       if (unwrap(error) instanceof S3ReadException e && e.objectChanged()) {
         log.debug("retrying a lookup of {} after a change: {}", TableScope.printable(request.getTableUri()), e.getMessage());
-        return refreshS3(request.getTableUri()).thenCompose(files -> lookupOnce(request));
+        return refreshS3(request.getTableUri()).thenCompose(files -> lookupOnce(request, deadline));
       }
       return CompletableFuture.<LookupAnswer>failedFuture(unwrap(error));
     }).thenCompose(f -> f);
   }
 
-  private CompletableFuture<LookupAnswer> lookupOnce(LookupRequest request) {
+  private CompletableFuture<LookupAnswer> lookupOnce(LookupRequest request, Deadline deadline) {
     LookupSpec spec;
     try {
       spec = validate(request);
@@ -125,9 +154,10 @@ final class TableService {
     }
     Set<String> only = request.getPathsCount() == 0 ? null : new HashSet<>(request.getPathsList());
     return filesOf(request.getTableUri(), only).thenCompose(files -> {
+      deadline.check();
       List<CompletableFuture<Planned>> plans = new ArrayList<>(files.size());
       for (TableFile file : files) {
-        plans.add(pinned(file, open -> (keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec))
+        plans.add(pinned(file, deadline, open -> (keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec))
             .thenApply(plan -> new Planned(file, open, plan))));
       }
       Map<String, Set<Long>> suspects = suspects(request);
@@ -146,15 +176,21 @@ final class TableService {
     return out;
   }
 
-  CompletableFuture<Response> describe(DescribeRequest request) {
+  CompletableFuture<Response> describe(DescribeRequest request, Deadline deadline) {
     if (request.getTableUri().isEmpty()) {
       return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT, "table_uri is empty"));
     }
     String keyColumn = request.getKeyColumn().isEmpty() ? null : request.getKeyColumn();
     return filesOf(request.getTableUri(), null).thenCompose(files -> {
+      deadline.check();
       List<CompletableFuture<FileSummary>> summaries = new ArrayList<>(files.size());
       for (TableFile file : files) {
-        summaries.add(pinned(file, open -> metadata.describe(open, keyColumn).whenComplete((s, e) -> open.release())));
+        // The reference is released here on success only: on failure pinned() releases it (it
+        // was released twice before, and the second release freed a file other requests held).
+        summaries.add(pinned(file, deadline, open -> metadata.describe(open, keyColumn).thenApply(s -> {
+          open.release();
+          return s;
+        })));
       }
       return allOf(summaries, summary -> { }).thenApply(list -> {
         DescribeResponse.Builder out = DescribeResponse.newBuilder();
@@ -186,7 +222,7 @@ final class TableService {
   }
 
   /** The Refresh RPC: lists the table again now and answers with its files. */
-  CompletableFuture<Response> refresh(RefreshRequest request) {
+  CompletableFuture<Response> refresh(RefreshRequest request, Deadline deadline) {
     String tableUri = request.getTableUri();
     if (tableUri.isEmpty()) {
       return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT, "table_uri is empty"));
@@ -195,10 +231,7 @@ final class TableService {
     if (s3 != null && S3Location.isS3(tableUri)) {
       files = refreshS3(tableUri);
     } else {
-      files = tablePaths.get(tableUri).thenCompose(path -> {
-        tables.refresh(path);
-        return tables.manifest(path);
-      });
+      files = tablePaths.get(tableUri).thenCompose(path -> tables.relist(path, requestLoads, deadline));
     }
     return files.thenApply(list -> {
       RefreshResponse.Builder out = RefreshResponse.newBuilder();
@@ -294,40 +327,57 @@ final class TableService {
    * Runs {@code work} with a retained descriptor of {@code file}; opening happens on the loader
    * unless the version is open already. {@code work} owns the reference it is given.
    */
-  private <T> CompletableFuture<T> pinned(TableFile file, Function<OpenFile, CompletableFuture<T>> work) {
+  private <T> CompletableFuture<T> pinned(TableFile file, Deadline deadline,
+      Function<OpenFile, CompletableFuture<T>> work) {
     boolean remote = file.realPath() == null;
     OpenFile open = remote ? s3.open(file) : tables.openIfPresent(file.version());
-    CompletableFuture<OpenFile> opened = open != null
-        ? CompletableFuture.completedFuture(open)
-        : CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<OpenFile> opened;
+    if (open != null) {
+      opened = CompletableFuture.completedFuture(open);
+    } else {
+      try {
+        opened = CompletableFuture.supplyAsync(() -> {
+          deadline.check(); // queued work nobody waits for any more is dropped, not run
           try {
             return tables.open(file);
           } catch (ServiceException e) {
             throw new CompletionException(e);
           }
-        }, loader);
+        }, requestLoads);
+      } catch (RejectedExecutionException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
     return opened.thenCompose(of -> {
       CompletableFuture<T> result;
       try {
+        if (open == null) {
+          deadline.check(); // after a hop through the loader: is the work still wanted?
+        }
         result = work.apply(of);
       } catch (RuntimeException e) {
         of.release();
         throw e;
       }
-      return result.whenComplete((value, error) -> {
-        if (error != null) {
-          of.release();
-          Throwable cause = unwrap(error);
-          boolean corrupt = cause instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT;
-          if (keyIndexes != null && corrupt) {
-            keyIndexes.forget(file.version());
-          }
-          if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
-            s3.forget(file.version());
-          } else if (corrupt) {
-            tables.forget(file.version());
-          }
+      return result.handle((value, error) -> {
+        if (error == null) {
+          return value;
         }
+        of.release();
+        Throwable cause = unwrap(error);
+        boolean corrupt = cause instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT;
+        if (keyIndexes != null && corrupt) {
+          keyIndexes.forget(file.version());
+        }
+        if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
+          s3.forget(file.version());
+        } else if (corrupt) {
+          tables.forget(file.version());
+        }
+        // The loader's message names the server path and may quote the file's bytes (a footer
+        // length read from a file that is not Parquet): the client learns the file, not those.
+        throw new CompletionException(corrupt ? new ServiceException(ErrorCode.DATA_LOSS, "file " + file.relativePath()
+            + " is not valid Parquet (corrupt, truncated or another format)", cause) : cause);
       });
     });
   }
@@ -408,35 +458,52 @@ final class TableService {
     return t;
   }
 
-  /** The typed error a client sees for {@code error}. */
-  static io.needle.protocol.proto.Error toError(Throwable error) {
+  /**
+   * The typed error a client sees for {@code error}, for a request naming {@code tableUri} (null
+   * when it named none). Messages name the table as the client gave it: never an absolute server
+   * path, never bytes of a file (a corrupt file's details go to the DEBUG log only).
+   */
+  io.needle.protocol.proto.Error toError(Throwable error, String tableUri) {
     Throwable t = unwrap(error);
+    String table = tableUri == null ? "" : " of table " + tableUri;
     ErrorCode code;
     String message;
     if (t instanceof ServiceException se) {
+      if (se.code() == ErrorCode.DATA_LOSS && se.getCause() != null) {
+        log.debug("{}{}: {}", se.getMessage(), table, se.getCause().getMessage());
+      }
       code = se.code();
-      message = se.getMessage();
+      message = se.code() == ErrorCode.DATA_LOSS && tableUri != null ? se.getMessage() + "; table " + tableUri
+          : se.getMessage();
     } else if (t instanceof S3ReadException s3e) {
-      code = s3e.code();
-      message = s3e.getMessage();
+      return io.needle.protocol.proto.Error.newBuilder().setCode(s3e.code())
+          .setMessage(TableScope.printable(s3e.getMessage()))
+          .setSourceFailure(s3e.code() == ErrorCode.UNAVAILABLE).build();
+    } else if (t instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT) {
+      log.debug("corrupt file{}: {}", table, pe.getMessage());
+      code = ErrorCode.DATA_LOSS;
+      message = "a file" + table + " is not valid Parquet (corrupt, truncated or another format)";
     } else if (t instanceof ParquetException pe) {
       code = switch (pe.kind()) {
-        case CORRUPT -> ErrorCode.DATA_LOSS;
         case UNSUPPORTED -> ErrorCode.UNSUPPORTED;
         case UNKNOWN_COLUMN -> ErrorCode.NOT_FOUND;
-        case INVALID_KEY -> ErrorCode.INVALID_ARGUMENT;
+        case INVALID_KEY, CORRUPT -> ErrorCode.INVALID_ARGUMENT;
       };
-      message = pe.getMessage();
+      message = scope.withoutRoots(pe.getMessage());
+    } else if (t instanceof RejectedExecutionException) {
+      code = ErrorCode.RESOURCE_EXHAUSTED;
+      message = "worker busy: too much work queued, retry later";
     } else if (t instanceof NoSuchFileException) {
       code = ErrorCode.NOT_FOUND;
-      message = "no such file: " + t.getMessage();
+      message = "no such table or file" + table;
     } else if (t instanceof IOException) {
+      log.debug("I/O error serving a request{}", table, t);
       code = ErrorCode.UNAVAILABLE;
-      message = "I/O error: " + t;
+      message = "I/O error reading" + (table.isEmpty() ? " a table" : table.substring(4));
     } else {
       log.error("internal error serving a request", t);
       code = ErrorCode.INTERNAL;
-      message = "internal error: " + t;
+      message = "internal error (logged by the worker)";
     }
     return io.needle.protocol.proto.Error.newBuilder().setCode(code)
         .setMessage(TableScope.printable(message == null ? code.name() : message)).build();

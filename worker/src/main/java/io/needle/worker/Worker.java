@@ -5,6 +5,7 @@ import io.needle.pagestore.PageStore;
 import io.needle.pagestore.PageStoreConfig;
 import io.needle.pagestore.PageStoreStats;
 import io.needle.protocol.FrameDecoder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -22,6 +23,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +53,7 @@ public final class Worker implements AutoCloseable {
   private final ExecutorService loader;
   private final LocalTables tables;
   private final Channel server;
+  private final Channel tlsServer; // server itself when TLS only, a second port, or null
   private final ChannelGroup connections;
   private final boolean epoll;
   private final WorkerStatus status;
@@ -58,14 +61,26 @@ public final class Worker implements AutoCloseable {
 
   private final S3Tables s3Tables;
   private final S3RequestCounter s3Requests;
+  private final Meters meters;
+  private final LocalCalls localCalls;
+  private final java.util.List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final ConnectionGuard guard;
   private final KeyIndexes keyIndexes;
   /** Heap bound on the key indexes' in-heap parts (fences); their blocks are in the page store. */
   private static final long KEY_INDEX_HEAP_BYTES = 32L << 20;
 
-  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server,
+  /** The worker's meters: registered on {@code registry}, which {@link WorkerMetrics#bind} exports. */
+  record Meters(CompositeMeterRegistry registry, RequestMetrics requests, MetadataCache metadata) {}
+
+  /** @param group, server, connections null for an in-process worker */
+  private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests, KeyIndexes keyIndexes) {
+      S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard, KeyIndexes keyIndexes) {
     this.keyIndexes = keyIndexes;
+    this.meters = meters;
+    this.tlsServer = tlsServer;
+    this.localCalls = new LocalCalls(service, status);
+    this.guard = guard;
     this.connections = connections;
     this.s3Tables = s3Tables;
     this.s3Requests = s3Requests;
@@ -105,12 +120,16 @@ public final class Worker implements AutoCloseable {
    */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3)
       throws IOException, InterruptedException {
-    if (config.roots().isEmpty() && s3 == null) {
-      throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
-    }
-    if (s3 != null && pageStore == null) {
-      throw new IllegalArgumentException("S3 tables need a page store: give a cache directory (--cache-dir)");
-    }
+    return start(config, pageStore, s3, WorkerSecurity.none());
+  }
+
+  /**
+   * Binds and starts serving as above, with TLS and client authentication as {@code security}
+   * says: the TLS port (the worker's own, or a second one) installs the TLS handler first in
+   * every connection's pipeline, and with an {@link AuthConfig} every request is checked.
+   */
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security)
+      throws IOException, InterruptedException {
     boolean epoll = switch (config.transport()) {
       case EPOLL -> {
         Epoll.ensureAvailability();
@@ -119,26 +138,19 @@ public final class Worker implements AutoCloseable {
       case NIO -> false;
       case AUTO -> Epoll.isAvailable();
     };
-    ExecutorService loader = loaderExecutor(config.loaderThreads());
-    java.util.List<S3Location> s3Roots = new java.util.ArrayList<>();
-    if (s3 != null) {
-      for (java.net.URI root : s3.roots()) {
-        s3Roots.add(S3Location.parseRoot(root.toString()));
-      }
-    }
-    TableScope scope = new TableScope(config.roots(), s3Roots);
-    LocalTables tables = new LocalTables(scope, config, loader);
-    PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
-    // Derived metadata (walked page tables) and key indexes live in the page store, so they
-    // survive restarts on the same cache directory; without one, lookups plan from statistics.
-    MetadataCache metadata = pages == null ? new MetadataCache(config.metadata(), loader)
-        : new MetadataCache(config.metadata(), loader, new StoredDerivedState(pages.store()));
-    KeyIndexes keyIndexes = pages == null ? null
-        : new KeyIndexes(metadata, pages.store(), KeyIndex.ByteHash.XXHASH64, KEY_INDEX_HEAP_BYTES);
-    S3RequestCounter s3Requests = new S3RequestCounter();
-    S3Tables s3Tables = s3 == null ? null
-        : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
-    TableService service = new TableService(scope, tables, metadata, config, loader, pages, s3Tables, keyIndexes);
+    Engine engine = Engine.build(config, pageStore, s3);
+    ExecutorService loader = engine.loader();
+    TableScope scope = engine.scope();
+    LocalTables tables = engine.tables();
+    PageCache pages = engine.pages();
+    S3RequestCounter s3Requests = engine.s3Requests();
+    S3Tables s3Tables = engine.s3Tables();
+    TableService service = engine.service();
+    Meters meters = engine.meters();
+    KeyIndexes keyIndexes = engine.keyIndexes();
+    ServerLimits limits = config.limits();
+    ConnectionGuard guard = new ConnectionGuard(limits);
+    warnIfOverFileLimit(limits, config.maxOpenFiles());
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
@@ -148,39 +160,61 @@ public final class Worker implements AutoCloseable {
     // down was seen to leave an accepted connection open, and a client then waited on it.
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     long debugLookupDelayNanos = config.debugLookupDelay().toNanos();
+    AccessGate gate = security.auth() == null ? null : new AccessGate(security.auth());
+    Channel server = null;
     try {
-      Channel server = new ServerBootstrap()
+      ServerBootstrap bootstrap = new ServerBootstrap()
           .group(group)
           .channel(channelClass)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .option(ChannelOption.SO_REUSEADDR, true) // a restarted worker takes its port back despite TIME_WAIT
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20))
-          .childHandler(new ChannelInitializer<SocketChannel>() {
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 << 10, 1 << 20));
+      java.util.function.Function<ServerTls, ChannelInitializer<SocketChannel>> pipeline = tls ->
+          new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (!guard.admit(ch)) {
+                return;
+              }
               connections.add(ch);
+              if (tls != null) {
+                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+              }
+              RequestHandler requests = new RequestHandler(service, config.maxInFlightPerConnection(), limits, guard,
+                  status, debugLookupDelayNanos, meters.requests(), tls != null, gate);
               ch.pipeline()
-                  .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes()))
-                  .addLast("requests", new RequestHandler(service, config.maxInFlightPerConnection(), status,
-                      debugLookupDelayNanos));
+                  .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+                  .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes(), requests))
+                  .addLast("requests", requests);
             }
-          })
-          .bind(config.bindHost(), config.port())
-          .sync()
-          .channel();
+          };
+      server = bootstrap.clone().childHandler(pipeline.apply(security.tlsOnMainPort() ? security.tls() : null))
+          .bind(config.bindHost(), config.port()).sync().channel();
+      Channel tlsServer = security.tls() == null ? null : security.tlsOnMainPort() ? server
+          : bootstrap.clone().childHandler(pipeline.apply(security.tls()))
+              .bind(config.bindHost(), security.tlsPort()).sync().channel();
       InetSocketAddress bound = (InetSocketAddress) server.localAddress();
       status.name(config.name().isEmpty() ? bound.getHostString() + ":" + bound.getPort() : config.name());
-      log.info("worker listening on {} ({}), roots {}", server.localAddress(), epoll ? "epoll" : "nio", scope.roots());
+      log.debug("worker listening on {} ({}{}), roots {}", server.localAddress(), epoll ? "epoll" : "nio",
+          security.tlsOnMainPort() ? ", TLS only" : tlsServer != null ? ", TLS on " + tlsServer.localAddress() : ", plaintext",
+          scope.roots());
+      if (gate != null) {
+        log.info("clients authenticate: {} tokens, {} grants, everything else denied",
+            security.auth().tokens().size(), security.auth().policy().grants().size());
+      }
       if (!config.debugLookupDelay().isZero()) {
         log.warn("test hook on: every lookup is delayed by {}", config.debugLookupDelay());
       }
       if (s3Tables != null) {
-        log.info("serving S3 roots {}", s3.roots());
+        log.debug("serving S3 roots {}", s3.roots());
       }
-      return new Worker(group, loader, tables, server, connections, epoll, status, pages, s3Tables, s3Requests,
-          keyIndexes);
-    } catch (InterruptedException | RuntimeException e) {
+      return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
+          meters, service, guard, keyIndexes);
+    } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
+      if (server != null) {
+        server.close();
+      }
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       loader.shutdownNow();
       if (keyIndexes != null) {
@@ -196,9 +230,81 @@ public final class Worker implements AutoCloseable {
     }
   }
 
+  /**
+   * A worker without a socket or event loops that answers only {@link #call}s from this process
+   * (embedded mode): the same tables, metadata cache, page store and S3 reads as {@link #start}.
+   * Its name is the configured one, else {@code in-process}.
+   */
+  public static Worker startInProcess(WorkerConfig config, PageStoreConfig pageStore, S3Config s3) throws IOException {
+    Engine engine = Engine.build(config, pageStore, s3);
+    WorkerStatus status = new WorkerStatus();
+    status.name(config.name().isEmpty() ? "in-process" : config.name());
+    return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
+        engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()),
+        engine.keyIndexes());
+  }
+
+  /**
+   * Serves {@code request} in this process, as if it had come over a connection: the response
+   * frame (header, then the answer's pages copied) completes on this thread when the caches
+   * hold everything, else on the loader executor. The caller releases the frame.
+   */
+  public java.util.concurrent.CompletableFuture<io.needle.protocol.Frame> call(io.needle.protocol.proto.Request request) {
+    if (closed.get()) {
+      return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("worker is closed"));
+    }
+    return localCalls.call(request);
+  }
+
+  /**
+   * Binds another listener on this worker's event loops and transport (e.g. the HTTP port);
+   * {@code initializer} builds each accepted connection's pipeline, where a TLS handler would go
+   * first. Closed with the worker.
+   *
+   * @throws IllegalStateException for an in-process worker, which has no event loops
+   */
+  public Channel listen(String host, int port, ChannelInitializer<SocketChannel> initializer)
+      throws InterruptedException {
+    if (group == null) {
+      throw new IllegalStateException("an in-process worker has no event loops to listen on");
+    }
+    Channel channel = new ServerBootstrap()
+        .group(group)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            if (!guard.admit(ch)) { // one connection cap for every port of the worker
+              return;
+            }
+            connections.add(ch);
+            ch.pipeline().addLast(initializer);
+          }
+        })
+        .bind(host, port)
+        .sync()
+        .channel();
+    listeners.add(channel);
+    return channel;
+  }
+
   /** The bound address (with the real port when 0 was configured). */
   public InetSocketAddress address() {
+    if (server == null) {
+      throw new IllegalStateException("an in-process worker has no address");
+    }
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /**
+   * Where TLS is served: the worker's own address when it is TLS only, the second port when
+   * plaintext is served too, null without TLS.
+   */
+  public InetSocketAddress tlsAddress() {
+    return tlsServer != null ? (InetSocketAddress) tlsServer.localAddress() : null;
   }
 
   /** True when the native epoll transport serves, false for NIO. */
@@ -216,6 +322,26 @@ public final class Worker implements AutoCloseable {
     return status.inFlight();
   }
 
+  /** Lookup connections open now (each counted against {@link ServerLimits#maxConnections()}). */
+  public int openConnections() {
+    return guard.openConnections();
+  }
+
+  /** Connections closed at once because a connection cap was reached. */
+  public long refusedConnections() {
+    return guard.refusedConnections();
+  }
+
+  /** Bytes of request frames buffered over all connections (partial frames, frames waiting). */
+  public long bufferedRequestBytes() {
+    return guard.bufferedBytes();
+  }
+
+  /** Requests whose queued work was dropped, not run: deadline passed or connection closed. */
+  public long droppedRequests() {
+    return status.droppedRequests();
+  }
+
   /** True once {@link #drain} has begun: health reports not ready, new requests get UNAVAILABLE. */
   public boolean draining() {
     return status.draining();
@@ -223,8 +349,8 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Distinct file versions this worker has answered lookups for, each as
-   * {@code tableUri + "\n" + path + "\n" + version}: with rendezvous routing, each file version
-   * appears on exactly one worker of a healthy cluster.
+   * {@code canonicalPath + "\n" + version} (at most 100,000): with rendezvous routing, each file
+   * version appears on exactly one worker of a healthy cluster.
    */
   public java.util.Set<String> servedFileVersions() {
     return status.servedFileVersions();
@@ -238,7 +364,12 @@ public final class Worker implements AutoCloseable {
    */
   public int drain(java.time.Duration grace) throws InterruptedException {
     status.startDraining();
-    server.close().syncUninterruptibly();
+    if (server != null) {
+      server.close().syncUninterruptibly();
+    }
+    if (tlsServer != null) {
+      tlsServer.close().syncUninterruptibly();
+    }
     long deadline = System.nanoTime() + grace.toNanos();
     while (status.inFlight() > 0 && System.nanoTime() - deadline < 0) {
       Thread.sleep(10);
@@ -257,9 +388,17 @@ public final class Worker implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return; // idempotent: drain() ends in close(), and owners close again
     }
-    server.close().syncUninterruptibly();
-    connections.close().awaitUninterruptibly();
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (server != null) {
+      server.close().syncUninterruptibly();
+      if (tlsServer != null) {
+        tlsServer.close().syncUninterruptibly();
+      }
+      for (Channel listener : listeners) {
+        listener.close().syncUninterruptibly();
+      }
+      connections.close().awaitUninterruptibly();
+      group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
     loader.shutdownNow();
     if (keyIndexes != null) {
       keyIndexes.close();
@@ -283,6 +422,30 @@ public final class Worker implements AutoCloseable {
     return s3Requests.lists();
   }
 
+  /** Lookups answered since start, with pages or with an error. */
+  public long lookupsServed() {
+    return meters.requests().lookups();
+  }
+
+  /** Requests answered with an error since start. */
+  public long errorsAnswered() {
+    return meters.requests().errors();
+  }
+
+  /** Client connections open now. */
+  public int connections() {
+    return connections.size();
+  }
+
+  /** Local file versions held open for zero-copy sends now (bounded by maxOpenFiles). */
+  public long openFiles() {
+    return tables.openFileCount();
+  }
+
+  Meters meters() {
+    return meters;
+  }
+
   /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */
   public long pagesReadFromSource() {
     return pages == null ? 0 : pages.sourceReads();
@@ -303,7 +466,60 @@ public final class Worker implements AutoCloseable {
     return pages == null ? null : pages.stats();
   }
 
-  private static ExecutorService loaderExecutor(int threads) {
+  /** What serves requests, with or without a socket: tables, metadata, pages, S3. */
+  private record Engine(ExecutorService loader, TableScope scope, LocalTables tables, PageCache pages,
+      S3RequestCounter s3Requests, S3Tables s3Tables, TableService service, Meters meters, KeyIndexes keyIndexes) {
+    static Engine build(WorkerConfig config, PageStoreConfig pageStore, S3Config s3) throws IOException {
+      if (config.roots().isEmpty() && s3 == null) {
+        throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
+      }
+      if (s3 != null && pageStore == null) {
+        throw new IllegalArgumentException("S3 tables need a page store: give a cache directory (--cache-dir)");
+      }
+      ThreadPoolExecutor loader = loaderExecutor(config.loaderThreads());
+      java.util.List<S3Location> s3Roots = new java.util.ArrayList<>();
+      if (s3 != null) {
+        for (java.net.URI root : s3.roots()) {
+          s3Roots.add(S3Location.parseRoot(root.toString()));
+        }
+      }
+      TableScope scope = new TableScope(config.roots(), s3Roots);
+      LocalTables tables = new LocalTables(scope, config, loader);
+      PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
+      // Derived metadata (walked page tables) and key indexes live in the page store, so they
+      // survive restarts on the same cache directory; without one, lookups plan from statistics.
+      MetadataCache metadata = pages == null ? new MetadataCache(config.metadata(), loader)
+          : new MetadataCache(config.metadata(), loader, new StoredDerivedState(pages.store()));
+      KeyIndexes keyIndexes = pages == null ? null
+          : new KeyIndexes(metadata, pages.store(), KeyIndex.ByteHash.XXHASH64, KEY_INDEX_HEAP_BYTES);
+      CompositeMeterRegistry registry = new CompositeMeterRegistry();
+      Meters meters = new Meters(registry, new RequestMetrics(registry), metadata);
+      S3RequestCounter s3Requests = new S3RequestCounter(registry);
+      S3Tables s3Tables = s3 == null ? null
+          : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
+      TableService service = new TableService(scope, tables, metadata, config, loader,
+          new LoaderQueue(loader, config.limits().maxQueuedLoads()), pages, s3Tables, keyIndexes);
+      return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters, keyIndexes);
+    }
+  }
+
+  /**
+   * Accepting over the process's descriptor limit fails, and Netty then pauses accepting for a
+   * second each time: every client waits. The connection cap keeps the worker below that limit,
+   * if it is set low enough; say so at start when it is not.
+   */
+  private static void warnIfOverFileLimit(ServerLimits limits, int maxOpenFiles) {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      long needed = (long) limits.maxConnections() + maxOpenFiles + 256; // + page store, jars, epoll
+      if (needed > os.getMaxFileDescriptorCount()) {
+        log.warn("the connection cap ({}) plus open files ({}) can exceed the descriptor limit ({}): lower "
+            + "--max-connections or raise ulimit -n", limits.maxConnections(), maxOpenFiles, os.getMaxFileDescriptorCount());
+      }
+    }
+  }
+
+  private static ThreadPoolExecutor loaderExecutor(int threads) {
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {

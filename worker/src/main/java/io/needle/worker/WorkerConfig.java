@@ -27,6 +27,7 @@ import static java.util.Objects.requireNonNull;
  *     health RPC; clients route by it, never by address. Empty means "bind address:port".
  * @param debugLookupDelay test hook only: every lookup waits this long before it is served, to
  *     play a slow worker in the hedging benchmark. Zero (the default) in production.
+ * @param limits connections, timeouts and queues a client may hold (see {@link ServerLimits})
  */
 public record WorkerConfig(
     String bindHost,
@@ -42,7 +43,8 @@ public record WorkerConfig(
     int maxOpenFiles,
     Transport transport,
     String name,
-    Duration debugLookupDelay) {
+    Duration debugLookupDelay,
+    ServerLimits limits) {
 
   /** Netty transport: native epoll where available, else NIO. */
   public enum Transport { AUTO, EPOLL, NIO }
@@ -70,6 +72,15 @@ public record WorkerConfig(
     if (debugLookupDelay.isNegative()) {
       throw new IllegalArgumentException("debugLookupDelay is negative: " + debugLookupDelay);
     }
+    requireNonNull(limits, "limits is null");
+  }
+
+  /** Everything but the server limits, which take their defaults. */
+  public WorkerConfig(String bindHost, int port, List<Path> roots, int maxRequestFrameBytes, long maxResponseBytes,
+      int maxKeysPerRequest, int maxInFlightPerConnection, Duration manifestTtl, MetadataCacheConfig metadata,
+      int loaderThreads, int maxOpenFiles, Transport transport, String name, Duration debugLookupDelay) {
+    this(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest, maxInFlightPerConnection,
+        manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, ServerLimits.defaults());
   }
 
   /** Defaults for everything but where to listen and what to serve. */
@@ -80,31 +91,50 @@ public record WorkerConfig(
 
   public WorkerConfig withManifestTtl(Duration ttl) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
+        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, limits);
   }
 
   public WorkerConfig withLimits(int maxRequestFrameBytes, long maxResponseBytes, int maxKeysPerRequest) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, limits);
   }
 
   /** The same config with at most {@code newMaxOpenFiles} open file versions, on {@code newTransport}. */
   public WorkerConfig withOpenFiles(int newMaxOpenFiles, Transport newTransport) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
         maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, newMaxOpenFiles, newTransport, name,
-        debugLookupDelay);
+        debugLookupDelay, limits);
+  }
+
+  /** The same config with {@code newMetadata} as the metadata cache's bounds. */
+  public WorkerConfig withMetadata(MetadataCacheConfig newMetadata) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, newMetadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
   }
 
   /** The same config with a stable worker name (see {@link #name()}). */
   public WorkerConfig withName(String newName) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, newName, debugLookupDelay);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, newName, debugLookupDelay, limits);
   }
 
   /** Test hook: the same config with every lookup delayed by {@code delay} (see {@link #debugLookupDelay()}). */
   public WorkerConfig withDebugLookupDelay(Duration delay) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, delay);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, delay, limits);
+  }
+
+  /** The same config with other server limits (connections, timeouts, queues). */
+  public WorkerConfig withServerLimits(ServerLimits newLimits) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay,
+        newLimits);
+  }
+
+  /** The same config with at most {@code newMax} requests in flight per connection. */
+  public WorkerConfig withMaxInFlightPerConnection(int newMax) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        newMax, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, limits);
   }
 
   private static void positive(String name, long value) {

@@ -4,21 +4,31 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.needle.metadata.MetadataCache;
 import io.needle.pagestore.PageStoreStats;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
- * A worker's counters as Micrometer meters, read when scraped (nothing is counted twice and the
- * lookup path does no metric work). Names follow Prometheus conventions once exported:
- * {@code needle_pagestore_hits_total}, {@code needle_pagestore_cached_bytes}, ...
+ * A worker's meters in a registry of the caller's choice (the server exports them in Prometheus
+ * format; this module depends on micrometer-core only). Two kinds: per-request meters the worker
+ * updates as it answers ({@link RequestMetrics}: lookups, keys and errors, latency histograms,
+ * bytes; S3 requests by kind and outcome), and counters the worker keeps anyway, read when
+ * scraped (page store, metadata cache, connections, open files). Names follow Prometheus
+ * conventions once exported: {@code needle_lookups_total}, {@code needle_pagestore_hits_total}, ...
  */
 public final class WorkerMetrics {
   private WorkerMetrics() {}
 
   /** Registers the worker's meters in {@code registry}. */
   public static void bind(Worker worker, MeterRegistry registry) {
+    worker.meters().registry().add(registry);
+    Gauge.builder("needle.connections", worker, Worker::connections)
+        .description("client connections open").register(registry);
+    Gauge.builder("needle.open.files", worker, Worker::openFiles)
+        .description("local file versions held open for zero-copy sends").register(registry);
+    metadata(registry, worker.meters().metadata());
     Gauge.builder("needle.worker.in.flight", worker, Worker::inFlight)
         .description("requests being served").register(registry);
     FunctionCounter.builder("needle.s3.get.requests", worker, w -> w.s3GetRequests())
@@ -53,6 +63,23 @@ public final class WorkerMetrics {
     FunctionTimer.builder("needle.pagestore.fill", worker, w -> w.pageStoreStats().puts(),
             w -> w.pageStoreStats().fillNanosTotal(), TimeUnit.NANOSECONDS)
         .description("time to write a page into the store").register(registry);
+  }
+
+  private static void metadata(MeterRegistry registry, MetadataCache cache) {
+    FunctionCounter.builder("needle.metadata.cache.hits", cache, c -> c.stats().hits())
+        .description("lookups of a file version whose footer and indexes were cached").register(registry);
+    FunctionCounter.builder("needle.metadata.cache.misses", cache, c -> c.stats().misses())
+        .description("lookups that had to load a file's footer and indexes").register(registry);
+    FunctionCounter.builder("needle.metadata.cache.loads", cache, c -> c.stats().loads())
+        .description("footer and index loads that succeeded").register(registry);
+    FunctionCounter.builder("needle.metadata.cache.load.failures", cache, c -> c.stats().loadFailures())
+        .description("footer and index loads that failed (unreadable or corrupt files)").register(registry);
+    FunctionCounter.builder("needle.metadata.cache.evictions", cache, c -> c.stats().evictions())
+        .description("file versions evicted to stay under --metadata-cache-size").register(registry);
+    Gauge.builder("needle.metadata.cache.entries", cache, c -> c.stats().entries())
+        .description("file versions whose metadata is cached").register(registry);
+    Gauge.builder("needle.metadata.cache.size", cache, MetadataCache::weightedBytes).baseUnit("bytes")
+        .description("estimated heap bytes of cached metadata").register(registry);
   }
 
   private static void counter(MeterRegistry registry, Worker worker, String name, String description,

@@ -1,9 +1,9 @@
 package io.needle.worker;
 
-import io.needle.protocol.proto.FileResult;
+import io.needle.metadata.FileVersion;
 import io.needle.protocol.proto.HealthResponse;
-import io.needle.protocol.proto.LookupResponse;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,15 +13,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (requests in flight over all connections) and which file versions it has served.
  *
  * <p>Threading: shared by every connection's event loop and the shutdown thread; all state is
- * atomic or concurrent. The served set grows by one entry per distinct (table, path, version) a
- * worker ever answers, which is bounded by the tables under its roots; it exists so that tests
- * and operators can check that rendezvous routing sends each file to one worker only.
+ * atomic or concurrent. The served set holds one entry per distinct file version (its canonical
+ * path, never the table URI as a client spelled it, which any client can vary at will) a worker
+ * ever answers, and stops growing at {@link #MAX_SERVED}; it exists so that tests and operators
+ * can check that rendezvous routing sends each file to one worker only.
  */
 final class WorkerStatus {
+  static final int MAX_SERVED = 100_000;
+
   private volatile String name = "";
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<String> servedFileVersions = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
+  private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
   /** Set once, right after the server binds (the default name includes the bound port). */
   void name(String stableName) {
@@ -48,17 +52,28 @@ final class WorkerStatus {
     inFlight.decrementAndGet();
   }
 
+  /** Counts a request whose queued work was dropped (deadline passed, connection closed). */
+  void dropped() {
+    dropped.incrementAndGet();
+  }
+
+  long droppedRequests() {
+    return dropped.get();
+  }
+
   int inFlight() {
     return inFlight.get();
   }
 
-  void served(String tableUri, LookupResponse response) {
-    for (FileResult f : response.getFilesList()) {
-      servedFileVersions.add(tableUri + '\n' + f.getPath() + '\n' + f.getVersion());
+  void served(List<FileVersion> versions) {
+    for (FileVersion v : versions) {
+      if (servedFileVersions.size() < MAX_SERVED) {
+        servedFileVersions.add(v.path() + '\n' + v.wireToken());
+      }
     }
   }
 
-  /** Snapshot of the served set, each entry {@code tableUri \n path \n version}. */
+  /** Snapshot of the served set, each entry {@code canonical path \n version}. */
   Set<String> servedFileVersions() {
     return Set.copyOf(servedFileVersions);
   }

@@ -39,7 +39,7 @@ class AnswerPayloadTest {
     }
     parts.add(new PagePart.Fetched(new byte[] {7, 7, 7}));
 
-    List<Object> messages = AnswerPayload.messages(UnpooledByteBufAllocator.DEFAULT, parts);
+    List<Object> messages = AnswerPayload.messages(UnpooledByteBufAllocator.DEFAULT, parts, false);
 
     assertThat(messages).hasSize(3);
     assertThat(messages.get(0)).isInstanceOf(ByteBuf.class);
@@ -66,6 +66,34 @@ class AnswerPayloadTest {
   }
 
   @Test
+  void forTlsEveryPartIsCopiedInOrderAndNoRegionIsLeft() throws Exception {
+    byte[] bytes = new byte[400_000];
+    new SplittableRandom(5).nextBytes(bytes);
+    Path file = Files.write(dir.resolve("tls.parquet"), bytes);
+    OpenFile open = new OpenFile(new FileVersion(file.toString(), bytes.length, "t"), FileChannel.open(file));
+    long[][] spans = {{100, 3_000}, {200_000, 100_000}, {10, 20}};
+    List<PagePart> parts = new java.util.ArrayList<>();
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (long[] s : spans) {
+      open.retain();
+      parts.add(new PagePart.FileSpan(open, s[0], s[1]));
+      expected.write(bytes, (int) s[0], (int) s[1]);
+    }
+
+    List<Object> messages = AnswerPayload.messages(UnpooledByteBufAllocator.DEFAULT, parts, true);
+
+    ByteArrayOutputStream sent = new ByteArrayOutputStream();
+    for (Object m : messages) {
+      assertThat(m).isInstanceOf(ByteBuf.class); // SslHandler refuses FileRegions
+      sent.write(readAll((ByteBuf) m));
+    }
+    assertThat(sent.toByteArray()).isEqualTo(expected.toByteArray());
+    assertThat(open.refCnt()).isEqualTo(1); // every span gave its reference back once copied
+    messages.forEach(ReferenceCountUtil::release);
+    open.release();
+  }
+
+  @Test
   void aSpanThatCannotBeReadGoesZeroCopyAndSplitsTheRun() throws Exception {
     byte[] bytes = new byte[10_000];
     Path file = Files.write(dir.resolve("short.parquet"), bytes);
@@ -76,7 +104,7 @@ class AnswerPayloadTest {
       open.retain();
       parts.add(new PagePart.FileSpan(open, s[0], s[1]));
     }
-    List<Object> messages = AnswerPayload.messages(UnpooledByteBufAllocator.DEFAULT, parts);
+    List<Object> messages = AnswerPayload.messages(UnpooledByteBufAllocator.DEFAULT, parts, false);
     assertThat(messages).hasSize(3);
     assertThat(((ByteBuf) messages.get(0)).readableBytes()).isEqualTo(100);
     assertThat(messages.get(1)).isInstanceOf(FileRegion.class);

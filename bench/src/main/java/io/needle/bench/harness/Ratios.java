@@ -36,4 +36,18 @@ public final class Ratios {
     }
     return String.format("%.2fx", ratio);
   }
+
+  /**
+   * The ratio in words, always as a factor of at least 1: {@code 4.8x faster} for 4.8 and
+   * {@code 13.0x slower} for 0.077, never {@code 0.08x faster}.
+   *
+   * @param better the word when Needle is ahead ("faster", "more")
+   * @param worse the word when the baseline is ahead ("slower", "less")
+   */
+  public static String inWords(double ratio, String better, String worse) {
+    if (Double.isNaN(ratio)) {
+      return "n/a";
+    }
+    return ratio >= 1 ? format(ratio) + " " + better : format(1 / ratio) + " " + worse;
+  }
 }

@@ -76,14 +76,15 @@ public final class Report {
       }
       if (needle != null) {
         for (SystemResult r : e.getValue()) {
-          if (r == needle) {
-            continue;
+          if (r == needle || r.system().startsWith("Needle ")) {
+            continue; // ratios compare Needle with the baselines; embedded mode is Needle too
           }
-          sb.append(String.format(Locale.ROOT, "  Needle vs %-30s p50 %s faster, p99 %s faster, throughput %s%n",
-              r.system() + ":", Ratios.format(Ratios.latencySpeedup(needle.stats().p50Micros(), r.stats().p50Micros())),
-              Ratios.format(Ratios.latencySpeedup(needle.stats().p99Micros(), r.stats().p99Micros())),
-              Ratios.format(Ratios.throughputGain(needle.stats().throughputPerSecond(),
-                  r.stats().throughputPerSecond()))));
+          sb.append(String.format(Locale.ROOT, "  Needle vs %-30s p50 %s, p99 %s, throughput %s%n",
+              r.system() + ":",
+              Ratios.inWords(Ratios.latencySpeedup(needle.stats().p50Micros(), r.stats().p50Micros()), "faster", "slower"),
+              Ratios.inWords(Ratios.latencySpeedup(needle.stats().p99Micros(), r.stats().p99Micros()), "faster", "slower"),
+              Ratios.inWords(Ratios.throughputGain(needle.stats().throughputPerSecond(),
+                  r.stats().throughputPerSecond()), "higher", "lower")));
         }
       }
     }

@@ -82,6 +82,10 @@ class HarnessArithmeticTest {
     assertThat(Ratios.format(12.34)).isEqualTo("12.3x");
     assertThat(Ratios.format(0.5)).isEqualTo("0.50x");
     assertThat(Ratios.format(Double.NaN)).isEqualTo("n/a");
+    // In words, always a factor of at least 1: Needle at 80 us against Redis at 6 us is 13x slower.
+    assertThat(Ratios.inWords(Ratios.latencySpeedup(80, 6), "faster", "slower")).isEqualTo("13.3x slower");
+    assertThat(Ratios.inWords(Ratios.latencySpeedup(6, 29), "faster", "slower")).isEqualTo("4.83x faster");
+    assertThat(Ratios.inWords(Double.NaN, "faster", "slower")).isEqualTo("n/a");
   }
 
   @Test

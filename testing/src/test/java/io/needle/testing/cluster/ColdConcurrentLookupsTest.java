@@ -20,12 +20,14 @@ import java.util.concurrent.CyclicBarrier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Reproduction kept for the integrator (soak only: about 20 s and flaky by nature). Three fresh
- * worker JVMs, three client threads released together: on some runs (about one in six here) one
- * present key of a batch comes back with no row, on the first batches only, and the same key is
- * found when asked again. Never seen once workers are warm (38,505 lookups in the soak kill test)
- * nor with in-process (JIT-warm) workers. Suspected: concurrent first lookups of a file whose key
- * state (page bounds, bloom filters) is being loaded lazily on the worker -- see the report.
+ * Regression test (soak only: about 20 s) for a bug fixed by commit 6ae5d14, "thread-safe bloom
+ * filter probe". Three fresh worker JVMs, three client threads released together: before the fix,
+ * on about one run in six, one present key of a batch came back with no row, on the first batches
+ * only, and the same key was found when asked again. The cause: parquet-java's
+ * {@code BlockSplitBloomFilter.findHash} builds its probe mask in an instance field, so two threads
+ * probing one cached filter corrupted each other's masks and reported present keys as absent. The
+ * worker probes through its own immutable {@code SplitBlockBloomFilter} now; this test keeps fresh
+ * JVMs racing on cold files so that the bug cannot come back unseen.
  */
 class ColdConcurrentLookupsTest {
   @TempDir

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,53 +45,204 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * deploy/k8s validated offline against the Kubernetes object model (fabric8's generated classes):
- * every YAML document parses as its kind with no unknown field anywhere (a misspelt field would
- * otherwise be silently ignored by the API server's lenient decoding or land in fabric8's
- * additionalProperties), and the policy points of issue 5 hold: non-root, read-only root file
- * system, probes on the health endpoint, resources, a PDB, the headless service behind the
- * StatefulSet, the pod name as the worker's identity, drain shorter than the grace period.
+ * each kustomize overlay is rendered ({@link Kustomize}, compared with a real kustomize where one
+ * is installed) and every YAML document parses as its kind with no unknown field anywhere (a
+ * misspelt field would otherwise be silently ignored by the API server's lenient decoding or land
+ * in fabric8's additionalProperties), and the policy points hold in every overlay: non-root,
+ * read-only root file system, probes on the health endpoint, resources derived from the JVM's
+ * sizes, Prometheus annotations, a PDB, the headless service behind the StatefulSet, the pod name
+ * as the worker's identity, drain shorter than the grace period.
  */
 class KubernetesManifestsTest {
-  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-      "Namespace", Namespace.class,
-      "ServiceAccount", ServiceAccount.class,
-      "ConfigMap", ConfigMap.class,
-      "Secret", Secret.class,
-      "StorageClass", StorageClass.class,
-      "PersistentVolume", PersistentVolume.class,
-      "PersistentVolumeClaim", PersistentVolumeClaim.class,
-      "Service", Service.class,
-      "PodDisruptionBudget", PodDisruptionBudget.class,
-      "StatefulSet", StatefulSet.class);
+  static final List<String> OVERLAYS = List.of("s3-only", "nfs-tables", "local-nvme-cache");
+
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.ofEntries(
+      Map.entry("Namespace", Namespace.class),
+      Map.entry("ServiceAccount", ServiceAccount.class),
+      Map.entry("ConfigMap", ConfigMap.class),
+      Map.entry("Secret", Secret.class),
+      Map.entry("StorageClass", StorageClass.class),
+      Map.entry("PersistentVolume", PersistentVolume.class),
+      Map.entry("PersistentVolumeClaim", PersistentVolumeClaim.class),
+      Map.entry("Service", Service.class),
+      Map.entry("PodDisruptionBudget", PodDisruptionBudget.class),
+      Map.entry("StatefulSet", StatefulSet.class),
+      Map.entry("NetworkPolicy", NetworkPolicy.class));
 
   private static final YAMLMapper YAML = YAMLMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .build();
 
-  static List<HasMetadata> applied = new ArrayList<>();   // deploy/k8s/*.yaml
+  static Map<String, List<JsonNode>> rendered = new java.util.LinkedHashMap<>(); // overlay -> documents
+  static Map<String, List<HasMetadata>> overlays = new java.util.LinkedHashMap<>();
   static List<HasMetadata> examples = new ArrayList<>();  // deploy/k8s/examples/*.yaml
+  static List<HasMetadata> applied; // the overlay a test is looking at
 
   @BeforeAll
   static void parseAll() throws IOException {
     Path k8s = repoRoot().resolve("deploy/k8s");
-    for (Path file : yamlFiles(k8s)) {
-      applied.addAll(parse(Files.readString(file), file.toString()));
+    for (String overlay : OVERLAYS) {
+      List<JsonNode> docs = Kustomize.build(k8s.resolve("overlays").resolve(overlay));
+      rendered.put(overlay, docs);
+      overlays.put(overlay, parse(docs, "overlays/" + overlay));
     }
     for (Path file : yamlFiles(k8s.resolve("examples"))) {
       examples.addAll(parse(Files.readString(file), file.toString()));
     }
   }
 
-  @Test
-  void everyDocumentIsAKnownKindWithNoUnknownFields() {
-    assertThat(applied).extracting(HasMetadata::getKind).contains("StatefulSet", "Service", "ConfigMap",
-        "PodDisruptionBudget", "StorageClass", "ServiceAccount", "Namespace");
-    assertThat(examples).extracting(HasMetadata::getKind).contains("Secret", "PersistentVolume");
-    for (HasMetadata r : applied) {
-      if (!(r instanceof Namespace) && !(r instanceof StorageClass) && !(r instanceof PersistentVolume)) {
-        assertThat(r.getMetadata().getNamespace()).as("namespace of %s", r.getMetadata().getName()).isEqualTo("needle");
+  /** Runs {@code check} on every overlay's rendering, as {@link #applied}. */
+  private static void forEachOverlay(java.util.function.Consumer<String> check) {
+    for (String overlay : OVERLAYS) {
+      applied = overlays.get(overlay);
+      try {
+        check.accept(overlay);
+      } catch (AssertionError e) {
+        throw new AssertionError("overlays/" + overlay + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  @Test
+  void everyDocumentIsAKnownKindWithNoUnknownFields() {
+    forEachOverlay(overlay -> {
+      assertThat(applied).extracting(HasMetadata::getKind).contains("StatefulSet", "Service", "ConfigMap",
+          "PodDisruptionBudget", "ServiceAccount", "Namespace");
+      for (HasMetadata r : applied) {
+        if (!(r instanceof Namespace) && !(r instanceof StorageClass) && !(r instanceof PersistentVolume)) {
+          assertThat(r.getMetadata().getNamespace()).as("namespace of %s", r.getMetadata().getName()).isEqualTo("needle");
+        }
+      }
+    });
+    assertThat(overlays.get("local-nvme-cache")).extracting(HasMetadata::getKind).contains("StorageClass");
+    assertThat(examples).extracting(HasMetadata::getKind).contains("Secret", "PersistentVolume");
+  }
+
+  @Test
+  void theJavaRenderingIsWhatKustomizeRenders() throws Exception {
+    List<String> kustomize = kustomizeCommand();
+    org.junit.jupiter.api.Assumptions.assumeTrue(kustomize != null,
+        "no kustomize or kubectl on the PATH: the Java rendering is checked by the other tests only");
+    Path k8s = repoRoot().resolve("deploy/k8s/overlays");
+    for (String overlay : OVERLAYS) {
+      List<String> command = new ArrayList<>(kustomize);
+      command.add(k8s.resolve(overlay).toString());
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(out).isZero();
+      Path file = Files.createTempFile("kustomize-", ".yaml");
+      try {
+        Files.writeString(file, out);
+        assertThat(sorted(Kustomize.documents(file))).as(overlay).isEqualTo(sorted(rendered.get(overlay)));
+      } finally {
+        Files.delete(file);
+      }
+    }
+  }
+
+  @Test
+  void eachOverlayNamesItsTablesAndMountsOnlyWhatItNeeds() {
+    forEachOverlay(overlay -> {
+      String root = one(ConfigMap.class).getData().get("NEEDLE_ROOT");
+      Container worker = one(StatefulSet.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+      List<Volume> volumes = one(StatefulSet.class).getSpec().getTemplate().getSpec().getVolumes();
+      if (overlay.equals("nfs-tables")) {
+        assertThat(root).isEqualTo("/data/tables");
+        assertThat(worker.getVolumeMounts()).anySatisfy(m -> {
+          assertThat(m.getMountPath()).isEqualTo(root);
+          assertThat(m.getReadOnly()).isTrue();
+        });
+        assertThat(volumes).filteredOn(v -> v.getNfs() != null).singleElement()
+            .satisfies(v -> assertThat(v.getNfs().getReadOnly()).isTrue());
+      } else {
+        assertThat(root).startsWith("s3://");
+        assertThat(worker.getVolumeMounts()).extracting(VolumeMount::getName).doesNotContain("tables");
+        assertThat(volumes).extracting(Volume::getName).doesNotContain("tables");
+      }
+      // No claim on shared storage that would stay Pending on most clusters.
+      assertThat(applied).noneMatch(PersistentVolumeClaim.class::isInstance);
+      assertThat(worker.getImage()).doesNotContain("example");
+    });
+  }
+
+  @Test
+  void prometheusScrapesTheHealthPortsMetrics() {
+    forEachOverlay(overlay -> {
+      var template = one(StatefulSet.class).getSpec().getTemplate();
+      Map<String, String> annotations = template.getMetadata().getAnnotations();
+      assertThat(annotations).containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/path", "/metrics");
+      Container worker = template.getSpec().getContainers().get(0);
+      ContainerPort health = worker.getPorts().stream().filter(p -> p.getName().equals("health")).findFirst().orElseThrow();
+      assertThat(annotations.get("prometheus.io/port")).isEqualTo(String.valueOf(health.getContainerPort()));
+      assertThat(worker.getArgs()).contains("--health-port=" + health.getContainerPort());
+    });
+  }
+
+  /**
+   * The memory limit covers what the JVM may use (heap + direct memory), the page store's native
+   * index for the configured cache size, and fixed allowances for JVM native memory and dirty
+   * page cache, as the ConfigMap documents; request equals limit.
+   */
+  @Test
+  void theMemoryLimitIsDerivedFromHeapDirectMemoryAndThePageStore() {
+    forEachOverlay(overlay -> {
+      ConfigMap config = one(ConfigMap.class);
+      String opts = config.getData().get("NEEDLE_JAVA_OPTS");
+      assertThat(opts).doesNotContain("MaxRAMPercentage");
+      long heap = bytes(flag(opts, "-Xmx"));
+      long direct = bytes(flag(opts, "-XX:MaxDirectMemorySize="));
+      long cache = bytes(config.getData().get("NEEDLE_CACHE_SIZE"));
+      // PageIndex: 32-byte slots, one per expected 8 KiB page at a target load of 0.6.
+      long index = (long) Math.ceil(cache / 8192.0 / 0.6) * 32;
+      long overhead = 512L << 20;
+      long dirty = 512L << 20;
+      Container worker = one(StatefulSet.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+      long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+          worker.getResources().getLimits().get("memory")).longValueExact();
+      assertThat(limit).as("limit >= heap %d + direct %d + index %d + overhead + dirty", heap, direct, index)
+          .isGreaterThanOrEqualTo(heap + direct + index + overhead + dirty);
+      assertThat(worker.getResources().getRequests().get("memory")).isEqualTo(worker.getResources().getLimits().get("memory"));
+      assertThat(worker.getArgs()).contains("--metadata-cache-size=$(NEEDLE_METADATA_CACHE_SIZE)",
+          "--max-open-files=$(NEEDLE_MAX_OPEN_FILES)");
+      assertThat(bytes(config.getData().get("NEEDLE_METADATA_CACHE_SIZE"))).isLessThan(heap / 2);
+    });
+  }
+
+  private static String flag(String opts, String prefix) {
+    return java.util.Arrays.stream(opts.split("\\s+")).filter(o -> o.startsWith(prefix)).findFirst()
+        .map(o -> o.substring(prefix.length())).orElseThrow(() -> new AssertionError(prefix + " missing in " + opts));
+  }
+
+  /** 512m, 2g, 90g (powers of 1024), as the JVM and needle serve read them. */
+  private static long bytes(String size) {
+    String s = size.trim().toLowerCase(java.util.Locale.ROOT);
+    int shift = switch (s.charAt(s.length() - 1)) {
+      case 'k' -> 10;
+      case 'm' -> 20;
+      case 'g' -> 30;
+      case 't' -> 40;
+      default -> 0;
+    };
+    return Long.parseLong(shift == 0 ? s : s.substring(0, s.length() - 1)) << shift;
+  }
+
+  /** By kind and name; JsonNode equality ignores the order of an object's fields (kustomize sorts them). */
+  private static List<JsonNode> sorted(List<JsonNode> docs) {
+    return docs.stream().sorted(java.util.Comparator.comparing(
+        (JsonNode d) -> d.path("kind").asString() + "/" + d.path("metadata").path("name").asString())).toList();
+  }
+
+  /** {@code kustomize build} or {@code kubectl kustomize}, whichever is on the PATH, or null. */
+  private static List<String> kustomizeCommand() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, "kustomize"))) {
+        return List.of(Path.of(dir, "kustomize").toString(), "build");
+      }
+      if (Files.isExecutable(Path.of(dir, "kubectl"))) {
+        return List.of(Path.of(dir, "kubectl").toString(), "kustomize");
+      }
+    }
+    return null;
   }
 
   @Test
@@ -116,6 +269,10 @@ class KubernetesManifestsTest {
 
   @Test
   void workersRunNonRootOnAReadOnlyRootWithResourcesAndProbes() {
+    forEachOverlay(this::workersRunNonRootOnAReadOnlyRootWithResourcesAndProbes);
+  }
+
+  private void workersRunNonRootOnAReadOnlyRootWithResourcesAndProbes(String overlay) {
     StatefulSet sts = one(StatefulSet.class);
     PodSpec pod = sts.getSpec().getTemplate().getSpec();
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
@@ -146,6 +303,10 @@ class KubernetesManifestsTest {
 
   @Test
   void theWorkersNameIsItsPodNameAndDrainFitsTheGracePeriod() {
+    forEachOverlay(this::theWorkersNameIsItsPodNameAndDrainFitsTheGracePeriod);
+  }
+
+  private void theWorkersNameIsItsPodNameAndDrainFitsTheGracePeriod(String overlay) {
     StatefulSet sts = one(StatefulSet.class);
     Container worker = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
     EnvVar name = worker.getEnv().stream().filter(e -> e.getName().equals("NEEDLE_WORKER_NAME")).findFirst().orElseThrow();
@@ -163,6 +324,10 @@ class KubernetesManifestsTest {
 
   @Test
   void membershipServiceDisruptionBudgetAndStorageFitTogether() {
+    forEachOverlay(this::membershipServiceDisruptionBudgetAndStorageFitTogether);
+  }
+
+  private void membershipServiceDisruptionBudgetAndStorageFitTogether(String overlay) {
     StatefulSet sts = one(StatefulSet.class);
     Map<String, String> podLabels = sts.getSpec().getTemplate().getMetadata().getLabels();
     assertThat(podLabels).containsAllEntriesOf(sts.getSpec().getSelector().getMatchLabels());
@@ -182,16 +347,69 @@ class KubernetesManifestsTest {
     assertThat(podLabels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
     assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
 
-    StorageClass local = one(StorageClass.class);
-    assertThat(local.getVolumeBindingMode()).isEqualTo("WaitForFirstConsumer");
-    assertThat(sts.getSpec().getVolumeClaimTemplates()).anySatisfy(t ->
-        assertThat(t.getSpec().getStorageClassName()).isEqualTo(local.getMetadata().getName()));
-    PersistentVolume example = examples.stream().filter(PersistentVolume.class::isInstance)
-        .map(PersistentVolume.class::cast).findFirst().orElseThrow();
-    assertThat(example.getSpec().getStorageClassName()).isEqualTo(local.getMetadata().getName());
-    assertThat(example.getSpec().getNodeAffinity().getRequired()).isNotNull();
+    if (overlay.equals("local-nvme-cache")) {
+      StorageClass local = one(StorageClass.class);
+      assertThat(local.getVolumeBindingMode()).isEqualTo("WaitForFirstConsumer");
+      assertThat(sts.getSpec().getVolumeClaimTemplates()).anySatisfy(t ->
+          assertThat(t.getSpec().getStorageClassName()).isEqualTo(local.getMetadata().getName()));
+      PersistentVolume example = examples.stream().filter(PersistentVolume.class::isInstance)
+          .map(PersistentVolume.class::cast).findFirst().orElseThrow();
+      assertThat(example.getSpec().getStorageClassName()).isEqualTo(local.getMetadata().getName());
+      assertThat(example.getSpec().getNodeAffinity().getRequired()).isNotNull();
+    } else {
+      assertThat(sts.getSpec().getVolumeClaimTemplates()).allSatisfy(t ->
+          assertThat(t.getSpec().getStorageClassName()).as("the cluster's default class").isNull());
+    }
     ServiceAccount account = one(ServiceAccount.class);
     assertThat(sts.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo(account.getMetadata().getName());
+  }
+
+  @Test
+  void theSecureExampleMountsItsSecretsLoadsItsPolicyAndLetsOnlyClientsReachThePort(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    Map<String, Secret> secrets = new java.util.HashMap<>();
+    examples.stream().filter(Secret.class::isInstance).map(Secret.class::cast)
+        .forEach(s -> secrets.put(s.getMetadata().getName(), s));
+    assertThat(secrets.get("needle-tls").getStringData()).containsKeys("tls.crt", "tls.key", "ca.crt");
+    assertThat(secrets.get("needle-tls").getStringData().get("tls.key")).contains("BEGIN PRIVATE KEY"); // PKCS#8
+    // The example policy is one the worker accepts.
+    Path policy = Files.writeString(tmp.resolve("policy.yaml"), secrets.get("needle-auth").getStringData().get("policy.yaml"));
+    io.needle.worker.AuthConfig auth = io.needle.worker.AuthConfig.load(policy);
+    assertThat(auth.policy().grants()).isNotEmpty();
+
+    StatefulSet patch = examples.stream().filter(StatefulSet.class::isInstance).map(StatefulSet.class::cast)
+        .findFirst().orElseThrow();
+    StatefulSet base = one(StatefulSet.class);
+    assertThat(patch.getMetadata().getName()).isEqualTo(base.getMetadata().getName());
+    Container worker = patch.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(worker.getName()).isEqualTo(base.getSpec().getTemplate().getSpec().getContainers().get(0).getName());
+    assertThat(worker.getArgs()).containsAll(base.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+    Map<String, String> secretOfVolume = new java.util.HashMap<>();
+    patch.getSpec().getTemplate().getSpec().getVolumes().forEach(v -> secretOfVolume.put(v.getName(), v.getSecret().getSecretName()));
+    Map<String, String> flags = new java.util.HashMap<>();
+    for (String arg : worker.getArgs()) {
+      if (arg.startsWith("--tls-") || arg.startsWith("--auth-")) {
+        flags.put(arg.substring(0, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+      }
+    }
+    assertThat(flags).containsOnlyKeys("--tls-cert", "--tls-key", "--tls-client-ca", "--auth-policy");
+    for (Map.Entry<String, String> flag : flags.entrySet()) { // each file is a key of the secret mounted there
+      VolumeMount mount = worker.getVolumeMounts().stream().filter(m -> flag.getValue().startsWith(m.getMountPath() + "/"))
+          .findFirst().orElseThrow(() -> new AssertionError(flag + " is not under a mount"));
+      assertThat(mount.getSubPath()).as("subPath mounts never see a renewal").isNull();
+      Secret secret = secrets.get(secretOfVolume.get(mount.getName()));
+      assertThat(secret.getStringData()).containsKey(flag.getValue().substring(mount.getMountPath().length() + 1));
+    }
+
+    NetworkPolicy network = examples.stream().filter(NetworkPolicy.class::isInstance).map(NetworkPolicy.class::cast)
+        .findFirst().orElseThrow();
+    assertThat(base.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(network.getSpec().getPodSelector().getMatchLabels());
+    assertThat(network.getSpec().getPolicyTypes()).contains("Ingress");
+    NetworkPolicyIngressRule lookups = network.getSpec().getIngress().stream()
+        .filter(r -> r.getPorts().stream().anyMatch(p -> "needle".equals(p.getPort().getStrVal()))).findFirst().orElseThrow();
+    assertThat(lookups.getFrom()).isNotEmpty().allSatisfy(peer ->
+        assertThat(peer.getPodSelector().getMatchLabels()).as("only labelled clients").isNotEmpty());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -203,22 +421,29 @@ class KubernetesManifestsTest {
   }
 
   static List<HasMetadata> parse(String yaml, String where) {
-    List<HasMetadata> out = new ArrayList<>();
+    List<JsonNode> nodes = new ArrayList<>();
     try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(yaml)) {
       while (docs.hasNext()) {
         JsonNode doc = docs.next();
-        if (doc == null || doc.isNull() || doc.isMissingNode()) {
-          continue;
+        if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+          nodes.add(doc);
         }
-        String kind = doc.path("kind").asString();
-        Class<? extends HasMetadata> type = KINDS.get(kind);
-        if (type == null) {
-          throw new IllegalArgumentException(where + ": kind " + kind + " is not one deploy/k8s should hold");
-        }
-        HasMetadata resource = YAML.treeToValue(doc, type);
-        rejectAdditionalProperties(resource, where + " " + kind, java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
-        out.add(resource);
       }
+    }
+    return parse(nodes, where);
+  }
+
+  static List<HasMetadata> parse(List<JsonNode> nodes, String where) {
+    List<HasMetadata> out = new ArrayList<>();
+    for (JsonNode doc : nodes) {
+      String kind = doc.path("kind").asString();
+      Class<? extends HasMetadata> type = KINDS.get(kind);
+      if (type == null) {
+        throw new IllegalArgumentException(where + ": kind " + kind + " is not one deploy/k8s should hold");
+      }
+      HasMetadata resource = YAML.treeToValue(doc, type);
+      rejectAdditionalProperties(resource, where + " " + kind, java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
+      out.add(resource);
     }
     return out;
   }

@@ -7,7 +7,8 @@ import io.needle.testing.ParquetOracle;
 import io.needle.testing.TableSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The table matrix (every key type, value type, encoding, codec, page version, with and without
  * bloom filters, several row groups and files, duplicate and absent keys) looked up through a
- * real worker and client, compared with parquet-java's own reader row by row.
+ * real worker and client, compared with parquet-java's own reader row by row; run twice, over the
+ * network and embedded (the same client API answered in-process), which must answer alike.
  */
 class MatrixLookupTest {
   @TempDir
@@ -31,7 +33,7 @@ class MatrixLookupTest {
 
   static List<TableSpec> tables;
   static Map<Path, ParquetOracle> oracles = new HashMap<>();
-  static Loopback loopback;
+  static final Map<Loopback.Mode, Loopback> loopbacks = new java.util.EnumMap<>(Loopback.Mode.class);
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -41,13 +43,15 @@ class MatrixLookupTest {
         oracles.put(f, ParquetOracle.open(f));
       }
     }
-    loopback = Loopback.serve(dir);
+    for (Loopback.Mode mode : Loopback.Mode.values()) {
+      loopbacks.put(mode, Loopback.start(mode, dir));
+    }
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    if (loopback != null) {
-      loopback.close();
+    for (Loopback l : loopbacks.values()) {
+      l.close();
     }
     LeakRecorder.assertNoLeaks();
   }
@@ -77,12 +81,13 @@ class MatrixLookupTest {
     return keys;
   }
 
-  @Test
-  void everyTableAnswersLikeParquetJavaForPresentDuplicateAndAbsentKeys() {
+  @ParameterizedTest
+  @EnumSource(Loopback.Mode.class)
+  void everyTableAnswersLikeParquetJavaForPresentDuplicateAndAbsentKeys(Loopback.Mode mode) {
     Random random = new Random(3);
     int rows = 0;
     for (TableSpec t : tables) {
-      Table table = loopback.table(t.dir(), t.keyColumn());
+      Table table = loopbacks.get(mode).table(t.dir(), t.keyColumn());
       List<Object> keys = sample(t, random);
       Map<Object, List<Row>> result = table.lookupAll(keys, List.of());
       for (Object key : keys) {
@@ -97,11 +102,12 @@ class MatrixLookupTest {
     assertThat(rows).isGreaterThan(100);
   }
 
-  @Test
-  void projectionsReturnExactlyTheRequestedColumnsInTheRequestedOrder() {
+  @ParameterizedTest
+  @EnumSource(Loopback.Mode.class)
+  void projectionsReturnExactlyTheRequestedColumnsInTheRequestedOrder(Loopback.Mode mode) {
     Random random = new Random(5);
     for (TableSpec t : tables) {
-      Table table = loopback.table(t.dir(), t.keyColumn());
+      Table table = loopbacks.get(mode).table(t.dir(), t.keyColumn());
       List<String> all = oracles.get(t.files().get(0)).schema().getFields().stream().map(f -> f.getName()).toList();
       List<String> fields = new ArrayList<>(all);
       Collections.shuffle(fields, random);
@@ -113,10 +119,11 @@ class MatrixLookupTest {
     }
   }
 
-  @Test
-  void singleKeyLookupsAgreeWithBatches() {
+  @ParameterizedTest
+  @EnumSource(Loopback.Mode.class)
+  void singleKeyLookupsAgreeWithBatches(Loopback.Mode mode) {
     for (TableSpec t : tables) {
-      Table table = loopback.table(t.dir(), t.keyColumn());
+      Table table = loopbacks.get(mode).table(t.dir(), t.keyColumn());
       Object key = t.presentKeys().get(t.presentKeys().size() / 2);
       assertThat(json(table.lookup(key, List.of()))).isEqualTo(expected(t, key, List.of()));
       Object last = t.presentKeys().get(t.presentKeys().size() - 1);

@@ -1,0 +1,164 @@
+package io.needle.benchcli;
+
+import io.needle.bench.BenchOptions;
+import io.needle.cli.TableUris;
+import io.needle.bench.BenchRunner;
+import io.needle.bench.S3Options;
+import io.needle.bench.UserTableSpec;
+import io.needle.bench.harness.KeyDistribution;
+import io.needle.bench.harness.LoadPlan;
+import io.needle.bench.harness.Workload;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure Needle beside parquet-java, DuckDB and Redis on the same files and keys (needle gen "
+        + "tables, or your own with --table); prints p50..max, throughput, wire bytes and worker CPU per lookup, "
+        + "writes results.json and plots.")
+final class BenchCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--rows", defaultValue = "1000000", description = "Rows of each generated table. Default: ${DEFAULT-VALUE}")
+  long rows;
+
+  @Option(names = "--files", defaultValue = "4", description = "Files of each generated table. Default: ${DEFAULT-VALUE}")
+  int files;
+
+  @Option(names = "--table-dir", description = "Keep the generated tables here and reuse them on the next run (default: a temporary directory).")
+  Path tableDir;
+
+  @Option(names = "--worker",
+      description = "HOST:PORT of a running worker serving --table-dir or --table (default: start one in-process).")
+  String worker;
+
+  @Option(names = "--table", description = "Measure your own table instead of generated ones: a Parquet file or a "
+      + "directory of them (path or file:// URI). Needs --key-column; runs feature, batch, absent and cold on it.")
+  String table;
+
+  @Option(names = "--key-column", description = "With --table: the key column (top-level int32, int64 or string). "
+      + "Present keys are sampled from it; absent keys are sampled keys plus one (integers) or with a suffix "
+      + "(strings), checked absent.")
+  String keyColumn;
+
+  @Option(names = "--columns", split = ",",
+      description = "With --table: the columns every lookup reads (default: all top-level columns; the key column "
+          + "is always read).")
+  List<String> columns;
+
+  @Option(names = "--workloads", split = ",", defaultValue = "feature,batch,absent,cold",
+      description = "Any of feature (one key, 12 columns), batch (100 keys), absent (a key the table lacks), "
+          + "cold (first lookup on a fresh worker), rag (one string key of the RAG table: title, 1-4 KiB text, "
+          + "embedding; generated in <table-dir>/_rag). Default: ${DEFAULT-VALUE}")
+  List<String> workloads;
+
+  @Option(names = "--keys", split = ",", defaultValue = "uniform,zipf",
+      description = "Key distributions: uniform, zipf (Zipf 0.99). Default: ${DEFAULT-VALUE}")
+  List<String> keys;
+
+  @Option(names = "--callers", defaultValue = "1", description = "Concurrent callers (closed loop). Default: ${DEFAULT-VALUE}")
+  int callers;
+
+  @Option(names = "--lookups", defaultValue = "20000", description = "Measured calls per system and scenario. Default: ${DEFAULT-VALUE}")
+  long lookups;
+
+  @Option(names = "--duration", defaultValue = "20s", description = "At most this long per system and scenario. Default: ${DEFAULT-VALUE}")
+  Duration duration;
+
+  @Option(names = "--rate", defaultValue = "0",
+      description = "Open loop at this many calls/s (coordinated omission corrected); 0 = closed loop. Default: ${DEFAULT-VALUE}")
+  double rate;
+
+  @Option(names = "--warmup", defaultValue = "5000", description = "Unmeasured calls first. Default: ${DEFAULT-VALUE}")
+  int warmup;
+
+  @Option(names = "--baseline-lookups", defaultValue = "30",
+      description = "Measured calls for the slow baselines (parquet-java, DuckDB). Default: ${DEFAULT-VALUE}")
+  int baselineLookups;
+
+  @Option(names = "--baseline-duration", defaultValue = "20s", description = "At most this long per slow baseline. Default: ${DEFAULT-VALUE}")
+  Duration baselineDuration;
+
+  @Option(names = "--cold-samples", defaultValue = "10", description = "Fresh worker+client starts for the cold workload. Default: ${DEFAULT-VALUE}")
+  int coldSamples;
+
+  @Option(names = "--no-redis", description = "Skip the Redis baseline.")
+  boolean noRedis;
+
+  @Option(names = "--no-duckdb", description = "Skip the DuckDB baseline.")
+  boolean noDuckdb;
+
+  @Option(names = "--no-parquet-java", description = "Skip the parquet-java baselines.")
+  boolean noParquetJava;
+
+  @Option(names = "--s3", description = "Serve the table from an S3-protocol server on loopback and measure Needle "
+      + "(page store warm, and cold) beside parquet-java reading the objects with ranged GETs.")
+  boolean s3;
+
+  @Option(names = "--s3-latency", defaultValue = "20ms",
+      description = "With --s3: wait this long before the first byte of every S3 request (S3 Standard's order), "
+          + "0ms for none. Default: ${DEFAULT-VALUE}")
+  Duration s3Latency;
+
+  @Option(names = "--out", defaultValue = "bench-results", description = "Where results.json and the plots go. Default: ${DEFAULT-VALUE}")
+  Path out;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of the key draws. Default: ${DEFAULT-VALUE}")
+  long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    if (s3 && worker != null) {
+      throw new IllegalArgumentException("--s3 starts its own worker on the S3 table: drop --worker");
+    }
+    if (worker != null && tableDir == null && table == null) {
+      throw new IllegalArgumentException("--worker needs --table-dir or --table: the remote worker must serve the "
+          + "same table");
+    }
+    BenchOptions options = new BenchOptions(rows, files, tableDir, worker,
+        workloads.stream().map(w -> parse(Workload.class, w, "--workloads")).toList(),
+        keys.stream().map(k -> parse(KeyDistribution.class, k, "--keys")).toList(),
+        new LoadPlan(callers, lookups, duration, rate), warmup, baselineLookups, baselineDuration,
+        coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed, userTable());
+    BenchRunner.run(options, s3 ? new S3Options(s3Latency) : null,
+        "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+        System.out);
+    return 0;
+  }
+
+  /** The --table options as one spec, or null without --table; mistakes in them fail here. */
+  private UserTableSpec userTable() {
+    if (table == null) {
+      if (keyColumn != null || columns != null) {
+        throw new IllegalArgumentException("--key-column and --columns go with --table");
+      }
+      return null;
+    }
+    if (keyColumn == null) {
+      throw new IllegalArgumentException("--table needs --key-column");
+    }
+    if (tableDir != null) {
+      throw new IllegalArgumentException("--table-dir is where generated tables go; with --table nothing is "
+          + "generated");
+    }
+    if (table.contains("://") && !table.startsWith("file:")) {
+      throw new IllegalArgumentException("--table takes a local Parquet file or directory (a path or file:// URI), "
+          + "which the parquet-java and DuckDB baselines read too: " + table);
+    }
+    return new UserTableSpec(TableUris.localRoot(table), keyColumn, columns == null ? List.of() : columns);
+  }
+
+  private static <E extends Enum<E>> E parse(Class<E> type, String text, String option) {
+    try {
+      return Enum.valueOf(type, text.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": unknown value '" + text + "'");
+    }
+  }
+}

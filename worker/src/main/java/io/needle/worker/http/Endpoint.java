@@ -1,0 +1,13 @@
+package io.needle.worker.http;
+
+/**
+ * One path of the HTTP port: turns a request body into a JSON answer. Runs on a lookup thread,
+ * never on an event loop, so it may wait for the cluster.
+ */
+interface Endpoint {
+  /** @throws RuntimeException any failure; {@link #error} turns it into the answer */
+  HttpAnswer answer(byte[] body);
+
+  /** The answer for a failure, in this endpoint's error format. */
+  HttpAnswer error(Throwable failure);
+}
