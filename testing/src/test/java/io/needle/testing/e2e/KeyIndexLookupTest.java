@@ -229,7 +229,7 @@ class KeyIndexLookupTest {
       Table ints = client.table(intTable, "k");
       SplittableRandom random = new SplittableRandom(11);
       int lookups = 0;
-      for (; lookups < 600 && worker.keyIndexesBuilt() < 4; lookups++) {
+      for (; lookups < 600 && worker.keyIndexesBuilt() < 3; lookups++) {
         int key = random.nextInt(2 * ROWS + 2); // odd: present in the version on disk, or near it; even: absent
         List<String> want = new ArrayList<>();
         for (ParquetOracle oracle : oracles) {
@@ -240,8 +240,8 @@ class KeyIndexLookupTest {
           Thread.sleep(200); // let builds run between bursts
         }
       }
-      assertThat(worker.keyIndexesBuilt()).as("indexes rebuilt after eviction, %d lookups", lookups)
-          .isGreaterThanOrEqualTo(4);
+      assertThat(worker.keyIndexesBuilt()).as("two files indexed, then at least one rebuilt after eviction, %d lookups",
+          lookups).isGreaterThanOrEqualTo(3);
     }
   }
 
