@@ -161,7 +161,7 @@ public final class RowGroupDecoder<R> {
     return new RowGroupDecoder<>(this, false);
   }
 
-  private static VersionParser.ParsedVersion parseVersion(String createdBy) {
+  static VersionParser.ParsedVersion parseVersion(String createdBy) {
     if (createdBy == null) {
       return null;
     }

@@ -24,7 +24,8 @@ final class KeyStateLoader {
 
   private KeyStateLoader() {}
 
-  static void load(FileSource source, FileMetadata file, int leafIndex) throws IOException, ParquetException {
+  static void load(FileSource source, FileMetadata file, int leafIndex, DerivedStore derived)
+      throws IOException, ParquetException {
     if (file.keyStates.get(leafIndex) != null) {
       return;
     }
@@ -51,10 +52,8 @@ final class KeyStateLoader {
     for (int rg = 0; rg < groups; rg++) {
       ChunkMeta chunk = file.chunk(rg, leafIndex);
       PageTable table = file.pageTable(rg, leafIndex);
-      if (table == null) {
-        PageHeaderWalker.Walked walked = PageHeaderWalker.walk(source, leaf, chunk, rg, true);
-        file.publishPageTable(rg, leafIndex, walked.table());
-        bounds[rg] = walked.bounds();
+      if (table == null || !chunk.hasColumnIndex()) { // without a column index, the headers hold the bounds
+        bounds[rg] = StoredPageTables.walk(derived, source, file, rg, leafIndex, true).bounds();
       } else if (chunk.hasColumnIndex() && indexes != null) {
         bounds[rg] = columnIndexBounds(source.version(), leaf, chunk, table, indexes.open(chunk.columnIndexOffset, chunk.columnIndexLength));
       }

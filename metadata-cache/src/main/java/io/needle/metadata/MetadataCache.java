@@ -5,6 +5,12 @@ import static java.util.Objects.requireNonNull;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -29,10 +35,17 @@ public final class MetadataCache {
   private final MetadataCacheConfig config;
   private final Executor loader;
   private final AsyncCache<FileVersion, FileMetadata> cache;
+  private final DerivedStore derived;
 
   public MetadataCache(MetadataCacheConfig config, Executor loader) {
+    this(config, loader, DerivedStore.NONE);
+  }
+
+  /** @param derived where walked page tables are kept across restarts */
+  public MetadataCache(MetadataCacheConfig config, Executor loader, DerivedStore derived) {
     this.config = requireNonNull(config, "config is null");
     this.loader = requireNonNull(loader, "loader is null");
+    this.derived = requireNonNull(derived, "derived is null");
     this.cache = Caffeine.newBuilder()
         .maximumWeight(config.capacityBytes())
         .weigher((FileVersion version, FileMetadata file) -> (int) Math.min(Integer.MAX_VALUE, file.heapBytes()))
@@ -55,27 +68,51 @@ public final class MetadataCache {
    * {@link java.io.IOException} when the source cannot be read.
    */
   public CompletableFuture<FilePlan> plan(FileSource source, LookupSpec spec) {
+    return plan(source, spec, null);
+  }
+
+  /**
+   * As {@link #plan(FileSource, LookupSpec)}, but when {@code keyRows} (a key index of this file
+   * version and the spec's key column; may be null) knows the rows of every key, plans exactly
+   * the pages holding those rows, and nothing for a file without any ({@link IndexedPlanner}).
+   */
+  public CompletableFuture<FilePlan> plan(FileSource source, LookupSpec spec, KeyRows keyRows) {
     requireNonNull(source, "source is null");
     requireNonNull(spec, "spec is null");
     CompletableFuture<FileMetadata> file = entry(source);
     if (file.isDone() && !file.isCompletedExceptionally()) {
-      return planWith(file.join(), source, spec); // cached: plan on the caller's thread
+      return planWith(file.join(), source, spec, keyRows); // cached: plan on the caller's thread
     }
-    return unwrapped(file.thenCompose(f -> planWith(f, source, spec)));
+    return unwrapped(file.thenCompose(f -> planWith(f, source, spec, keyRows)));
   }
 
-  private CompletableFuture<FilePlan> planWith(FileMetadata file, FileSource source, LookupSpec spec) {
+  private CompletableFuture<FilePlan> planWith(FileMetadata file, FileSource source, LookupSpec spec, KeyRows keyRows) {
     Planner.Request request;
     try {
       request = Planner.resolve(file, spec);
     } catch (ParquetException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return step(file, source, request);
+    return step(file, source, request, keyRows == null ? null : indexedRows(request, keyRows));
   }
 
-  private CompletableFuture<FilePlan> step(FileMetadata file, FileSource source, Planner.Request request) {
-    Planner.Step step = Planner.step(file, request);
+  /** The rows of every key of the request, ascending and distinct; null when the index cannot answer all. */
+  private static long[] indexedRows(Planner.Request request, KeyRows keyRows) {
+    KeyRows.RowList rows = new KeyRows.RowList();
+    for (int i = 0; i < request.keyCount(); i++) {
+      boolean known = request.longKeys() != null
+          ? keyRows.find(request.longKeys()[i], rows)
+          : keyRows.find(request.byteKeys()[i], rows);
+      if (!known) {
+        return null;
+      }
+    }
+    return rows.sortedDistinct();
+  }
+
+  /** @param rows the rows a key index found (then planned exactly), or null (planned from statistics) */
+  private CompletableFuture<FilePlan> step(FileMetadata file, FileSource source, Planner.Request request, long[] rows) {
+    Planner.Step step = rows == null ? Planner.step(file, request) : IndexedPlanner.step(file, request, rows);
     if (step.plan() != null) {
       return CompletableFuture.completedFuture(step.plan());
     }
@@ -84,28 +121,116 @@ public final class MetadataCache {
     if (step.needsKeyState()) {
       int leaf = request.keyLeaf();
       loaded = file.loadOnce(-1 - leaf, () -> offLoop(() -> {
-        KeyStateLoader.load(source, file, leaf);
+        KeyStateLoader.load(source, file, leaf, derived);
         reweigh(file);
         return null;
       }));
     } else {
-      int[] slots = step.missingChunks();
-      CompletableFuture<?>[] walks = new CompletableFuture<?>[slots.length];
-      for (int i = 0; i < slots.length; i++) {
-        int rg = slots[i] / file.leafCount();
-        int leaf = slots[i] % file.leafCount();
-        walks[i] = file.loadOnce(slots[i], () -> offLoop(() -> {
-          if (file.pageTable(rg, leaf) == null) {
-            PageHeaderWalker.Walked walked = PageHeaderWalker.walk(source, file.leaves[leaf], file.chunk(rg, leaf), rg, false);
-            file.publishPageTable(rg, leaf, walked.table());
-          }
-          reweigh(file);
-          return null;
-        }));
-      }
-      loaded = CompletableFuture.allOf(walks);
+      loaded = loadPageTables(file, source, step.missingChunks());
     }
-    return unwrapped(loaded.thenCompose(v -> step(file, source, request)));
+    return unwrapped(loaded.thenCompose(v -> step(file, source, request, rows)));
+  }
+
+  /**
+   * Page tables of the chunk slots given, on the loader: from the derived store when it has
+   * them, else walked from the page headers (and stored). One load per chunk however many wait.
+   */
+  private CompletableFuture<Void> loadPageTables(FileMetadata file, FileSource source, int[] slots) {
+    CompletableFuture<?>[] walks = new CompletableFuture<?>[slots.length];
+    for (int i = 0; i < slots.length; i++) {
+      int rg = slots[i] / file.leafCount();
+      int leaf = slots[i] % file.leafCount();
+      if (file.pageTable(rg, leaf) != null) {
+        walks[i] = CompletableFuture.completedFuture(null);
+        continue;
+      }
+      walks[i] = file.loadOnce(slots[i], () -> offLoop(() -> {
+        if (file.pageTable(rg, leaf) == null && StoredPageTables.load(derived, file, rg, leaf) == null) {
+          StoredPageTables.walk(derived, source, file, rg, leaf, false);
+        }
+        reweigh(file);
+        return null;
+      }));
+    }
+    return CompletableFuture.allOf(walks);
+  }
+
+  /**
+   * The pages of the whole key column of one file, for building a key index; loads what the
+   * file's metadata lacks (page tables of chunks without an offset index) on the loader.
+   */
+  public CompletableFuture<KeyColumnLayout> keyColumn(FileSource source, String keyColumn) {
+    requireNonNull(source, "source is null");
+    requireNonNull(keyColumn, "keyColumn is null");
+    return unwrapped(entry(source).thenCompose(file -> {
+      int leaf;
+      try {
+        leaf = Planner.keyLeaf(file, keyColumn);
+      } catch (ParquetException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      int[] slots = new int[file.rowGroupCount()];
+      for (int rg = 0; rg < slots.length; rg++) {
+        slots[rg] = rg * file.leafCount() + leaf;
+      }
+      return loadPageTables(file, source, slots).thenApply(v -> keyColumnLayout(file, leaf));
+    }));
+  }
+
+  private static KeyColumnLayout keyColumnLayout(FileMetadata file, int leafIndex) {
+    LeafColumn leaf = file.leaves[leafIndex];
+    List<RowGroupPlan> groups = new ArrayList<>(file.rowGroupCount());
+    for (int rg = 0; rg < file.rowGroupCount(); rg++) {
+      PageTable table = file.pageTable(rg, leafIndex);
+      List<PageRef> pages = new ArrayList<>(table.pageCount());
+      for (int p = 0; p < table.pageCount(); p++) {
+        pages.add(table.pageRef(p));
+      }
+      groups.add(new RowGroupPlan(rg, file.rowGroupRows[rg],
+          List.of(new ColumnPlan(leafIndex, file.chunk(rg, leafIndex).codec, table.dictionaryRef(), pages))));
+    }
+    PrimitiveType.PrimitiveTypeName physical = switch (leaf.type()) {
+      case INT32 -> PrimitiveType.PrimitiveTypeName.INT32;
+      case INT64 -> PrimitiveType.PrimitiveTypeName.INT64;
+      case BYTE_ARRAY -> PrimitiveType.PrimitiveTypeName.BINARY;
+      case FIXED_LEN_BYTE_ARRAY -> PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY;
+      default -> throw new IllegalStateException("not a key type: " + leaf.type()); // Planner.keyLeaf checked
+    };
+    Type.Repetition repetition = leaf.maxDefinitionLevel() > 0 ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED;
+    PrimitiveType type = physical == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY
+        ? Types.primitive(physical, repetition).length(leaf.typeLength()).named(leaf.path())
+        : Types.primitive(physical, repetition).named(leaf.path());
+    ColumnDescriptor descriptor = new ColumnDescriptor(new String[] {leaf.path()}, type, 0, leaf.maxDefinitionLevel());
+    return new KeyColumnLayout(file.version, file.schemaInfo, leafIndex, descriptor, List.copyOf(groups),
+        leaf.order() == LeafColumn.StatsOrder.UNSIGNED);
+  }
+
+  /**
+   * Whether statistics alone already plan this key column exactly: every row group's key pages
+   * have ordered bounds and a bloom filter. Null while the key column's state is not loaded (no
+   * lookup has touched it yet) or the file is not cached.
+   */
+  public Boolean keyBoundsExact(FileVersion version, String keyColumn) {
+    CompletableFuture<FileMetadata> cached = cache.getIfPresent(requireNonNull(version, "version is null"));
+    if (cached == null || !cached.isDone() || cached.isCompletedExceptionally()) {
+      return null;
+    }
+    FileMetadata file = cached.join();
+    Integer leaf = file.leafByPath.get(keyColumn);
+    KeyColumnState state = leaf == null ? null : file.keyStates.get(leaf);
+    if (state == null) {
+      return null;
+    }
+    for (int rg = 0; rg < file.rowGroupCount(); rg++) {
+      if (file.rowGroupRows[rg] == 0) {
+        continue;
+      }
+      KeyPageBounds bounds = state.bounds[rg];
+      if (bounds == null || bounds.order == KeyPageBounds.Order.UNORDERED || state.blooms[rg] == null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Describes one file; {@code keyColumn} may be null. */

@@ -200,9 +200,24 @@ final class Planner {
     if (ranges.length == 0) {
       return null;
     }
+    return rowGroupPlan(file, request, rg, ranges, keyRepaged, selected(keyTable, candidates), misses);
+  }
+
+  /**
+   * The plan of one row group given the row ranges a lookup needs: the key column's pages
+   * ({@code keyPages}, from the re-paged chunk {@code keyRepaged} when there is one) first, then, for every leaf of the requested fields, the data pages
+   * overlapping the ranges (the whole field when a leaf's first rows are unknown). Null when page
+   * tables are missing (added to {@code misses}).
+   */
+  static RowGroupPlan rowGroupPlan(FileMetadata file, Request request, int rg, long[] ranges,
+      FileMetadata.Repaged keyRepaged, List<PageRef> keyPages, PageTableMisses misses) {
+    long rows = file.rowGroupRows[rg];
+    int keyLeaf = request.keyLeaf();
+    ChunkMeta keyChunk = file.chunk(rg, keyLeaf);
+    PageTable keyTable = keyRepaged != null ? keyRepaged.table() : file.pageTable(rg, keyLeaf);
     List<ColumnPlan> columns = new ArrayList<>();
     String keyCodec = keyRepaged != null ? keyRepaged.chunk().codec : keyChunk.codec;
-    columns.add(new ColumnPlan(keyLeaf, keyCodec, keyTable.dictionaryRef(), selected(keyTable, candidates)));
+    columns.add(new ColumnPlan(keyLeaf, keyCodec, keyTable.dictionaryRef(), keyPages));
     int missesBefore = misses.size;
     for (int field : request.fields()) {
       int from = file.topFieldFirstLeaf[field];
@@ -353,9 +368,13 @@ final class Planner {
   }
 
   /** Chunk slots (rowGroup * leafCount + leaf) whose page tables must be walked first. */
-  private static final class PageTableMisses {
+  static final class PageTableMisses {
     int[] values = new int[8];
     int size;
+
+    int[] toArray() {
+      return Arrays.copyOf(values, size);
+    }
 
     void add(int slot) {
       if (size == values.length) {

@@ -6,7 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The identity of one cached page: a file version and the page's byte offset in that file.
+ * The identity of one cached record: a file version and either the page's byte offset in that
+ * file ({@link #of}) or the id of a <em>derived</em> record ({@link #derived}): state the worker
+ * computed from the version (a key index, page row ranges), kept next to its pages so that it
+ * survives restarts and {@link PageStore#invalidateFile} drops it with them.
+ *
+ * <p>Both share one 64-bit slot in the index and on disk: page offsets are the slot itself
+ * ({@code >= 0}), derived ids are stored as {@code ~id} ({@code < 0}), so no derived record can
+ * ever be read as a page, nor a page as one.
  *
  * <p>The version string (path plus version token, as the worker builds it) is hashed to 64 bits
  * for the index; the full string is stored with the page on disk and compared on every hit, so
@@ -19,13 +26,14 @@ public final class PageKey {
   private final String fileVersion;
   private final byte[] versionUtf8;
   private final long versionHash;
-  private final long pageOffset;
+  /** The page offset, or {@code ~id} of a derived record. */
+  private final long slot;
 
-  private PageKey(long versionHash, String fileVersion, byte[] versionUtf8, long pageOffset) {
+  private PageKey(long versionHash, String fileVersion, byte[] versionUtf8, long slot) {
     this.fileVersion = fileVersion;
     this.versionUtf8 = versionUtf8;
     this.versionHash = versionHash;
-    this.pageOffset = pageOffset;
+    this.slot = slot;
   }
 
   /**
@@ -36,6 +44,20 @@ public final class PageKey {
     byte[] utf8 = checkedUtf8(fileVersion);
     checkOffset(pageOffset);
     return new PageKey(hashVersion(utf8), fileVersion, utf8, pageOffset);
+  }
+
+  /**
+   * A derived record of {@code fileVersion}.
+   *
+   * @param id chosen by the caller, not negative; distinct kinds of derived state take distinct
+   *     ranges of ids
+   */
+  public static PageKey derived(String fileVersion, long id) {
+    byte[] utf8 = checkedUtf8(fileVersion);
+    if (id < 0) {
+      throw new IllegalArgumentException("derived id is negative: " + id);
+    }
+    return new PageKey(hashVersion(utf8), fileVersion, utf8, ~id);
   }
 
   /** A key with an explicit hash: lets tests force collisions. */
@@ -88,8 +110,29 @@ public final class PageKey {
     return versionHash;
   }
 
+  public boolean isDerived() {
+    return slot < 0;
+  }
+
+  /** The page's offset in the file; IllegalStateException for a derived record. */
   public long pageOffset() {
-    return pageOffset;
+    if (slot < 0) {
+      throw new IllegalStateException(this + " is a derived record, not a page");
+    }
+    return slot;
+  }
+
+  /** The id of a derived record; IllegalStateException for a page. */
+  public long derivedId() {
+    if (slot >= 0) {
+      throw new IllegalStateException(this + " is a page, not a derived record");
+    }
+    return ~slot;
+  }
+
+  /** The index's and the record header's 64-bit slot: page offset, or ~id. */
+  long slot() {
+    return slot;
   }
 
   /** The version's UTF-8 bytes; shared, never modified. */
@@ -101,17 +144,17 @@ public final class PageKey {
   public boolean equals(Object o) {
     return o instanceof PageKey k
         && k.versionHash == versionHash
-        && k.pageOffset == pageOffset
+        && k.slot == slot
         && Arrays.equals(k.versionUtf8, versionUtf8);
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(mix64(versionHash ^ pageOffset));
+    return Long.hashCode(mix64(versionHash ^ slot));
   }
 
   @Override
   public String toString() {
-    return "PageKey[" + fileVersion + " @ " + pageOffset + "]";
+    return slot >= 0 ? "PageKey[" + fileVersion + " @ " + slot + "]" : "PageKey[" + fileVersion + " derived " + ~slot + "]";
   }
 }

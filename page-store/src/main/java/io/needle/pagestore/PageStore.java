@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * A bounded cache of Parquet pages on local disk, keyed by file version and page offset.
+ * A bounded cache of Parquet pages on local disk, keyed by file version and page offset, and of
+ * derived records of a file version (see {@link PageKey#derived}), which the store treats as
+ * pages except that they bypass frequency admission.
  *
  * <p>Expected outcomes are values: {@link #get} returns null on a miss, {@link #put} returns false
  * when the page was not stored (not admitted, no space, I/O error). Neither throws for those. Gets

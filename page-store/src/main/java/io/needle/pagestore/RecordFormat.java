@@ -71,7 +71,7 @@ final class RecordFormat {
     b.putShort(10, (short) version.length);
     b.putInt(12, payloadLength);
     b.putLong(16, key.versionHash());
-    b.putLong(24, key.pageOffset());
+    b.putLong(24, key.slot());
     b.putLong(32, regionSeq);
     b.putInt(40, payloadCrc);
     b.put(RECORD_HEADER_BYTES, version);
@@ -179,7 +179,7 @@ final class RecordFormat {
     if (offset + payloadStart(version.length) + (long) length > r.regionBytes()
         || r.readInt(offset) != RECORD_LIVE
         || r.readLong(offset + 16) != key.versionHash()
-        || r.readLong(offset + 24) != key.pageOffset()
+        || r.readLong(offset + 24) != key.slot()
         || r.readInt(offset + 12) != length
         || r.readInt(offset + 40) != crc
         || r.readLong(offset + 32) != seq

@@ -223,7 +223,7 @@ final class RegionPageStore implements PageStore {
       sketch.increment(keyHash(key));
     }
     long[] entry = new long[2];
-    if (!index.find(key.versionHash(), key.pageOffset(), entry)) {
+    if (!index.find(key.versionHash(), key.slot(), entry)) {
       misses.increment();
       return null;
     }
@@ -270,7 +270,7 @@ final class RegionPageStore implements PageStore {
     if (writeLock.tryLock()) {
       try {
         if (!closed) {
-          index.remove(key.versionHash(), key.pageOffset(), location);
+          index.remove(key.versionHash(), key.slot(), location);
         }
       } finally {
         writeLock.unlock();
@@ -279,7 +279,7 @@ final class RegionPageStore implements PageStore {
   }
 
   private static long keyHash(PageKey key) {
-    return PageKey.mix64(key.versionHash() ^ (key.pageOffset() * 0x9E3779B97F4A7C15L));
+    return PageKey.mix64(key.versionHash() ^ (key.slot() * 0x9E3779B97F4A7C15L));
   }
 
   // ---------------------------------------------------------------- writes
@@ -305,7 +305,10 @@ final class RegionPageStore implements PageStore {
       if (alreadyStored(key)) {
         return true;
       }
-      if (sketch != null && storeFull() && sketch.frequency(keyHash(key)) < FrequencySketch.ADMIT_FREQUENCY) {
+      // Derived records are written once per file version and read by every lookup of it:
+      // admission by frequency would turn them away exactly when the store is busiest.
+      if (sketch != null && !key.isDerived() && storeFull()
+          && sketch.frequency(keyHash(key)) < FrequencySketch.ADMIT_FREQUENCY) {
         admissionRejections.increment();
         return false;
       }
@@ -329,7 +332,7 @@ final class RegionPageStore implements PageStore {
 
   private boolean alreadyStored(PageKey key) {
     long[] entry = new long[2];
-    if (!index.find(key.versionHash(), key.pageOffset(), entry)) {
+    if (!index.find(key.versionHash(), key.slot(), entry)) {
       return false;
     }
     long location = entry[0];
@@ -355,7 +358,7 @@ final class RegionPageStore implements PageStore {
       return false;
     }
     long location = PageIndex.location(r.index(), recordOffset, r.seq());
-    if (!index.put(key.versionHash(), key.pageOffset(), location, PageIndex.lengthCrc(length, crc))) {
+    if (!index.put(key.versionHash(), key.slot(), location, PageIndex.lengthCrc(length, crc))) {
       noSpaceRejections.increment(); // makeRoom guaranteed space; only a bug gets here
       return false;
     }
@@ -541,7 +544,7 @@ final class RegionPageStore implements PageStore {
     writeLock.lock();
     try {
       if (!closed) {
-        invalidateLocked(key.versionHash(), key.pageOffset());
+        invalidateLocked(key.versionHash(), key.slot());
       }
     } finally {
       writeLock.unlock();

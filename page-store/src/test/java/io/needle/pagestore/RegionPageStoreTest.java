@@ -199,6 +199,49 @@ class RegionPageStoreTest {
   }
 
   @Test
+  void derivedRecordsLiveBesidePagesSurviveRestartAndLeaveWithTheirVersion() throws IOException {
+    String version = key(1, 0).fileVersion();
+    PageKey pageZero = PageKey.of(version, 0);
+    PageKey derivedZero = PageKey.derived(version, 0);
+    ByteBuffer pageBytes = page(pageZero, 300);
+    ByteBuffer derivedBytes = ByteBuffer.wrap("derived state of the version".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(derivedZero).isNotEqualTo(pageZero);
+    assertThat(derivedZero.isDerived()).isTrue();
+    assertThat(derivedZero.derivedId()).isZero();
+    assertThatThrownBy(derivedZero::pageOffset).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> PageKey.derived(version, -1)).isInstanceOf(IllegalArgumentException.class);
+    try (PageStore store = PageStore.open(config(dir, 4, REGION, EvictionPolicy.FIFO, false))) {
+      assertThat(store.put(pageZero, pageBytes)).isTrue();
+      assertThat(store.put(derivedZero, derivedBytes)).isTrue();
+      try (PageHandle h = store.get(pageZero)) {
+        assertThat(h.slice()).isEqualTo(pageBytes);
+      }
+    }
+    try (PageStore store = PageStore.open(config(dir, 4, REGION, EvictionPolicy.FIFO, false))) {
+      try (PageHandle h = store.get(PageKey.derived(version, 0))) {
+        assertThat(h.slice()).isEqualTo(derivedBytes);
+      }
+      store.invalidateFile(derivedZero.versionHash());
+      assertThat(store.get(derivedZero)).isNull();
+      assertThat(store.get(pageZero)).isNull();
+    }
+  }
+
+  @Test
+  void derivedRecordsBypassAdmissionInAFullStore() throws IOException {
+    try (PageStore store = PageStore.open(config(dir, 2, REGION, EvictionPolicy.FIFO, true))) {
+      for (int i = 0; store.stats().evictedRegions() == 0 && i < 1000; i++) {
+        store.put(key(1, i * 10_000L), page(key(1, i * 10_000L), 9000));
+      }
+      PageKey cold = key(2, 0);
+      assertThat(store.put(cold, page(cold, 9000))).isFalse(); // asked for never: not admitted
+      PageKey derived = PageKey.derived(cold.fileVersion(), 7);
+      assertThat(store.put(derived, ByteBuffer.allocate(9000))).isTrue();
+      assertThat(store.get(derived)).isNotNull().satisfies(PageHandle::release);
+    }
+  }
+
+  @Test
   void reportCorruptCountsAndDrops() throws IOException {
     try (PageStore store = PageStore.open(config(dir, 4, REGION, EvictionPolicy.FIFO, false))) {
       PageKey k = key(1, 0);

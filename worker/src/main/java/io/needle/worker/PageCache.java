@@ -170,11 +170,6 @@ final class PageCache implements AutoCloseable {
     }
   }
 
-  /** The store, for re-paging, which writes its pages there directly. */
-  PageStore store() {
-    return store;
-  }
-
   /**
    * Closes the single-flight gap between "not in the store" and "not in flight": another lookup's
    * read may have stored the page and left the in-flight map in between. Having just claimed the
@@ -327,7 +322,16 @@ final class PageCache implements AutoCloseable {
 
   /** The store's name for a file version: path, size and version token. */
   static String versionKey(OpenFile file) {
-    return file.version().path() + "|" + file.version().wireToken();
+    return versionKey(file.version());
+  }
+
+  static String versionKey(io.needle.metadata.FileVersion version) {
+    return version.path() + "|" + version.wireToken();
+  }
+
+  /** The store, for re-paging and key indexes, which write their records there directly. */
+  PageStore store() {
+    return store;
   }
 
   @Override

@@ -62,6 +62,7 @@ final class TableService {
   private final PageCache pages;
   private final S3Tables s3;
   private final Repager repager;
+  private final KeyIndexes keyIndexes;
 
   /**
    * @param requestLoads the loader as request work sees it (bounded)
@@ -70,15 +71,19 @@ final class TableService {
    */
   TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
       LoaderQueue requestLoads, PageCache pages, S3Tables s3) {
-    this(scope, tables, metadata, config, loader, requestLoads, pages, s3, null);
+    this(scope, tables, metadata, config, loader, requestLoads, pages, s3, null, null);
   }
 
-  /** @param repager re-pages chunks whose pages are too big, or null for none; requires {@code pages} */
+  /**
+   * @param repager re-pages chunks whose pages are too big, or null for none; requires {@code pages}
+   * @param keyIndexes per-file key indexes (in the page store), or null to plan from statistics only
+   */
   TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
-      LoaderQueue requestLoads, PageCache pages, S3Tables s3, Repager repager) {
+      LoaderQueue requestLoads, PageCache pages, S3Tables s3, Repager repager, KeyIndexes keyIndexes) {
     if ((s3 != null || repager != null) && pages == null) {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
+    this.keyIndexes = keyIndexes;
     this.s3 = s3;
     this.pages = pages;
     this.repager = repager;
@@ -192,7 +197,8 @@ final class TableService {
       deadline.check();
       List<CompletableFuture<Planned>> plans = new ArrayList<>(files.size());
       for (TableFile file : files) {
-        plans.add(pinned(file, deadline, open -> metadata.plan(open, spec).thenApply(plan -> new Planned(file, open, plan))));
+        plans.add(pinned(file, deadline, open -> (keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec))
+            .thenApply(plan -> new Planned(file, open, plan))));
       }
       Map<String, Set<Long>> suspects = suspects(request);
       return allOf(plans, planned -> planned.open().release()).thenCompose(planned -> {
@@ -407,6 +413,9 @@ final class TableService {
         of.release();
         Throwable cause = unwrap(error);
         boolean corrupt = cause instanceof ParquetException pe && pe.kind() == ParquetException.Kind.CORRUPT;
+        if (keyIndexes != null && corrupt) {
+          keyIndexes.forget(file.version());
+        }
         if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
           s3.forget(file.version());
         } else if (corrupt) {

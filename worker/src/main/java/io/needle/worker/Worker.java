@@ -66,6 +66,9 @@ public final class Worker implements AutoCloseable {
   private final java.util.List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ConnectionGuard guard;
   private final Repager repager;
+  private final KeyIndexes keyIndexes;
+  /** Heap bound on the key indexes' in-heap parts (fences); their blocks are in the page store. */
+  private static final long KEY_INDEX_HEAP_BYTES = 32L << 20;
 
   /** The worker's meters: registered on {@code registry}, which {@link WorkerMetrics#bind} exports. */
   record Meters(CompositeMeterRegistry registry, RequestMetrics requests, MetadataCache metadata) {}
@@ -73,7 +76,9 @@ public final class Worker implements AutoCloseable {
   /** @param group, server, connections null for an in-process worker */
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
-      S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard, Repager repager) {
+      S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard, Repager repager,
+      KeyIndexes keyIndexes) {
+    this.keyIndexes = keyIndexes;
     this.meters = meters;
     this.tlsServer = tlsServer;
     this.localCalls = new LocalCalls(service, status);
@@ -163,6 +168,7 @@ public final class Worker implements AutoCloseable {
     TableService service = engine.service();
     Meters meters = engine.meters();
     Repager repager = engine.repager();
+    KeyIndexes keyIndexes = engine.keyIndexes();
     ServerLimits limits = config.limits();
     ConnectionGuard guard = new ConnectionGuard(limits);
     warnIfOverFileLimit(limits, config.maxOpenFiles());
@@ -225,7 +231,7 @@ public final class Worker implements AutoCloseable {
         log.debug("serving S3 roots {}", s3.roots());
       }
       return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
-          meters, service, guard, repager);
+          meters, service, guard, repager, keyIndexes);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       if (server != null) {
         server.close();
@@ -234,6 +240,9 @@ public final class Worker implements AutoCloseable {
       loader.shutdownNow();
       if (repager != null) {
         repager.close();
+      }
+      if (keyIndexes != null) {
+        keyIndexes.close();
       }
       if (s3Tables != null) {
         s3Tables.close();
@@ -256,7 +265,7 @@ public final class Worker implements AutoCloseable {
     status.name(config.name().isEmpty() ? "in-process" : config.name());
     return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
         engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()),
-        engine.repager());
+        engine.repager(), engine.keyIndexes());
   }
 
   /**
@@ -418,6 +427,9 @@ public final class Worker implements AutoCloseable {
     if (repager != null) {
       repager.close(); // before the store closes: no re-paged page is being written any more
     }
+    if (keyIndexes != null) {
+      keyIndexes.close();
+    }
     tables.close();
     if (s3Tables != null) {
       s3Tables.close();
@@ -476,6 +488,16 @@ public final class Worker implements AutoCloseable {
     return repager == null ? java.util.concurrent.CompletableFuture.completedFuture(null) : repager.idle();
   }
 
+  /** Key indexes this worker built, 0 without a page store. */
+  public long keyIndexesBuilt() {
+    return keyIndexes == null ? 0 : keyIndexes.built();
+  }
+
+  /** Nanoseconds this worker spent building key indexes. */
+  public long keyIndexBuildNanos() {
+    return keyIndexes == null ? 0 : keyIndexes.buildNanos();
+  }
+
   /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */
   public PageStoreStats pageStoreStats() {
     return pages == null ? null : pages.stats();
@@ -483,7 +505,8 @@ public final class Worker implements AutoCloseable {
 
   /** What serves requests, with or without a socket: tables, metadata, pages, S3. */
   private record Engine(ExecutorService loader, TableScope scope, LocalTables tables, PageCache pages,
-      S3RequestCounter s3Requests, S3Tables s3Tables, TableService service, Meters meters, Repager repager) {
+      S3RequestCounter s3Requests, S3Tables s3Tables, TableService service, Meters meters, Repager repager,
+      KeyIndexes keyIndexes) {
     static Engine build(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, RepagingConfig repaging)
         throws IOException {
       if (config.roots().isEmpty() && s3 == null) {
@@ -501,8 +524,13 @@ public final class Worker implements AutoCloseable {
       }
       TableScope scope = new TableScope(config.roots(), s3Roots);
       LocalTables tables = new LocalTables(scope, config, loader);
-      MetadataCache metadata = new MetadataCache(config.metadata(), loader);
       PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
+      // Derived metadata (walked page tables) and key indexes live in the page store, so they
+      // survive restarts on the same cache directory; without one, lookups plan from statistics.
+      MetadataCache metadata = pages == null ? new MetadataCache(config.metadata(), loader)
+          : new MetadataCache(config.metadata(), loader, new StoredDerivedState(pages.store()));
+      KeyIndexes keyIndexes = pages == null ? null
+          : new KeyIndexes(metadata, pages.store(), KeyIndex.ByteHash.XXHASH64, KEY_INDEX_HEAP_BYTES);
       CompositeMeterRegistry registry = new CompositeMeterRegistry();
       Meters meters = new Meters(registry, new RequestMetrics(registry), metadata);
       S3RequestCounter s3Requests = new S3RequestCounter(registry);
@@ -510,8 +538,8 @@ public final class Worker implements AutoCloseable {
           : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
       Repager repager = pages == null || !repaging.enabled() ? null : new Repager(repaging, pages.store(), metadata);
       TableService service = new TableService(scope, tables, metadata, config, loader,
-          new LoaderQueue(loader, config.limits().maxQueuedLoads()), pages, s3Tables, repager);
-      return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters, repager);
+          new LoaderQueue(loader, config.limits().maxQueuedLoads()), pages, s3Tables, repager, keyIndexes);
+      return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters, repager, keyIndexes);
     }
   }
 

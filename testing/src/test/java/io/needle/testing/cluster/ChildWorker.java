@@ -16,12 +16,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A worker in its own JVM, so a test can kill it by PID: {@code main(root, name, port)} serves
- * until killed and prints {@code ready PORT} once it accepts connections.
+ * until killed and prints {@code ready PORT} once it accepts connections ({@link #startMain} runs
+ * another such main, e.g. a worker on S3).
  */
-final class ChildWorker implements AutoCloseable {
+public final class ChildWorker implements AutoCloseable {
   final Process process;
   final String name;
-  final int port;
+  public final int port;
 
   private ChildWorker(Process process, String name, int port) {
     this.process = process;
@@ -40,6 +41,14 @@ final class ChildWorker implements AutoCloseable {
 
   /** Starts a child JVM and waits until it accepts connections on {@code port} (0 = any). */
   static ChildWorker start(Path root, String name, int port) throws IOException, InterruptedException {
+    return startMain(ChildWorker.class, name, List.of(root.toString(), name, Integer.toString(port)));
+  }
+
+  /**
+   * Starts {@code main} (a class on the test classpath whose main prints {@code ready PORT} once
+   * it serves) in a child JVM and waits for that line.
+   */
+  public static ChildWorker startMain(Class<?> main, String name, List<String> args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -49,8 +58,8 @@ final class ChildWorker implements AutoCloseable {
       }
     }
     command.addAll(List.of("-Xmx256m", "-XX:MaxDirectMemorySize=256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), ChildWorker.class.getName(), root.toString(), name,
-        Integer.toString(port)));
+        "-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line;
@@ -74,7 +83,7 @@ final class ChildWorker implements AutoCloseable {
   }
 
   /** SIGKILL by PID, as an OOM killer or a node failure would. */
-  void killByPid() throws IOException, InterruptedException {
+  public void killByPid() throws IOException, InterruptedException {
     Process kill = new ProcessBuilder("kill", "-9", Long.toString(pid())).inheritIO().start();
     if (kill.waitFor() != 0) {
       throw new IOException("kill -9 " + pid() + " failed");
