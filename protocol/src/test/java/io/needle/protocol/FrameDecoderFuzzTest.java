@@ -120,7 +120,7 @@ class FrameDecoderFuzzTest {
     return frames;
   }
 
-  private static void check(List<Piece> pieces, List<Integer> cuts, List<Boolean> gates) throws Exception {
+  static void check(List<Piece> pieces, List<Integer> cuts, List<Boolean> gates) throws Exception {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     for (Piece p : pieces) {
       all.write(p.bytes());

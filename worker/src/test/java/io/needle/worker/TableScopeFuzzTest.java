@@ -95,7 +95,7 @@ class TableScopeFuzzTest {
     SeededRuns.run(300_000, r -> check(tableUri(r)));
   }
 
-  private static void check(String uri) {
+  static void check(String uri) {
     try {
       Path resolved = scope.resolve(uri);
       assertThat(resolved).as(uri).startsWith(root);
