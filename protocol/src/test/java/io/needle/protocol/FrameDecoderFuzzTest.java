@@ -5,19 +5,15 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cut into arbitrary socket reads, with the server's gate shutting and opening between reads.
  * Every frame before the first bad length comes out whole and in order, the bad one closes with
  * a typed {@link FrameException} and nothing else, no buffer leaks, and the decoder never holds
- * more than the limit plus one read. Short run by default, long under {@code -Dsoak}.
+ * more than the limit plus one read. Inputs come from a seeded {@link SplittableRandom}; a failure
+ * names its seed ({@link SeededRuns}). Short run by default, long under {@code -Dsoak}.
  */
 class FrameDecoderFuzzTest {
   private static final int MAX = 4096;
@@ -36,50 +33,66 @@ class FrameDecoderFuzzTest {
   /** One generated piece of the stream: a whole frame (header, payload) or raw bytes. */
   record Piece(byte[] bytes, boolean wholeFrame) {}
 
-  @Provide
-  Arbitrary<List<Piece>> streams() {
-    Arbitrary<Piece> frame = Combinators.combine(
-        Arbitraries.bytes().array(byte[].class).ofMaxSize(300),
-        Arbitraries.bytes().array(byte[].class).ofMaxSize(300)).as((header, payload) -> {
-          ByteBuffer b = ByteBuffer.allocate(8 + header.length + payload.length);
-          b.putInt(4 + header.length + payload.length).putInt(header.length).put(header).put(payload);
-          return new Piece(b.array(), true);
-        });
-    Arbitrary<Piece> boundary = Arbitraries.of(0L, 3L, 4L, MAX - 5L, MAX - 4L, MAX - 3L, (1L << 31) - 1, (1L << 32) - 1)
-        .flatMap(length -> Arbitraries.longs().between(0, (1L << 32) - 1).map(headerLength -> {
-          long declared = length;
-          ByteBuffer b = ByteBuffer.allocate(8 + (int) Math.min(declared, 64L));
-          b.putInt((int) declared).putInt((int) (long) headerLength);
-          return new Piece(b.array(), false);
-        }));
-    Arbitrary<Piece> garbage = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(64)
-        .map(bytes -> new Piece(bytes, false));
-    return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(8, frame), net.jqwik.api.Tuple.of(1, boundary), net.jqwik.api.Tuple.of(1, garbage))
-        .list().ofMaxSize(12);
+  private static final long[] BOUNDARIES = {0L, 3L, 4L, MAX - 5L, MAX - 4L, MAX - 3L, (1L << 31) - 1, (1L << 32) - 1};
+
+  /** Whole frames 8 times in 10, a boundary length or garbage once each, up to 12 pieces. */
+  static List<Piece> stream(SplittableRandom r) {
+    List<Piece> pieces = new ArrayList<>();
+    for (int n = r.nextInt(13); n > 0; n--) {
+      int kind = r.nextInt(10);
+      if (kind < 8) {
+        byte[] header = bytes(r, r.nextInt(301));
+        byte[] payload = bytes(r, r.nextInt(301));
+        ByteBuffer b = ByteBuffer.allocate(8 + header.length + payload.length);
+        b.putInt(4 + header.length + payload.length).putInt(header.length).put(header).put(payload);
+        pieces.add(new Piece(b.array(), true));
+      } else if (kind == 8) {
+        long declared = BOUNDARIES[r.nextInt(BOUNDARIES.length)];
+        ByteBuffer b = ByteBuffer.allocate(8 + (int) Math.min(declared, 64L));
+        b.putInt((int) declared).putInt((int) r.nextLong(1L << 32));
+        pieces.add(new Piece(b.array(), false));
+      } else {
+        pieces.add(new Piece(bytes(r, 1 + r.nextInt(64)), false));
+      }
+    }
+    return pieces;
   }
 
-  @Property(tries = 1_000)
-  void cutsWholeFramesInOrderOrClosesTyped(@ForAll("streams") List<Piece> pieces,
-      @ForAll("cuts") List<Integer> cuts, @ForAll("gates") List<Boolean> gates) throws Exception {
-    check(pieces, cuts, gates);
+  static byte[] bytes(SplittableRandom r, int length) {
+    byte[] b = new byte[length];
+    for (int i = 0; i < length; i++) {
+      b[i] = (byte) r.nextInt(256);
+    }
+    return b;
   }
 
-  @Property(tries = 200_000)
+  /** Socket read sizes of 1-700 bytes. */
+  static List<Integer> cuts(SplittableRandom r) {
+    List<Integer> cuts = new ArrayList<>();
+    for (int n = 1 + r.nextInt(20); n > 0; n--) {
+      cuts.add(1 + r.nextInt(700));
+    }
+    return cuts;
+  }
+
+  /** The gate's state per read, open two times in three. */
+  static List<Boolean> gates(SplittableRandom r) {
+    List<Boolean> gates = new ArrayList<>();
+    for (int n = 1 + r.nextInt(20); n > 0; n--) {
+      gates.add(r.nextInt(3) != 0);
+    }
+    return gates;
+  }
+
+  @Test
+  void cutsWholeFramesInOrderOrClosesTyped() {
+    SeededRuns.run(1_000, r -> check(stream(r), cuts(r), gates(r)));
+  }
+
+  @Test
   @Tag("soak")
-  void cutsWholeFramesInOrderOrClosesTypedLong(@ForAll("streams") List<Piece> pieces,
-      @ForAll("cuts") List<Integer> cuts, @ForAll("gates") List<Boolean> gates) throws Exception {
-    check(pieces, cuts, gates);
-  }
-
-  @Provide
-  Arbitrary<List<Integer>> cuts() {
-    return Arbitraries.integers().between(1, 700).list().ofMinSize(1).ofMaxSize(20);
-  }
-
-  @Provide
-  Arbitrary<List<Boolean>> gates() {
-    return Arbitraries.of(true, true, false).list().ofMinSize(1).ofMaxSize(20);
+  void cutsWholeFramesInOrderOrClosesTypedLong() {
+    SeededRuns.run(200_000, r -> check(stream(r), cuts(r), gates(r)));
   }
 
   /** The reference: frames as the format defines them, up to the first invalid one. */
@@ -107,7 +120,7 @@ class FrameDecoderFuzzTest {
     return frames;
   }
 
-  private static void check(List<Piece> pieces, List<Integer> cuts, List<Boolean> gates) throws Exception {
+  static void check(List<Piece> pieces, List<Integer> cuts, List<Boolean> gates) throws Exception {
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     for (Piece p : pieces) {
       all.write(p.bytes());

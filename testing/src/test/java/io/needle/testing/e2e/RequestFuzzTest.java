@@ -17,15 +17,10 @@ import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -33,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -45,7 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * real, unknown and repeated, file filters, suspect pages, deadlines from 1 µs to 2^64-1 -- and a
  * fifth of them with their encoded bytes flipped or cut. Every request gets exactly one answer on
  * a connection that stays in sync, none of them INTERNAL; and the worker keeps answering correct
- * rows. Short run by default, long under {@code -Dsoak}.
+ * rows. Seeded inputs ({@link SeededRuns}: a failure names its seed). Short run by default, long
+ * under {@code -Dsoak}.
  */
 class RequestFuzzTest {
   static Path dir;
@@ -55,7 +52,7 @@ class RequestFuzzTest {
   static final AtomicLong ids = new AtomicLong(1);
   static final AtomicLong tries = new AtomicLong();
 
-  @BeforeContainer
+  @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("request-fuzz").toRealPath();
     generator = new FeatureTable(GenOptions.defaults(4_000, 2));
@@ -66,7 +63,7 @@ class RequestFuzzTest {
     raw = new HostileClientsTest.Raw(worker.address(), null);
   }
 
-  @AfterContainer
+  @AfterAll
   static void stop() throws Exception {
     raw.close();
     worker.close();
@@ -76,79 +73,109 @@ class RequestFuzzTest {
     LeakRecorder.assertNoLeaks();
   }
 
-  @Provide
-  Arbitrary<String> tables() {
-    return Arbitraries.oneOf(
-        Arbitraries.of(dir.resolve("users").toString(), dir.resolve("users").toUri().toString(),
-            dir.resolve("users").resolve(FeatureTable.fileName(0)).toString(), dir.resolve("junk.parquet").toString(),
-            dir.resolve("_hidden").toString(), dir + "/users/../../etc", "/etc/passwd", dir.resolve("nope").toString(),
-            "", "s3://bucket/x", "file://host" + dir, dir + "/users\0", "%2e%2e/%2e%2e", dir + "/./users//"),
-        Arbitraries.strings().ofMaxLength(40),
-        Arbitraries.strings().withChars('/', '.', 'a').ofMinLength(4_000).ofMaxLength(5_000));
-  }
-
-  @Provide
-  Arbitrary<Key> keys() {
-    return Arbitraries.oneOf(
-        Arbitraries.longs().between(0, 8_000).map(i -> Key.newBuilder().setIntValue(generator.keyAt(i % 4_000)).build()),
-        Arbitraries.longs().map(v -> Key.newBuilder().setIntValue(v).build()),
-        Arbitraries.bytes().array(byte[].class).ofMaxSize(40)
-            .map(b -> Key.newBuilder().setBytesValue(ByteString.copyFrom(b)).build()),
-        Arbitraries.just(Key.getDefaultInstance()));
-  }
-
-  @Provide
-  Arbitrary<Request> requests() {
-    Arbitrary<String> column = Arbitraries.oneOf(Arbitraries.of(FeatureRow.COLUMNS), Arbitraries.of("", "nope", "a.b"),
-        Arbitraries.strings().ofMaxLength(12));
-    Arbitrary<LookupRequest> lookup = Combinators.combine(tables(), column, keys().list().ofMaxSize(40),
-        column.list().ofMaxSize(6), Arbitraries.of(FeatureTable.fileName(0), "nope.parquet", "../x", "").list().ofMaxSize(2),
-        Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 3)).as(
-            (table, keyColumn, keys, columns, paths, suspects, manyKeys) -> {
-              LookupRequest.Builder b = LookupRequest.newBuilder().setTableUri(table).setKeyColumn(keyColumn)
-                  .addAllKeys(keys).addAllColumns(columns).addAllPaths(paths);
-              for (int i = 0; i < suspects; i++) {
-                b.addSuspectPages(PageId.newBuilder().setPath(FeatureTable.fileName(0)).setOffset(i * 4L));
-              }
-              if (manyKeys == 3) { // past the limit of 500
-                for (int i = 0; i < 600; i++) {
-                  b.addKeys(Key.newBuilder().setIntValue(i));
-                }
-              }
-              return b.build();
-            });
-    Arbitrary<Long> timeouts = Arbitraries.of(0L, 1L, 1_000L, 1_000_000L, 60_000_000L, -1L, Long.MAX_VALUE);
-    Arbitrary<Integer> kinds = Arbitraries.integers().between(0, 4);
-    return Combinators.combine(kinds, lookup, tables(), column, timeouts).as((kind, l, table, keyColumn, timeout) -> {
-      Request.Builder r = Request.newBuilder().setTimeoutMicros(timeout);
-      switch (kind) {
-        case 0, 1 -> r.setLookup(l);
-        case 2 -> r.setDescribe(DescribeRequest.newBuilder().setTableUri(table).setKeyColumn(keyColumn));
-        case 3 -> r.setRefresh(RefreshRequest.newBuilder().setTableUri(table));
-        default -> { } // no body
+  /** Table URIs inside, outside, hidden, missing and malformed; any string; a 4-5 KB one. */
+  static String table(SplittableRandom r) {
+    List<String> known = List.of(dir.resolve("users").toString(), dir.resolve("users").toUri().toString(),
+        dir.resolve("users").resolve(FeatureTable.fileName(0)).toString(), dir.resolve("junk.parquet").toString(),
+        dir.resolve("_hidden").toString(), dir + "/users/../../etc", "/etc/passwd", dir.resolve("nope").toString(),
+        "", "s3://bucket/x", "file://host" + dir, dir + "/users\0", "%2e%2e/%2e%2e", dir + "/./users//");
+    return switch (r.nextInt(3)) {
+      case 0 -> known.get(r.nextInt(known.size()));
+      case 1 -> anyString(r, r.nextInt(41));
+      default -> {
+        StringBuilder b = new StringBuilder();
+        for (int n = 4_000 + r.nextInt(1_001); n > 0; n--) {
+          b.append("/.a".charAt(r.nextInt(3)));
+        }
+        yield b.toString();
       }
-      return r.build();
-    });
+    };
   }
 
-  @Provide
-  Arbitrary<int[]> mutations() {
-    // [kind, position, value]: kind 0-3 leaves the bytes alone, 4 flips a byte, 5 cuts the header.
-    return Combinators.combine(Arbitraries.integers().between(0, 5), Arbitraries.integers().between(0, 1 << 16),
-        Arbitraries.integers().between(1, 255)).as((k, p, v) -> new int[] {k, p, v});
+  /** Any chars of the basic plane but lone surrogates. */
+  static String anyString(SplittableRandom r, int length) {
+    StringBuilder b = new StringBuilder(length);
+    while (b.length() < length) {
+      char c = (char) r.nextInt(0x10000);
+      if (!Character.isSurrogate(c)) {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
-  @Property(tries = 1_500)
-  void everyRequestGetsOneTypedAnswer(@ForAll("requests") Request request, @ForAll("mutations") int[] mutation)
-      throws Exception {
-    check(request, mutation);
+  /** Real keys (and keys past the table), any long, bytes keys, an empty key. */
+  static Key key(SplittableRandom r) {
+    return switch (r.nextInt(4)) {
+      case 0 -> Key.newBuilder().setIntValue(generator.keyAt(r.nextLong(8_001) % 4_000)).build();
+      case 1 -> Key.newBuilder().setIntValue(r.nextLong()).build();
+      case 2 -> {
+        byte[] b = new byte[r.nextInt(41)];
+        r.nextBytes(b);
+        yield Key.newBuilder().setBytesValue(ByteString.copyFrom(b)).build();
+      }
+      default -> Key.getDefaultInstance();
+    };
   }
 
-  @Property(tries = 100_000)
+  static String column(SplittableRandom r) {
+    return switch (r.nextInt(3)) {
+      case 0 -> FeatureRow.COLUMNS.get(r.nextInt(FeatureRow.COLUMNS.size()));
+      case 1 -> List.of("", "nope", "a.b").get(r.nextInt(3));
+      default -> anyString(r, r.nextInt(13));
+    };
+  }
+
+  static LookupRequest lookup(SplittableRandom r) {
+    LookupRequest.Builder b = LookupRequest.newBuilder().setTableUri(table(r)).setKeyColumn(column(r));
+    for (int n = r.nextInt(41); n > 0; n--) {
+      b.addKeys(key(r));
+    }
+    for (int n = r.nextInt(7); n > 0; n--) {
+      b.addColumns(column(r));
+    }
+    for (int n = r.nextInt(3); n > 0; n--) {
+      b.addPaths(List.of(FeatureTable.fileName(0), "nope.parquet", "../x", "").get(r.nextInt(4)));
+    }
+    for (int i = 0, suspects = r.nextInt(3); i < suspects; i++) {
+      b.addSuspectPages(PageId.newBuilder().setPath(FeatureTable.fileName(0)).setOffset(i * 4L));
+    }
+    if (r.nextInt(4) == 3) { // past the limit of 500
+      for (int i = 0; i < 600; i++) {
+        b.addKeys(Key.newBuilder().setIntValue(i));
+      }
+    }
+    return b.build();
+  }
+
+  private static final long[] TIMEOUTS = {0L, 1L, 1_000L, 1_000_000L, 60_000_000L, -1L, Long.MAX_VALUE};
+
+  /** Lookups two times in five, describe, refresh, or no body. */
+  static Request request(SplittableRandom r) {
+    Request.Builder b = Request.newBuilder().setTimeoutMicros(TIMEOUTS[r.nextInt(TIMEOUTS.length)]);
+    switch (r.nextInt(5)) {
+      case 0, 1 -> b.setLookup(lookup(r));
+      case 2 -> b.setDescribe(DescribeRequest.newBuilder().setTableUri(table(r)).setKeyColumn(column(r)));
+      case 3 -> b.setRefresh(RefreshRequest.newBuilder().setTableUri(table(r)));
+      default -> { } // no body
+    }
+    return b.build();
+  }
+
+  /** [kind, position, value]: kind 0-3 leaves the bytes alone, 4 flips a byte, 5 cuts the header. */
+  static int[] mutation(SplittableRandom r) {
+    return new int[] {r.nextInt(6), r.nextInt((1 << 16) + 1), 1 + r.nextInt(255)};
+  }
+
+  @Test
+  void everyRequestGetsOneTypedAnswer() {
+    SeededRuns.run(1_500, r -> check(request(r), mutation(r)));
+  }
+
+  @Test
   @Tag("soak")
-  void everyRequestGetsOneTypedAnswerLong(@ForAll("requests") Request request, @ForAll("mutations") int[] mutation)
-      throws Exception {
-    check(request, mutation);
+  void everyRequestGetsOneTypedAnswerLong() {
+    SeededRuns.run(100_000, r -> check(request(r), mutation(r)));
   }
 
   private static void check(Request generated, int[] mutation) throws Exception {
@@ -160,13 +187,18 @@ class RequestFuzzTest {
     } else if (mutated) {
       header = java.util.Arrays.copyOf(header, mutation[1] % header.length);
     }
+    checkFrame(header, mutated ? -1 : id, String.valueOf(generated));
+  }
+
+  /** Sends one frame with this header; expectedId -1 when the bytes carry no id to expect. */
+  static void checkFrame(byte[] header, long expectedId, String what) throws Exception {
     raw.out.write(ByteBuffer.allocate(8 + header.length).putInt(4 + header.length).putInt(header.length).put(header).array());
     raw.out.flush();
     Response answer = raw.receive();
-    if (!mutated) {
-      assertThat(answer.getRequestId()).isEqualTo(id);
+    if (expectedId >= 0) {
+      assertThat(answer.getRequestId()).isEqualTo(expectedId);
     }
-    assertThat(answer.getError().getCode()).as("%s", generated).isNotEqualTo(ErrorCode.INTERNAL);
+    assertThat(answer.getError().getCode()).as("%s", what).isNotEqualTo(ErrorCode.INTERNAL);
     // Still in sync: the next frame's answer is the next request's.
     long ping = ids.getAndIncrement();
     Response health = raw.call(Request.newBuilder().setRequestId(ping).setHealth(HealthRequest.getDefaultInstance()).build());
