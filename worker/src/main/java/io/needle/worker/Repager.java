@@ -74,6 +74,8 @@ final class Repager implements AutoCloseable {
   /** Fingerprint of the settings that shape re-paged pages; a stored table of others is re-paged. */
   private final long settings;
   private final ThreadPoolExecutor threads;
+  /** Set by {@link #close}: builds stop between pages instead of being interrupted. */
+  private volatile boolean closed;
   private final Map<ChunkId, CompletableFuture<Void>> running = new ConcurrentHashMap<>();
   private final Cache<ChunkId, String> declined;
   private final LongAdder repaged = new LongAdder();
@@ -242,6 +244,9 @@ final class Repager implements AutoCloseable {
     Codec codec = ChunkRewriter.outputCodec(config.codec(), layout.codec());
     long rows = ChunkRewriter.rewrite(schema.messageType(), column, pages, schema.createdBy(), config, maxPageRows, codec,
         layout.keyCandidate(), (page, firstRow, pageRows, min, max) -> {
+          if (closed) {
+            throw new IOException("the worker is closing: re-paging of " + id + " stopped");
+          }
           long t0 = System.nanoTime();
           long address = RepagedAddress.page(id.rowGroup(), id.leaf(), written.nextOffset);
           if (!putVerified(PageKey.of(id.versionKey(), address), page)) {
@@ -379,7 +384,12 @@ final class Repager implements AutoCloseable {
 
   @Override
   public void close() {
-    threads.shutdownNow();
+    // Never interrupt a build: an interrupt in FileChannel I/O closes the page store's channel for
+    // every user, and the store could then not seal its open region on the way down. Queued builds
+    // are dropped; running ones stop at their next page.
+    closed = true;
+    threads.getQueue().clear();
+    threads.shutdown();
     try {
       threads.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
