@@ -8,10 +8,11 @@ import io.needle.bench.baseline.ParquetJavaTarget;
 import io.needle.bench.baseline.RedisServer;
 import io.needle.bench.baseline.RedisTarget;
 import io.needle.bench.gen.FeatureTable;
-import io.needle.bench.gen.GenLayoutRewrite;
 import io.needle.bench.gen.GenOptions;
 import io.needle.bench.gen.RagTable;
 import io.needle.bench.harness.ByteCountingProxy;
+import io.needle.bench.prepare.PrepareOptions;
+import io.needle.bench.prepare.TablePreparer;
 import io.needle.bench.harness.Histograms;
 import io.needle.bench.harness.KeyCalls;
 import io.needle.bench.harness.KeyDistribution;
@@ -244,11 +245,13 @@ public final class BenchRunner {
     }
     long t0 = System.nanoTime();
     out.printf("rewriting the table in needle gen's layout (sorted by %s) in %s ...%n", user.keyColumn(), dir);
-    List<Path> written = GenLayoutRewrite.write(user.files(), user.keyColumn(), dir);
+    // needle prepare is the one rewrite into gen's layout: external sort, gen's writer setup.
+    List<Path> written = TablePreparer.prepare(user.location(), dir, PrepareOptions.defaults(user.keyColumn()),
+        new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).files();
     Files.writeString(marker, source);
     out.printf("rewritten in %.1f s, %,d bytes (the table: %,d bytes)%n", (System.nanoTime() - t0) / 1e9,
         sizeOf(written), sizeOf(user.files()));
-    note("Needle (gen layout): the same rows rewritten with parquet-java in needle gen's layout (sorted by the key, "
+    note("Needle (gen layout): the same rows rewritten by needle prepare in needle gen's layout (sorted by the key, "
         + "8 KiB pages of at most 200 rows, page index, bloom filter on the key, SNAPPY), same keys and columns");
     return written;
   }
