@@ -5,7 +5,9 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
- * On-disk layout of regions and page records (little-endian, records 8-byte aligned).
+ * On-disk layout of regions and page records (little-endian, records 8-byte aligned). This
+ * diagram is the one description of the format; every offset in it has a named constant below,
+ * and nothing else in the store reads or writes these bytes.
  *
  * <pre>
  * region (regionBytes):
@@ -31,15 +33,40 @@ import java.util.zip.CRC32C;
  * first record that does not is ignored (the tail of a torn write, or an older generation).
  */
 final class RecordFormat {
-  static final int REGION_MAGIC = 0x4E444C52; // "NDLR"
-  static final long SEAL_MAGIC = 0x4E444C5345414C44L; // "NDLSEALD"
+  private static final int REGION_MAGIC = 0x4E444C52; // "NDLR"
+  private static final long SEAL_MAGIC = 0x4E444C5345414C44L; // "NDLSEALD"
   static final int FORMAT_VERSION = 1;
-  static final int REGION_HEADER_BYTES = 128;
-  static final int SEAL_OFFSET = 64;
+  private static final int RECORD_LIVE = 0x50414745; // "PAGE"
+  private static final int RECORD_DEAD = 0x44454144; // "DEAD"
 
-  static final int RECORD_LIVE = 0x50414745; // "PAGE"
-  static final int RECORD_DEAD = 0x44454144; // "DEAD"
-  static final int RECORD_HEADER_BYTES = 48;
+  // Region header, from the start of the region.
+  private static final int REGION_MAGIC_AT = 0;
+  private static final int REGION_FORMAT_AT = 4;
+  private static final int REGION_STORE_ID_AT = 8;
+  private static final int REGION_SEQ_AT = 16;
+  private static final int REGION_BYTES_AT = 24;
+  private static final int REGION_CRC_AT = 28; // covers [0, REGION_CRC_AT)
+  static final int SEAL_OFFSET = 64;
+  static final int REGION_HEADER_BYTES = 128;
+
+  // Seal block, from SEAL_OFFSET.
+  private static final int SEAL_MAGIC_AT = 0;
+  private static final int SEAL_SEQ_AT = 8;
+  private static final int SEAL_DATA_END_AT = 16;
+  private static final int SEAL_CRC_AT = 20; // covers [0, SEAL_CRC_AT)
+  private static final int SEAL_BYTES = 24;
+
+  // Record header, from the start of the record.
+  private static final int RECORD_MAGIC_AT = 0;
+  private static final int RECORD_HEADER_CRC_AT = 4;
+  private static final int RECORD_FORMAT_AT = 8; // the header CRC covers from here to the payload start
+  private static final int RECORD_VERSION_LENGTH_AT = 10;
+  private static final int RECORD_PAYLOAD_LENGTH_AT = 12;
+  private static final int RECORD_VERSION_HASH_AT = 16;
+  private static final int RECORD_PAGE_OFFSET_AT = 24;
+  private static final int RECORD_REGION_SEQ_AT = 32;
+  private static final int RECORD_PAYLOAD_CRC_AT = 40;
+  static final int RECORD_HEADER_BYTES = 48; // the version bytes start here
 
   private RecordFormat() {}
 
@@ -66,56 +93,57 @@ final class RecordFormat {
   static ByteBuffer encodeRecordHeader(PageKey key, int payloadLength, int payloadCrc, long regionSeq) {
     byte[] version = key.versionUtf8();
     ByteBuffer b = ByteBuffer.allocate(payloadStart(version.length)).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(0, RECORD_LIVE);
-    b.putShort(8, (short) FORMAT_VERSION);
-    b.putShort(10, (short) version.length);
-    b.putInt(12, payloadLength);
-    b.putLong(16, key.versionHash());
-    b.putLong(24, key.slot());
-    b.putLong(32, regionSeq);
-    b.putInt(40, payloadCrc);
+    b.putInt(RECORD_MAGIC_AT, RECORD_LIVE);
+    b.putShort(RECORD_FORMAT_AT, (short) FORMAT_VERSION);
+    b.putShort(RECORD_VERSION_LENGTH_AT, (short) version.length);
+    b.putInt(RECORD_PAYLOAD_LENGTH_AT, payloadLength);
+    b.putLong(RECORD_VERSION_HASH_AT, key.versionHash());
+    b.putLong(RECORD_PAGE_OFFSET_AT, key.slot());
+    b.putLong(RECORD_REGION_SEQ_AT, regionSeq);
+    b.putInt(RECORD_PAYLOAD_CRC_AT, payloadCrc);
     b.put(RECORD_HEADER_BYTES, version);
-    b.putInt(4, crc32c(b.slice(8, RECORD_HEADER_BYTES - 8 + version.length)));
+    b.putInt(RECORD_HEADER_CRC_AT, crc32c(headerCrcWindow(b, version.length)));
     return b;
   }
 
   static ByteBuffer encodeRegionHeader(long storeId, long seq, int regionBytes) {
     ByteBuffer b = ByteBuffer.allocate(REGION_HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(0, REGION_MAGIC);
-    b.putInt(4, FORMAT_VERSION);
-    b.putLong(8, storeId);
-    b.putLong(16, seq);
-    b.putInt(24, regionBytes);
-    b.putInt(28, crc32c(b.slice(0, 28)));
+    b.putInt(REGION_MAGIC_AT, REGION_MAGIC);
+    b.putInt(REGION_FORMAT_AT, FORMAT_VERSION);
+    b.putLong(REGION_STORE_ID_AT, storeId);
+    b.putLong(REGION_SEQ_AT, seq);
+    b.putInt(REGION_BYTES_AT, regionBytes);
+    b.putInt(REGION_CRC_AT, crc32c(b.slice(0, REGION_CRC_AT)));
     return b; // seal block left zero: a reopened region is unsealed
   }
 
   static ByteBuffer encodeSealBlock(long seq, int dataEnd) {
-    ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
-    b.putLong(0, SEAL_MAGIC);
-    b.putLong(8, seq);
-    b.putInt(16, dataEnd);
-    b.putInt(20, crc32c(b.slice(0, 20)));
+    ByteBuffer b = ByteBuffer.allocate(SEAL_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(SEAL_MAGIC_AT, SEAL_MAGIC);
+    b.putLong(SEAL_SEQ_AT, seq);
+    b.putInt(SEAL_DATA_END_AT, dataEnd);
+    b.putInt(SEAL_CRC_AT, crc32c(b.slice(0, SEAL_CRC_AT)));
     return b;
   }
 
   /** The region's generation if its header is valid for this store, else -1. */
   static long readRegionSeq(Region r, long storeId) {
-    if (r.readInt(0) != REGION_MAGIC || r.readInt(4) != FORMAT_VERSION || r.readLong(8) != storeId
-        || r.readInt(24) != r.regionBytes() || r.readInt(28) != crc32c(r.window(0, 28))) {
+    if (r.readInt(REGION_MAGIC_AT) != REGION_MAGIC || r.readInt(REGION_FORMAT_AT) != FORMAT_VERSION
+        || r.readLong(REGION_STORE_ID_AT) != storeId || r.readInt(REGION_BYTES_AT) != r.regionBytes()
+        || r.readInt(REGION_CRC_AT) != crc32c(r.window(0, REGION_CRC_AT))) {
       return -1;
     }
-    long seq = r.readLong(16);
+    long seq = r.readLong(REGION_SEQ_AT);
     return seq > 0 ? seq : -1;
   }
 
   /** The sealed data end if the seal block is valid for generation {@code seq}, else -1. */
   static int readSealedEnd(Region r, long seq) {
-    if (r.readLong(SEAL_OFFSET) != SEAL_MAGIC || r.readLong(SEAL_OFFSET + 8) != seq
-        || r.readInt(SEAL_OFFSET + 20) != crc32c(r.window(SEAL_OFFSET, 20))) {
+    if (r.readLong(SEAL_OFFSET + SEAL_MAGIC_AT) != SEAL_MAGIC || r.readLong(SEAL_OFFSET + SEAL_SEQ_AT) != seq
+        || r.readInt(SEAL_OFFSET + SEAL_CRC_AT) != crc32c(r.window(SEAL_OFFSET, SEAL_CRC_AT))) {
       return -1;
     }
-    int end = r.readInt(SEAL_OFFSET + 16);
+    int end = r.readInt(SEAL_OFFSET + SEAL_DATA_END_AT);
     return end >= REGION_HEADER_BYTES && end <= r.regionBytes() ? end : -1;
   }
 
@@ -127,46 +155,55 @@ final class RecordFormat {
     if (offset + RECORD_HEADER_BYTES > end) {
       return -1;
     }
-    int magic = r.readInt(offset);
-    if (magic != RECORD_LIVE && magic != RECORD_DEAD) {
+    if (!hasRecordMagic(r, offset)) {
       return -1;
     }
-    int versionLength = r.readShort(offset + 10) & 0xFFFF;
-    int payloadLength = r.readInt(offset + 12);
-    if (r.readShort(offset + 8) != FORMAT_VERSION || versionLength > PageKey.MAX_VERSION_BYTES
-        || payloadLength < 0 || r.readLong(offset + 32) != seq) {
+    int versionLength = versionLength(r, offset);
+    int payloadLength = payloadLength(r, offset);
+    if (r.readShort(offset + RECORD_FORMAT_AT) != FORMAT_VERSION || versionLength > PageKey.MAX_VERSION_BYTES
+        || payloadLength < 0 || r.readLong(offset + RECORD_REGION_SEQ_AT) != seq) {
       return -1;
     }
     long bytes = recordBytes(versionLength, payloadLength);
     if (bytes > end - offset) {
       return -1;
     }
-    int headerCrc = crc32c(r.window(offset + 8, RECORD_HEADER_BYTES - 8 + versionLength));
-    return headerCrc == r.readInt(offset + 4) ? (int) bytes : -1;
+    return headerCrcHolds(r, offset, versionLength) ? (int) bytes : -1;
   }
 
   static boolean isLive(Region r, int offset) {
-    return r.readInt(offset) == RECORD_LIVE;
+    return r.readInt(offset + RECORD_MAGIC_AT) == RECORD_LIVE;
+  }
+
+  /** True when the record at {@code offset} starts like a record, live or dead (it may still be torn). */
+  static boolean hasRecordMagic(Region r, int offset) {
+    int magic = r.readInt(offset + RECORD_MAGIC_AT);
+    return magic == RECORD_LIVE || magic == RECORD_DEAD;
+  }
+
+  /** The bytes that, written over a record's start, mark it dead in place. */
+  static ByteBuffer encodeDeadMarker() {
+    return ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(RECORD_MAGIC_AT, RECORD_DEAD);
   }
 
   static long versionHash(Region r, int offset) {
-    return r.readLong(offset + 16);
+    return r.readLong(offset + RECORD_VERSION_HASH_AT);
   }
 
   static long pageOffset(Region r, int offset) {
-    return r.readLong(offset + 24);
+    return r.readLong(offset + RECORD_PAGE_OFFSET_AT);
   }
 
   static int payloadLength(Region r, int offset) {
-    return r.readInt(offset + 12);
+    return r.readInt(offset + RECORD_PAYLOAD_LENGTH_AT);
   }
 
   static int payloadCrc(Region r, int offset) {
-    return r.readInt(offset + 40);
+    return r.readInt(offset + RECORD_PAYLOAD_CRC_AT);
   }
 
   static int versionLength(Region r, int offset) {
-    return r.readShort(offset + 10) & 0xFFFF;
+    return r.readShort(offset + RECORD_VERSION_LENGTH_AT) & 0xFFFF;
   }
 
   /**
@@ -177,19 +214,28 @@ final class RecordFormat {
   static boolean holds(Region r, int offset, long seq, PageKey key, int length, int crc) {
     byte[] version = key.versionUtf8();
     if (offset + payloadStart(version.length) + (long) length > r.regionBytes()
-        || r.readInt(offset) != RECORD_LIVE
-        || r.readLong(offset + 16) != key.versionHash()
-        || r.readLong(offset + 24) != key.slot()
-        || r.readInt(offset + 12) != length
-        || r.readInt(offset + 40) != crc
-        || r.readLong(offset + 32) != seq
-        || (r.readShort(offset + 10) & 0xFFFF) != version.length) {
+        || !isLive(r, offset)
+        || versionHash(r, offset) != key.versionHash()
+        || pageOffset(r, offset) != key.slot()
+        || payloadLength(r, offset) != length
+        || payloadCrc(r, offset) != crc
+        || r.readLong(offset + RECORD_REGION_SEQ_AT) != seq
+        || versionLength(r, offset) != version.length) {
       return false;
     }
     ByteBuffer onDisk = r.window(offset + RECORD_HEADER_BYTES, version.length);
     if (!onDisk.equals(ByteBuffer.wrap(version))) {
       return false;
     }
-    return crc32c(r.window(offset + 8, RECORD_HEADER_BYTES - 8 + version.length)) == r.readInt(offset + 4);
+    return headerCrcHolds(r, offset, version.length);
+  }
+
+  private static boolean headerCrcHolds(Region r, int offset, int versionLength) {
+    int covered = RECORD_HEADER_BYTES - RECORD_FORMAT_AT + versionLength;
+    return crc32c(r.window(offset + RECORD_FORMAT_AT, covered)) == r.readInt(offset + RECORD_HEADER_CRC_AT);
+  }
+
+  private static ByteBuffer headerCrcWindow(ByteBuffer header, int versionLength) {
+    return header.slice(RECORD_FORMAT_AT, RECORD_HEADER_BYTES - RECORD_FORMAT_AT + versionLength);
   }
 }

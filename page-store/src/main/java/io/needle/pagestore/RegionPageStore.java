@@ -570,9 +570,8 @@ final class RegionPageStore implements PageStore {
     if (PageIndex.generation(location) == (r.seq() & Region.GENERATION_MASK)
         && RecordFormat.isLive(r, offset) && RecordFormat.versionHash(r, offset) == versionHash
         && RecordFormat.pageOffset(r, offset) == pageOffset) {
-      ByteBuffer dead = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, RecordFormat.RECORD_DEAD);
       try {
-        writeFully(dead, r.fileOffset() + offset);
+        writeFully(RecordFormat.encodeDeadMarker(), r.fileOffset() + offset);
       } catch (IOException e) {
         writeFailed("invalidating a page", e);
       }
@@ -647,7 +646,7 @@ final class RegionPageStore implements PageStore {
     while (offset < end) {
       int bytes = RecordFormat.validRecordBytes(r, offset, end, seq);
       if (bytes < 0) {
-        if (sealed || r.readInt(offset) == RecordFormat.RECORD_LIVE || r.readInt(offset) == RecordFormat.RECORD_DEAD) {
+        if (sealed || RecordFormat.hasRecordMagic(r, offset)) {
           tornOrCorrupt(r, offset, sealed);
         }
         break;

@@ -24,6 +24,13 @@ import java.nio.file.StandardOpenOption;
 record StoreMeta(int regionBytes, int regionCount, long storeId, long identityHash) {
   static final String FILE_NAME = "store.meta";
   private static final int MAGIC = 0x4E444C4D; // "NDLM"
+  private static final int MAGIC_AT = 0;
+  private static final int FORMAT_AT = 4;
+  private static final int REGION_BYTES_AT = 8;
+  private static final int REGION_COUNT_AT = 12;
+  private static final int STORE_ID_AT = 16;
+  private static final int IDENTITY_HASH_AT = 24;
+  private static final int CRC_AT = 32; // covers [0, CRC_AT)
   private static final int BYTES = 36;
 
   static long identityHash(String identity) {
@@ -57,19 +64,21 @@ record StoreMeta(int regionBytes, int regionCount, long storeId, long identityHa
       return null;
     }
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    if (b.getInt(0) != MAGIC || b.getInt(4) != RecordFormat.FORMAT_VERSION
-        || b.getInt(32) != RecordFormat.crc32c(b.slice(0, 32))) {
+    if (b.getInt(MAGIC_AT) != MAGIC || b.getInt(FORMAT_AT) != RecordFormat.FORMAT_VERSION
+        || b.getInt(CRC_AT) != RecordFormat.crc32c(b.slice(0, CRC_AT))) {
       return null;
     }
-    return new StoreMeta(b.getInt(8), b.getInt(12), b.getLong(16), b.getLong(24));
+    return new StoreMeta(b.getInt(REGION_BYTES_AT), b.getInt(REGION_COUNT_AT), b.getLong(STORE_ID_AT),
+        b.getLong(IDENTITY_HASH_AT));
   }
 
   /** Writes atomically (temp file, fsync, rename). */
   void write(Path dir) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(0, MAGIC).putInt(4, RecordFormat.FORMAT_VERSION).putInt(8, regionBytes).putInt(12, regionCount);
-    b.putLong(16, storeId).putLong(24, identityHash);
-    b.putInt(32, RecordFormat.crc32c(b.slice(0, 32)));
+    b.putInt(MAGIC_AT, MAGIC).putInt(FORMAT_AT, RecordFormat.FORMAT_VERSION);
+    b.putInt(REGION_BYTES_AT, regionBytes).putInt(REGION_COUNT_AT, regionCount);
+    b.putLong(STORE_ID_AT, storeId).putLong(IDENTITY_HASH_AT, identityHash);
+    b.putInt(CRC_AT, RecordFormat.crc32c(b.slice(0, CRC_AT)));
     Path tmp = dir.resolve(FILE_NAME + ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
