@@ -1,5 +1,7 @@
 package io.needle.metadata;
 
+import org.apache.parquet.format.CompressionCodec;
+
 /**
  * Where one column chunk lies in its file and what it holds: what the worker needs to rewrite it
  * into small pages ({@link RepagedChunk}).
@@ -9,10 +11,10 @@ package io.needle.metadata;
  * @param rowCount rows of the row group
  * @param start first byte of the chunk (its dictionary page if any, else its first data page)
  * @param end one past the chunk's last byte
- * @param codec the chunk's compression codec, as {@link ColumnPlan#codec()} names it
+ * @param codec the chunk's compression codec, as the Parquet footer names it
  * @param keyCandidate the leaf could serve as a lookup key (its pages' bounds are worth keeping)
  * @param maxPageRows rows of the chunk's longest data page, -1 when not known (no page table yet, or
  *     first rows unknown)
  */
 public record ChunkLayout(FileVersion version, SchemaInfo schema, int rowGroup, int leaf, int leafCount, long rowCount,
-    long start, long end, String codec, boolean keyCandidate, long maxPageRows) {}
+    long start, long end, CompressionCodec codec, boolean keyCandidate, long maxPageRows) {}

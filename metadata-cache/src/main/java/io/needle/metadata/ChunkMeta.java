@@ -1,5 +1,7 @@
 package io.needle.metadata;
 
+import org.apache.parquet.format.CompressionCodec;
+
 /**
  * What the footer says of one column chunk, reduced to what the planner and the lazy loaders
  * need. Immutable; every offset has been checked against the file's data region at load time.
@@ -10,7 +12,7 @@ package io.needle.metadata;
 final class ChunkMeta {
   static final long ABSENT = -1;
 
-  final String codec;
+  final CompressionCodec codec;
   /** First byte of the chunk (dictionary page if any, else first data page). */
   final long start;
   /** One past the chunk's last byte. */
@@ -33,7 +35,7 @@ final class ChunkMeta {
   final byte[] maxBytes;
 
   ChunkMeta(
-      String codec,
+      CompressionCodec codec,
       long start,
       long end,
       long dataPageOffset,

@@ -357,7 +357,7 @@ final class FooterReader {
           }
         }
       }
-      return new ChunkMeta(meta.getCodec().name(), start, start + compressed, dataPageOffset, dictionaryOffset,
+      return new ChunkMeta(meta.getCodec(), start, start + compressed, dataPageOffset, dictionaryOffset,
           dictionaryEncoded, columnIndexOffset, columnIndexLength, bloomOffset, bloomLength,
           hasBounds, allNull, minLong, maxLong, minBytes, maxBytes);
     }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import org.apache.parquet.column.values.bloomfilter.XxHash;
+import org.apache.parquet.format.CompressionCodec;
 
 /**
  * The lookup planner: pure arithmetic over a {@link FileMetadata}, no I/O.
@@ -216,7 +217,7 @@ final class Planner {
     ChunkMeta keyChunk = file.chunk(rg, keyLeaf);
     PageTable keyTable = keyRepaged != null ? keyRepaged.table() : file.pageTable(rg, keyLeaf);
     List<ColumnPlan> columns = new ArrayList<>();
-    String keyCodec = keyRepaged != null ? keyRepaged.chunk().codec : keyChunk.codec;
+    CompressionCodec keyCodec = keyRepaged != null ? keyRepaged.chunk().codec : keyChunk.codec;
     columns.add(new ColumnPlan(keyLeaf, keyCodec, keyTable.dictionaryRef(), keyPages));
     int missesBefore = misses.size;
     for (int field : request.fields()) {
@@ -248,7 +249,7 @@ final class Planner {
         }
         FileMetadata.Repaged r = repaged == null ? null : repaged[leaf - from];
         PageTable table = r != null ? r.table() : file.pageTable(rg, leaf);
-        String codec = r != null ? r.chunk().codec : file.chunk(rg, leaf).codec;
+        CompressionCodec codec = r != null ? r.chunk().codec : file.chunk(rg, leaf).codec;
         List<PageRef> pages = wholeField ? allPagesFromRowZero(table) : overlapping(table, ranges, rows);
         columns.add(new ColumnPlan(leaf, codec, table.dictionaryRef(), pages));
       }

@@ -3,6 +3,7 @@ package io.needle.metadata;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Arrays;
+import org.apache.parquet.format.CompressionCodec;
 
 /**
  * A column chunk rewritten by the worker into small pages that live in its page store, not in the
@@ -22,7 +23,7 @@ import java.util.Arrays;
 public final class RepagedChunk {
   final int rowGroup;
   final int leaf;
-  final String codec;
+  final CompressionCodec codec;
   final long[] offsets;
   final int[] lengths;
   final long[] firstRows;
@@ -30,10 +31,10 @@ public final class RepagedChunk {
   final byte[][] keyMaxs;
 
   /**
-   * @param codec the pages' compression codec, as {@link ColumnPlan#codec()} names it
+   * @param codec the pages' compression codec, as the Parquet format names it
    * @param firstRows row (within the row group) each page starts at: 0 first, strictly ascending
    */
-  public RepagedChunk(int rowGroup, int leaf, String codec, long[] offsets, int[] lengths, long[] firstRows,
+  public RepagedChunk(int rowGroup, int leaf, CompressionCodec codec, long[] offsets, int[] lengths, long[] firstRows,
       byte[][] keyMins, byte[][] keyMaxs) {
     this.rowGroup = rowGroup;
     this.leaf = leaf;
@@ -68,7 +69,7 @@ public final class RepagedChunk {
     return leaf;
   }
 
-  public String codec() {
+  public CompressionCodec codec() {
     return codec;
   }
 

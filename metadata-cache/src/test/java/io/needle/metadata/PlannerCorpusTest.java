@@ -232,7 +232,7 @@ class PlannerCorpusTest {
     }
     for (ColumnPlan column : columns) {
       CorpusOracle.Chunk chunk = oracle.chunks[rg][column.leaf()];
-      assertThat(column.codec()).isEqualTo(oracle.footer.getRow_groups().get(rg).getColumns().get(column.leaf()).getMeta_data().getCodec().name());
+      assertThat(column.codec()).isEqualTo(oracle.footer.getRow_groups().get(rg).getColumns().get(column.leaf()).getMeta_data().getCodec());
       if (column.dictionary() != null) {
         assertRealPage(oracle, chunk, column.dictionary(), true);
       } else {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.apache.parquet.format.CompressionCodec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -48,7 +49,7 @@ class RepagedPlanTest {
         maxs[p] = int32(p == claimedPage ? key : p < claimedPage ? key - 1000 + p : key + p);
       }
     }
-    return new RepagedChunk(rowGroup, leaf, "UNCOMPRESSED", offsets, lengths, firstRows, mins, maxs);
+    return new RepagedChunk(rowGroup, leaf, CompressionCodec.UNCOMPRESSED, offsets, lengths, firstRows, mins, maxs);
   }
 
   @Test
@@ -70,7 +71,7 @@ class RepagedPlanTest {
     FilePlan repaged = cache.plan(source, spec).get();
     RowGroupPlan rg2 = repaged.rowGroups().stream().filter(r -> r.rowGroup() == rg.rowGroup()).findFirst().orElseThrow();
     ColumnPlan key2 = rg2.columns().get(0);
-    assertThat(key2.codec()).isEqualTo("UNCOMPRESSED");
+    assertThat(key2.codec()).isEqualTo(CompressionCodec.UNCOMPRESSED);
     assertThat(key2.dictionary()).isNull();
     assertThat(key2.dataPages()).containsExactly(new PageRef(BASE + claimed * 100L, 100, 30));
     ColumnPlan other2 = rg2.columns().stream().filter(c -> c.leaf() == other.leaf()).findFirst().orElseThrow();

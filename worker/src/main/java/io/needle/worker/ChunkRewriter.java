@@ -5,10 +5,8 @@ import io.airlift.compress.snappy.SnappyCompressor;
 import io.airlift.compress.zstd.ZstdCompressor;
 import io.needle.decode.ChunkPageReader;
 import io.needle.decode.DecodeException;
-import io.needle.protocol.proto.Codec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 import org.apache.parquet.VersionParser;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.column.ColumnDescriptor;
@@ -24,6 +22,7 @@ import org.apache.parquet.column.page.PageWriter;
 import org.apache.parquet.column.statistics.SizeStatistics;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.column.statistics.geospatial.GeospatialStatistics;
+import org.apache.parquet.format.CompressionCodec;
 import org.apache.parquet.format.DataPageHeader;
 import org.apache.parquet.format.PageHeader;
 import org.apache.parquet.format.PageType;
@@ -66,7 +65,7 @@ final class ChunkRewriter {
    * @return rows written
    */
   static long rewrite(MessageType schema, ColumnDescriptor column, ChunkPageReader pages, String createdBy,
-      RepagingConfig config, int maxPageRows, Codec outputCodec, boolean keepBounds, Sink sink)
+      RepagingConfig config, int maxPageRows, CompressionCodec outputCodec, boolean keepBounds, Sink sink)
       throws IOException, DecodeException {
     MessageType single = onlyLeaf(schema, column.getPath());
     ColumnDescriptor target = single.getColumnDescription(column.getPath());
@@ -152,7 +151,7 @@ final class ChunkRewriter {
   /** Turns each page the write store cuts into header + (compressed) body for the sink. */
   private static final class PageCollector implements PageWriteStore, PageWriter {
     private final ColumnDescriptor column;
-    private final Codec codec;
+    private final CompressionCodec codec;
     private final boolean keepBounds;
     private final Sink sink;
     private final Compressor compressor;
@@ -160,7 +159,7 @@ final class ChunkRewriter {
     private long memBytes;
     private IOException failure;
 
-    PageCollector(ColumnDescriptor column, Codec codec, boolean keepBounds, Sink sink) {
+    PageCollector(ColumnDescriptor column, CompressionCodec codec, boolean keepBounds, Sink sink) {
       this.column = column;
       this.codec = codec;
       this.keepBounds = keepBounds;
@@ -274,12 +273,13 @@ final class ChunkRewriter {
   }
 
   /** The codec re-paged pages of a chunk stored with {@code sourceCodec} are written with. */
-  static Codec outputCodec(RepagingConfig.PageCodec choice, String sourceCodec) {
+  static CompressionCodec outputCodec(RepagingConfig.PageCodec choice, CompressionCodec sourceCodec) {
     return switch (choice) {
-      case UNCOMPRESSED -> Codec.UNCOMPRESSED;
-      case SNAPPY -> Codec.SNAPPY;
-      case ZSTD -> Codec.ZSTD;
-      case AS_SOURCE -> Arrays.asList("SNAPPY", "ZSTD").contains(sourceCodec) ? Codec.valueOf(sourceCodec) : Codec.UNCOMPRESSED;
+      case UNCOMPRESSED -> CompressionCodec.UNCOMPRESSED;
+      case SNAPPY -> CompressionCodec.SNAPPY;
+      case ZSTD -> CompressionCodec.ZSTD;
+      case AS_SOURCE -> sourceCodec == CompressionCodec.SNAPPY || sourceCodec == CompressionCodec.ZSTD
+          ? sourceCodec : CompressionCodec.UNCOMPRESSED;
     };
   }
 }

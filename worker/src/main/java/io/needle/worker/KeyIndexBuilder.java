@@ -47,7 +47,7 @@ final class KeyIndexBuilder {
     long groupStart = 0;
     for (RowGroupPlan rg : layout.rowGroups()) {
       ColumnPlan chunk = rg.columns().get(0);
-      Codec codec = ResponseAssembler.codec(chunk.codec());
+      Codec codec = ResponseAssembler.wireCodec(chunk.codec());
       ByteBuffer dictionary = chunk.dictionary() == null ? null
           : read(file, chunk.dictionary().offset(), chunk.dictionary().length());
       List<PageRef> pages = chunk.dataPages();

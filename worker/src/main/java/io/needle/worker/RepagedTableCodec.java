@@ -4,6 +4,8 @@ import io.needle.metadata.RepagedChunk;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.apache.parquet.format.CompressionCodec;
 
 /**
  * The page table of a re-paged chunk as stored in the page store (at
@@ -12,7 +14,7 @@ import java.nio.ByteOrder;
  * or other re-paging settings (then the chunk is re-paged again).
  *
  * <pre>
- *  int magic "NDRP"  int format  long settings  int rowGroup  int leaf  utf8 codec (short length)
+ *  int magic "NDRP"  int format  long settings  int rowGroup  int leaf  utf8 codec name (short length)
  *  int pages  byte bounds (0/1)
  *  per page: int length  long firstRow  [bounds: short minLength (-1: none) min  short maxLength max]
  * </pre>
@@ -26,7 +28,7 @@ final class RepagedTableCodec {
   private RepagedTableCodec() {}
 
   static byte[] encode(RepagedChunk chunk, long settings) {
-    byte[] codec = chunk.codec().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] codec = chunk.codec().name().getBytes(StandardCharsets.UTF_8);
     boolean bounds = hasBounds(chunk);
     long bytes = 4 + 4 + 8 + 4 + 4 + 2 + codec.length + 4 + 1;
     for (int p = 0; p < chunk.pageCount(); p++) {
@@ -88,8 +90,8 @@ final class RepagedTableCodec {
       if (b.hasRemaining()) {
         return null;
       }
-      return new RepagedChunk(rowGroup, leaf, new String(codec, java.nio.charset.StandardCharsets.UTF_8), offsets, lengths,
-          firstRows, mins, maxs);
+      return new RepagedChunk(rowGroup, leaf, CompressionCodec.valueOf(new String(codec, StandardCharsets.UTF_8)), offsets,
+          lengths, firstRows, mins, maxs);
     } catch (BufferUnderflowException | IllegalArgumentException | NegativeArraySizeException e) {
       return null;
     }

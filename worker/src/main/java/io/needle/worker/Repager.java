@@ -16,7 +16,6 @@ import io.needle.metadata.RowGroupPlan;
 import io.needle.pagestore.PageHandle;
 import io.needle.pagestore.PageKey;
 import io.needle.pagestore.PageStore;
-import io.needle.protocol.proto.Codec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -33,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
 import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.format.CompressionCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -240,8 +240,8 @@ final class Repager implements AutoCloseable {
     sourceBytes.add(bytes.length);
     FileSchema schema = FileSchema.parse(layout.schema().thriftFileMetaData());
     ColumnDescriptor column = schema.messageType().getColumns().get(id.leaf());
-    ChunkPageReader pages = ChunkPageReader.over(codec(layout.codec()), column, bytes);
-    Codec codec = ChunkRewriter.outputCodec(config.codec(), layout.codec());
+    ChunkPageReader pages = ChunkPageReader.over(ResponseAssembler.wireCodec(layout.codec()), column, bytes);
+    CompressionCodec codec = ChunkRewriter.outputCodec(config.codec(), layout.codec());
     long rows = ChunkRewriter.rewrite(schema.messageType(), column, pages, schema.createdBy(), config, maxPageRows, codec,
         layout.keyCandidate(), (page, firstRow, pageRows, min, max) -> {
           if (closed) {
@@ -259,7 +259,7 @@ final class Repager implements AutoCloseable {
       throw new DecodeException(DecodeException.Kind.CORRUPT, "chunk holds " + rows + " rows, its row group "
           + layout.rowCount());
     }
-    RepagedChunk chunk = written.chunk(codec.name());
+    RepagedChunk chunk = written.chunk(codec);
     PageKey table = PageKey.of(id.versionKey(), RepagedAddress.table(id.rowGroup(), id.leaf()));
     if (!putVerified(table, RepagedTableCodec.encode(chunk, settings))) {
       throw new IOException("the page store did not take the page table of a re-paged chunk");
@@ -291,14 +291,6 @@ final class Repager implements AutoCloseable {
     byte[] bytes = new byte[length];
     file.readFully(start, ByteBuffer.wrap(bytes));
     return bytes;
-  }
-
-  private static Codec codec(String parquetCodec) throws DecodeException {
-    try {
-      return Codec.valueOf(parquetCodec);
-    } catch (IllegalArgumentException e) {
-      throw new DecodeException(DecodeException.Kind.UNSUPPORTED, "unknown codec " + parquetCodec);
-    }
   }
 
   /**
@@ -434,7 +426,7 @@ final class Repager implements AutoCloseable {
       nextOffset += length;
     }
 
-    RepagedChunk chunk(String codec) {
+    RepagedChunk chunk(CompressionCodec codec) {
       return new RepagedChunk(id.rowGroup(), id.leaf(), codec, Arrays.copyOf(addresses, count), Arrays.copyOf(lengths, count),
           Arrays.copyOf(firstRows, count), bounded ? Arrays.copyOf(mins, count) : null,
           bounded ? Arrays.copyOf(maxs, count) : null);

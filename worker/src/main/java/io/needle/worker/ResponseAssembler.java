@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.apache.parquet.format.CompressionCodec;
 
 /**
  * Turns the plans of one lookup into a response header and its payload parts.
@@ -57,7 +58,7 @@ final class ResponseAssembler {
     for (RowGroupPlan rg : plan.rowGroups()) {
       RowGroupPages.Builder rgb = RowGroupPages.newBuilder().setRowGroup(rg.rowGroup()).setRowCount(rg.rowCount());
       for (ColumnPlan column : rg.columns()) {
-        ColumnPages.Builder cb = ColumnPages.newBuilder().setLeaf(column.leaf()).setCodec(codec(column.codec()));
+        ColumnPages.Builder cb = ColumnPages.newBuilder().setLeaf(column.leaf()).setCodec(wireCodec(column.codec()));
         cb.setDictionaryPage(column.dictionary() == null ? -1 : firstPage + index(offsets, lengths, column.dictionary()));
         for (PageRef page : column.dataPages()) {
           cb.addDataPages(DataPage.newBuilder()
@@ -190,17 +191,20 @@ final class ResponseAssembler {
     return i;
   }
 
-  static Codec codec(String parquetCodec) throws ServiceException {
-    return switch (parquetCodec) {
-      case "UNCOMPRESSED" -> Codec.UNCOMPRESSED;
-      case "SNAPPY" -> Codec.SNAPPY;
-      case "GZIP" -> Codec.GZIP;
-      case "LZO" -> Codec.LZO;
-      case "BROTLI" -> Codec.BROTLI;
-      case "LZ4" -> Codec.LZ4;
-      case "ZSTD" -> Codec.ZSTD;
-      case "LZ4_RAW" -> Codec.LZ4_RAW;
-      default -> throw new ServiceException(ErrorCode.UNSUPPORTED, "unknown compression codec " + parquetCodec);
+  /**
+   * The protocol's name for a chunk's codec: the one mapping from the footer's type to the wire's
+   * (and the decoder's). Exhaustive, so a codec Parquet adds fails the build here, not a lookup.
+   */
+  static Codec wireCodec(CompressionCodec codec) {
+    return switch (codec) {
+      case UNCOMPRESSED -> Codec.UNCOMPRESSED;
+      case SNAPPY -> Codec.SNAPPY;
+      case GZIP -> Codec.GZIP;
+      case LZO -> Codec.LZO;
+      case BROTLI -> Codec.BROTLI;
+      case LZ4 -> Codec.LZ4;
+      case ZSTD -> Codec.ZSTD;
+      case LZ4_RAW -> Codec.LZ4_RAW;
     };
   }
 }

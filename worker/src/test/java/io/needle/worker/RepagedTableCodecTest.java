@@ -11,6 +11,7 @@ import io.needle.pagestore.PageStoreConfig;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.apache.parquet.format.CompressionCodec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ class RepagedTableCodecTest {
     }
     byte[][] mins = bounds ? new byte[][] {{1}, null, {2, 3}, {}} : null;
     byte[][] maxs = bounds ? new byte[][] {{9}, null, {4, 5, 6}, {}} : null;
-    return new RepagedChunk(rowGroup, leaf, "SNAPPY", offsets, lengths, new long[] {0, 32, 64, 900}, mins, maxs);
+    return new RepagedChunk(rowGroup, leaf, CompressionCodec.SNAPPY, offsets, lengths, new long[] {0, 32, 64, 900}, mins, maxs);
   }
 
   @Test
@@ -73,7 +74,7 @@ class RepagedTableCodecTest {
       RepagedChunk written = chunk(2, 7, bounds);
       RepagedChunk read = RepagedTableCodec.decode(ByteBuffer.wrap(RepagedTableCodec.encode(written, SETTINGS)), SETTINGS, 2, 7);
       assertThat(read).isNotNull();
-      assertThat(read.codec()).isEqualTo("SNAPPY");
+      assertThat(read.codec()).isEqualTo(CompressionCodec.SNAPPY);
       assertThat(read.pageCount()).isEqualTo(written.pageCount());
       for (int p = 0; p < written.pageCount(); p++) {
         assertThat(read.offset(p)).isEqualTo(written.offset(p));
