@@ -172,10 +172,6 @@ final class ServeCommand implements Callable<Integer> {
           + "in the page store, and serve those (the files are untouched). Default: ${DEFAULT-VALUE}")
   boolean repage;
 
-  @Option(names = "--debug-lookup-delay", hidden = true, defaultValue = "0ms",
-      description = "Test hook: delay every lookup (plays a slow worker in the hedging benchmark).")
-  Duration debugLookupDelay;
-
   /** The S3 settings from the flags and the standard AWS environment (credentials: the SDK's default chain). */
   private io.needle.worker.S3Config s3Config(List<java.net.URI> s3Roots) {
     java.util.Map<String, String> env = System.getenv();
@@ -251,7 +247,7 @@ final class ServeCommand implements Callable<Integer> {
     String workerName = name != null ? name : System.getenv().getOrDefault("NEEDLE_WORKER_NAME", "");
     WorkerConfig defaults = WorkerConfig.defaults(bind, port, paths);
     WorkerConfig config = defaults.withManifestTtl(manifestTtl).withName(workerName)
-        .withDebugLookupDelay(debugLookupDelay).withOpenFiles(maxOpenFiles, defaults.transport())
+        .withOpenFiles(maxOpenFiles, defaults.transport())
         .withMetadata(new MetadataCacheConfig(option("--metadata-cache-size", metadataCacheSize),
             defaults.metadata().footerTailBytes()))
         .withMaxInFlightPerConnection(maxInFlightPerConnection)

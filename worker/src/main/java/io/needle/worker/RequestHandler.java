@@ -202,7 +202,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     }
   }
 
-  /** Test hook (WorkerConfig.debugLookupDelay): serves the lookup after a fixed delay. */
+  /** Test hook ({@link io.needle.worker.hooks.TestHooks#lookupDelay}): serves the lookup after a fixed delay. */
   private CompletableFuture<LookupAnswer> delayedLookup(ChannelHandlerContext ctx, Request request, Deadline deadline) {
     CompletableFuture<LookupAnswer> answer = new CompletableFuture<>();
     ctx.executor().schedule(() -> {

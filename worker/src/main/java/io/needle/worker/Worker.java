@@ -5,6 +5,7 @@ import io.needle.pagestore.PageStore;
 import io.needle.pagestore.PageStoreConfig;
 import io.needle.pagestore.PageStoreStats;
 import io.needle.protocol.FrameDecoder;
+import io.needle.worker.hooks.TestHooks;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -149,7 +150,18 @@ public final class Worker implements AutoCloseable {
   /** Binds and starts serving with everything given: TLS and authentication, and re-paging. */
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security,
       RepagingConfig repaging) throws IOException, InterruptedException {
+    return start(config, pageStore, s3, security, repaging, TestHooks.NONE);
+  }
+
+  /**
+   * As above, with faults injected by a test or benchmark that starts the worker in its own JVM
+   * ({@link TestHooks}); never called by production code.
+   */
+  @SuppressWarnings("exports") // TestHooks' package is exported only to the testing and bench modules
+  public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security,
+      RepagingConfig repaging, TestHooks hooks) throws IOException, InterruptedException {
     java.util.Objects.requireNonNull(repaging, "repaging is null");
+    java.util.Objects.requireNonNull(hooks, "hooks is null");
     boolean epoll = switch (config.transport()) {
       case EPOLL -> {
         Epoll.ensureAvailability();
@@ -180,7 +192,7 @@ public final class Worker implements AutoCloseable {
     // Every accepted connection, so that close() closes them itself: shutting the event loops
     // down was seen to leave an accepted connection open, and a client then waited on it.
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    long debugLookupDelayNanos = config.debugLookupDelay().toNanos();
+    long debugLookupDelayNanos = hooks.lookupDelay().toNanos();
     AccessGate gate = security.auth() == null ? null : new AccessGate(security.auth());
     Channel server = null;
     try {
@@ -224,8 +236,8 @@ public final class Worker implements AutoCloseable {
         log.info("clients authenticate: {} tokens, {} grants, everything else denied",
             security.auth().tokens().size(), security.auth().policy().grants().size());
       }
-      if (!config.debugLookupDelay().isZero()) {
-        log.warn("test hook on: every lookup is delayed by {}", config.debugLookupDelay());
+      if (!hooks.lookupDelay().isZero()) {
+        log.warn("test hook on: every lookup is delayed by {}", hooks.lookupDelay());
       }
       if (s3Tables != null) {
         log.debug("serving S3 roots {}", s3.roots());

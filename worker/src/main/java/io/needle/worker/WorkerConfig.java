@@ -25,8 +25,6 @@ import static java.util.Objects.requireNonNull;
  * @param transport which Netty transport to use
  * @param name the worker's stable identity in a cluster (a StatefulSet pod name), reported by the
  *     health RPC; clients route by it, never by address. Empty means "bind address:port".
- * @param debugLookupDelay test hook only: every lookup waits this long before it is served, to
- *     play a slow worker in the hedging benchmark. Zero (the default) in production.
  * @param limits connections, timeouts and queues a client may hold (see {@link ServerLimits})
  */
 public record WorkerConfig(
@@ -43,7 +41,6 @@ public record WorkerConfig(
     int maxOpenFiles,
     Transport transport,
     String name,
-    Duration debugLookupDelay,
     ServerLimits limits) {
 
   /** Netty transport: native epoll where available, else NIO. */
@@ -68,73 +65,61 @@ public record WorkerConfig(
     requireNonNull(metadata, "metadata is null");
     requireNonNull(transport, "transport is null");
     requireNonNull(name, "name is null");
-    requireNonNull(debugLookupDelay, "debugLookupDelay is null");
-    if (debugLookupDelay.isNegative()) {
-      throw new IllegalArgumentException("debugLookupDelay is negative: " + debugLookupDelay);
-    }
     requireNonNull(limits, "limits is null");
   }
 
   /** Everything but the server limits, which take their defaults. */
   public WorkerConfig(String bindHost, int port, List<Path> roots, int maxRequestFrameBytes, long maxResponseBytes,
       int maxKeysPerRequest, int maxInFlightPerConnection, Duration manifestTtl, MetadataCacheConfig metadata,
-      int loaderThreads, int maxOpenFiles, Transport transport, String name, Duration debugLookupDelay) {
+      int loaderThreads, int maxOpenFiles, Transport transport, String name) {
     this(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest, maxInFlightPerConnection,
-        manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, ServerLimits.defaults());
+        manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, ServerLimits.defaults());
   }
 
   /** Defaults for everything but where to listen and what to serve. */
   public static WorkerConfig defaults(String bindHost, int port, List<Path> roots) {
     return new WorkerConfig(bindHost, port, roots, 4 << 20, 256L << 20, 100_000, 256,
-        Duration.ofSeconds(2), MetadataCacheConfig.defaults(), 4, 4096, Transport.AUTO, "", Duration.ZERO);
+        Duration.ofSeconds(2), MetadataCacheConfig.defaults(), 4, 4096, Transport.AUTO, "");
   }
 
   public WorkerConfig withManifestTtl(Duration ttl) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, limits);
+        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport, name, limits);
   }
 
   public WorkerConfig withLimits(int maxRequestFrameBytes, long maxResponseBytes, int maxKeysPerRequest) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, limits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits);
   }
 
   /** The same config with at most {@code newMaxOpenFiles} open file versions, on {@code newTransport}. */
   public WorkerConfig withOpenFiles(int newMaxOpenFiles, Transport newTransport) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, newMaxOpenFiles, newTransport, name,
-        debugLookupDelay, limits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, newMaxOpenFiles, newTransport, name, limits);
   }
 
   /** The same config with {@code newMetadata} as the metadata cache's bounds. */
   public WorkerConfig withMetadata(MetadataCacheConfig newMetadata) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, newMetadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay);
+        maxInFlightPerConnection, manifestTtl, newMetadata, loaderThreads, maxOpenFiles, transport, name, limits);
   }
 
   /** The same config with a stable worker name (see {@link #name()}). */
   public WorkerConfig withName(String newName) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, newName, debugLookupDelay, limits);
-  }
-
-  /** Test hook: the same config with every lookup delayed by {@code delay} (see {@link #debugLookupDelay()}). */
-  public WorkerConfig withDebugLookupDelay(Duration delay) {
-    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, delay, limits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, newName, limits);
   }
 
   /** The same config with other server limits (connections, timeouts, queues). */
   public WorkerConfig withServerLimits(ServerLimits newLimits) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay,
-        newLimits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, newLimits);
   }
 
   /** The same config with at most {@code newMax} requests in flight per connection. */
   public WorkerConfig withMaxInFlightPerConnection(int newMax) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        newMax, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, debugLookupDelay, limits);
+        newMax, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits);
   }
 
   private static void positive(String name, long value) {

@@ -5,8 +5,11 @@ import io.needle.bench.gen.GenOptions;
 import io.needle.client.ClientStats;
 import io.needle.client.NeedleClient;
 import io.needle.client.Table;
+import io.needle.worker.RepagingConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
+import io.needle.worker.WorkerSecurity;
+import io.needle.worker.hooks.TestHooks;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -24,7 +27,7 @@ import java.util.stream.Stream;
 
 /**
  * The slow-worker benchmark of issue 5: N workers in this JVM on loopback, one of them slowed by
- * the {@code debugLookupDelay} test hook, and a closed-loop single-key lookup run per client
+ * a {@link TestHooks#lookupDelay} test hook, and a closed-loop single-key lookup run per client
  * setting (hedging off, hedging after a fixed delay, hedging after the observed quantile), each
  * printed as p50/p90/p99/max with the client's hedge counters.
  *
@@ -52,7 +55,8 @@ public final class HedgingScenario {
       try {
         for (int i = 0; i < workers; i++) {
           WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withName("needle-" + i);
-          fleet.add(Worker.start(i == 0 ? config.withDebugLookupDelay(Duration.ofMillis(slowMillis)) : config));
+          TestHooks hooks = i == 0 ? TestHooks.lookupDelay(Duration.ofMillis(slowMillis)) : TestHooks.NONE;
+          fleet.add(Worker.start(config, null, null, WorkerSecurity.none(), RepagingConfig.defaults(), hooks));
         }
         List<String> addresses = fleet.stream().map(w -> "127.0.0.1:" + w.address().getPort()).toList();
         out.printf("%d workers, needle-0 delayed by %d ms per lookup; %d single-key lookups per mode, one thread%n",

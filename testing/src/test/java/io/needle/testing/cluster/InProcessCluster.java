@@ -1,8 +1,11 @@
 package io.needle.testing.cluster;
 
 import io.needle.client.NeedleClient;
+import io.needle.worker.RepagingConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
+import io.needle.worker.WorkerSecurity;
+import io.needle.worker.hooks.TestHooks;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 
 /** Named workers on loopback ports in this JVM, and clients over all of them. */
 final class InProcessCluster implements AutoCloseable {
@@ -19,16 +22,18 @@ final class InProcessCluster implements AutoCloseable {
   private InProcessCluster() {}
 
   static InProcessCluster start(int count, Path root) throws Exception {
-    return start(count, root, UnaryOperator.identity());
+    return start(count, root, name -> TestHooks.NONE);
   }
 
-  /** {@code tune} may adjust each worker's config (by name, e.g. to slow one down). */
-  static InProcessCluster start(int count, Path root, UnaryOperator<WorkerConfig> tune) throws Exception {
+  /** {@code hooks} gives each worker its test hooks by name (e.g. to slow one down). */
+  static InProcessCluster start(int count, Path root, Function<String, TestHooks> hooks) throws Exception {
     InProcessCluster cluster = new InProcessCluster();
     try {
       for (int i = 0; i < count; i++) {
-        WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(root)).withName("needle-" + i);
-        cluster.workers.add(Worker.start(tune.apply(config)));
+        String name = "needle-" + i;
+        WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(root)).withName(name);
+        cluster.workers.add(Worker.start(config, null, null, WorkerSecurity.none(), RepagingConfig.defaults(),
+            hooks.apply(name)));
       }
     } catch (Exception e) {
       cluster.close();

@@ -8,6 +8,7 @@ import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.testing.e2e.LeakRecorder;
 import io.needle.worker.Worker;
+import io.needle.worker.hooks.TestHooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class SlowWorkerTest {
   }
 
   private static InProcessCluster slowSecond(Duration delay) throws Exception {
-    return InProcessCluster.start(3, dir, c -> c.name().equals("needle-1") ? c.withDebugLookupDelay(delay) : c);
+    return InProcessCluster.start(3, dir, name -> name.equals("needle-1") ? TestHooks.lookupDelay(delay) : TestHooks.NONE);
   }
 
   /** One key per file, so that every worker owns some of the lookups. */

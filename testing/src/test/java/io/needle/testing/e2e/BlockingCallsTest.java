@@ -85,7 +85,7 @@ class BlockingCallsTest {
       try (Worker second = Worker.start(new WorkerConfig("127.0.0.1", port, config.roots(),
           config.maxRequestFrameBytes(), config.maxResponseBytes(), config.maxKeysPerRequest(),
           config.maxInFlightPerConnection(), config.manifestTtl(), config.metadata(), config.loaderThreads(),
-          config.maxOpenFiles(), config.transport(), "w1", config.debugLookupDelay()))) {
+          config.maxOpenFiles(), config.transport(), "w1"))) {
         assertRow(table.lookup(key, FeatureRow.COLUMNS), key);
         assertThat(client.stats().blockingFallbacks()).as("the stale socket was replaced, not fallen back from")
             .isZero();

@@ -8,8 +8,11 @@ import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Key;
 import io.needle.protocol.proto.LookupRequest;
 import io.needle.protocol.proto.Request;
+import io.needle.worker.RepagingConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
+import io.needle.worker.WorkerSecurity;
+import io.needle.worker.hooks.TestHooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,9 +60,9 @@ class DeadlineTest {
   void expiredAndAbandonedRequestsStartNoRead() throws Exception {
     PageStoreConfig store = new PageStoreConfig(dir.resolve("cache"), 64L << 20, 1 << 20, EvictionPolicy.LRU, false,
         8192, "test", true, false);
-    WorkerConfig slow = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10))
-        .withDebugLookupDelay(Duration.ofMillis(200));
-    try (Worker worker = Worker.start(slow, store)) {
+    WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10));
+    try (Worker worker = Worker.start(config, store, null, WorkerSecurity.none(), RepagingConfig.defaults(),
+        TestHooks.lookupDelay(Duration.ofMillis(200)))) {
       try (HostileClientsTest.Raw raw = new HostileClientsTest.Raw(worker.address(), null)) {
         for (long id = 1; id <= 20; id++) {
           raw.write(lookup(id, 50_000));

@@ -9,9 +9,12 @@ import io.needle.protocol.proto.LookupRequest;
 import io.needle.protocol.proto.RefreshRequest;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
+import io.needle.worker.RepagingConfig;
 import io.needle.worker.ServerLimits;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
+import io.needle.worker.WorkerSecurity;
+import io.needle.worker.hooks.TestHooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -199,9 +202,9 @@ class HostileClientsTest {
   @Test
   void pipeliningPastTheInFlightCapDispatchesNoFrameBeyondIt() throws Exception {
     int cap = 8;
-    WorkerConfig config = config(ServerLimits.defaults()).withMaxInFlightPerConnection(cap)
-        .withDebugLookupDelay(Duration.ofMillis(20));
-    try (Worker worker = Worker.start(config)) {
+    WorkerConfig config = config(ServerLimits.defaults()).withMaxInFlightPerConnection(cap);
+    try (Worker worker = Worker.start(config, null, null, WorkerSecurity.none(), RepagingConfig.defaults(),
+        TestHooks.lookupDelay(Duration.ofMillis(20)))) {
       AtomicInteger most = new AtomicInteger();
       Thread sampler = Thread.ofPlatform().daemon().start(() -> {
         while (!Thread.currentThread().isInterrupted()) {

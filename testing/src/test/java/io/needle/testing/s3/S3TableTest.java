@@ -210,7 +210,7 @@ class S3TableTest {
     WorkerConfig config = new WorkerConfig(base.bindHost(), base.port(), base.roots(), base.maxRequestFrameBytes(),
         base.maxResponseBytes(), base.maxKeysPerRequest(), base.maxInFlightPerConnection(), base.manifestTtl(),
         new io.needle.metadata.MetadataCacheConfig(64L << 20, tail), base.loaderThreads(), base.maxOpenFiles(),
-        base.transport(), base.name(), base.debugLookupDelay());
+        base.transport(), base.name());
     try (Worker worker = worker(config, false); NeedleClient client = client(worker)) {
       Table table = client.table(BUCKET_URI + "single", FeatureTable.KEY_COLUMN);
       int before = s3.proxy.requestCount();
