@@ -2,6 +2,7 @@ package io.needle.benchcli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.needle.testsupport.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -26,7 +27,7 @@ class BenchS3CommandTest {
 
   @Test
   void benchRunsEveryScenarioAgainstTheLoopbackS3Server() throws Exception {
-    CliRun run = CliRun.of("bench", "--s3", "--s3-latency", "5ms", "--rows", "3000", "--files", "2",
+    CliRun run = CliRun.of(Main::run, "bench", "--s3", "--s3-latency", "5ms", "--rows", "3000", "--files", "2",
         "--workloads", "feature,batch,absent,cold", "--keys", "uniform", "--lookups", "60", "--warmup", "10",
         "--baseline-lookups", "2", "--cold-samples", "1", "--no-redis", "--out", tmp.resolve("out").toString());
 
@@ -54,7 +55,7 @@ class BenchS3CommandTest {
 
   @Test
   void s3RefusesARemoteWorker() {
-    CliRun run = CliRun.of("bench", "--s3", "--worker", "127.0.0.1:1", "--table-dir", tmp.toString());
+    CliRun run = CliRun.of(Main::run, "bench", "--s3", "--worker", "127.0.0.1:1", "--table-dir", tmp.toString());
     assertThat(run.exit()).isNotZero();
     assertThat(run.err()).contains("--s3 starts its own worker");
   }

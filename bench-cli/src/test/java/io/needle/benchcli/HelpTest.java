@@ -1,5 +1,6 @@
 package io.needle.benchcli;
 
+import io.needle.testsupport.CliRun;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -10,7 +11,7 @@ class HelpTest {
   @ParameterizedTest
   @ValueSource(strings = {"serve", "lookup", "refresh", "gen", "bench", "demo"})
   void everySubcommandHasHelpThatExitsZero(String command) {
-    CliRun r = CliRun.of(command, "--help");
+    CliRun r = CliRun.of(Main::run, command, "--help");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).startsWith("Usage: needle " + command);
     assertThat(r.err()).doesNotContain("Missing required option").doesNotContain("Unknown option");

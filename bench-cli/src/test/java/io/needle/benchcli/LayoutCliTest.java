@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.needle.bench.gen.Layout;
 import io.needle.bench.gen.LayoutTable;
+import io.needle.testsupport.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class LayoutCliTest {
 
   @Test
   void genLayoutWritesTheLayoutsFilesAndNamesTheKeyColumn() throws Exception {
-    CliRun gen = CliRun.of("gen", "--layout", "parquet-java-snappy", "--rows", "200", "--out",
+    CliRun gen = CliRun.of(Main::run, "gen", "--layout", "parquet-java-snappy", "--rows", "200", "--out",
         dir.resolve("t").toString());
     assertThat(gen.exit()).as(gen.err()).isZero();
     assertThat(gen.err()).contains("layout parquet-java-snappy", "key column: " + LayoutTable.KEY_COLUMN);
@@ -27,16 +28,16 @@ class LayoutCliTest {
 
   @Test
   void refusesWhatTheLayoutDecidesAndUnknownNames() {
-    CliRun files = CliRun.of("gen", "--layout", "duckdb-zstd", "--files", "2", "--rows", "10", "--out",
+    CliRun files = CliRun.of(Main::run, "gen", "--layout", "duckdb-zstd", "--files", "2", "--rows", "10", "--out",
         dir.resolve("x").toString());
     assertThat(files.exit()).isNotZero();
     assertThat(files.err()).contains("--files does not go with --layout");
-    CliRun unknown = CliRun.of("gen", "--layout", "spark", "--rows", "10", "--out", dir.resolve("x").toString());
+    CliRun unknown = CliRun.of(Main::run, "gen", "--layout", "spark", "--rows", "10", "--out", dir.resolve("x").toString());
     assertThat(unknown.exit()).isNotZero();
     assertThat(unknown.err()).contains("unknown layout 'spark'", "duckdb-zstd");
-    assertThat(CliRun.of("bench", "--layouts", "all", "--table", dir.toString()).err())
+    assertThat(CliRun.of(Main::run, "bench", "--layouts", "all", "--table", dir.toString()).err())
         .contains("--table does not go with --layouts");
-    assertThat(CliRun.of("bench", "--compare-gen-layout", dir.toString()).err())
+    assertThat(CliRun.of(Main::run, "bench", "--compare-gen-layout", dir.toString()).err())
         .contains("go with --table");
     assertThat(dir.resolve("x")).doesNotExist();
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.needle.bench.gen.RagRow;
 import io.needle.bench.gen.RagTable;
+import io.needle.testsupport.CliRun;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import java.nio.file.Files;
@@ -24,12 +25,12 @@ class RagAndUserTableCliTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    CliRun gen = CliRun.of("gen", "--shape", "rag", "--rows", "600", "--files", "2", "--embedding-dim", "8",
+    CliRun gen = CliRun.of(Main::run, "gen", "--shape", "rag", "--rows", "600", "--files", "2", "--embedding-dim", "8",
         "--out", dir.resolve("docs").toString());
     assertThat(gen.exit()).as(gen.err()).isZero();
     assertThat(gen.err()).contains("key column: doc_id");
     docs = new RagTable(RagTable.defaultOptions(600, 2).withEmbeddingDim(8));
-    CliRun users = CliRun.of("gen", "--rows", "3000", "--files", "2", "--out", dir.resolve("users").toString());
+    CliRun users = CliRun.of(Main::run, "gen", "--rows", "3000", "--files", "2", "--out", dir.resolve("users").toString());
     assertThat(users.exit()).as(users.err()).isZero();
     try (var files = Files.list(dir.resolve("users"))) { // moved here from the cli module's LookupCommandTest
       assertThat(files.filter(p -> p.toString().endsWith(".parquet")).count()).isEqualTo(2);
@@ -46,7 +47,7 @@ class RagAndUserTableCliTest {
   void genWritesTheRagTableThatTheGeneratorDescribes() {
     String key = docs.keyAt(456);
     RagRow expected = docs.expected(key);
-    CliRun r = CliRun.of("lookup", "--worker", "127.0.0.1:" + worker.address().getPort(), "--table",
+    CliRun r = CliRun.of(Main::run, "lookup", "--worker", "127.0.0.1:" + worker.address().getPort(), "--table",
         dir.resolve("docs").toString(), "--key-column", "doc_id", "--key", key, docs.absentKeyNear(456),
         "--columns", "doc_id,text");
     assertThat(r.exit()).as(r.err()).isZero();
@@ -58,7 +59,7 @@ class RagAndUserTableCliTest {
   @Test
   void benchRunsTheRagWorkloadBesideParquetJavaAndDuckDb() throws Exception {
     Path tables = dir.resolve("bench-tables");
-    CliRun r = CliRun.of("bench", "--rows", "500", "--files", "2", "--table-dir", tables.toString(),
+    CliRun r = CliRun.of(Main::run, "bench", "--rows", "500", "--files", "2", "--table-dir", tables.toString(),
         "--workloads", "rag", "--keys", "uniform,zipf", "--lookups", "100", "--warmup", "10",
         "--baseline-lookups", "2", "--no-redis", "--out", dir.resolve("bench-out").toString());
     assertThat(r.exit()).as(r.err()).isZero();
@@ -72,7 +73,7 @@ class RagAndUserTableCliTest {
 
   @Test
   void benchMeasuresAUserTableByItsKeyColumn() throws Exception {
-    CliRun r = CliRun.of("bench", "--table", dir.resolve("users").toUri().toString(), "--key-column", "user_id",
+    CliRun r = CliRun.of(Main::run, "bench", "--table", dir.resolve("users").toUri().toString(), "--key-column", "user_id",
         "--columns", "country,score", "--workloads", "feature,absent", "--keys", "uniform", "--lookups", "100",
         "--warmup", "10", "--baseline-lookups", "2", "--no-redis", "--no-duckdb",
         "--out", dir.resolve("user-out").toString());
@@ -83,22 +84,22 @@ class RagAndUserTableCliTest {
 
   @Test
   void benchAndGenRejectBadOptionsWithOneLine() {
-    CliRun missingColumn = CliRun.of("bench", "--table", dir.resolve("users").toString(), "--key-column", "nope",
+    CliRun missingColumn = CliRun.of(Main::run, "bench", "--table", dir.resolve("users").toString(), "--key-column", "nope",
         "--out", dir.resolve("never").toString());
     assertThat(missingColumn.exit()).isNotZero();
     assertThat(missingColumn.err().strip().lines().count()).isEqualTo(1);
     assertThat(missingColumn.err()).contains("no column 'nope'", "user_id");
 
-    CliRun floatKey = CliRun.of("bench", "--table", dir.resolve("users").toString(), "--key-column", "score");
+    CliRun floatKey = CliRun.of(Main::run, "bench", "--table", dir.resolve("users").toString(), "--key-column", "score");
     assertThat(floatKey.err()).contains("key column 'score'", "int32, int64 or string");
-    assertThat(CliRun.of("bench", "--key-column", "user_id").err()).contains("go with --table");
-    assertThat(CliRun.of("bench", "--table", dir.resolve("users").toString()).err())
+    assertThat(CliRun.of(Main::run, "bench", "--key-column", "user_id").err()).contains("go with --table");
+    assertThat(CliRun.of(Main::run, "bench", "--table", dir.resolve("users").toString()).err())
         .contains("--table needs --key-column");
-    assertThat(CliRun.of("bench", "--table", dir.resolve("users").toString(), "--key-column", "user_id",
+    assertThat(CliRun.of(Main::run, "bench", "--table", dir.resolve("users").toString(), "--key-column", "user_id",
         "--workloads", "rag").err()).contains("rag workload runs on the generated RAG table");
-    assertThat(CliRun.of("bench", "--table", "s3://bucket/users", "--key-column", "user_id").err())
+    assertThat(CliRun.of(Main::run, "bench", "--table", "s3://bucket/users", "--key-column", "user_id").err())
         .contains("local Parquet file or directory");
-    CliRun badShape = CliRun.of("gen", "--shape", "graph", "--rows", "10", "--out", dir.resolve("x").toString());
+    CliRun badShape = CliRun.of(Main::run, "gen", "--shape", "graph", "--rows", "10", "--out", dir.resolve("x").toString());
     assertThat(badShape.exit()).isNotZero();
     assertThat(badShape.err()).contains("--shape must be feature or rag");
     assertThat(dir.resolve("never")).doesNotExist();

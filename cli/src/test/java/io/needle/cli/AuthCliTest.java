@@ -2,6 +2,7 @@ package io.needle.cli;
 
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.testsupport.CliRun;
 import io.needle.worker.AuthConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
@@ -67,7 +68,7 @@ class AuthCliTest {
         dir.resolve("data").resolve(tableDir).toString(), "--key-column", "user_id", "--key",
         Long.toString(table.keyAt(42)), "--columns", "user_id", "--timeout", "10s"));
     args.addAll(List.of(extra));
-    return CliRun.of(args.toArray(String[]::new));
+    return CliRun.of(Main::run, args.toArray(String[]::new));
   }
 
   @Test
@@ -88,11 +89,11 @@ class AuthCliTest {
 
   @Test
   void refreshSendsTheTokenFirstAndNeedsTheRefreshGrant() {
-    CliRun r = CliRun.of("refresh", "--worker", worker(), "--table", dir.resolve("data/users").toString(),
+    CliRun r = CliRun.of(Main::run, "refresh", "--worker", worker(), "--table", dir.resolve("data/users").toString(),
         "--token-file", goodToken.toString());
     assertThat(r.exit()).isNotZero(); // the grant has refresh: false (the default)
     assertThat(r.err()).contains("PERMISSION_DENIED").doesNotContain("UNAUTHENTICATED");
-    CliRun wrong = CliRun.of("refresh", "--worker", worker(), "--table", dir.resolve("data/users").toString(),
+    CliRun wrong = CliRun.of(Main::run, "refresh", "--worker", worker(), "--table", dir.resolve("data/users").toString(),
         "--token-file", badToken.toString());
     assertThat(wrong.exit()).isNotZero();
     assertThat(wrong.err()).contains("UNAUTHENTICATED");
@@ -101,18 +102,18 @@ class AuthCliTest {
   @Test
   void serveRefusesIncompleteTlsFlagsAndABadPolicyWithOneLine() throws Exception {
     String root = dir.resolve("data").toString();
-    CliRun caOnly = CliRun.of("serve", "--root", root, "--port", "0", "--tls-client-ca", dir.resolve("ca.crt").toString());
+    CliRun caOnly = CliRun.of(Main::run, "serve", "--root", root, "--port", "0", "--tls-client-ca", dir.resolve("ca.crt").toString());
     assertThat(caOnly.exit()).isNotZero();
     assertThat(caOnly.err()).contains("--tls-client-ca needs --tls-cert and --tls-key");
-    CliRun certOnly = CliRun.of("serve", "--root", root, "--port", "0", "--tls-cert", dir.resolve("x.crt").toString());
+    CliRun certOnly = CliRun.of(Main::run, "serve", "--root", root, "--port", "0", "--tls-cert", dir.resolve("x.crt").toString());
     assertThat(certOnly.err()).contains("--tls-cert and --tls-key go together");
     Path garbage = Files.writeString(dir.resolve("garbage.pem"), "not a certificate\n");
-    CliRun badCert = CliRun.of("serve", "--root", root, "--port", "0", "--tls-cert", garbage.toString(),
+    CliRun badCert = CliRun.of(Main::run, "serve", "--root", root, "--port", "0", "--tls-cert", garbage.toString(),
         "--tls-key", garbage.toString());
     assertThat(badCert.exit()).isNotZero();
     assertThat(badCert.err()).contains("TLS: cannot load certificate").contains(garbage.toString());
     Path badPolicy = Files.writeString(dir.resolve("bad-policy.yaml"), "grants:\n  - principal: x\n    tables: [relative/path]\n");
-    CliRun policy = CliRun.of("serve", "--root", root, "--port", "0", "--auth-policy", badPolicy.toString());
+    CliRun policy = CliRun.of(Main::run, "serve", "--root", root, "--port", "0", "--auth-policy", badPolicy.toString());
     assertThat(policy.exit()).isNotZero();
     assertThat(policy.err()).contains(badPolicy.toString()).contains("grants[0]");
     assertThat(policy.err().strip().lines().count()).isEqualTo(1);
@@ -122,7 +123,7 @@ class AuthCliTest {
   void serveRefusesAnHttpPortBesideAuthenticationItCannotEnforce() throws Exception {
     String root = dir.resolve("data").toString();
     Path policy = Files.writeString(dir.resolve("http-policy.yaml"), "grants:\n  - principal: x\n    tables: [file:///]\n");
-    CliRun both = CliRun.of("serve", "--root", root, "--port", "0", "--http-port", "0", "--auth-policy",
+    CliRun both = CliRun.of(Main::run, "serve", "--root", root, "--port", "0", "--http-port", "0", "--auth-policy",
         policy.toString());
     assertThat(both.exit()).isNotZero();
     assertThat(both.err()).contains("--http-port does not go with --auth-policy");

@@ -3,6 +3,7 @@ package io.needle.cli;
 import io.needle.bench.gen.FeatureRow;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.testsupport.CliRun;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import io.needle.worker.http.FeatureViews;
@@ -61,7 +62,7 @@ class LookupCommandTest {
     long a = table.keyAt(4000);
     long b = table.keyAt(10);
     long absent = a + 1;
-    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column", "user_id",
+    CliRun r = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column", "user_id",
         "--key", Long.toString(a), Long.toString(absent), Long.toString(b), "--columns", "country,user_id");
     assertThat(r.exit()).as(r.err()).isZero();
     FeatureRow ra = table.expected(a);
@@ -75,7 +76,7 @@ class LookupCommandTest {
   void readsKeysFromAFileAndPrintsAllColumnsByDefault() throws Exception {
     Path keys = dir.resolve("keys.txt");
     Files.writeString(keys, table.keyAt(1) + "\n" + table.keyAt(2) + "\n");
-    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toUri().toString(), "--key-column",
+    CliRun r = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", dir.resolve("users").toUri().toString(), "--key-column",
         "user_id", "--keys-file", keys.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     List<String> lines = r.out().lines().toList();
@@ -86,19 +87,19 @@ class LookupCommandTest {
 
   @Test
   void failsWithOneClearLineOnStderr() {
-    CliRun unknownColumn = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+    CliRun unknownColumn = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
         "user_id", "--key", "7", "--columns", "nope");
     assertThat(unknownColumn.exit()).isNotZero();
     assertThat(unknownColumn.out()).isEmpty();
     assertThat(unknownColumn.err().strip().lines().count()).isEqualTo(1);
     assertThat(unknownColumn.err()).contains("NOT_FOUND").contains("nope");
 
-    CliRun badKey = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+    CliRun badKey = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
         "user_id", "--key", "seven");
     assertThat(badKey.exit()).isNotZero();
     assertThat(badKey.err()).contains("INVALID_ARGUMENT");
 
-    CliRun outside = CliRun.of("lookup", "--worker", worker(), "--table", "/etc", "--key-column", "user_id", "--key", "7");
+    CliRun outside = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", "/etc", "--key-column", "user_id", "--key", "7");
     assertThat(outside.exit()).isNotZero();
     assertThat(outside.err()).contains("PERMISSION_DENIED");
   }
@@ -109,7 +110,7 @@ class LookupCommandTest {
     assertThat(LookupCommand.escapeControls("a\nb\tc\rd\u001b[31me\u0000")).isEqualTo("a\\nb\\tc\\rd\\u001b[31me\\u0000");
     long a = table.keyAt(1);
     long b = table.keyAt(2);
-    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+    CliRun r = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
         "user_id", "--key", Long.toString(a), Long.toString(b), "--format", "table", "--columns", "user_id,country");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out().lines().toList()).as(r.out()).hasSize(3).first().asString().startsWith("user_id");
@@ -118,7 +119,7 @@ class LookupCommandTest {
 
   @Test
   void aMissingKeysFileIsNamedWithWhatToDo() {
-    CliRun r = CliRun.of("lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
+    CliRun r = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", dir.resolve("users").toString(), "--key-column",
         "user_id", "--keys-file", "missing.txt");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err().strip()).isEqualTo("needle: --keys-file missing.txt: no such file (give a file with one key per line)");
@@ -131,21 +132,21 @@ class LookupCommandTest {
     String users = dir.resolve("users").toString();
     String keys = a + "," + (a + 1) + "," + b + "," + a;
     for (String format : List.of("jsonl", "table")) {
-      CliRun binary = CliRun.of("lookup", "--worker", worker(), "--table", users, "--key-column", "user_id",
+      CliRun binary = CliRun.of(Main::run, "lookup", "--worker", worker(), "--table", users, "--key-column", "user_id",
           "--key", Long.toString(a), Long.toString(a + 1), Long.toString(b), Long.toString(a),
           "--columns", "country,user_id,score", "--format", format);
-      CliRun overHttp = CliRun.of("lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
+      CliRun overHttp = CliRun.of(Main::run, "lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
           "--key-column", "user_id", "--key", Long.toString(a), Long.toString(a + 1), Long.toString(b), Long.toString(a),
           "--columns", "country,user_id,score", "--format", format);
       assertThat(binary.exit()).as(binary.err()).isZero();
       assertThat(overHttp.exit()).as(overHttp.err()).isZero();
       assertThat(overHttp.out()).as("%s for keys %s", format, keys).isEqualTo(binary.out());
     }
-    CliRun jsonl = CliRun.of("lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
+    CliRun jsonl = CliRun.of(Main::run, "lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
         "--key-column", "user_id", "--key", Long.toString(b), "--columns", "country,user_id");
     assertThat(jsonl.out().strip()).isEqualTo("{\"country\":\"" + table.expected(b).country() + "\",\"user_id\":" + b + "}");
 
-    CliRun badKey = CliRun.of("lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
+    CliRun badKey = CliRun.of(Main::run, "lookup", "--http", "http://127.0.0.1:" + http.address().getPort(), "--table", users,
         "--key-column", "user_id", "--key", "seven");
     assertThat(badKey.exit()).isNotZero();
     assertThat(badKey.err().strip().lines().count()).isEqualTo(1);

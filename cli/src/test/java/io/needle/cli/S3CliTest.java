@@ -4,6 +4,7 @@ import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.bench.s3.LoopbackS3Server;
 import io.needle.pagestore.PageStoreConfig;
+import io.needle.testsupport.CliRun;
 import io.needle.worker.S3Config;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
@@ -54,20 +55,20 @@ class S3CliTest {
         String[] lookup = {"lookup", "--worker", address, "--table", "s3://needle-demo/users", "--key-column", "user_id",
             "--key", Long.toString(key), "--columns", "user_id,country"};
 
-        CliRun before = CliRun.of(lookup);
+        CliRun before = CliRun.of(Main::run, lookup);
         assertThat(before.exit()).as(before.err()).isZero();
         assertThat(before.out().strip()).isEqualTo("{\"user_id\":" + key + ",\"country\":\"" + v1.expected(key).asMap().get("country") + "\"}");
 
         s3.put("users/part-00000.parquet", f2);
-        CliRun refreshed = CliRun.of("refresh", "--worker", address, "--table", "s3://needle-demo/users");
+        CliRun refreshed = CliRun.of(Main::run, "refresh", "--worker", address, "--table", "s3://needle-demo/users");
         assertThat(refreshed.exit()).as(refreshed.err()).isZero();
         assertThat(refreshed.out()).contains(address + ": 1 files").contains("part-00000.parquet\t" + Files.size(f2) + " bytes");
 
-        CliRun after = CliRun.of(lookup);
+        CliRun after = CliRun.of(Main::run, lookup);
         assertThat(after.exit()).as(after.err()).isZero();
         assertThat(after.out().strip()).isEqualTo("{\"user_id\":" + key + ",\"country\":\"" + v2.expected(key).asMap().get("country") + "\"}");
 
-        CliRun outside = CliRun.of("refresh", "--worker", address, "--table", "s3://needle-demo/other");
+        CliRun outside = CliRun.of(Main::run, "refresh", "--worker", address, "--table", "s3://needle-demo/other");
         assertThat(outside.exit()).isNotZero();
         assertThat(outside.err()).contains("PERMISSION_DENIED");
       }

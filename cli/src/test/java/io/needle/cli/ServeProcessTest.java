@@ -3,6 +3,7 @@ package io.needle.cli;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.bench.s3.LoopbackS3Server;
+import io.needle.testsupport.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,20 +50,20 @@ class ServeProcessTest {
       int good = 5;
       for (int i = 0; i < good; i++) {
         long key = users.keyAt(i * 100);
-        CliRun r = CliRun.of("lookup", "--worker", serve.address, "--table", table, "--key-column", "user_id",
+        CliRun r = CliRun.of(Main::run, "lookup", "--worker", serve.address, "--table", table, "--key-column", "user_id",
             "--key", Long.toString(key), "--columns", "user_id");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out().strip()).isEqualTo("{\"user_id\":" + key + "}");
       }
       String present = Long.toString(users.keyAt(3));
       for (int i = 0; i < 10; i++) { // client mistakes, repeated: each must cost no stack trace
-        assertThat(CliRun.of("lookup", "--worker", serve.address, "--table", "/etc", "--key-column", "user_id",
+        assertThat(CliRun.of(Main::run, "lookup", "--worker", serve.address, "--table", "/etc", "--key-column", "user_id",
             "--key", "1").err()).contains("PERMISSION_DENIED");
-        assertThat(CliRun.of("lookup", "--worker", serve.address, "--table", table + "-nope", "--key-column",
+        assertThat(CliRun.of(Main::run, "lookup", "--worker", serve.address, "--table", table + "-nope", "--key-column",
             "user_id", "--key", "1").err()).contains("NOT_FOUND");
-        assertThat(CliRun.of("lookup", "--worker", serve.address, "--table", table, "--key-column", "user_id",
+        assertThat(CliRun.of(Main::run, "lookup", "--worker", serve.address, "--table", table, "--key-column", "user_id",
             "--key", present, "--columns", "nope").err()).contains("NOT_FOUND");
-        assertThat(CliRun.of("lookup", "--worker", serve.address, "--table", table, "--key-column", "nope",
+        assertThat(CliRun.of(Main::run, "lookup", "--worker", serve.address, "--table", table, "--key-column", "nope",
             "--key", "1").err()).contains("NOT_FOUND");
       }
 
@@ -125,7 +126,7 @@ class ServeProcessTest {
       try (Serve serve = Serve.start(List.of("--root", "s3://needle-demo/", "--port", "0", "--s3-endpoint",
           s3.endpoint().toString(), "--s3-path-style", "--cache-size", "64m"), List.of("-Djava.io.tmpdir=" + tmp))) {
         long key = users.keyAt(10);
-        CliRun r = CliRun.of("lookup", "--worker", serve.address, "--table", "s3://needle-demo/users",
+        CliRun r = CliRun.of(Main::run, "lookup", "--worker", serve.address, "--table", "s3://needle-demo/users",
             "--key-column", "user_id", "--key", Long.toString(key), "--columns", "user_id");
         assertThat(r.exit()).as(r.err()).isZero();
         List<Path> caches;

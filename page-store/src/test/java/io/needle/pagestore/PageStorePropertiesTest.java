@@ -5,6 +5,7 @@ import static io.needle.pagestore.TestPages.page;
 import static io.needle.pagestore.TestPages.readThroughChannel;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.needle.testsupport.SeededRuns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.needle.protocol;
 
+import io.needle.testsupport.SeededRuns;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;

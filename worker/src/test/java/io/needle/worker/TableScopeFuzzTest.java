@@ -1,6 +1,7 @@
 package io.needle.worker;
 
 import io.needle.protocol.proto.ErrorCode;
+import io.needle.testsupport.SeededRuns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

@@ -15,6 +15,7 @@ import io.needle.protocol.proto.PageId;
 import io.needle.protocol.proto.RefreshRequest;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
+import io.needle.testsupport.SeededRuns;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import org.junit.jupiter.api.AfterAll;

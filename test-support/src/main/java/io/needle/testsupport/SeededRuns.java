@@ -1,23 +1,23 @@
-package io.needle.pagestore;
+package io.needle.testsupport;
 
 import java.util.SplittableRandom;
 
 /**
  * Runs a check on inputs from seeded {@link SplittableRandom}s: try i uses seed base + i * a large
  * odd constant, base 0 unless {@code -Dneedle.fuzz.seed} says otherwise. A failure names its seed;
- * passing that seed as {@code -Dneedle.fuzz.seed} replays it as the first try. (The same small
- * class lives in each module's tests: the modules share no test jar.)
+ * passing that seed as {@code -Dneedle.fuzz.seed} replays it as the first try.
  */
-final class SeededRuns {
+public final class SeededRuns {
   private static final long STEP = 0x9E3779B97F4A7C15L;
 
-  interface Trial {
+  /** One try on the inputs {@code random} makes. */
+  public interface Trial {
     void run(SplittableRandom random) throws Exception;
   }
 
   private SeededRuns() {}
 
-  static void run(int tries, Trial trial) {
+  public static void run(int tries, Trial trial) {
     long base = Long.getLong("needle.fuzz.seed", 0L);
     for (int i = 0; i < tries; i++) {
       long seed = base + i * STEP;
