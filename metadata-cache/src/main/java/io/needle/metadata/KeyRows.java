@@ -26,6 +26,8 @@ public interface KeyRows {
     private long[] rows = new long[4];
     private int size;
 
+    public RowList() {}
+
     public void add(long row) {
       if (size == rows.length) {
         rows = java.util.Arrays.copyOf(rows, size * 2);
