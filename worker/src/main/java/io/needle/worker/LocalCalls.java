@@ -61,7 +61,7 @@ final class LocalCalls {
     });
   }
 
-  private static Frame answered(Request request, LookupAnswer answer, long started) {
+  private static Frame answered(Request request, Answer answer, long started) {
     long planned = System.nanoTime();
     ByteBuf payload = PooledByteBufAllocator.DEFAULT.heapBuffer((int) answer.payloadBytes());
     try {

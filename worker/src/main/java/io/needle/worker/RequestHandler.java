@@ -151,7 +151,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     if (deadline.bounded()) {
       call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
     }
-    CompletableFuture<LookupAnswer> answer = debugLookupDelayNanos != 0 && lookup
+    CompletableFuture<Answer> answer = debugLookupDelayNanos != 0 && lookup
         ? delayedLookup(ctx, request, deadline) : service.serve(request, deadline);
     answer.whenComplete((result, error) -> {
       if (ctx.executor().inEventLoop()) {
@@ -163,7 +163,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
   }
 
   /** The work of {@code call} ended: answer it unless its deadline did, and free its slot. */
-  private void finish(ChannelHandlerContext ctx, InFlight call, LookupAnswer result, Throwable error) {
+  private void finish(ChannelHandlerContext ctx, InFlight call, Answer result, Throwable error) {
     inFlight--;
     status.requestFinished();
     if (call.answered) {
@@ -203,8 +203,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
   }
 
   /** Test hook ({@link io.needle.worker.hooks.TestHooks#lookupDelay}): serves the lookup after a fixed delay. */
-  private CompletableFuture<LookupAnswer> delayedLookup(ChannelHandlerContext ctx, Request request, Deadline deadline) {
-    CompletableFuture<LookupAnswer> answer = new CompletableFuture<>();
+  private CompletableFuture<Answer> delayedLookup(ChannelHandlerContext ctx, Request request, Deadline deadline) {
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
     ctx.executor().schedule(() -> {
       service.lookup(request.getLookup(), deadline).whenComplete((r, e) -> {
         if (e != null) {
@@ -221,7 +221,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     metrics.failed(lookupTableUri, keys, response.getError().getCode(), writeHeaderOnly(ctx, response));
   }
 
-  private void write(ChannelHandlerContext ctx, InFlight call, LookupAnswer answer) {
+  private void write(ChannelHandlerContext ctx, InFlight call, Answer answer) {
     long planned = System.nanoTime();
     List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts(), copyAll);
     Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);

@@ -87,7 +87,7 @@ final class ResponseAssembler {
    *
    * @param suspects per file path, page offsets the client found corrupt
    */
-  CompletableFuture<LookupAnswer> finish(PageCache cache, Map<String, Set<Long>> suspects) {
+  CompletableFuture<Answer> finish(PageCache cache, Map<String, Set<Long>> suspects) {
     if (cache == null) {
       return CompletableFuture.completedFuture(answer(spansOfSources(), null));
     }
@@ -113,7 +113,7 @@ final class ResponseAssembler {
     });
   }
 
-  private LookupAnswer answer(List<PagePart> parts, int[] crcs) {
+  private Answer answer(List<PagePart> parts, int[] crcs) {
     if (crcs != null) {
       for (int i = 0; i < crcs.length; i++) {
         response.getPagesBuilder(i).setCrc32C(crcs[i]).setHasCrc32C(true);
@@ -123,7 +123,7 @@ final class ResponseAssembler {
     for (FilePages fp : files) {
       versions.add(fp.file().version());
     }
-    return new LookupAnswer(Response.newBuilder().setLookup(response).build(), List.copyOf(parts), payloadBytes, versions);
+    return new Answer(Response.newBuilder().setLookup(response).build(), List.copyOf(parts), payloadBytes, versions);
   }
 
   /** Adjacent pages of a file merge into one span: one sendfile for a column chunk's run. */

@@ -32,7 +32,7 @@ import java.util.concurrent.Executor;
  * <p>A manifest is the {@code .parquet} objects under the prefix (ListObjectsV2, every page),
  * ignoring hidden ({@code .}) and {@code _}-prefixed path segments, zero-length objects and
  * other suffixes. It is trusted for the manifest TTL, then listed again in the background while
- * the old one answers; {@link #refresh} lists it again now. A new listing is incremental by
+ * the old one answers; {@link #relist} lists it again now. A new listing is incremental by
  * construction: every cache key (metadata, open sources, stored pages) includes the size and
  * ETag, so unchanged objects keep everything cached, and the versions that disappeared (deleted
  * or overwritten objects) are dropped from the metadata cache and the open sources at once;
@@ -84,7 +84,7 @@ final class S3Tables implements AutoCloseable {
   }
 
   /** Lists the table again now; the returned manifest is what the next lookups use. */
-  CompletableFuture<List<TableFile>> refresh(S3Location table) {
+  CompletableFuture<List<TableFile>> relist(S3Location table) {
     manifests.synchronous().invalidate(table);
     return manifests.get(table);
   }

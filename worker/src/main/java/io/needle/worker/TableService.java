@@ -114,11 +114,11 @@ final class TableService {
    * status): the one dispatch of the socket handler and of in-process calls. Queued work of the
    * request is dropped once {@code deadline} expires.
    */
-  CompletableFuture<LookupAnswer> serve(io.needle.protocol.proto.Request request, Deadline deadline) {
+  CompletableFuture<Answer> serve(io.needle.protocol.proto.Request request, Deadline deadline) {
     return switch (request.getBodyCase()) {
       case LOOKUP -> lookup(request.getLookup(), deadline);
-      case DESCRIBE -> describe(request.getDescribe(), deadline).thenApply(LookupAnswer::headerOnly);
-      case REFRESH -> refresh(request.getRefresh(), deadline).thenApply(LookupAnswer::headerOnly);
+      case DESCRIBE -> describe(request.getDescribe(), deadline).thenApply(Answer::headerOnly);
+      case REFRESH -> relist(request.getRefresh(), deadline).thenApply(Answer::headerOnly);
       case HEALTH, AUTHENTICATE -> throw new IllegalArgumentException(
           "health and authentication are answered by the connection, not the table service");
       case BODY_NOT_SET -> CompletableFuture.failedFuture(
@@ -136,7 +136,7 @@ final class TableService {
     };
   }
 
-  CompletableFuture<LookupAnswer> lookup(LookupRequest request, Deadline deadline) {
+  CompletableFuture<Answer> lookup(LookupRequest request, Deadline deadline) {
     if (s3 == null || !S3Location.isS3(request.getTableUri())) {
       return lookupOnce(request, deadline);
     }
@@ -149,16 +149,16 @@ final class TableService {
       }
       if (unwrap(error) instanceof S3ReadException e && e.objectChanged()) {
         log.debug("retrying a lookup of {} after a change: {}", TableScope.printable(request.getTableUri()), e.getMessage());
-        return refreshS3(request.getTableUri()).thenCompose(files -> lookupOnce(request, deadline));
+        return relistS3(request.getTableUri()).thenCompose(files -> lookupOnce(request, deadline));
       }
-      return CompletableFuture.<LookupAnswer>failedFuture(unwrap(error));
+      return CompletableFuture.<Answer>failedFuture(unwrap(error));
     }).thenCompose(f -> f);
   }
 
   /** Re-planning rounds after re-paged pages turned out missing, before the lookup fails as UNAVAILABLE. */
   private static final int REPAGED_RETRIES = 3;
 
-  private CompletableFuture<LookupAnswer> lookupOnce(LookupRequest request, Deadline deadline) {
+  private CompletableFuture<Answer> lookupOnce(LookupRequest request, Deadline deadline) {
     return lookupOnce(request, deadline, REPAGED_RETRIES);
   }
 
@@ -166,7 +166,7 @@ final class TableService {
    * One lookup; when a plan named re-paged pages that have left the store, their chunks go back to
    * the file's pages and the lookup is planned again (the failed attempt produced no answer).
    */
-  private CompletableFuture<LookupAnswer> lookupOnce(LookupRequest request, Deadline deadline, int retries) {
+  private CompletableFuture<Answer> lookupOnce(LookupRequest request, Deadline deadline, int retries) {
     return lookupAttempt(request, deadline).handle((answer, error) -> {
       if (error == null) {
         return CompletableFuture.completedFuture(answer);
@@ -178,14 +178,14 @@ final class TableService {
         if (retries > 0) {
           return lookupOnce(request, deadline, retries - 1);
         }
-        return CompletableFuture.<LookupAnswer>failedFuture(new ServiceException(ErrorCode.UNAVAILABLE,
+        return CompletableFuture.<Answer>failedFuture(new ServiceException(ErrorCode.UNAVAILABLE,
             "re-paged pages kept leaving the page store; retry"));
       }
-      return CompletableFuture.<LookupAnswer>failedFuture(unwrap(error));
+      return CompletableFuture.<Answer>failedFuture(unwrap(error));
     }).thenCompose(f -> f);
   }
 
-  private CompletableFuture<LookupAnswer> lookupAttempt(LookupRequest request, Deadline deadline) {
+  private CompletableFuture<Answer> lookupAttempt(LookupRequest request, Deadline deadline) {
     LookupSpec spec;
     try {
       spec = validate(request);
@@ -269,14 +269,14 @@ final class TableService {
   }
 
   /** The Refresh RPC: lists the table again now and answers with its files. */
-  CompletableFuture<Response> refresh(RefreshRequest request, Deadline deadline) {
+  CompletableFuture<Response> relist(RefreshRequest request, Deadline deadline) {
     String tableUri = request.getTableUri();
     if (tableUri.isEmpty()) {
       return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT, "table_uri is empty"));
     }
     CompletableFuture<List<TableFile>> files;
     if (s3 != null && S3Location.isS3(tableUri)) {
-      files = refreshS3(tableUri);
+      files = relistS3(tableUri);
     } else {
       files = tablePaths.get(tableUri).thenCompose(path -> tables.relist(path, requestLoads, deadline));
     }
@@ -294,13 +294,13 @@ final class TableService {
    * Lists an S3 table again now (incremental: only versions that changed lose their cached
    * metadata); completes with the new manifest's files.
    */
-  CompletableFuture<List<TableFile>> refreshS3(String tableUri) {
+  CompletableFuture<List<TableFile>> relistS3(String tableUri) {
     if (s3 == null) {
       return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT,
           "this worker has no S3 roots: " + TableScope.printable(tableUri)));
     }
     try {
-      return s3.refresh(scope.resolveS3(tableUri));
+      return s3.relist(scope.resolveS3(tableUri));
     } catch (ServiceException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -309,7 +309,7 @@ final class TableService {
   /** Lists the table again on the next request. */
   void refresh(String tableUri) {
     if (s3 != null && S3Location.isS3(tableUri)) {
-      refreshS3(tableUri);
+      relistS3(tableUri);
       return;
     }
     Path path = tablePaths.synchronous().getIfPresent(tableUri);
@@ -320,7 +320,7 @@ final class TableService {
 
   private record Planned(TableFile file, OpenFile open, FilePlan plan) {}
 
-  private CompletableFuture<LookupAnswer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects) {
+  private CompletableFuture<Answer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects) {
     ResponseAssembler assembler = new ResponseAssembler(config.maxResponseBytes());
     try {
       for (Planned p : planned) {

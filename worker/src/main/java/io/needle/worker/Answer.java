@@ -12,9 +12,9 @@ import java.util.List;
  * @param versions the file versions whose pages the answer carries (canonical paths), for
  *     {@link WorkerStatus#served}
  */
-record LookupAnswer(Response header, List<PagePart> parts, long payloadBytes, List<FileVersion> versions) {
-  static LookupAnswer headerOnly(Response header) {
-    return new LookupAnswer(header, List.of(), 0, List.of());
+record Answer(Response header, List<PagePart> parts, long payloadBytes, List<FileVersion> versions) {
+  static Answer headerOnly(Response header) {
+    return new Answer(header, List.of(), 0, List.of());
   }
 
   void release() {
