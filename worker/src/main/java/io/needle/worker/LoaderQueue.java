@@ -7,7 +7,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 /**
  * The loader threads as seen by request work (file opens, listings): refuses a task once
  * {@code maxQueued} are waiting, and the request gets RESOURCE_EXHAUSTED. The pool's own queue
- * stays unbounded for the caches' maintenance and refreshes, which must never be refused; request
+ * stays unbounded for the caches' maintenance and background listings, which must never be refused; request
  * work is further bounded by the worker's in-flight cap.
  */
 final class LoaderQueue implements Executor {

@@ -30,9 +30,9 @@ import java.util.concurrent.Executor;
 /**
  * Tables in local directories: their file listings ("manifests") and open file versions.
  *
- * <p>A manifest is trusted for {@code manifestTtl} and then refreshed in the background while the
- * old one keeps answering (Caffeine's refresh-after-write), so listing never sits on the lookup
- * path once a table is warm. A file version is size + modification time + inode; a replaced
+ * <p>A manifest is trusted for {@code manifestTtl} and then listed again in the background while
+ * the old one keeps answering (Caffeine's refresh-after-write; {@link #relist} lists now), so
+ * listing never sits on the lookup path once a table is warm. A file version is size + modification time + inode; a replaced
  * file is a new version, and the old version's descriptor keeps serving the old bytes to
  * lookups planned against it.
  */
@@ -91,11 +91,6 @@ final class LocalTables implements AutoCloseable {
       manifests.put(tableRealPath, CompletableFuture.completedFuture(files));
       return files;
     });
-  }
-
-  /** Forgets a table's listing, so the next lookup lists it again. */
-  void refresh(Path tableRealPath) {
-    manifests.synchronous().invalidate(tableRealPath);
   }
 
   /**

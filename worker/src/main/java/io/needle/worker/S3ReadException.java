@@ -7,7 +7,7 @@ import java.io.IOException;
 /**
  * A failed S3 request, already classified: the error code the client gets, and whether the
  * object changed or vanished under the version that was listed (412 on If-Match, 404, or a
- * different size), in which case the table's manifest is refreshed and the lookup retried once.
+ * different size), in which case the table is relisted and the lookup retried once.
  * An IOException because {@link io.needle.metadata.FileSource#readFully} throws those.
  */
 final class S3ReadException extends IOException {

@@ -306,18 +306,6 @@ final class TableService {
     }
   }
 
-  /** Lists the table again on the next request. */
-  void refresh(String tableUri) {
-    if (s3 != null && S3Location.isS3(tableUri)) {
-      relistS3(tableUri);
-      return;
-    }
-    Path path = tablePaths.synchronous().getIfPresent(tableUri);
-    if (path != null) {
-      tables.refresh(path);
-    }
-  }
-
   private record Planned(TableFile file, OpenFile open, FilePlan plan) {}
 
   private CompletableFuture<Answer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects) {
