@@ -58,7 +58,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
   private final ServerLimits limits;
   private final ConnectionGuard guard;
   private final WorkerStatus status;
-  private final long debugLookupDelayNanos;
+  private final long lookupDelayNanos;
   private final RequestMetrics metrics;
   private final boolean copyAll;
   private final AccessGate.Session access;
@@ -76,7 +76,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
    * @param gate who may do what, or null when the worker does not authenticate clients
    */
   RequestHandler(TableService service, int maxInFlight, ServerLimits limits, ConnectionGuard guard,
-      WorkerStatus status, long debugLookupDelayNanos, RequestMetrics metrics, boolean tls, AccessGate gate) {
+      WorkerStatus status, long lookupDelayNanos, RequestMetrics metrics, boolean tls, AccessGate gate) {
     super(Frame.class, true);
     this.metrics = metrics;
     this.copyAll = tls;
@@ -86,7 +86,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     this.limits = limits;
     this.guard = guard;
     this.status = status;
-    this.debugLookupDelayNanos = debugLookupDelayNanos;
+    this.lookupDelayNanos = lookupDelayNanos;
     this.connection = new Deadline.Owner(status::dropped);
   }
 
@@ -151,7 +151,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     if (deadline.bounded()) {
       call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
     }
-    CompletableFuture<Answer> answer = debugLookupDelayNanos != 0 && lookup
+    CompletableFuture<Answer> answer = lookupDelayNanos != 0 && lookup
         ? delayedLookup(ctx, request, deadline) : service.serve(request, deadline);
     answer.whenComplete((result, error) -> {
       if (ctx.executor().inEventLoop()) {
@@ -213,7 +213,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
           r.release();
         }
       });
-    }, debugLookupDelayNanos, TimeUnit.NANOSECONDS);
+    }, lookupDelayNanos, TimeUnit.NANOSECONDS);
     return answer;
   }
 

@@ -192,7 +192,7 @@ public final class Worker implements AutoCloseable {
     // Every accepted connection, so that close() closes them itself: shutting the event loops
     // down was seen to leave an accepted connection open, and a client then waited on it.
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    long debugLookupDelayNanos = hooks.lookupDelay().toNanos();
+    long lookupDelayNanos = hooks.lookupDelay().toNanos();
     AccessGate gate = security.auth() == null ? null : new AccessGate(security.auth());
     Channel server = null;
     try {
@@ -215,7 +215,7 @@ public final class Worker implements AutoCloseable {
                 ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
               }
               RequestHandler requests = new RequestHandler(service, config.maxInFlightPerConnection(), limits, guard,
-                  status, debugLookupDelayNanos, meters.requests(), tls != null, gate);
+                  status, lookupDelayNanos, meters.requests(), tls != null, gate);
               ch.pipeline()
                   .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
                   .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes(), requests))
