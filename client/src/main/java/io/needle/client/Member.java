@@ -23,9 +23,10 @@ final class Member {
   private volatile long retryAtNanos;
   private volatile int consecutiveOpens;
 
-  Member(String name, String address, long baseOpenNanos) {
+  /** @param nameHash the name's {@code Rendezvous.hash}, by which routing scores the member */
+  Member(String name, long nameHash, String address, long baseOpenNanos) {
     this.name = name;
-    this.nameHash = Rendezvous.hash(name);
+    this.nameHash = nameHash;
     this.address = address;
     this.baseOpenNanos = baseOpenNanos;
   }

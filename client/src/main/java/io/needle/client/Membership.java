@@ -149,7 +149,7 @@ final class Membership implements AutoCloseable {
       try {
         h = probes.get(a).join(); // complete: allOf above
       } catch (CompletionException | CancellationException e) {
-        if (FanOut.unwrap(e) instanceof NeedleException n && n.code() == NeedleException.Code.UNAUTHENTICATED) {
+        if (Futures.unwrap(e) instanceof NeedleException n && n.code() == NeedleException.Code.UNAUTHENTICATED) {
           refused = n;
         }
       }
@@ -159,7 +159,7 @@ final class Membership implements AutoCloseable {
       }
       Member m = byName.computeIfAbsent(h.getWorkerName(), n -> {
         log.info("worker {} joined at {}", n, a);
-        return new Member(n, a, breakerOpenNanos);
+        return new Member(n, Rendezvous.hash(n), a, breakerOpenNanos);
       });
       if (!m.address().equals(a)) {
         log.info("worker {} moved from {} to {}", m.name(), m.address(), a);

@@ -1,30 +1,10 @@
 package io.needle.client;
 
-import io.needle.protocol.proto.AuthenticateRequest;
-import io.needle.protocol.proto.HealthRequest;
-import io.needle.protocol.proto.HealthResponse;
-import io.needle.protocol.proto.RefreshRequest;
-import io.needle.protocol.proto.Request;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 import static java.util.Objects.requireNonNull;
 
@@ -50,61 +30,19 @@ import static java.util.Objects.requireNonNull;
  * the blocking methods and on the decode executor for the asynchronous ones.
  */
 public final class NeedleClient implements AutoCloseable {
-  private static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-  private final List<String> workers;
-  private final String workersDns;
-  private final Duration requestTimeout;
-  private final Duration connectTimeout;
-  private final long attemptTimeoutNanos;
-  private final Duration describeTtl;
-  private final int maxResponseFrameBytes;
-  private final Executor decodeExecutor;
-  private final EventLoopGroup group;
-  private final Bootstrap bootstrap;
-  private final Map<String, CompletableFuture<Connection>> connections = new ConcurrentHashMap<>();
-  private final Membership membership;
-  private final long hedgeFixedNanos;
-  private final LatencyWindow latencies;
-  private final Budget retryBudget;
-  private final Budget hedgeBudget;
-  private final Counters stats = new Counters();
-  private final StageClock stageClock = new StageClock();
-  private final BlockingCalls blockingCalls;
-  private final ClientTls tls;
-  private final String token;
-  private final InProcessCalls inProcess; // null over the network
+  private final Counters counters = new Counters();
+  private final Workers workers;
+  private final CallContext context;
 
   private NeedleClient(Builder b) {
-    this.tls = b.tlsCa == null && b.tlsCertificate == null ? null
+    ClientTls tls = b.tlsCa == null && b.tlsCertificate == null ? null
         : ClientTls.fromPem(b.tlsCa, b.tlsCertificate, b.tlsKey, b.tlsVerifyHostname);
-    this.token = b.token;
-    this.inProcess = b.transport == null ? null : new InProcessCalls(b.transport);
-    this.workers = b.transport == null ? List.copyOf(b.workers) : List.of(InProcessCalls.ADDRESS);
-    this.workersDns = b.workersDns;
-    this.requestTimeout = b.requestTimeout;
-    this.connectTimeout = b.connectTimeout;
-    long attempt = b.attemptTimeout != null ? b.attemptTimeout.toNanos()
-        : requestTimeout.isZero() ? Long.MAX_VALUE : Math.max(1, requestTimeout.toNanos() / 2);
-    this.attemptTimeoutNanos = attempt == 0 ? Long.MAX_VALUE : attempt;
-    this.describeTtl = b.describeTtl;
-    this.maxResponseFrameBytes = b.maxResponseFrameBytes;
-    this.blockingCalls = b.blockingCalls && inProcess == null
-        ? new BlockingCalls(b.maxResponseFrameBytes, b.connectTimeout, tls, token) : null;
-    this.decodeExecutor = b.decodeExecutor;
-    this.hedgeFixedNanos = b.hedgeDelay == null ? -1 : b.hedgeDelay.toNanos();
-    this.latencies = b.hedgeQuantile > 0 ? new LatencyWindow(b.hedgeQuantile) : null;
-    this.retryBudget = new Budget(b.retryRatio, 10, 20, System.nanoTime());
-    this.hedgeBudget = new Budget(b.hedgeRatio, 1, 10, System.nanoTime());
-    boolean epoll = Epoll.isAvailable();
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    this.group = new MultiThreadIoEventLoopGroup(1, io);
-    this.bootstrap = new Bootstrap().group(group).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class);
-    Membership.Source source = workersDns == null ? Membership.staticList(workers)
-        : Membership.dns(workersDns.substring(0, workersDns.lastIndexOf(':')),
-            Integer.parseInt(workersDns.substring(workersDns.lastIndexOf(':') + 1)));
-    this.membership = new Membership(source, this::health, b.membershipRefresh.toNanos(), PROBE_INTERVAL_NANOS,
-        b.breakerOpen.toNanos());
+    this.workers = new Workers(new Workers.Settings(List.copyOf(b.workers), b.workersDns, b.connectTimeout,
+        b.maxResponseFrameBytes, b.blockingCalls, tls, b.token, b.transport, b.membershipRefresh, b.breakerOpen),
+        counters);
+    CallPolicy policy = new CallPolicy(b.requestTimeout, b.attemptTimeout, b.hedgeDelay, b.hedgeQuantile,
+        b.retryRatio, b.hedgeRatio, counters);
+    this.context = new CallContext(workers, policy, b.decodeExecutor, new StageClock(), b.describeTtl.toNanos());
   }
 
   public static Builder builder() {
@@ -117,25 +55,17 @@ public final class NeedleClient implements AutoCloseable {
    * first lookup.
    */
   public Table table(String uri, String keyColumn) {
-    return new Table(this, requireNonNull(uri, "uri is null"), requireNonNull(keyColumn, "keyColumn is null"));
+    return new Table(context, requireNonNull(uri, "uri is null"), requireNonNull(keyColumn, "keyColumn is null"));
   }
 
   /** The workers this client was given: the static list, or the DNS {@code name:port}. */
   public List<String> workers() {
-    return workersDns == null ? workers : List.of(workersDns);
+    return workers.configured();
   }
 
   /** Names of the workers currently taking requests (breaker closed), sorted. */
   public List<String> liveWorkers() {
-    List<String> out = new ArrayList<>();
-    long now = System.nanoTime();
-    for (Member m : membership.members()) {
-      if (m.isAvailable(now)) {
-        out.add(m.name());
-      }
-    }
-    out.sort(null);
-    return out;
+    return workers.liveNames();
   }
 
   /**
@@ -143,229 +73,17 @@ public final class NeedleClient implements AutoCloseable {
    * clocks (see {@link LookupStages}).
    */
   public LookupStages stages() {
-    return stageClock.snapshot();
-  }
-
-  StageClock stageClock() {
-    return stageClock;
-  }
-
-  /** The caller-thread path of synchronous calls, or null when off or when hedging needs Netty. */
-  BlockingCalls blockingCalls() {
-    return hedging() ? null : blockingCalls;
+    return context.stageClock().snapshot();
   }
 
   /** Counters since the client was built. */
   public ClientStats stats() {
-    return new ClientStats(stats.workerRequests.sum(), stats.blockingCalls.sum(), stats.blockingFallbacks.sum(),
-        stats.retries.sum(), stats.retriesDenied.sum(),
-        stats.hedges.sum(), stats.hedgesWon.sum(), stats.hedgesDenied.sum());
+    return counters.snapshot();
   }
 
   @Override
   public void close() {
-    membership.close();
-    if (blockingCalls != null) {
-      blockingCalls.close();
-    }
-    if (inProcess != null) {
-      inProcess.close();
-    }
-    for (CompletableFuture<Connection> c : connections.values()) {
-      c.thenAccept(Connection::close);
-    }
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // For Table and FanOut.
-
-  Duration describeTtl() {
-    return describeTtl;
-  }
-
-  Executor decodeExecutor() {
-    return decodeExecutor;
-  }
-
-  Membership membership() {
-    return membership;
-  }
-
-  String membershipDescription() {
-    return workersDns == null ? "static " + workers : "dns " + workersDns;
-  }
-
-  long attemptTimeoutNanos() {
-    return attemptTimeoutNanos;
-  }
-
-  /** The deadline of a call starting now, as System.nanoTime; far away when there is none. */
-  long deadlineNanos() {
-    return System.nanoTime() + (requestTimeout.isZero() ? TimeUnit.DAYS.toNanos(365) : requestTimeout.toNanos());
-  }
-
-  boolean hedging() {
-    return hedgeFixedNanos >= 0 || latencies != null;
-  }
-
-  /** How long to wait before hedging; -1 for "do not hedge" (off, or no estimate yet). */
-  long hedgeDelayNanos() {
-    if (hedgeFixedNanos >= 0) {
-      return hedgeFixedNanos;
-    }
-    return latencies == null ? -1 : latencies.estimateNanos();
-  }
-
-  void recordLatency(long nanos) {
-    if (latencies != null) {
-      latencies.record(nanos);
-    }
-  }
-
-  Budget retryBudget() {
-    return retryBudget;
-  }
-
-  Budget hedgeBudget() {
-    return hedgeBudget;
-  }
-
-  Counters counters() {
-    return stats;
-  }
-
-  EventLoopGroup scheduler() {
-    return group;
-  }
-
-  /** Waits (without blocking a thread) for the first membership refresh, then runs {@code call}. */
-  <R> CompletableFuture<R> whenMembersKnown(java.util.function.Supplier<CompletableFuture<R>> call) {
-    CompletableFuture<Void> ready = membership.ready();
-    return ready.isDone() ? call.get() : ready.thenCompose(v -> call.get());
-  }
-
-  /**
-   * Asks every live worker to list {@code tableUri} again now (the Refresh RPC); completes when
-   * all have answered, exceptionally with the first failure.
-   */
-  CompletableFuture<Void> relist(String tableUri) {
-    return whenMembersKnown(() -> {
-      long now = System.nanoTime();
-      List<CompletableFuture<Void>> calls = new ArrayList<>();
-      for (Member m : membership.members()) {
-        if (m.isAvailable(now)) {
-          Request.Builder refresh = Request.newBuilder().setRefresh(RefreshRequest.newBuilder().setTableUri(tableUri));
-          calls.add(send(m, refresh, requestTimeout).thenAccept(Reply::release));
-        }
-      }
-      if (calls.isEmpty()) {
-        return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE,
-            "no live worker to refresh " + tableUri));
-      }
-      return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
-    });
-  }
-
-  /**
-   * Sends {@code request} to {@code member} over its pooled connection, first checking that the
-   * connection's worker still has the member's name (a reused address does not count).
-   */
-  CompletableFuture<Reply> send(Member member, Request.Builder request, Duration timeout) {
-    stats.workerRequests.increment();
-    if (inProcess != null) {
-      return inProcess.call(request, timeout);
-    }
-    return connection(member.address()).thenCompose(c -> {
-      if (!member.name().equals(c.workerName())) {
-        membership.refreshSoon();
-        return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE,
-            "address " + member.address() + " now serves worker " + c.workerName() + ", not " + member.name()));
-      }
-      return c.call(request, timeout);
-    });
-  }
-
-  private CompletableFuture<HealthResponse> health(String address) {
-    CompletableFuture<Reply> call = inProcess != null ? inProcess.call(healthRequest(), connectTimeout)
-        : connection(address).thenCompose(c -> c.call(healthRequest(), connectTimeout));
-    return call.thenApply(reply -> {
-      try {
-        return reply.response().getHealth();
-      } finally {
-        reply.release();
-      }
-    });
-  }
-
-  private static Request.Builder healthRequest() {
-    return Request.newBuilder().setHealth(HealthRequest.getDefaultInstance());
-  }
-
-  private CompletableFuture<Connection> connection(String address) {
-    CompletableFuture<Connection> existing = connections.get(address);
-    if (existing != null && (!existing.isDone() || usable(existing))) {
-      return existing;
-    }
-    CompletableFuture<Connection> fresh = open(address);
-    if (existing == null ? connections.putIfAbsent(address, fresh) != null : !connections.replace(address, existing, fresh)) {
-      fresh.thenAccept(Connection::close);
-      CompletableFuture<Connection> winner = connections.get(address);
-      return winner != null ? winner : fresh;
-    }
-    return fresh;
-  }
-
-  private static boolean usable(CompletableFuture<Connection> f) {
-    return !f.isCompletedExceptionally() && f.join().isActive();
-  }
-
-  /**
-   * Connects, sends the token when there is one, then learns the worker's name with one health
-   * call before anyone may use it.
-   */
-  private CompletableFuture<Connection> open(String address) {
-    int colon = address.lastIndexOf(':');
-    String host = address.substring(0, colon);
-    int port = Integer.parseInt(address.substring(colon + 1));
-    return Connection.open(bootstrap, host, port, maxResponseFrameBytes, connectTimeout, tls).thenCompose(c -> {
-      if (token == null) {
-        return CompletableFuture.completedFuture(c);
-      }
-      return c.call(Request.newBuilder().setAuthenticate(AuthenticateRequest.newBuilder().setToken(token)), connectTimeout)
-          .handle((reply, error) -> {
-            if (error != null) {
-              c.close();
-              throw new java.util.concurrent.CompletionException(FanOut.unwrap(error));
-            }
-            reply.release();
-            return c;
-          });
-    }).thenCompose(c ->
-        c.call(healthRequest(), connectTimeout).handle((reply, error) -> {
-          if (error != null) {
-            c.close();
-            throw new java.util.concurrent.CompletionException(FanOut.unwrap(error));
-          }
-          try {
-            c.workerName(reply.response().getHealth().getWorkerName());
-            return c;
-          } finally {
-            reply.release();
-          }
-        }));
-  }
-
-  /** The mutable counters behind {@link ClientStats}. */
-  static final class Counters {
-    final LongAdder workerRequests = new LongAdder();
-    final LongAdder blockingCalls = new LongAdder();
-    final LongAdder blockingFallbacks = new LongAdder();
-    final LongAdder retries = new LongAdder();
-    final LongAdder retriesDenied = new LongAdder();
-    final LongAdder hedges = new LongAdder();
-    final LongAdder hedgesWon = new LongAdder();
-    final LongAdder hedgesDenied = new LongAdder();
+    workers.close();
   }
 
   /** Configures a {@link NeedleClient}. */

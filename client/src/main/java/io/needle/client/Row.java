@@ -35,12 +35,21 @@ public final class Row {
   }
 
   /**
-   * For decoders: takes over both arrays, which must not change afterwards (several rows may
-   * share one names array). Lists and maps among the values must already be unmodifiable.
+   * A row of these fields, for code that builds rows itself (tests, other transports): copies
+   * both arrays, so the caller's stay its own. Lists and maps among the values must already be
+   * unmodifiable.
    *
    * @throws IllegalArgumentException when the arrays differ in length
    */
   public static Row of(String[] names, Object[] values) {
+    return decoded(names.clone(), values.clone());
+  }
+
+  /**
+   * The client's decoder's rows: takes over both arrays, which it never touches again (several
+   * rows share one names array); no copy on the lookup path.
+   */
+  static Row decoded(String[] names, Object[] values) {
     if (names.length != values.length) {
       throw new IllegalArgumentException(names.length + " names for " + values.length + " values");
     }

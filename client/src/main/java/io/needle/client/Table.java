@@ -1,35 +1,15 @@
 package io.needle.client;
 
-import com.google.protobuf.ByteString;
 import io.needle.decode.DecodeException;
-import io.needle.decode.KeyMatcher;
 import io.needle.decode.KeyType;
-import io.needle.decode.RowGroupDecoder;
-import io.needle.protocol.proto.DescribeRequest;
-import io.needle.protocol.proto.FileResult;
-import io.needle.protocol.proto.DataPage;
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.PageId;
-import io.needle.protocol.proto.Key;
-import io.needle.protocol.proto.LookupRequest;
-import io.needle.protocol.proto.LookupResponse;
-import io.needle.protocol.proto.PageSegment;
+import io.needle.protocol.proto.RefreshRequest;
 import io.needle.protocol.proto.Request;
-import io.needle.protocol.proto.RowGroupPages;
-import io.netty.buffer.ByteBuf;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.zip.CRC32C;
 
 import static java.util.Objects.requireNonNull;
 
@@ -51,23 +31,20 @@ import static java.util.Objects.requireNonNull;
  * lookup describe the table again and retry once.
  */
 public final class Table {
-  private final NeedleClient client;
-  private final String uri;
-  private final String keyColumn;
-  private volatile TableView view;
+  private final CallContext context;
+  private final DescribedTable described;
 
-  Table(NeedleClient client, String uri, String keyColumn) {
-    this.client = client;
-    this.uri = uri;
-    this.keyColumn = keyColumn;
+  Table(CallContext context, String uri, String keyColumn) {
+    this.context = context;
+    this.described = new DescribedTable(context, uri, keyColumn);
   }
 
   public String uri() {
-    return uri;
+    return described.uri();
   }
 
   public String keyColumn() {
-    return keyColumn;
+    return described.keyColumn();
   }
 
   /** The rows whose key equals {@code key}; empty when there are none. */
@@ -82,39 +59,7 @@ public final class Table {
    * @throws NeedleException on any failure
    */
   public Map<Object, List<Row>> lookupAll(Collection<?> keys, List<String> columns) {
-    long deadline = client.deadlineNanos();
-    TableView v = await(view(false, deadline));
-    Batch batch = batch(v, keys, columns);
-    if (batch == null) {
-      return emptyResult(keys);
-    }
-    List<Reply> replies;
-    try {
-      replies = fetchNow(batch, deadline);
-    } catch (NeedleException e) {
-      if (e.code() != NeedleException.Code.NOT_FOUND) {
-        throw e;
-      }
-      // A file of our manifest is gone: the table changed since we described it. Once more.
-      v = await(view(true, deadline));
-      batch = batch(v, keys, columns);
-      if (batch == null) {
-        return emptyResult(keys);
-      }
-      replies = fetchNow(batch, deadline);
-    }
-    try {
-      return decodeAndRelease(replies, v, batch);
-    } catch (CorruptPages corrupt) {
-      // Pages failed their CRC32C (bit rot on the worker's disk, a torn write, the wire): ask
-      // again, naming them, so the worker drops them and reads them from the source. Once.
-      Batch again = batch.withSuspects(corrupt.pages);
-      try {
-        return decodeAndRelease(fetchNow(again, deadline), v, again);
-      } catch (CorruptPages twice) {
-        throw twice.asDataLoss();
-      }
-    }
+    return Futures.await(call(keys, columns, true).run());
   }
 
   /** Asynchronous {@link #lookup}: decodes on the client's decode executor. */
@@ -124,55 +69,18 @@ public final class Table {
 
   /** Asynchronous {@link #lookupAll}. */
   public CompletableFuture<Map<Object, List<Row>>> lookupAllAsync(Collection<?> keys, List<String> columns) {
-    long deadline = client.deadlineNanos();
-    return lookupAllAsync(keys, columns, deadline, false).exceptionallyCompose(error -> {
-      Throwable t = FanOut.unwrap(error);
-      if (t instanceof NeedleException ne && ne.code() == NeedleException.Code.NOT_FOUND) {
-        return lookupAllAsync(keys, columns, deadline, true);
-      }
-      return CompletableFuture.failedFuture(t);
-    });
+    return call(keys, columns, false).run();
   }
 
-  private CompletableFuture<Map<Object, List<Row>>> lookupAllAsync(Collection<?> keys, List<String> columns,
-      long deadline, boolean forceDescribe) {
-    return view(forceDescribe, deadline).thenCompose(v -> {
-      Batch batch = batch(v, keys, columns);
-      if (batch == null) {
-        return CompletableFuture.completedFuture(emptyResult(keys));
-      }
-      return fetchAndDecode(batch, v, deadline, false);
-    });
-  }
-
-  private CompletableFuture<Map<Object, List<Row>>> fetchAndDecode(Batch batch, TableView v, long deadline,
-      boolean retried) {
-    return fetch(batch, deadline)
-        .thenApplyAsync(replies -> decodeAndRelease(replies, v, batch), client.decodeExecutor())
-        .exceptionallyCompose(error -> {
-          Throwable t = FanOut.unwrap(error);
-          if (t instanceof CorruptPages corrupt) {
-            return retried ? CompletableFuture.failedFuture(corrupt.asDataLoss())
-                : fetchAndDecode(batch.withSuspects(corrupt.pages), v, deadline, true);
-          }
-          return CompletableFuture.failedFuture(t);
-        });
-  }
-
-  /** Pages of a reply whose bytes do not match their CRC32C; never decoded. */
-  private static final class CorruptPages extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    final transient List<PageId> pages;
-
-    CorruptPages(List<PageId> pages) {
-      super(pages.size() + " response pages failed their checksum", null, false, false);
-      this.pages = pages;
+  /** The API's edge: arguments checked and copied once, here; the call's deadline starts now. */
+  private LookupCall call(Collection<?> keys, List<String> columns, boolean onThisThread) {
+    requireNonNull(keys, "keys is null");
+    List<String> fields = List.copyOf(requireNonNull(columns, "columns is null"));
+    List<Object> callerKeys = new ArrayList<>(keys.size());
+    for (Object k : keys) {
+      callerKeys.add(requireNonNull(k, "a key is null"));
     }
-
-    NeedleException asDataLoss() {
-      return new NeedleException(NeedleException.Code.DATA_LOSS, getMessage() + " again after a refetch: " + pages);
-    }
+    return new LookupCall(context, described, callerKeys, fields, onThisThread);
   }
 
   /**
@@ -180,9 +88,9 @@ public final class Table {
    * ({@code 2024-01-31}), instants, decimals, UUIDs, strings as they are, other binary as base64.
    */
   public Object parseKey(String text) {
-    KeyType type = await(view(false, client.deadlineNanos())).keyType();
+    KeyType type = Futures.await(described.view(false, context.policy().deadlineFromNow())).keyType();
     if (type == null) {
-      throw new NeedleException(NeedleException.Code.NOT_FOUND, "table " + uri + " has no files");
+      throw new NeedleException(NeedleException.Code.NOT_FOUND, "table " + uri() + " has no files");
     }
     try {
       return type.parseText(text);
@@ -193,7 +101,7 @@ public final class Table {
 
   /** Forgets the cached file list and schemas; the next lookup describes the table again. */
   public void refresh() {
-    view = null;
+    described.forget();
   }
 
   /**
@@ -204,342 +112,9 @@ public final class Table {
    * @throws NeedleException when a worker cannot list the table
    */
   public void relist() {
-    await(client.relist(uri));
-    view = null;
-  }
-
-  // ------------------------------------------------------------------------------------------
-
-  /**
-   * A lookup's distinct keys, the files that may hold them (with which keys each may hold), and
-   * how to map the distinct keys back to the caller's.
-   */
-  private record Batch(List<Key> wireKeys, List<RoutedFile> files, KeyMatcher matcher, List<Object> callerKeys,
-      int[] ordinalOfCaller, int distinct, List<String> fields, List<PageId> suspects, long startedNanos) {
-    /** The same lookup, asking the workers to drop and refetch these pages first. */
-    Batch withSuspects(List<PageId> pages) {
-      return new Batch(wireKeys, files, matcher, callerKeys, ordinalOfCaller, distinct, fields, List.copyOf(pages),
-          startedNanos);
-    }
-  }
-
-  /** A file to ask for and the ordinals of the distinct keys its key range admits. */
-  private record RoutedFile(TableView.FileEntry file, BitSet keys) {}
-
-  private Batch batch(TableView v, Collection<?> keys, List<String> columns) {
-    long startedNanos = System.nanoTime();
-    requireNonNull(keys, "keys is null");
-    List<String> fields = List.copyOf(requireNonNull(columns, "columns is null"));
-    KeyType type = v.keyType();
-    if (type == null) {
-      return null; // no files: nothing can match
-    }
-    List<Object> callerKeys = new ArrayList<>(keys);
-    int[] ordinalOfCaller = new int[callerKeys.size()];
-    List<Key> wireKeys = new ArrayList<>();
-    KeyMatcher matcher;
-    KeyRanges ranges;
-    try {
-      if (type.isLong()) {
-        Map<Long, Integer> ordinals = new HashMap<>();
-        long[] distinct = new long[callerKeys.size()];
-        for (int i = 0; i < callerKeys.size(); i++) {
-          long k = type.toLong(requireNonNull(callerKeys.get(i), "a key is null"));
-          Integer ordinal = ordinals.putIfAbsent(k, ordinals.size());
-          if (ordinal == null) {
-            ordinal = ordinals.size() - 1;
-            distinct[ordinal] = k;
-            wireKeys.add(Key.newBuilder().setIntValue(k).build());
-          }
-          ordinalOfCaller[i] = ordinal;
-        }
-        long[] d = java.util.Arrays.copyOf(distinct, ordinals.size());
-        matcher = KeyMatcher.ofLongs(d);
-        ranges = KeyRanges.ofLongs(d, KeyRanges.prunable(type));
-      } else {
-        Map<ByteBuffer, Integer> ordinals = new HashMap<>();
-        List<byte[]> distinct = new ArrayList<>();
-        for (int i = 0; i < callerKeys.size(); i++) {
-          byte[] k = type.toBytes(requireNonNull(callerKeys.get(i), "a key is null"));
-          Integer ordinal = ordinals.putIfAbsent(ByteBuffer.wrap(k), ordinals.size());
-          if (ordinal == null) {
-            ordinal = distinct.size();
-            distinct.add(k);
-            wireKeys.add(Key.newBuilder().setBytesValue(ByteString.copyFrom(k)).build());
-          }
-          ordinalOfCaller[i] = ordinal;
-        }
-        byte[][] d = distinct.toArray(byte[][]::new);
-        matcher = KeyMatcher.ofBytes(d);
-        ranges = KeyRanges.ofBytes(d, KeyRanges.prunable(type));
-      }
-    } catch (DecodeException e) {
-      throw Errors.fromDecode(e, "table " + uri);
-    }
-    if (callerKeys.isEmpty()) {
-      return null;
-    }
-    List<RoutedFile> files = new ArrayList<>();
-    for (TableView.FileEntry f : v.files()) {
-      BitSet admitted = ranges.admitted(f.keyMin(), f.keyMax());
-      if (!admitted.isEmpty()) {
-        files.add(new RoutedFile(f, admitted));
-      }
-    }
-    return new Batch(List.copyOf(wireKeys), List.copyOf(files), matcher, callerKeys, ordinalOfCaller,
-        wireKeys.size(), fields, List.of(), startedNanos);
-  }
-
-  /**
-   * The replies of a synchronous call: made on this thread when one worker owns every file
-   * ({@link BlockingCalls}), else, or when that socket fails, through {@link #fetch} with its
-   * retries, failover and hedging.
-   */
-  private List<Reply> fetchNow(Batch batch, long deadlineNanos) {
-    BlockingCalls blocking = client.blockingCalls();
-    Member owner = blocking == null || batch.files.isEmpty() || !client.membership().ready().isDone()
-        ? null : soleOwner(batch.files);
-    if (owner != null) {
-      client.counters().workerRequests.increment();
-      client.counters().blockingCalls.increment();
-      try {
-        Reply reply = blocking.call(owner, request(batch, batch.files), deadlineNanos,
-            Math.min(deadlineNanos, System.nanoTime() + client.attemptTimeoutNanos()));
-        owner.succeeded();
-        return List.of(reply);
-      } catch (BlockingCalls.Unusable e) {
-        // As a failed attempt on the event-loop path: the worker is marked, so that path's
-        // retry goes to the next owner (failover) while this one's breaker is open.
-        client.membership().failed(owner);
-        client.counters().blockingFallbacks.increment();
-      } catch (NeedleException e) {
-        if (!e.isRetryable() || e.code() == NeedleException.Code.DEADLINE_EXCEEDED || e.isSourceFailure()) {
-          throw e;
-        }
-      }
-    }
-    return await(fetch(batch, deadlineNanos));
-  }
-
-  /** The one worker that owns every file, or null when they are spread (or no worker is up). */
-  private Member soleOwner(List<RoutedFile> files) {
-    long now = System.nanoTime();
-    List<Member> members = client.membership().members();
-    Member owner = null;
-    for (RoutedFile f : files) {
-      Member m = Rendezvous.owner(members, f.file().routingHash(), java.util.Set.of(), now);
-      if (m == null || (owner != null && m != owner)) {
-        return null;
-      }
-      owner = m;
-    }
-    return owner;
-  }
-
-  /** Sends each file to its owner (one request per owning worker) and collects the replies. */
-  private CompletableFuture<List<Reply>> fetch(Batch batch, long deadlineNanos) {
-    if (batch.files.isEmpty()) {
-      return CompletableFuture.completedFuture(List.of()); // pruning left no file that can hold a key
-    }
-    FanOut<RoutedFile> fan = new FanOut<>(client, f -> f.file().routingHash(), part -> request(batch, part),
-        deadlineNanos, client.hedging());
-    return client.whenMembersKnown(() -> fan.run(batch.files));
-  }
-
-  /** One owner's request: its files, and only the keys their ranges admit. */
-  private Request.Builder request(Batch batch, List<RoutedFile> part) {
-    LookupRequest.Builder lookup = LookupRequest.newBuilder().setTableUri(uri).setKeyColumn(keyColumn)
-        .addAllColumns(batch.fields);
-    BitSet keys = new BitSet();
-    for (RoutedFile f : part) {
-      lookup.addPaths(f.file().path());
-      keys.or(f.keys());
-    }
-    for (int k = keys.nextSetBit(0); k >= 0; k = keys.nextSetBit(k + 1)) {
-      lookup.addKeys(batch.wireKeys.get(k));
-    }
-    for (PageId suspect : batch.suspects) {
-      if (lookup.getPathsList().contains(suspect.getPath())) {
-        lookup.addSuspectPages(suspect);
-      }
-    }
-    return Request.newBuilder().setLookup(lookup);
-  }
-
-  private Map<Object, List<Row>> decodeAndRelease(List<Reply> replies, TableView v, Batch batch) {
-    try {
-      long decodeStarted = System.nanoTime();
-      long[] decompressNanos = new long[1];
-      Map<Object, List<Row>> rows = decode(replies, v, batch, decompressNanos);
-      client.stageClock().record(batch.startedNanos, replies, decodeStarted, decompressNanos[0], System.nanoTime());
-      return rows;
-    } finally {
-      replies.forEach(Reply::release);
-    }
-  }
-
-  /** A file's result and the pages of the reply it came in. */
-  private record Answered(FileResult file, List<ByteBuffer> pages) {}
-
-  /**
-   * Merges the owners' answers in the documented order: key by key in input order; within a key
-   * by file path, then by position in the file. Each reply lists its files by path; replies of
-   * different workers interleave, so the files are sorted again across replies.
-   */
-  private Map<Object, List<Row>> decode(List<Reply> replies, TableView v, Batch batch, long[] decompressNanos) {
-    List<Answered> answered = new ArrayList<>();
-    for (Reply reply : replies) {
-      LookupResponse response = reply.response().getLookup();
-      List<ByteBuffer> pages = pages(response, reply.frame().payload());
-      for (FileResult file : response.getFilesList()) {
-        answered.add(new Answered(file, pages));
-      }
-    }
-    answered.sort(java.util.Comparator.comparing(a -> a.file().getPath()));
-    TableView current = v;
-    for (Answered a : answered) {
-      if (!current.hasSchema(a.file().getSchemaId())) {
-        current = await(view(true, client.deadlineNanos())); // the table changed since we described it
-      }
-    }
-    @SuppressWarnings("unchecked")
-    List<Row>[] rowsByOrdinal = new List[batch.distinct];
-    for (Answered a : answered) {
-      FileResult file = a.file();
-      try {
-        RowGroupDecoder<Row> decoder = current.decoder(file.getSchemaId(), keyColumn, batch.fields);
-        for (RowGroupPages rg : file.getRowGroupsList()) {
-          decompressNanos[0] += decoder.decode(rg, a.pages(), batch.matcher, (ordinal, row, value) -> {
-            List<Row> rows = rowsByOrdinal[ordinal];
-            if (rows == null) {
-              rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);
-            }
-            rows.add(value);
-          });
-        }
-      } catch (DecodeException e) {
-        throw Errors.fromDecode(e, "file " + file.getPath() + " of " + uri);
-      }
-    }
-    Map<Object, List<Row>> result = new LinkedHashMap<>();
-    for (int i = 0; i < batch.callerKeys.size(); i++) {
-      List<Row> rows = rowsByOrdinal[batch.ordinalOfCaller[i]];
-      result.putIfAbsent(batch.callerKeys.get(i), rows == null ? List.of() : List.copyOf(rows));
-    }
-    return result;
-  }
-
-  /** Slices the payload into pages, checking the header's lengths and checksums against it. */
-  private static List<ByteBuffer> pages(LookupResponse response, ByteBuf payload) {
-    List<ByteBuffer> pages = new ArrayList<>(response.getPagesCount());
-    BitSet corrupt = null;
-    int at = payload.readerIndex();
-    int end = payload.writerIndex();
-    for (int i = 0; i < response.getPagesCount(); i++) {
-      PageSegment segment = response.getPages(i);
-      int length = segment.getLength();
-      if (length < 0 || length > end - at) {
-        throw new NeedleException(NeedleException.Code.DATA_LOSS, "response page " + i + " of " + length
-            + " bytes overruns the payload");
-      }
-      ByteBuffer page = payload.nioBuffer(at, length).asReadOnlyBuffer();
-      if (segment.getHasCrc32C()) {
-        CRC32C crc = new CRC32C();
-        crc.update(page.duplicate());
-        if ((int) crc.getValue() != segment.getCrc32C()) {
-          corrupt = corrupt == null ? new BitSet() : corrupt;
-          corrupt.set(i);
-        }
-      }
-      pages.add(page);
-      at += length;
-    }
-    if (at != end) {
-      throw new NeedleException(NeedleException.Code.DATA_LOSS, (end - at) + " payload bytes not described by the header");
-    }
-    if (corrupt != null) {
-      throw new CorruptPages(pageIds(response, corrupt));
-    }
-    return pages;
-  }
-
-  /** Names the pages at {@code indexes} by file path, version and offset, for the worker. */
-  private static List<PageId> pageIds(LookupResponse response, BitSet indexes) {
-    List<PageId> ids = new ArrayList<>();
-    for (FileResult file : response.getFilesList()) {
-      BitSet ofFile = new BitSet();
-      for (RowGroupPages rg : file.getRowGroupsList()) {
-        for (ColumnPages column : rg.getColumnsList()) {
-          if (column.getDictionaryPage() >= 0) {
-            ofFile.set(column.getDictionaryPage());
-          }
-          for (DataPage page : column.getDataPagesList()) {
-            ofFile.set(page.getPage());
-          }
-        }
-      }
-      ofFile.and(indexes);
-      for (int i = ofFile.nextSetBit(0); i >= 0; i = ofFile.nextSetBit(i + 1)) {
-        ids.add(PageId.newBuilder().setPath(file.getPath()).setVersion(file.getVersion())
-            .setOffset(response.getPages(i).getFileOffset()).build());
-      }
-    }
-    return ids;
-  }
-
-  private CompletableFuture<TableView> view(boolean force, long deadlineNanos) {
-    TableView v = view;
-    long now = System.nanoTime();
-    if (!force && v != null && v.isFresh(now, client.describeTtl().toNanos())) {
-      return CompletableFuture.completedFuture(v);
-    }
-    // Describe goes to the table's own rendezvous owner, with the same failover as lookups.
-    FanOut<String> fan = new FanOut<>(client, Rendezvous::hash, items -> Request.newBuilder().setDescribe(
-        DescribeRequest.newBuilder().setTableUri(uri).setKeyColumn(keyColumn)), deadlineNanos, false);
-    return client.whenMembersKnown(() -> fan.run(List.of(uri))).thenApply(replies -> {
-      Reply reply = replies.get(0);
-      try {
-        TableView fresh = TableView.of(reply.response().getDescribe(), keyColumn, now);
-        view = fresh;
-        return fresh;
-      } catch (DecodeException e) {
-        throw Errors.fromDecode(e, "describe of " + uri);
-      } finally {
-        replies.forEach(Reply::release);
-      }
-    });
-  }
-
-  private static Map<Object, List<Row>> emptyResult(Collection<?> keys) {
-    Map<Object, List<Row>> result = new LinkedHashMap<>();
-    for (Object k : keys) {
-      result.putIfAbsent(k, List.of());
-    }
-    return result;
-  }
-
-  private static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.get();
-    } catch (ExecutionException e) {
-      throw rethrow(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new NeedleException(NeedleException.Code.UNAVAILABLE, "interrupted", e);
-    }
-  }
-
-  private static RuntimeException rethrow(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof NeedleException ne) {
-      return ne;
-    }
-    if (t instanceof RuntimeException re && !(t instanceof NeedleException)) {
-      return re instanceof IllegalArgumentException || re instanceof NullPointerException
-          ? re : new NeedleException(NeedleException.Code.INTERNAL, t.toString(), t);
-    }
-    return new NeedleException(NeedleException.Code.INTERNAL, String.valueOf(t), t);
+    Futures.await(context.workers().sendToAll(
+        () -> Request.newBuilder().setRefresh(RefreshRequest.newBuilder().setTableUri(uri())),
+        context.policy().deadlineFromNow(), "refresh " + uri()));
+    described.forget();
   }
 }

@@ -6,6 +6,7 @@ import io.needle.decode.KeyType;
 import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.DescribeResponse;
 import io.needle.protocol.proto.FileDescription;
+import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.Key;
 import io.needle.protocol.proto.Schema;
 
@@ -74,8 +75,16 @@ final class TableView {
     return keyType;
   }
 
-  boolean hasSchema(long id) {
-    return schemas.containsKey(id);
+  /** Whether every file of these lookup replies has a schema this view knows. */
+  boolean knowsSchemasOf(List<Reply> replies) {
+    for (Reply reply : replies) {
+      for (FileResult file : reply.response().getLookup().getFilesList()) {
+        if (!schemas.containsKey(file.getSchemaId())) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   boolean isFresh(long nowNanos, long ttlNanos) {
@@ -90,7 +99,7 @@ final class TableView {
       if (schema == null) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "response names unknown schema " + schemaId);
       }
-      decoder = new RowGroupDecoder<>(schema, keyColumn, fields, Row::of);
+      decoder = new RowGroupDecoder<>(schema, keyColumn, fields, Row::decoded);
       decoders.putIfAbsent(key, decoder);
     }
     return decoder;

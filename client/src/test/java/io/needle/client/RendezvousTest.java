@@ -15,7 +15,7 @@ class RendezvousTest {
   private static List<Member> members(String... names) {
     List<Member> out = new ArrayList<>();
     for (String n : names) {
-      out.add(new Member(n, "10.0.0.1:7070", 1_000_000));
+      out.add(new Member(n, Rendezvous.hash(n), "10.0.0.1:7070", 1_000_000));
     }
     return out;
   }
@@ -69,8 +69,8 @@ class RendezvousTest {
   @Test
   void scoresDependOnNamesNotOnAddressesOrListOrder() {
     List<Member> a = members("n1", "n2", "n3");
-    List<Member> b = new ArrayList<>(List.of(new Member("n3", "10.9.9.9:1", 1), new Member("n1", "10.8.8.8:2", 1),
-        new Member("n2", "10.7.7.7:3", 1)));
+    List<Member> b = new ArrayList<>(List.of(new Member("n3", Rendezvous.hash("n3"), "10.9.9.9:1", 1),
+        new Member("n1", Rendezvous.hash("n1"), "10.8.8.8:2", 1), new Member("n2", Rendezvous.hash("n2"), "10.7.7.7:3", 1)));
     Set<Integer> differing = new HashSet<>();
     for (int i = 0; i < 2000; i++) {
       if (!Rendezvous.owner(a, file(i), Set.of(), 0).name().equals(Rendezvous.owner(b, file(i), Set.of(), 0).name())) {

@@ -11,20 +11,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
- * One routed call: items (a lookup's files, or the table of a describe) go to their rendezvous
- * owners, one request per owner, in parallel; the answer is every owner's reply.
+ * One routed call and its state machine: items (a lookup's files, or the table of a describe) go
+ * to their rendezvous owners, one request per owner, in parallel; the answer is every owner's
+ * reply. The blocking and the asynchronous APIs both drive this one machine; only how the first
+ * attempt travels differs (see {@link #runOnThisThread}).
  *
- * <p>Resilience, all inside the call's one deadline:
+ * <p>Resilience, all inside the call's one deadline and under the one {@link CallPolicy}:
  * <ul>
  *   <li>An owner that fails retryably (connection lost or refused, UNAVAILABLE, no answer within
  *       the attempt timeout) is marked down and its items go again, each to its next owner in
  *       rendezvous order, excluding every worker this call already gave up on. Retries draw on
- *       the client's retry budget; non-retryable errors fail the call at once.</li>
+ *       the retry budget; non-retryable errors fail the call at once.</li>
  *   <li>With hedging on, an owner that has not answered after the hedge delay gets a twin
  *       request at the items' next owners, if the hedge budget allows; the first complete answer
  *       wins and the other's frames are released when they arrive.</li>
@@ -32,44 +33,93 @@ import java.util.function.ToLongFunction;
  * Wrong rows cannot come of this: any worker serves any file, and an item's rows come from
  * exactly one winning reply.
  *
- * <p>Threading: callbacks run on the client's event loop; no locks but {@link Race}'s.
+ * <p>Threading: callbacks run on the client's event loop (or the caller's thread for a first
+ * attempt made there); no locks but {@link Race}'s.
  */
-final class FanOut<T> {
-  private final NeedleClient client;
+final class RoutedCall<T> {
+  private final Workers workers;
+  private final CallPolicy policy;
   private final ToLongFunction<T> keyHash;
   private final Function<List<T>, Request.Builder> requestFor;
   private final long deadlineNanos;
   private final boolean hedged;
 
-  FanOut(NeedleClient client, ToLongFunction<T> keyHash, Function<List<T>, Request.Builder> requestFor,
+  RoutedCall(Workers workers, CallPolicy policy, ToLongFunction<T> keyHash, Function<List<T>, Request.Builder> requestFor,
       long deadlineNanos, boolean hedged) {
-    this.client = client;
+    this.workers = workers;
+    this.policy = policy;
     this.keyHash = keyHash;
     this.requestFor = requestFor;
     this.deadlineNanos = deadlineNanos;
     this.hedged = hedged;
   }
 
-  /** Every owner's reply; the caller releases them. */
-  CompletableFuture<List<Reply>> run(List<T> items) {
-    client.retryBudget().deposit();
-    client.hedgeBudget().deposit();
-    return fetch(items, Set.of(), hedged, null);
+  /** Every owner's reply, asynchronously; the caller releases them. */
+  CompletableFuture<List<Reply>> start(List<T> items) {
+    policy.callStarted();
+    return workers.whenKnown(() -> fetch(items, Set.of(), hedged, null));
+  }
+
+  /**
+   * Every owner's reply, for a caller that waits anyway. When one worker owns every item and no
+   * hedge can be due, the first attempt is made on this thread over a pooled blocking socket: two
+   * thread hand-offs fewer than through the event loop (see {@link BlockingCalls}). Its outcome
+   * goes through the same policy as any attempt's, so a failure fails over (through the event
+   * loop) exactly as an asynchronous call's would. Otherwise this is {@link #start}, awaited.
+   */
+  CompletableFuture<List<Reply>> runOnThisThread(List<T> items) {
+    Member owner = hedged || !workers.onThisThreadPossible() ? null : soleOwner(items);
+    if (owner == null) {
+      return Futures.settled(start(items), true);
+    }
+    policy.callStarted();
+    Race race = new Race();
+    race.started();
+    long start = System.nanoTime();
+    CompletableFuture<Reply> answer;
+    if (deadlineNanos - start <= 0) {
+      answer = CompletableFuture.failedFuture(deadlinePassed());
+    } else {
+      try {
+        answer = CompletableFuture.completedFuture(workers.callOnThisThread(owner, requestFor.apply(items), deadlineNanos,
+            start + policy.attemptNanos(deadlineNanos, start)));
+      } catch (BlockingCalls.Unusable e) {
+        answer = CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE, e.getMessage(), e));
+        workers.blockingFallback();
+      } catch (NeedleException e) {
+        answer = CompletableFuture.failedFuture(e);
+      }
+    }
+    // The socket's failure does not exclude its worker from the retry: the event loop's own
+    // connection may still carry the call (a one-worker fleet's only chance), though the breaker,
+    // now open, sends it to the next owner first.
+    answered(owner, items, Set.of(), false, race, start, answer);
+    return Futures.settled(race.result(), true);
+  }
+
+  /** The one worker that owns every item, or null when they are spread (or no worker is known). */
+  private Member soleOwner(List<T> items) {
+    long now = System.nanoTime();
+    List<Member> members = workers.members();
+    Member owner = null;
+    for (T item : items) {
+      Member m = Rendezvous.owner(members, keyHash.applyAsLong(item), Set.of(), now);
+      if (m == null || (owner != null && m != owner)) {
+        return null;
+      }
+      owner = m;
+    }
+    return owner;
   }
 
   private CompletableFuture<List<Reply>> fetch(List<T> items, Set<String> excluded, boolean mayHedge, Throwable why) {
     long now = System.nanoTime();
-    List<Member> members = client.membership().members();
+    List<Member> members = workers.members();
     Map<Member, List<T>> parts = new LinkedHashMap<>();
     for (T item : items) {
       Member owner = Rendezvous.owner(members, keyHash.applyAsLong(item), excluded, now);
       if (owner == null) {
-        if (members.isEmpty() && client.membership().refusal() != null) {
-          return CompletableFuture.failedFuture(client.membership().refusal());
-        }
-        String message = members.isEmpty() ? "no workers known (membership: " + client.membershipDescription() + ")"
-            : "no worker left to try among " + members + (why == null ? "" : " after: " + why.getMessage());
-        return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.UNAVAILABLE, message, why));
+        return CompletableFuture.failedFuture(workers.noneLeft(why));
       }
       parts.computeIfAbsent(owner, m -> new ArrayList<>()).add(item);
     }
@@ -90,9 +140,9 @@ final class FanOut<T> {
     next.add(owner.name());
     attempt(owner, items, next, mayHedge, race);
     if (mayHedge) {
-      long delay = client.hedgeDelayNanos();
+      long delay = policy.hedgeDelayNanos();
       if (delay >= 0) {
-        var timer = client.scheduler().schedule(() -> hedge(items, next, race), delay, TimeUnit.NANOSECONDS);
+        var timer = workers.schedule(() -> hedge(items, next, race), delay);
         race.result().whenComplete((replies, error) -> timer.cancel(false)); // no dead timers piling up
       }
     }
@@ -100,25 +150,31 @@ final class FanOut<T> {
   }
 
   private void attempt(Member owner, List<T> items, Set<String> next, boolean mayHedge, Race race) {
+    race.started();
     long start = System.nanoTime();
     long remaining = deadlineNanos - start;
     if (remaining <= 0) {
-      race.started();
       race.failed(deadlinePassed());
       return;
     }
-    race.started();
-    Duration timeout = Duration.ofNanos(Math.min(remaining, client.attemptTimeoutNanos()));
-    client.send(owner, requestFor.apply(items), timeout).whenComplete((reply, error) -> {
+    Duration timeout = Duration.ofNanos(policy.attemptNanos(deadlineNanos, start));
+    answered(owner, items, next, mayHedge, race, start,
+        workers.send(owner, requestFor.apply(items), timeout));
+  }
+
+  /** What the policy makes of an attempt's outcome: a win, a failover, or the call's failure. */
+  private void answered(Member owner, List<T> items, Set<String> next, boolean mayHedge, Race race, long start,
+      CompletableFuture<Reply> answer) {
+    answer.whenComplete((reply, error) -> {
       if (error == null) {
         owner.succeeded();
         if (hedged) {
-          client.recordLatency(System.nanoTime() - start);
+          policy.answeredIn(System.nanoTime() - start);
         }
         race.succeeded(List.of(reply));
         return;
       }
-      Throwable cause = unwrap(error);
+      Throwable cause = Futures.unwrap(error);
       if (!(cause instanceof NeedleException ne) || !ne.isRetryable() || ne.isSourceFailure()) {
         if (cause instanceof NeedleException ne && ne.isSourceFailure()) {
           owner.succeeded(); // it answered: the worker is fine, its source is not
@@ -126,14 +182,10 @@ final class FanOut<T> {
         race.failNow(cause);
         return;
       }
-      client.membership().failed(owner);
-      if (!race.isDone() && !race.othersPending() && deadlineNanos - System.nanoTime() > 0
-          && client.retryBudget().tryWithdraw(System.nanoTime())) {
-        client.counters().retries.increment();
+      workers.failed(owner);
+      if (!race.isDone() && !race.othersPending() && policy.mayRetry(deadlineNanos)) {
         race.started();
         fetch(items, next, mayHedge, cause).whenComplete((replies, e) -> settle(race, replies, e));
-      } else if (!race.isDone() && !race.othersPending()) {
-        client.counters().retriesDenied.increment();
       }
       race.failed(cause);
     });
@@ -144,24 +196,19 @@ final class FanOut<T> {
       return;
     }
     boolean someoneLeft = false;
-    for (Member m : client.membership().members()) {
+    for (Member m : workers.members()) {
       if (!next.contains(m.name())) {
         someoneLeft = true;
         break;
       }
     }
-    if (!someoneLeft) {
+    if (!someoneLeft || !policy.mayHedge()) {
       return;
     }
-    if (!client.hedgeBudget().tryWithdraw(System.nanoTime())) {
-      client.counters().hedgesDenied.increment();
-      return;
-    }
-    client.counters().hedges.increment();
     race.started();
     fetch(items, next, false, null).whenComplete((replies, e) -> {
       if (e == null && !race.isDone()) {
-        client.counters().hedgesWon.increment(); // counted a little generously: a tie is a win
+        policy.hedgeWon();
       }
       settle(race, replies, e);
     });
@@ -171,7 +218,7 @@ final class FanOut<T> {
     if (error == null) {
       race.succeeded(replies);
     } else {
-      race.failed(unwrap(error));
+      race.failed(Futures.unwrap(error));
     }
   }
 
@@ -182,7 +229,7 @@ final class FanOut<T> {
           Throwable failure = null;
           for (CompletableFuture<List<Reply>> f : futures) {
             if (f.isCompletedExceptionally()) {
-              failure = f.handle((r, e) -> unwrap(e)).join();
+              failure = f.handle((r, e) -> Futures.unwrap(e)).join();
               break;
             }
           }
@@ -200,14 +247,7 @@ final class FanOut<T> {
         });
   }
 
-  private NeedleException deadlinePassed() {
+  private static NeedleException deadlinePassed() {
     return new NeedleException(NeedleException.Code.DEADLINE_EXCEEDED, "the call's deadline passed");
-  }
-
-  static Throwable unwrap(Throwable t) {
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

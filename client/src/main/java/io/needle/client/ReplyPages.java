@@ -1,0 +1,109 @@
+package io.needle.client;
+
+import io.needle.protocol.proto.ColumnPages;
+import io.needle.protocol.proto.DataPage;
+import io.needle.protocol.proto.FileResult;
+import io.needle.protocol.proto.LookupResponse;
+import io.needle.protocol.proto.PageId;
+import io.needle.protocol.proto.PageSegment;
+import io.needle.protocol.proto.RowGroupPages;
+import io.netty.buffer.ByteBuf;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The pages of a lookup reply: its payload cut where the header says, each page checked against
+ * its CRC32C. A page is a view of the reply's frame, never a copy: over a heap frame (the blocking
+ * path's) the decoder reads the frame's own array.
+ */
+final class ReplyPages {
+  private ReplyPages() {}
+
+  /** Pages of a reply whose bytes do not match their CRC32C; never decoded. */
+  static final class Corrupt extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient List<PageId> pages;
+
+    Corrupt(List<PageId> pages) {
+      super(pages.size() + " response pages failed their checksum", null, false, false);
+      this.pages = pages;
+    }
+
+    /** The pages, named for the worker to drop and read again from the source. */
+    List<PageId> pages() {
+      return pages;
+    }
+
+    NeedleException asDataLoss() {
+      return new NeedleException(NeedleException.Code.DATA_LOSS, getMessage() + " again after a refetch: " + pages);
+    }
+  }
+
+  /**
+   * Slices the payload into pages, checking the header's lengths and checksums against it.
+   *
+   * @throws Corrupt when a page fails its checksum
+   */
+  static List<ByteBuffer> of(LookupResponse response, ByteBuf payload) {
+    List<ByteBuffer> pages = new ArrayList<>(response.getPagesCount());
+    BitSet corrupt = null;
+    int at = payload.readerIndex();
+    int end = payload.writerIndex();
+    for (int i = 0; i < response.getPagesCount(); i++) {
+      PageSegment segment = response.getPages(i);
+      int length = segment.getLength();
+      if (length < 0 || length > end - at) {
+        throw new NeedleException(NeedleException.Code.DATA_LOSS, "response page " + i + " of " + length
+            + " bytes overruns the payload");
+      }
+      // Not read-only: a read-only view hides its array, and the decoder would copy the page.
+      ByteBuffer page = payload.nioBuffer(at, length);
+      if (segment.getHasCrc32C()) {
+        CRC32C crc = new CRC32C();
+        crc.update(page.duplicate());
+        if ((int) crc.getValue() != segment.getCrc32C()) {
+          corrupt = corrupt == null ? new BitSet() : corrupt;
+          corrupt.set(i);
+        }
+      }
+      pages.add(page);
+      at += length;
+    }
+    if (at != end) {
+      throw new NeedleException(NeedleException.Code.DATA_LOSS, (end - at) + " payload bytes not described by the header");
+    }
+    if (corrupt != null) {
+      throw new Corrupt(pageIds(response, corrupt));
+    }
+    return pages;
+  }
+
+  /** Names the pages at {@code indexes} by file path, version and offset, for the worker. */
+  private static List<PageId> pageIds(LookupResponse response, BitSet indexes) {
+    List<PageId> ids = new ArrayList<>();
+    for (FileResult file : response.getFilesList()) {
+      BitSet ofFile = new BitSet();
+      for (RowGroupPages rg : file.getRowGroupsList()) {
+        for (ColumnPages column : rg.getColumnsList()) {
+          if (column.getDictionaryPage() >= 0) {
+            ofFile.set(column.getDictionaryPage());
+          }
+          for (DataPage page : column.getDataPagesList()) {
+            ofFile.set(page.getPage());
+          }
+        }
+      }
+      ofFile.and(indexes);
+      for (int i = ofFile.nextSetBit(0); i >= 0; i = ofFile.nextSetBit(i + 1)) {
+        ids.add(PageId.newBuilder().setPath(file.getPath()).setVersion(file.getVersion())
+            .setOffset(response.getPages(i).getFileOffset()).build());
+      }
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,90 @@
+package io.needle.client;
+
+import io.needle.protocol.proto.ColumnPages;
+import io.needle.protocol.proto.DataPage;
+import io.needle.protocol.proto.FileResult;
+import io.needle.protocol.proto.LookupResponse;
+import io.needle.protocol.proto.PageId;
+import io.needle.protocol.proto.PageSegment;
+import io.needle.protocol.proto.RowGroupPages;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Cutting a reply's payload into pages: views of the frame, checked against CRC32C (java.util.zip's). */
+class ReplyPagesTest {
+  private static final byte[] FIRST = "first page bytes".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] SECOND = "the second, a little longer".getBytes(StandardCharsets.UTF_8);
+
+  @Test
+  void pagesOfAHeapFrameAreViewsOfItsArrayNotCopies() {
+    ByteBuf payload = Unpooled.buffer(64).writeBytes(FIRST).writeBytes(SECOND);
+    try {
+      List<ByteBuffer> pages = ReplyPages.of(response(crc(FIRST), crc(SECOND)), payload);
+      assertThat(pages).hasSize(2);
+      for (ByteBuffer page : pages) {
+        assertThat(page.hasArray()).as("the decoder reads the array in place").isTrue();
+        assertThat(page.array()).isSameAs(payload.array());
+      }
+      assertThat(bytes(pages.get(0))).isEqualTo(FIRST);
+      assertThat(bytes(pages.get(1))).isEqualTo(SECOND);
+    } finally {
+      payload.release();
+    }
+  }
+
+  @Test
+  void aPageThatFailsItsChecksumIsNamedForTheWorker() {
+    ByteBuf payload = Unpooled.buffer(64).writeBytes(FIRST).writeBytes(SECOND);
+    try {
+      assertThatThrownBy(() -> ReplyPages.of(response(crc(FIRST), crc(SECOND) ^ 1), payload))
+          .isInstanceOfSatisfying(ReplyPages.Corrupt.class, corrupt -> assertThat(corrupt.pages()).containsExactly(
+              PageId.newBuilder().setPath("a.parquet").setVersion("v1").setOffset(4 + FIRST.length).build()));
+    } finally {
+      payload.release();
+    }
+  }
+
+  @Test
+  void lengthsThatOverrunThePayloadAreDataLoss() {
+    ByteBuf payload = Unpooled.buffer(64).writeBytes(FIRST);
+    try {
+      assertThatThrownBy(() -> ReplyPages.of(response(crc(FIRST), crc(SECOND)), payload))
+          .isInstanceOfSatisfying(NeedleException.class,
+              e -> assertThat(e.code()).isEqualTo(NeedleException.Code.DATA_LOSS));
+    } finally {
+      payload.release();
+    }
+  }
+
+  private static LookupResponse response(int firstCrc, int secondCrc) {
+    return LookupResponse.newBuilder()
+        .addPages(PageSegment.newBuilder().setLength(FIRST.length).setCrc32C(firstCrc).setHasCrc32C(true).setFileOffset(4))
+        .addPages(PageSegment.newBuilder().setLength(SECOND.length).setCrc32C(secondCrc).setHasCrc32C(true)
+            .setFileOffset(4 + FIRST.length))
+        .addFiles(FileResult.newBuilder().setPath("a.parquet").setVersion("v1").addRowGroups(RowGroupPages.newBuilder()
+            .addColumns(ColumnPages.newBuilder().setDictionaryPage(-1)
+                .addDataPages(DataPage.newBuilder().setPage(0)).addDataPages(DataPage.newBuilder().setPage(1)))))
+        .build();
+  }
+
+  private static int crc(byte[] bytes) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes);
+    return (int) crc.getValue();
+  }
+
+  private static byte[] bytes(ByteBuffer page) {
+    byte[] out = new byte[page.remaining()];
+    page.duplicate().get(out);
+    return out;
+  }
+}
