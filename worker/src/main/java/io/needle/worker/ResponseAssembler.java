@@ -99,6 +99,9 @@ final class ResponseAssembler {
       resolving[f] = cache.resolve(fp.file(), fp.offsets(), fp.lengths(), suspects.getOrDefault(fp.relativePath(), Set.of()),
           fp.firstSegment(), parts, crcs);
     }
+    if (allSucceeded(resolving)) { // every page a hit: answered on this thread, no stage
+      return CompletableFuture.completedFuture(answer(Arrays.asList(parts), crcs));
+    }
     return CompletableFuture.allOf(resolving).handle((ignored, error) -> {
       if (error != null) {
         for (PagePart part : parts) {
@@ -110,6 +113,15 @@ final class ResponseAssembler {
       }
       return answer(Arrays.asList(parts), crcs);
     });
+  }
+
+  private static boolean allSucceeded(CompletableFuture<?>[] futures) {
+    for (CompletableFuture<?> f : futures) {
+      if (!TableService.succeeded(f)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private LookupAnswer answer(List<PagePart> parts, int[] crcs) {
