@@ -288,7 +288,11 @@ public final class BenchRunner {
     RedisServer redis = null;
     Map<BenchTable, RedisTarget> redisTargets = new IdentityHashMap<>();
     // Embedded mode: the same client API answered by a worker inside this JVM (no socket).
-    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build();
+    // A minute, not the client's default 10 s (5 s per attempt): on a shared 2-core machine with
+    // a load average of 40, the first lookups (footers and indexes loaded with a cold JIT) passed
+    // 5 s, the worker was marked down and the whole run ended there. Warm calls never come near.
+    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).requestTimeout(Duration.ofMinutes(1))
+        .build();
          NeedleClient embedded = NeedleEmbedded.open(EmbeddedConfig.of(roots))) {
       if (o.redis()) {
         Optional<Path> exe = RedisServer.findOnPath();
