@@ -7,6 +7,7 @@ import io.needle.embedded.NeedleEmbedded;
 import io.needle.bench.baseline.ParquetJavaTarget;
 import io.needle.bench.baseline.RedisServer;
 import io.needle.bench.baseline.RedisTarget;
+import io.needle.bench.baseline.TransportFloor;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.bench.gen.RagTable;
@@ -287,7 +288,11 @@ public final class BenchRunner {
     RedisServer redis = null;
     Map<BenchTable, RedisTarget> redisTargets = new IdentityHashMap<>();
     // Embedded mode: the same client API answered by a worker inside this JVM (no socket).
-    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build();
+    // A minute, not the client's default 10 s (5 s per attempt): on a shared 2-core machine with
+    // a load average of 40, the first lookups (footers and indexes loaded with a cold JIT) passed
+    // 5 s, the worker was marked down and the whole run ended there. Warm calls never come near.
+    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).requestTimeout(Duration.ofMinutes(1))
+        .build();
          NeedleClient embedded = NeedleEmbedded.open(EmbeddedConfig.of(roots))) {
       if (o.redis()) {
         Optional<Path> exe = RedisServer.findOnPath();
@@ -309,7 +314,7 @@ public final class BenchRunner {
         }
         Table table = client.table(uri(s.table), s.table.keyColumn());
         NeedleTarget needle = new NeedleTarget("Needle", table, s.table.columns(), null);
-        measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
+        Wire wire = measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
         if (genLayout != null) {
           NeedleTarget gen = new NeedleTarget("Needle (gen layout)", client.table(uri(genLayout), s.table.keyColumn()),
               s.table.columns(), null);
@@ -321,6 +326,9 @@ public final class BenchRunner {
         RedisTarget redisTarget = redisTargets.get(s.table);
         if (redisTarget != null) {
           measure(s, redisTarget, o.needlePlan(), o.warmupCalls(), null, null);
+        }
+        if (wire != null && s.workload.keysPerCall() == 1) {
+          measureTransportFloor(s, wire);
         }
         if (s.workload.keysPerCall() == 1) {
           measureSlowBaselines(s);
@@ -390,11 +398,30 @@ public final class BenchRunner {
     measure(s, target, plan, warmupCalls, cpu, workerAddress, uri(s.table), null);
   }
 
+  /** Bytes per call on a Needle connection, each way, frame prefixes included. */
+  private record Wire(double up, double down) {
+    double total() {
+      return up + down;
+    }
+  }
+
+  /**
+   * The transport floor beside Needle in one scenario: a bare Netty echo of frames the sizes of
+   * Needle's requests and answers in it ({@code wire}), over a blocking socket like the client's.
+   */
+  private void measureTransportFloor(Scenario s, Wire wire) throws Exception {
+    int rows = s.workload == Workload.ABSENT ? 0 : 1;
+    try (TransportFloor floor = new TransportFloor((int) Math.round(wire.up()), (int) Math.round(wire.down()), rows)) {
+      measure(s, floor, o.needlePlan(), o.warmupCalls(), null, null);
+    }
+  }
+
   /**
    * @param tableUri the table as the worker at {@code workerAddress} serves it (for the wire pass)
    * @param stagesOf the client whose stage clock times {@code target}'s calls, or null
+   * @return the bytes per call on the connection to {@code workerAddress}, or null without one
    */
-  private void measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
+  private Wire measure(Scenario s, LookupTarget target, LoadPlan plan, int warmupCalls, WorkerCpu cpu,
       String workerAddress, String tableUri, NeedleClient stagesOf) throws Exception {
     if (warmupCalls > 0) {
       LoadDriver.run(target, s.calls, new LoadPlan(plan.callers(), warmupCalls, Duration.ofSeconds(60), 0),
@@ -408,17 +435,19 @@ public final class BenchRunner {
     ProgressBar.clear(System.err, bar);
     double workerCpuMicros = cpu == null ? Double.NaN : (cpu.cpuNanos() - cpu0) / 1000.0 / r.stats().lookups();
     LookupStages stages = stagesOf == null ? null : stagesOf.stages().minus(stages0);
-    double wire = workerAddress == null ? Double.NaN : wireBytesPerCall(s, workerAddress, tableUri,
+    Wire wire = workerAddress == null ? null : wireBytesPerCall(s, workerAddress, tableUri,
         new LoadPlan(1, Math.min(WIRE_PASS_CALLS, plan.maxCalls()), plan.maxDuration().compareTo(WIRE_PASS_MAX_DURATION)
             < 0 ? plan.maxDuration() : WIRE_PASS_MAX_DURATION, 0));
     LatencyStats st = r.stats();
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  p99 %,10.1f µs  %,10.0f calls/s%n", target.name(), st.lookups(),
         st.p50Micros(), st.p99Micros(), st.throughputPerSecond());
-    results.add(new SystemResult(target.name(), s.label, st, r.latencyNanos(), wire, workerCpuMicros, stages));
+    results.add(new SystemResult(target.name(), s.label, st, r.latencyNanos(), wire == null ? Double.NaN : wire.total(),
+        workerCpuMicros, stages));
+    return wire;
   }
 
   /** Bytes both ways per call, through a counting relay, on a separate client (not timed). */
-  private static double wireBytesPerCall(Scenario s, String workerAddress, String tableUri, LoadPlan pass)
+  private static Wire wireBytesPerCall(Scenario s, String workerAddress, String tableUri, LoadPlan pass)
       throws Exception {
     String[] hp = workerAddress.split(":");
     try (ByteCountingProxy proxy = new ByteCountingProxy(
@@ -433,7 +462,8 @@ public final class BenchRunner {
           LoadDriver.Progress.NONE);
       // the relay may still be forwarding the last reply's tail; every reply was read by then, so
       // the counts are complete once the driver returns.
-      return (proxy.toServerBytes() - up0 + proxy.toClientBytes() - down0) / (double) r.stats().lookups();
+      double calls = r.stats().lookups();
+      return new Wire((proxy.toServerBytes() - up0) / calls, (proxy.toClientBytes() - down0) / calls);
     }
   }
 

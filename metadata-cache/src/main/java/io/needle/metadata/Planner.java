@@ -153,7 +153,13 @@ final class Planner {
       fields[i] = top;
     }
     Arrays.sort(fields);
-    return Arrays.stream(fields).distinct().toArray();
+    int distinct = 0;
+    for (int i = 0; i < fields.length; i++) {
+      if (distinct == 0 || fields[distinct - 1] != fields[i]) {
+        fields[distinct++] = fields[i];
+      }
+    }
+    return distinct == fields.length ? fields : Arrays.copyOf(fields, distinct);
   }
 
   private static ParquetException invalidKey(FileMetadata file, LookupSpec spec, String what) {
@@ -328,7 +334,8 @@ final class Planner {
    * whole chunk: a 250k-row chunk has over a thousand pages per column.
    */
   static List<PageRef> overlapping(PageTable table, long[] ranges, long rows) {
-    List<PageRef> pages = new ArrayList<>(ranges.length / 2);
+    // A range usually straddles a page boundary or two: room for that without growing.
+    List<PageRef> pages = new ArrayList<>(ranges.length + 2);
     long[] firstRows = table.firstRows;
     int n = table.pageCount();
     int next = 0; // pages before this one are already taken or skipped

@@ -87,7 +87,14 @@ final class KeyIndexes implements AutoCloseable {
     }
     if (state instanceof KeyIndex index) {
       if (!index.doubted()) {
-        return metadata.plan(file, spec, index).whenComplete((p, e) -> {
+        CompletableFuture<FilePlan> plan = metadata.plan(file, spec, index);
+        if (plan.isDone()) { // planned on this thread: no stage to add
+          if (index.doubted()) {
+            drop(name, index);
+          }
+          return plan;
+        }
+        return plan.whenComplete((p, e) -> {
           if (index.doubted()) {
             drop(name, index);
           }

@@ -25,6 +25,7 @@ import java.nio.channels.FileChannel;
  */
 final class OpenFile extends AbstractReferenceCounted implements FileSource {
   private final FileVersion version;
+  private final String versionKey; // the page store's name of the version, asked per lookup
   private final FileChannel channel;
   private final FileSource remote;
   private final int coalesceGapBytes;
@@ -33,6 +34,7 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
 
   OpenFile(FileVersion version, FileChannel channel) {
     this.version = version;
+    this.versionKey = PageCache.versionKey(version);
     this.channel = channel;
     this.remote = null;
     this.coalesceGapBytes = 0;
@@ -41,6 +43,7 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   /** A remote version: reads go to {@code remote}; misses closer than {@code coalesceGapBytes} share a read. */
   OpenFile(FileSource remote, int coalesceGapBytes) {
     this.version = remote.version();
+    this.versionKey = PageCache.versionKey(version);
     this.channel = null;
     this.remote = remote;
     this.coalesceGapBytes = coalesceGapBytes;
@@ -66,6 +69,11 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   @Override
   public FileVersion version() {
     return version;
+  }
+
+  /** {@link PageCache#versionKey(FileVersion)} of this version, made once. */
+  String versionKey() {
+    return versionKey;
   }
 
   /**

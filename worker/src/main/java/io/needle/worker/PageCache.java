@@ -322,7 +322,7 @@ final class PageCache implements AutoCloseable {
 
   /** The store's name for a file version: path, size and version token. */
   static String versionKey(OpenFile file) {
-    return versionKey(file.version());
+    return file.versionKey();
   }
 
   static String versionKey(io.needle.metadata.FileVersion version) {

@@ -148,11 +148,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     inFlight++;
     status.requestStarted();
     updateAutoRead(ctx);
-    if (deadline.bounded()) {
-      call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), request.getTimeoutMicros(), TimeUnit.MICROSECONDS);
-    }
     CompletableFuture<Answer> answer = lookupDelayNanos != 0 && lookup
         ? delayedLookup(ctx, request, deadline) : service.serve(request, deadline);
+    if (TableService.succeeded(answer)) {
+      // Warm: planned and answered in this event-loop task, with no deadline timer to schedule
+      // and cancel and no stage to complete.
+      finish(ctx, call, answer.join(), null);
+      return;
+    }
+    if (deadline.bounded()) {
+      call.timeout = ctx.executor().schedule(() -> timeOut(ctx, call), Math.max(0, deadline.remainingNanos()),
+          TimeUnit.NANOSECONDS);
+    }
     answer.whenComplete((result, error) -> {
       if (ctx.executor().inEventLoop()) {
         finish(ctx, call, result, error);

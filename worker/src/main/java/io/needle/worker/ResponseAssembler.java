@@ -100,6 +100,9 @@ final class ResponseAssembler {
       resolving[f] = cache.resolve(fp.file(), fp.offsets(), fp.lengths(), suspects.getOrDefault(fp.relativePath(), Set.of()),
           fp.firstSegment(), parts, crcs);
     }
+    if (allSucceeded(resolving)) { // every page a hit: answered on this thread, no stage
+      return CompletableFuture.completedFuture(answer(Arrays.asList(parts), crcs));
+    }
     return CompletableFuture.allOf(resolving).handle((ignored, error) -> {
       if (error != null) {
         for (PagePart part : parts) {
@@ -111,6 +114,15 @@ final class ResponseAssembler {
       }
       return answer(Arrays.asList(parts), crcs);
     });
+  }
+
+  private static boolean allSucceeded(CompletableFuture<?>[] futures) {
+    for (CompletableFuture<?> f : futures) {
+      if (!TableService.succeeded(f)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Answer answer(List<PagePart> parts, int[] crcs) {

@@ -23,7 +23,8 @@ final class WorkerStatus {
 
   private volatile String name = "";
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final Set<String> servedFileVersions = ConcurrentHashMap.newKeySet();
+  // Versions, not their strings: asked on every answer, and a version's hash reuses its path's.
+  private final Set<FileVersion> servedFileVersions = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
   private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
@@ -68,14 +69,18 @@ final class WorkerStatus {
   void served(List<FileVersion> versions) {
     for (FileVersion v : versions) {
       if (servedFileVersions.size() < MAX_SERVED) {
-        servedFileVersions.add(v.path() + '\n' + v.wireToken());
+        servedFileVersions.add(v);
       }
     }
   }
 
   /** Snapshot of the served set, each entry {@code canonical path \n version}. */
   Set<String> servedFileVersions() {
-    return Set.copyOf(servedFileVersions);
+    Set<String> out = new java.util.HashSet<>();
+    for (FileVersion v : servedFileVersions) {
+      out.add(v.path() + '\n' + v.wireToken());
+    }
+    return Set.copyOf(out);
   }
 
   HealthResponse health() {
