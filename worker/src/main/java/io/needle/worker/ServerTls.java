@@ -84,7 +84,17 @@ public final class ServerTls implements AutoCloseable {
    * @throws IllegalArgumentException naming the file and what is wrong with it
    */
   public static ServerTls start(TlsConfig config) {
-    SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    SslProvider provider = switch (config.provider()) {
+      case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+      case JDK -> SslProvider.JDK;
+      case OPENSSL -> {
+        if (!OpenSsl.isAvailable()) {
+          throw new IllegalArgumentException("TLS: the OpenSSL provider was asked for, but netty-tcnative does not "
+              + "load here: " + OpenSsl.unavailabilityCause());
+        }
+        yield SslProvider.OPENSSL;
+      }
+    };
     List<String> stamps;
     try {
       stamps = stamps(config);
@@ -100,9 +110,19 @@ public final class ServerTls implements AutoCloseable {
     return tls;
   }
 
-  /** A handler for a new connection, with the current context; install it first in the pipeline. */
+  /**
+   * A handler for a new connection, with the current context; install it first in the pipeline.
+   * A handshake not done within {@link TlsConfig#handshakeTimeout} closes the connection.
+   */
   public SslHandler newHandler(ByteBufAllocator alloc) {
-    return context.newHandler(alloc);
+    SslHandler handler = context.newHandler(alloc);
+    handler.setHandshakeTimeout(config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    return handler;
+  }
+
+  /** The configuration it serves. */
+  public TlsConfig config() {
+    return config;
   }
 
   /** The current context (it changes when the files do). */
