@@ -34,19 +34,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * the SANs a deployment would have (IP and DNS for workers, a SPIFFE URI for a workload). EC
  * P-256 keys, written as PEM the way a Kubernetes TLS Secret holds them (the key as PKCS#8).
  */
-final class TestPki {
+public final class TestPki {
   private static final AtomicLong SERIALS = new AtomicLong(System.nanoTime() & 0xFFFF_FFFFL);
 
   /** A certificate and its key, and the PEM files holding them. */
-  record Issued(X509Certificate certificate, KeyPair keys, Path certificateFile, Path keyFile) {
-    BigInteger serial() {
+  public record Issued(X509Certificate certificate, KeyPair keys, Path certificateFile, Path keyFile) {
+    public BigInteger serial() {
       return certificate.getSerialNumber();
     }
   }
 
   private TestPki() {}
 
-  static Issued ca(Path dir, String name) throws Exception {
+  public static Issued ca(Path dir, String name) throws Exception {
     KeyPair keys = keyPair();
     X500Name subject = new X500Name("CN=" + name);
     X509v3CertificateBuilder b = builder(subject, subject, keys);
@@ -56,13 +56,13 @@ final class TestPki {
   }
 
   /** A worker certificate for 127.0.0.1 and localhost. */
-  static Issued server(Path dir, String name, Issued ca) throws Exception {
+  public static Issued server(Path dir, String name, Issued ca) throws Exception {
     return leaf(dir, name, ca, KeyPurposeId.id_kp_serverAuth,
         new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost"));
   }
 
   /** A client certificate whose identity is {@code uriSan} (a SPIFFE ID), or a DNS SAN when it has no scheme. */
-  static Issued client(Path dir, String name, Issued ca, String san) throws Exception {
+  public static Issued client(Path dir, String name, Issued ca, String san) throws Exception {
     GeneralName identity = san.contains(":") ? new GeneralName(GeneralName.uniformResourceIdentifier, san)
         : new GeneralName(GeneralName.dNSName, san);
     return leaf(dir, name, ca, KeyPurposeId.id_kp_clientAuth, identity);
