@@ -68,11 +68,28 @@ public final class TestPki {
     return leaf(dir, name, ca, KeyPurposeId.id_kp_clientAuth, identity);
   }
 
+  /**
+   * A client certificate as {@link #client} makes it, but valid only from {@code notBefore} to
+   * {@code notAfter} and for {@code purpose} (an expired, a not yet valid, a server-only one).
+   */
+  static Issued client(Path dir, String name, Issued ca, String san, Instant notBefore, Instant notAfter,
+      KeyPurposeId purpose) throws Exception {
+    return leaf(dir, name, ca, purpose, notBefore, notAfter, new GeneralName(GeneralName.uniformResourceIdentifier, san));
+  }
+
   private static Issued leaf(Path dir, String name, Issued ca, KeyPurposeId purpose, GeneralName... sans)
       throws Exception {
+    Instant now = Instant.now();
+    return leaf(dir, name, ca, purpose, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(2)), sans);
+  }
+
+  private static Issued leaf(Path dir, String name, Issued ca, KeyPurposeId purpose, Instant notBefore,
+      Instant notAfter, GeneralName... sans) throws Exception {
     KeyPair keys = keyPair();
-    X509v3CertificateBuilder b = builder(new X500Name(ca.certificate().getSubjectX500Principal().getName()),
-        new X500Name("CN=" + name), keys);
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+        new X500Name(ca.certificate().getSubjectX500Principal().getName()),
+        BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(notBefore), Date.from(notAfter),
+        new X500Name("CN=" + name), keys.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
