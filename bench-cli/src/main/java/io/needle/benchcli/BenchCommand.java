@@ -152,7 +152,7 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
       long tlsRows = matched("--rows") ? rows : 200_000;
-      int tlsLookups = matched("--lookups") ? lookups : 5_000;
+      int tlsLookups = matched("--lookups") ? (int) Math.min(lookups, 10_000_000) : 5_000;
       System.out.printf("needle %s: %d rows, %d lookups per path x 3 rounds%n",
           String.join(" ", spec.commandLine().getParseResult().originalArgs()), tlsRows, tlsLookups);
       io.needle.bench.harness.TlsCost.run(tlsRows, tlsLookups, 3).print(System.out);

@@ -167,6 +167,10 @@ final class ServeCommand implements Callable<Integer> {
       + "this long. Default: ${DEFAULT-VALUE}")
   Duration frameTimeout;
 
+  @Option(names = "--write-stall-timeout", defaultValue = "60s", description = "Close a connection whose client "
+      + "has read none of its answers for this long while over 1 MiB of them wait. Default: ${DEFAULT-VALUE}")
+  Duration writeStallTimeout;
+
   @Option(names = "--max-buffered-request-bytes", defaultValue = "128m", description = "Request bytes buffered over "
       + "all connections beyond 16 KiB each (partial frames); the connection that would go over is closed. "
       + "Default: ${DEFAULT-VALUE}")
@@ -298,7 +302,8 @@ final class ServeCommand implements Callable<Integer> {
             defaults.metadata().footerTailBytes()))
         .withMaxInFlightPerConnection(maxInFlightPerConnection)
         .withServerLimits(new ServerLimits(maxConnections, maxConnectionsPerAddress, idleTimeout, frameTimeout,
-            option("--max-buffered-request-bytes", maxBufferedRequestBytes), maxInFlight, maxQueuedLoads));
+            option("--max-buffered-request-bytes", maxBufferedRequestBytes), maxInFlight, maxQueuedLoads,
+            writeStallTimeout));
     PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, option("--cache-size", cacheSize));
     WorkerSecurity security = security();
     Worker worker;

