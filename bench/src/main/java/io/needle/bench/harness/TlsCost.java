@@ -206,8 +206,11 @@ public final class TlsCost {
     return v[v.length / 2];
   }
 
-  /** A self-signed EC certificate for 127.0.0.1 from keytool, written as PEM (chain, PKCS#8 key). */
-  private static Path[] selfSigned(Path dir) throws Exception {
+  /**
+   * A self-signed EC certificate for 127.0.0.1 from keytool, written into {@code dir} as PEM: the
+   * certificate, then its PKCS#8 key (also for tests that need a worker certificate without a CA).
+   */
+  public static Path[] selfSigned(Path dir) throws Exception {
     Path store = dir.resolve("worker.p12");
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
         "-genkeypair", "-alias", "worker", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=needle-worker",
