@@ -14,11 +14,22 @@ as strings; NaN and infinities as the strings "NaN", "Infinity", "-Infinity".
 Errors raise a subclass of :class:`NeedleError` named after the Java API's error code
 (:class:`NotFound`, :class:`InvalidArgument`, ...); a worker that cannot be reached raises
 :class:`Unavailable`. A ``Needle`` keeps one HTTP connection open; use one per thread.
+
+A worker with TLS and an auth policy (``serve --tls-cert ... --auth-policy ...``)::
+
+    needle = Needle("https://needle:8081", ca_file="/etc/needle/ca.crt", token=os.environ["NEEDLE_TOKEN"])
+
+``ca_file`` is the CA that signed the worker's certificate (the system's CAs when None);
+``cert_file``/``key_file`` present a client certificate (mTLS); ``token`` goes as
+``Authorization: Bearer``. Missing or wrong credentials raise :class:`Unauthenticated`, a table
+outside the caller's grants :class:`PermissionDenied`; a worker whose certificate the CA did not
+sign raises :class:`Unavailable`.
 """
 
 import http.client
 import json
 import socket
+import ssl
 import urllib.parse
 
 __all__ = [
@@ -85,11 +96,22 @@ _ERRORS = {cls.code: cls for cls in (NotFound, InvalidArgument, Unauthenticated,
 class Needle:
     """A Needle worker's HTTP port, e.g. ``Needle("http://needle:8081")``."""
 
-    def __init__(self, url, timeout=30.0):
+    def __init__(self, url, timeout=30.0, ca_file=None, token=None, cert_file=None, key_file=None):
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError("expected http://host:port, got %r" % (url,))
         self._https = parsed.scheme == "https"
+        if (ca_file or cert_file) and not self._https:
+            raise ValueError("ca_file and cert_file talk TLS: give an https:// URL, got %r" % (url,))
+        if (cert_file is None) != (key_file is None):
+            raise ValueError("cert_file and key_file go together")
+        self._ssl = None
+        if self._https:
+            self._ssl = ssl.create_default_context(cafile=ca_file)
+            self._ssl.minimum_version = ssl.TLSVersion.TLSv1_2
+            if cert_file:
+                self._ssl.load_cert_chain(cert_file, key_file)
+        self._token = token
         self._host = parsed.hostname
         self._port = parsed.port or (443 if self._https else 80)
         self._prefix = parsed.path.rstrip("/")
@@ -127,13 +149,18 @@ class Needle:
 
     def _connection(self):
         if self._conn is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            self._conn = cls(self._host, self._port, timeout=self._timeout)
+            if self._https:
+                self._conn = http.client.HTTPSConnection(self._host, self._port, timeout=self._timeout,
+                                                         context=self._ssl)
+            else:
+                self._conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
         return self._conn
 
     def _post(self, path, body):
         data = json.dumps(body, separators=(",", ":")).encode("utf-8")
         headers = {"Content-Type": "application/json"}
+        if self._token is not None:
+            headers["Authorization"] = "Bearer " + self._token
         for attempt in (0, 1):
             conn = self._connection()
             try:

@@ -127,6 +127,12 @@ final class BenchCommand implements Callable<Integer> {
           + "Redis or parquet-java.")
   List<String> layouts;
 
+  @Option(names = "--tls", description = "Measure what TLS costs a warm lookup instead: the same lookups over "
+      + "plaintext, TLS, TLS with a token, and TLS from the JDK's provider, blocking and event-loop clients, 3 rounds "
+      + "taking turns; prints each path's median and p99 and its ratio to plaintext, and new-connection handshake "
+      + "times. Uses --rows (default here 200000) and --lookups (default here 5000) per path and round.")
+  boolean tls;
+
   @Option(names = "--out", defaultValue = "bench-results", description = "Where results.json and the plots go. Default: ${DEFAULT-VALUE}")
   Path out;
 
@@ -137,6 +143,20 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (layouts != null) {
       return runLayouts();
+    }
+    if (tls) {
+      for (String option : List.of("--table", "--worker", "--s3", "--layouts", "--callers", "--rate")) {
+        if (matched(option)) {
+          throw new IllegalArgumentException(option + " does not go with --tls: it starts its own workers on a "
+              + "generated table");
+        }
+      }
+      long tlsRows = matched("--rows") ? rows : 200_000;
+      int tlsLookups = matched("--lookups") ? (int) Math.min(lookups, 10_000_000) : 5_000;
+      System.out.printf("needle %s: %d rows, %d lookups per path x 3 rounds%n",
+          String.join(" ", spec.commandLine().getParseResult().originalArgs()), tlsRows, tlsLookups);
+      io.needle.bench.harness.TlsCost.run(tlsRows, tlsLookups, 3).print(System.out);
+      return 0;
     }
     if (s3 && worker != null) {
       throw new IllegalArgumentException("--s3 starts its own worker on the S3 table: drop --worker");

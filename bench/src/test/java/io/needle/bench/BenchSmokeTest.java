@@ -28,10 +28,20 @@ class BenchSmokeTest {
 
   @Test
   void tlsCostMeasuresEveryPathOnce() throws Exception {
-    List<io.needle.bench.harness.TlsCost.PathCost> costs = io.needle.bench.harness.TlsCost.run(2_000, 50, 1);
-    assertThat(costs).extracting(io.needle.bench.harness.TlsCost.PathCost::path).containsExactly(
-        "plaintext, blocking", "TLS, blocking", "plaintext, event loop", "TLS, event loop");
+    io.needle.bench.harness.TlsCost.Result result = io.needle.bench.harness.TlsCost.run(2_000, 50, 1);
+    List<io.needle.bench.harness.TlsCost.PathCost> costs = result.lookups();
+    String tls = io.netty.handler.ssl.OpenSsl.isAvailable() ? "TLS (BoringSSL)" : "TLS (JDK)";
+    List<String> paths = new java.util.ArrayList<>();
+    for (String mode : List.of("blocking", "event loop")) {
+      paths.addAll(List.of("plaintext, " + mode, tls + ", " + mode, tls + " + token, " + mode));
+      if (io.netty.handler.ssl.OpenSsl.isAvailable()) {
+        paths.add("TLS (JDK), " + mode);
+      }
+    }
+    assertThat(costs).extracting(io.needle.bench.harness.TlsCost.PathCost::path).containsExactlyElementsOf(paths);
     assertThat(costs).allSatisfy(c -> assertThat(c.medianMicros()).isPositive());
+    assertThat(result.handshakes()).isNotEmpty().allSatisfy(c -> assertThat(c.medianMicros()).isPositive());
+    assertThat(result.ratio("plaintext, blocking")).isEqualTo(1.0);
   }
 
   @Test

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.needle.worker.ServerTls;
+import io.needle.worker.TlsConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -57,13 +59,37 @@ final class HealthEndpoint implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel server;
+  private final ServerTls tls;
 
-  private HealthEndpoint(EventLoopGroup group, Channel server) {
+  private HealthEndpoint(EventLoopGroup group, Channel server, ServerTls tls) {
     this.group = group;
     this.server = server;
+    this.tls = tls;
   }
 
+  /** Plaintext probes and metrics. */
   static HealthEndpoint start(String bindHost, int port, Worker worker) throws IOException {
+    return start(bindHost, port, worker, (TlsConfig) null);
+  }
+
+  /**
+   * With {@code tls}, the port speaks TLS only, with that certificate (reloaded when its files
+   * change) and without asking for client certificates: kubelets probe HTTPS without verifying
+   * or presenting one.
+   */
+  static HealthEndpoint start(String bindHost, int port, Worker worker, TlsConfig tls) throws IOException {
+    ServerTls serverTls = tls == null ? null : ServerTls.start(tls);
+    try {
+      return bind(bindHost, port, worker, serverTls);
+    } catch (IOException | RuntimeException e) {
+      if (serverTls != null) {
+        serverTls.close();
+      }
+      throw e;
+    }
+  }
+
+  private static HealthEndpoint bind(String bindHost, int port, Worker worker, ServerTls tls) throws IOException {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     WorkerMetrics.bind(worker, metrics);
     new JvmMemoryMetrics().bindTo(metrics);
@@ -77,6 +103,9 @@ final class HealthEndpoint implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              if (tls != null) {
+                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+              }
               ch.pipeline()
                   .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS))
                   .addLast(new HttpServerCodec(1024, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
@@ -85,7 +114,7 @@ final class HealthEndpoint implements AutoCloseable {
             }
           })
           .bind(bindHost, port).sync().channel();
-      return new HealthEndpoint(group, server);
+      return new HealthEndpoint(group, server, tls);
     } catch (InterruptedException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       Thread.currentThread().interrupt();
@@ -104,6 +133,14 @@ final class HealthEndpoint implements AutoCloseable {
   public void close() {
     server.close().syncUninterruptibly();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    if (tls != null) {
+      tls.close();
+    }
+  }
+
+  /** True when the port speaks TLS. */
+  boolean tls() {
+    return tls != null;
   }
 
   /** Answers one request at a time per connection; every request is already complete here. */

@@ -1,5 +1,6 @@
 package io.needle.cli;
 
+import io.needle.client.ClientTls;
 import io.needle.client.NeedleException;
 import io.needle.client.Row;
 import tools.jackson.core.JsonParser;
@@ -28,8 +29,16 @@ final class HttpLookup {
   private HttpLookup() {}
 
   /** Each row's JSON text, key by key in input order (a repeated key's rows again). */
+  /**
+   * @param tls with an https URL: the CA to trust and the client certificate, or null for the JDK's CAs
+   * @param token sent as {@code Authorization: Bearer}, or null
+   */
   static List<String> rows(String baseUrl, String table, String keyColumn, List<String> keys, List<String> columns,
-      Duration timeout) throws IOException, InterruptedException {
+      Duration timeout, ClientTls tls, String token) throws IOException, InterruptedException {
+    URI url = URI.create(baseUrl.replaceAll("/+$", "") + "/v1/lookup");
+    if (tls != null && !"https".equalsIgnoreCase(url.getScheme())) {
+      throw new IllegalArgumentException("--tls-ca and --tls-cert talk TLS: give --http https://HOST:PORT");
+    }
     StringBuilder body = new StringBuilder("{\"table\":");
     io.needle.decode.ValueJson.appendString(body, table);
     body.append(",\"key_column\":");
@@ -45,12 +54,20 @@ final class HttpLookup {
       io.needle.decode.ValueJson.appendString(body, columns.get(i));
     }
     body.append("]}");
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.replaceAll("/+$", "")
-            + "/v1/lookup")).timeout(timeout.isZero() ? Duration.ofDays(1) : timeout)
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (tls != null) {
+      client.sslContext(tls.sslContext()); // the JDK's HttpClient always checks the host name
+    }
+    HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout.isZero() ? Duration.ofDays(1) : timeout)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8)).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<byte[]> response;
+    try (HttpClient http = client.build()) {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
     byte[] answer = response.body();
     if (response.statusCode() != 200) {
       throw error(response.statusCode(), answer);

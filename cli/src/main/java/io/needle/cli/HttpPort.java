@@ -14,7 +14,7 @@ import java.util.List;
 final class HttpPort {
   private HttpPort() {}
 
-  static HttpServer start(Worker worker, String bind, int port, Path featureViews, List<String> cluster)
+  static HttpServer start(Worker worker, String bind, int port, boolean tls, Path featureViews, List<String> cluster)
       throws IOException, InterruptedException {
     FeatureViews views = featureViews == null ? FeatureViews.none() : FeatureViews.parse(featureViews);
     NeedleClient client;
@@ -25,6 +25,6 @@ final class HttpPort {
     } else {
       client = NeedleClient.builder().workers(cluster).build();
     }
-    return HttpServer.start(worker, HttpConfig.defaults(bind, port), views, client);
+    return HttpServer.start(worker, HttpConfig.defaults(bind, port).withTls(tls), views, client);
   }
 }

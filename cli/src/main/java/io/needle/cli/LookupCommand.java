@@ -35,8 +35,9 @@ final class LookupCommand implements Callable<Integer> {
         + "(a Kubernetes headless service), re-resolved periodically.")
     String dns;
 
-    @Option(names = "--http", description = "A worker's HTTP port, http://HOST:PORT (serve --http-port): the "
-        + "lookup goes as POST /v1/lookup.")
+    @Option(names = "--http", description = "A worker's HTTP port, http://HOST:PORT or https://HOST:PORT (serve "
+        + "--http-port): the lookup goes as POST /v1/lookup; --tls-ca, --tls-cert/--tls-key and --token-file "
+        + "(sent as Authorization: Bearer) apply.")
     String http;
   }
 
@@ -140,9 +141,14 @@ final class LookupCommand implements Callable<Integer> {
   }
 
   private int httpLookup(List<String> texts) throws IOException {
+    if (!security.tlsVerifyHostname) {
+      throw new IllegalArgumentException("--no-tls-verify-hostname does not go with --http: the HTTP client always "
+          + "checks the worker's name; dial a name or IP its certificate has");
+    }
     List<String> rows;
     try {
-      rows = HttpLookup.rows(workers.http, TableUris.normalize(table), keyColumn, texts, columns, timeout);
+      rows = HttpLookup.rows(workers.http, TableUris.normalize(table), keyColumn, texts, columns, timeout,
+          security.tls(), security.token());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;

@@ -118,8 +118,25 @@ final class ServeCommand implements Callable<Integer> {
       + "for changes (new connections get the new certificate). Default: ${DEFAULT-VALUE}")
   Duration tlsReloadInterval;
 
-  @Option(names = "--auth-policy", description = "Authenticate every client and allow only what this YAML or JSON "
-      + "file grants (tokens as SHA-256 digests, table prefixes per identity); everything else is denied.")
+  @Option(names = "--tls-handshake-timeout", defaultValue = "10s", description = "Close a connection whose TLS "
+      + "handshake is not done this long after it was accepted. Default: ${DEFAULT-VALUE}")
+  Duration tlsHandshakeTimeout;
+
+  @Option(names = "--tls-provider", defaultValue = "auto", description = "auto (BoringSSL through netty-tcnative "
+      + "when it loads, else the JDK's), openssl or jdk. Default: ${DEFAULT-VALUE}")
+  String tlsProvider;
+
+  @Option(names = "--http-tls", negatable = true, description = "Serve --http-port with TLS (the --tls-cert "
+      + "certificate, --tls-client-ca client certificates) and refuse plaintext there. Default: on with --tls-cert.")
+  Boolean httpTls;
+
+  @Option(names = "--health-tls", description = "Serve --health-port with TLS (the --tls-cert certificate, no client "
+      + "certificates asked: kubelet HTTPS probes work). Default: plaintext, for plain httpGet probes.")
+  boolean healthTls;
+
+  @Option(names = "--auth-policy", description = "Authenticate every client, on the lookup and HTTP ports, and allow "
+      + "only what this YAML or JSON file grants (tokens as SHA-256 digests, table prefixes per identity); "
+      + "everything else is denied.")
   Path authPolicy;
   @Option(names = "--http-port", defaultValue = "-1", description = "HTTP/JSON port: POST /v1/lookup and Feast's "
       + "POST /get-online-features (-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
@@ -149,6 +166,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--frame-timeout", defaultValue = "10s", description = "A request frame must arrive whole within "
       + "this long. Default: ${DEFAULT-VALUE}")
   Duration frameTimeout;
+
+  @Option(names = "--write-stall-timeout", defaultValue = "60s", description = "Close a connection whose client "
+      + "has read none of its answers for this long while over 1 MiB of them wait. Default: ${DEFAULT-VALUE}")
+  Duration writeStallTimeout;
 
   @Option(names = "--max-buffered-request-bytes", defaultValue = "128m", description = "Request bytes buffered over "
       + "all connections beyond 16 KiB each (partial frames); the connection that would go over is closed. "
@@ -186,23 +207,48 @@ final class ServeCommand implements Callable<Integer> {
         c.prefetchMetadata());
   }
 
+  /** The worker's TLS files as configured, or null without --tls-cert. */
+  private TlsConfig tlsConfig() {
+    return tlsCert == null ? null : TlsConfig.server(tlsCert, tlsKey).withReloadInterval(tlsReloadInterval)
+        .withHandshakeTimeout(tlsHandshakeTimeout).withProvider(parseProvider());
+  }
+
+  private TlsConfig.Provider parseProvider() {
+    try {
+      return TlsConfig.Provider.valueOf(tlsProvider.trim().toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--tls-provider: unknown value '" + tlsProvider + "' (auto, openssl, jdk)");
+    }
+  }
+
+  /** True when the HTTP port speaks TLS: by default whenever the worker has a certificate. */
+  private boolean httpTls() {
+    return httpTls != null ? httpTls : tlsCert != null;
+  }
+
   /** TLS and client authentication from the flags, checked before anything binds. */
   private WorkerSecurity security() throws IOException {
-    if (httpPort >= 0 && (tlsCert != null || authPolicy != null)) {
-      // The HTTP port has neither TLS nor client identities yet: beside a secured lookup port it
-      // would be an open door to every table.
-      throw new IllegalArgumentException("--http-port does not go with " + (authPolicy != null ? "--auth-policy"
-          : "--tls-cert") + " yet: the HTTP port has no TLS or authentication; serve HTTP from an unsecured worker"
-          + " on a trusted network, or leave --http-port out");
-    }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+    }
+    if (tlsCert == null && (Boolean.TRUE.equals(httpTls) || healthTls)) {
+      throw new IllegalArgumentException((healthTls ? "--health-tls" : "--http-tls") + " needs --tls-cert and --tls-key");
+    }
+    if (httpPort >= 0 && httpCluster != null && !httpCluster.isEmpty() && (tlsCert != null || authPolicy != null)) {
+      // The HTTP port's client would call the other workers with no credentials of its own, and
+      // their policy would see this worker, not the HTTP caller.
+      throw new IllegalArgumentException("--http-cluster does not go with --tls-cert or --auth-policy yet: the HTTP "
+          + "port calls the other workers without credentials; serve HTTP from each worker alone (no --http-cluster)");
     }
     if (tlsCert == null && (tlsClientCa != null || tlsPort >= 0)) {
       throw new IllegalArgumentException((tlsClientCa != null ? "--tls-client-ca" : "--tls-port")
           + " needs --tls-cert and --tls-key");
     }
     AuthConfig auth = authPolicy == null ? null : AuthConfig.load(authPolicy);
+    if (httpPort >= 0 && auth != null && !auth.tokens().isEmpty() && !httpTls()) {
+      System.err.println("warning: tokens are checked on a plaintext HTTP port: anyone on the network path can read "
+          + "them (leave out --no-http-tls)");
+    }
     if (tlsCert == null) {
       if (auth != null && !auth.tokens().isEmpty()) {
         System.err.println("warning: tokens are checked on a plaintext port: anyone on the network path can read them"
@@ -210,7 +256,7 @@ final class ServeCommand implements Callable<Integer> {
       }
       return new WorkerSecurity(null, -1, auth);
     }
-    TlsConfig tls = TlsConfig.server(tlsCert, tlsKey).withReloadInterval(tlsReloadInterval);
+    TlsConfig tls = tlsConfig();
     if (tlsClientCa != null) {
       tls = tls.withClientCa(tlsClientCa, auth != null && !auth.tokens().isEmpty()
           ? TlsConfig.ClientCertificate.OPTIONAL : TlsConfig.ClientCertificate.REQUIRED);
@@ -252,7 +298,8 @@ final class ServeCommand implements Callable<Integer> {
             defaults.metadata().footerTailBytes()))
         .withMaxInFlightPerConnection(maxInFlightPerConnection)
         .withServerLimits(new ServerLimits(maxConnections, maxConnectionsPerAddress, idleTimeout, frameTimeout,
-            option("--max-buffered-request-bytes", maxBufferedRequestBytes), maxInFlight, maxQueuedLoads));
+            option("--max-buffered-request-bytes", maxBufferedRequestBytes), maxInFlight, maxQueuedLoads,
+            writeStallTimeout));
     PageStoreConfig pageStore = cacheDir == null ? null : PageStoreConfig.of(cacheDir, option("--cache-size", cacheSize));
     WorkerSecurity security = security();
     Worker worker;
@@ -270,7 +317,8 @@ final class ServeCommand implements Callable<Integer> {
     HealthEndpoint health;
     io.needle.worker.http.HttpServer http;
     try {
-      health = healthPort >= 0 ? HealthEndpoint.start(bind, healthPort, worker) : null;
+      health = healthPort < 0 ? null : HealthEndpoint.start(bind, healthPort, worker,
+          healthTls ? tlsConfig().withoutClientCa() : null);
     } catch (IOException | RuntimeException e) {
       worker.close();
       if (security.tls() != null) {
@@ -282,7 +330,7 @@ final class ServeCommand implements Callable<Integer> {
           + "--health-port", e) : e;
     }
     try {
-      http = httpPort < 0 ? null : HttpPort.start(worker, bind, httpPort, featureViews, httpCluster);
+      http = httpPort < 0 ? null : HttpPort.start(worker, bind, httpPort, httpTls(), featureViews, httpCluster);
     } catch (IOException | InterruptedException | RuntimeException e) {
       if (health != null) {
         health.close();
@@ -339,8 +387,8 @@ final class ServeCommand implements Callable<Integer> {
     var stats = worker.pageStoreStats();
     log.atInfo().setMessage("started").addKeyValue("version", Main.version()).addKeyValue("name", worker.name())
         .addKeyValue("bind", worker.address().getHostString()).addKeyValue("port", worker.address().getPort())
-        .addKeyValue("health_port", health == null ? "none" : String.valueOf(health.port()))
-        .addKeyValue("http_port", http == null ? "none" : String.valueOf(http.address().getPort()))
+        .addKeyValue("health_port", health == null ? "none" : health.port() + (health.tls() ? " tls" : ""))
+        .addKeyValue("http_port", http == null ? "none" : http.address().getPort() + (httpTls() ? " tls" : ""))
         .addKeyValue("transport", worker.usesEpoll() ? "epoll" : "nio")
         .addKeyValue("tls", worker.tlsAddress() == null ? "off"
             : worker.tlsAddress().equals(worker.address()) ? "only" : "port " + worker.tlsAddress().getPort())

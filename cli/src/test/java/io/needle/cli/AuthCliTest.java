@@ -22,8 +22,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code lookup} and {@code refresh} with {@code --token-file} against a worker that checks
- * tokens, and {@code serve}'s TLS and policy flags refused with one clear line before anything binds.
+ * {@code lookup} (to the lookup port and {@code --http}) and {@code refresh} with {@code --token-file}
+ * against a worker that checks tokens, and {@code serve}'s TLS and policy flags refused with one
+ * clear line before anything binds.
  */
 class AuthCliTest {
   private static final String TOKEN = "cli-token-5d41402abc4b2a76b9719d911017c592";
@@ -120,13 +121,45 @@ class AuthCliTest {
   }
 
   @Test
-  void serveRefusesAnHttpPortBesideAuthenticationItCannotEnforce() throws Exception {
+  void serveRefusesAnHttpClusterBesideAuthenticationItsCallsCouldNotCarry() throws Exception {
     String root = dir.resolve("data").toString();
     Path policy = Files.writeString(dir.resolve("http-policy.yaml"), "grants:\n  - principal: x\n    tables: [file:///]\n");
     CliRun both = CliRun.of(Main::run, "serve", "--root", root, "--port", "0", "--http-port", "0", "--auth-policy",
-        policy.toString());
+        policy.toString(), "--http-cluster", "127.0.0.1:1,127.0.0.1:2");
     assertThat(both.exit()).isNotZero();
-    assertThat(both.err()).contains("--http-port does not go with --auth-policy");
+    assertThat(both.err()).contains("--http-cluster does not go with --tls-cert or --auth-policy");
     assertThat(both.err().strip().lines().count()).isEqualTo(1);
+    CliRun httpTlsWithoutCert = CliRun.of(Main::run, "serve", "--root", root, "--port", "0", "--http-port", "0", "--http-tls");
+    assertThat(httpTlsWithoutCert.exit()).isNotZero();
+    assertThat(httpTlsWithoutCert.err()).contains("--http-tls needs --tls-cert and --tls-key");
+  }
+
+  @Test
+  void lookupOverHttpSendsTheTokenAsABearerAndTheWorkersPolicyHolds() throws Exception {
+    try (io.needle.worker.http.HttpServer http = io.needle.worker.http.HttpServer.start(worker,
+        io.needle.worker.http.HttpConfig.defaults("127.0.0.1", 0), io.needle.worker.http.FeatureViews.none(),
+        io.needle.worker.http.HttpServer.inProcessClient(worker))) {
+      String url = "http://127.0.0.1:" + http.address().getPort();
+      CliRun ok = httpLookup(url, "users", "--token-file", goodToken.toString());
+      assertThat(ok.exit()).as(ok.err()).isZero();
+      assertThat(ok.out().strip()).isEqualTo("{\"user_id\":" + table.keyAt(42) + "}");
+      for (CliRun refused : List.of(httpLookup(url, "users"), httpLookup(url, "users", "--token-file",
+          badToken.toString()))) {
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.out()).isEmpty();
+        assertThat(refused.err()).contains("UNAUTHENTICATED").doesNotContain(TOKEN);
+      }
+      CliRun denied = httpLookup(url, "private", "--token-file", goodToken.toString());
+      assertThat(denied.exit()).isNotZero();
+      assertThat(denied.err()).contains("PERMISSION_DENIED").doesNotContain(TOKEN);
+    }
+  }
+
+  private static CliRun httpLookup(String url, String tableDir, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("lookup", "--http", url, "--table",
+        dir.resolve("data").resolve(tableDir).toUri().toString(), "--key-column", "user_id", "--key",
+        Long.toString(table.keyAt(42)), "--columns", "user_id", "--timeout", "10s"));
+    args.addAll(List.of(extra));
+    return CliRun.of(Main::run, args.toArray(String[]::new));
   }
 }

@@ -66,6 +66,14 @@ public final class ClientTls {
     return b;
   }
 
+  /**
+   * The JDK context of these settings (the CA to trust, the client certificate), for other
+   * clients of the workers, such as {@code java.net.http.HttpClient} on their HTTP ports.
+   */
+  public SSLContext sslContext() {
+    return blocking;
+  }
+
   /** The handler to install first in a connection to {@code host:port}. */
   SslHandler newHandler(ByteBufAllocator alloc, String host, int port) {
     return netty.newHandler(alloc, host, port);

@@ -76,6 +76,26 @@ final class AccessGate {
     return found;
   }
 
+  /**
+   * The principal of the channel's client certificate: its first identity that the policy
+   * grants something, else its first identity (known, but granted nothing); null without one.
+   */
+  String principalOfCertificate(Channel channel) {
+    List<String> identities = certificateIdentities(channel);
+    for (String id : identities) {
+      if (rights.containsKey(id)) {
+        return id;
+      }
+    }
+    return identities.isEmpty() ? null : identities.get(0);
+  }
+
+  /** True when {@code principal} may look up rows of {@code tableUri} (the HTTP ports' check). */
+  boolean mayLookup(String principal, String tableUri) {
+    Rights r = rights.get(principal);
+    return r != null && r.covers(tableUri);
+  }
+
   /** The identities of the client certificate, URI SANs (SPIFFE IDs) first, then DNS SANs. */
   static List<String> certificateIdentities(Channel channel) {
     SslHandler ssl = channel.pipeline().get(SslHandler.class);
@@ -142,17 +162,8 @@ final class AccessGate {
     Verdict admit(Channel channel, Request request) {
       if (!certificateChecked) {
         certificateChecked = true;
-        List<String> identities = certificateIdentities(channel);
-        for (String id : identities) {
-          if (rights.containsKey(id)) {
-            principal = id;
-            granted = rights.get(id);
-            break;
-          }
-        }
-        if (principal == null && !identities.isEmpty()) {
-          principal = identities.get(0); // known, but granted nothing
-        }
+        principal = principalOfCertificate(channel);
+        granted = principal == null ? null : rights.get(principal);
       }
       long id = request.getRequestId();
       if (request.getBodyCase() == Request.BodyCase.AUTHENTICATE) {

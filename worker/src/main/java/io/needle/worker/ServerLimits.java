@@ -24,6 +24,9 @@ import static java.util.Objects.requireNonNull;
  *     (not when a deadline answers them); more get RESOURCE_EXHAUSTED at once
  * @param maxQueuedLoads request work (file opens, listings) queued for the loader threads; more
  *     gets RESOURCE_EXHAUSTED
+ * @param writeStallTimeout a connection whose answers have waited over the high watermark (the
+ *     client stopped reading) for this long without falling below it is closed: a client that
+ *     never reads cannot hold its answers' memory and its connection for ever
  */
 public record ServerLimits(
     int maxConnections,
@@ -32,7 +35,8 @@ public record ServerLimits(
     Duration frameTimeout,
     long maxBufferedRequestBytes,
     int maxInFlight,
-    int maxQueuedLoads) {
+    int maxQueuedLoads,
+    Duration writeStallTimeout) {
 
   /** Bytes each connection may buffer outside the shared budget: a request of about 1,400 keys. */
   public static final int FREE_BUFFERED_BYTES = 16 << 10;
@@ -45,25 +49,32 @@ public record ServerLimits(
     positive("maxBufferedRequestBytes", maxBufferedRequestBytes);
     positive("maxInFlight", maxInFlight);
     positive("maxQueuedLoads", maxQueuedLoads);
+    positive("writeStallTimeout", requireNonNull(writeStallTimeout, "writeStallTimeout is null").toMillis());
   }
 
   public static ServerLimits defaults() {
-    return new ServerLimits(10_000, 1_000, Duration.ofMinutes(5), Duration.ofSeconds(10), 128L << 20, 10_000, 10_000);
+    return new ServerLimits(10_000, 1_000, Duration.ofMinutes(5), Duration.ofSeconds(10), 128L << 20, 10_000, 10_000,
+        Duration.ofSeconds(60));
   }
 
   public ServerLimits withConnections(int newMaxConnections, int newMaxPerAddress) {
     return new ServerLimits(newMaxConnections, newMaxPerAddress, idleTimeout, frameTimeout, maxBufferedRequestBytes,
-        maxInFlight, maxQueuedLoads);
+        maxInFlight, maxQueuedLoads, writeStallTimeout);
   }
 
   public ServerLimits withTimeouts(Duration newIdleTimeout, Duration newFrameTimeout) {
     return new ServerLimits(maxConnections, maxConnectionsPerAddress, newIdleTimeout, newFrameTimeout,
-        maxBufferedRequestBytes, maxInFlight, maxQueuedLoads);
+        maxBufferedRequestBytes, maxInFlight, maxQueuedLoads, writeStallTimeout);
   }
 
   public ServerLimits withWork(long newMaxBufferedRequestBytes, int newMaxInFlight, int newMaxQueuedLoads) {
     return new ServerLimits(maxConnections, maxConnectionsPerAddress, idleTimeout, frameTimeout,
-        newMaxBufferedRequestBytes, newMaxInFlight, newMaxQueuedLoads);
+        newMaxBufferedRequestBytes, newMaxInFlight, newMaxQueuedLoads, writeStallTimeout);
+  }
+
+  public ServerLimits withWriteStallTimeout(Duration newWriteStallTimeout) {
+    return new ServerLimits(maxConnections, maxConnectionsPerAddress, idleTimeout, frameTimeout,
+        maxBufferedRequestBytes, maxInFlight, maxQueuedLoads, newWriteStallTimeout);
   }
 
   private static void positive(String name, long value) {

@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,17 @@ public final class ServerTls implements AutoCloseable {
   private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
   private static final String PKCS8_END = "-----END PRIVATE KEY-----";
 
+  /**
+   * TLS 1.3's suites, and for TLS 1.2 only ECDHE key exchange (forward secrecy) with AEAD
+   * ciphers: no static RSA, CBC, SHA-1 MACs, 3DES or RC4, which Netty's defaults still offer for
+   * old clients. Every JDK and OpenSSL of the last decade has these.
+   */
+  static final List<String> CIPHERS = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
   private final TlsConfig config;
   private final SslProvider provider;
   private final ScheduledExecutorService reloader;
@@ -84,7 +96,17 @@ public final class ServerTls implements AutoCloseable {
    * @throws IllegalArgumentException naming the file and what is wrong with it
    */
   public static ServerTls start(TlsConfig config) {
-    SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    SslProvider provider = switch (config.provider()) {
+      case AUTO -> OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+      case JDK -> SslProvider.JDK;
+      case OPENSSL -> {
+        if (!OpenSsl.isAvailable()) {
+          throw new IllegalArgumentException("TLS: the OpenSSL provider was asked for, but netty-tcnative does not "
+              + "load here: " + OpenSsl.unavailabilityCause());
+        }
+        yield SslProvider.OPENSSL;
+      }
+    };
     List<String> stamps;
     try {
       stamps = stamps(config);
@@ -100,9 +122,19 @@ public final class ServerTls implements AutoCloseable {
     return tls;
   }
 
-  /** A handler for a new connection, with the current context; install it first in the pipeline. */
+  /**
+   * A handler for a new connection, with the current context; install it first in the pipeline.
+   * A handshake not done within {@link TlsConfig#handshakeTimeout} closes the connection.
+   */
   public SslHandler newHandler(ByteBufAllocator alloc) {
-    return context.newHandler(alloc);
+    SslHandler handler = context.newHandler(alloc);
+    handler.setHandshakeTimeout(config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    return handler;
+  }
+
+  /** The configuration it serves. */
+  public TlsConfig config() {
+    return config;
   }
 
   /** The current context (it changes when the files do). */
@@ -156,7 +188,8 @@ public final class ServerTls implements AutoCloseable {
       checkPair(key, chain[0]);
       SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
           .sslProvider(provider)
-          .protocols("TLSv1.3", "TLSv1.2");
+          .protocols("TLSv1.3", "TLSv1.2")
+          .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
       if (config.clientCaFile() != null) {
         builder.trustManager(certificates(config.clientCaFile())).clientAuth(
             config.clientCertificate() == TlsConfig.ClientCertificate.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);

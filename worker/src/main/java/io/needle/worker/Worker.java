@@ -68,6 +68,8 @@ public final class Worker implements AutoCloseable {
   private final ConnectionGuard guard;
   private final Repager repager;
   private final KeyIndexes keyIndexes;
+  private final WorkerSecurity security;
+  private final HttpAuth httpAuth; // null without an AuthConfig
   /** Heap bound on the key indexes' in-heap parts (fences); their blocks are in the page store. */
   private static final long KEY_INDEX_HEAP_BYTES = 32L << 20;
 
@@ -78,8 +80,10 @@ public final class Worker implements AutoCloseable {
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
       S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard, Repager repager,
-      KeyIndexes keyIndexes) {
+      KeyIndexes keyIndexes, WorkerSecurity security, AccessGate gate) {
     this.keyIndexes = keyIndexes;
+    this.security = security;
+    this.httpAuth = gate == null ? null : new HttpAuth(gate);
     this.meters = meters;
     this.tlsServer = tlsServer;
     this.localCalls = new LocalCalls(service, status);
@@ -218,6 +222,7 @@ public final class Worker implements AutoCloseable {
                   status, lookupDelayNanos, meters.requests(), tls != null, gate);
               ch.pipeline()
                   .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
+                  .addLast("write-stall", new WriteStallGuard(limits.writeStallTimeout()))
                   .addLast("frames", new FrameDecoder(config.maxRequestFrameBytes(), requests))
                   .addLast("requests", requests);
             }
@@ -243,7 +248,7 @@ public final class Worker implements AutoCloseable {
         log.debug("serving S3 roots {}", s3.roots());
       }
       return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
-          meters, service, guard, repager, keyIndexes);
+          meters, service, guard, repager, keyIndexes, security, gate);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       if (server != null) {
         server.close();
@@ -277,7 +282,7 @@ public final class Worker implements AutoCloseable {
     status.name(config.name().isEmpty() ? "in-process" : config.name());
     return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
         engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()),
-        engine.repager(), engine.keyIndexes());
+        engine.repager(), engine.keyIndexes(), WorkerSecurity.none(), null);
   }
 
   /**
@@ -294,15 +299,30 @@ public final class Worker implements AutoCloseable {
 
   /**
    * Binds another listener on this worker's event loops and transport (e.g. the HTTP port);
-   * {@code initializer} builds each accepted connection's pipeline, where a TLS handler would go
-   * first. Closed with the worker.
+   * {@code initializer} builds each accepted connection's pipeline. Closed with the worker.
    *
    * @throws IllegalStateException for an in-process worker, which has no event loops
    */
   public Channel listen(String host, int port, ChannelInitializer<SocketChannel> initializer)
       throws InterruptedException {
+    return listen(host, port, false, initializer);
+  }
+
+  /**
+   * As {@link #listen(String, int, ChannelInitializer)}; with {@code tls}, every connection
+   * speaks TLS with the worker's certificate and client CA (reloaded with them), its handler
+   * first in the pipeline, and plaintext is refused.
+   *
+   * @throws IllegalStateException for an in-process worker, or {@code tls} on a worker without TLS
+   */
+  public Channel listen(String host, int port, boolean tls, ChannelInitializer<SocketChannel> initializer)
+      throws InterruptedException {
     if (group == null) {
       throw new IllegalStateException("an in-process worker has no event loops to listen on");
+    }
+    ServerTls serverTls = security.tls();
+    if (tls && serverTls == null) {
+      throw new IllegalStateException("TLS asked for on port " + port + ", but the worker has no certificate");
     }
     Channel channel = new ServerBootstrap()
         .group(group)
@@ -317,6 +337,9 @@ public final class Worker implements AutoCloseable {
               return;
             }
             connections.add(ch);
+            if (tls) {
+              ch.pipeline().addLast("tls", serverTls.newHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(initializer);
           }
         })
@@ -341,6 +364,19 @@ public final class Worker implements AutoCloseable {
    */
   public InetSocketAddress tlsAddress() {
     return tlsServer != null ? (InetSocketAddress) tlsServer.localAddress() : null;
+  }
+
+  /**
+   * The worker's client authentication for its HTTP ports (the lookup port's tokens and grants),
+   * or null when it authenticates no one.
+   */
+  public HttpAuth httpAuth() {
+    return httpAuth;
+  }
+
+  /** The worker's TLS context (for its other ports), or null without TLS. */
+  public ServerTls tls() {
+    return security.tls();
   }
 
   /** True when the native epoll transport serves, false for NIO. */

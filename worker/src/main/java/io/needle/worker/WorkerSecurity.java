@@ -1,7 +1,8 @@
 package io.needle.worker;
 
 /**
- * How a worker protects its lookup port.
+ * How a worker protects its ports: the lookup port as given here; its HTTP port (TLS when its
+ * {@code HttpConfig} asks, with this context) and the HTTP requests' authentication follow.
  *
  * @param tls the TLS context (shared with the HTTP ports), or null for plaintext only; its owner
  *     closes it after the worker

@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RELIABILITY.md T14: a slow reader. One client pipelines 400 lookups of large answers and
  * reads none of them: once its output is over the high watermark the worker stops reading and
  * dispatching its requests (nothing of it stays in flight), while other clients get correct rows.
- * When it finally reads, every answer arrives, in full. (No write-stall timeout closes it yet.)
+ * When it finally reads, every answer arrives, in full: its pause is far shorter than the default
+ * write-stall timeout (60 s; {@link #aClientThatNeverReadsIsClosedAfterTheWriteStallTimeout}).
  */
 class SlowReaderTest {
   @TempDir
@@ -79,6 +80,42 @@ class SlowReaderTest {
         assertThat(slow.receive().hasError()).as("answer %d", i).isFalse();
       }
       sender.join();
+    }
+  }
+
+  /**
+   * The same client that never reads, against a worker whose write-stall timeout is 1 s: the
+   * worker closes it (what it then reads ends before the 400th answer), its connection is no
+   * longer counted, and a good client is served throughout.
+   */
+  @Test
+  void aClientThatNeverReadsIsClosedAfterTheWriteStallTimeout() throws Exception {
+    WorkerConfig defaults = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10));
+    WorkerConfig config = defaults.withServerLimits(defaults.limits().withWriteStallTimeout(Duration.ofSeconds(1)));
+    try (Worker worker = Worker.start(config);
+         HostileClientsTest.Raw slow = new HostileClientsTest.Raw(worker.address(), null)) {
+      Thread sender = Thread.ofPlatform().daemon().start(() -> {
+        for (long id = 0; id < LOOKUPS; id++) {
+          slow.sendQuietly(HostileClientsTest.Raw.frame(bigLookup(id))); // fails once the worker closed it
+        }
+      });
+      for (int i = 0; i < 6_000 && worker.openConnections() > 0; i++) {
+        Thread.sleep(5);
+      }
+      assertThat(worker.openConnections()).as("the stalled connection, closed by the worker").isZero();
+      GoodClient.assertServes(worker, generator, users, 20_000);
+      int answered = 0;
+      try {
+        while (answered < LOOKUPS) {
+          assertThat(slow.receive().hasError()).isFalse();
+          answered++;
+        }
+      } catch (java.io.IOException closed) {
+        // the end of what the worker had sent before it closed the connection
+      }
+      assertThat(answered).as("answers before the close").isLessThan(LOOKUPS);
+      sender.join(30_000);
+      assertThat(worker.inFlight()).isZero();
     }
   }
 }

@@ -5,7 +5,12 @@ import io.needle.testing.MatrixTables;
 import io.needle.testing.ParquetOracle;
 import io.needle.testing.TableSpec;
 import io.needle.testing.ValueJson;
+import io.needle.testing.tls.TestPki;
+import io.needle.worker.AuthConfig;
+import io.needle.worker.ServerTls;
+import io.needle.worker.TlsConfig;
 import io.needle.worker.Worker;
+import io.needle.worker.WorkerSecurity;
 import io.needle.worker.WorkerConfig;
 import io.needle.worker.http.FeatureViews;
 import io.needle.worker.http.HttpConfig;
@@ -21,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -89,23 +95,85 @@ class PythonClientTest {
     try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(matrix, rag)));
         HttpServer http = HttpServer.start(worker, HttpConfig.defaults("127.0.0.1", 0), FeatureViews.none(),
             HttpServer.inProcessClient(worker))) {
-      Path clientDir = Path.of(System.getProperty("user.dir")).resolve("../clients/python").normalize();
-      ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v")
-          .directory(clientDir.toFile()).redirectErrorStream(true);
-      pb.environment().put("NEEDLE_URL", "http://127.0.0.1:" + http.address().getPort());
-      pb.environment().put("NEEDLE_CASES", casesFile.toString());
-      pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-      Process p = pb.start();
-      byte[] output = p.getInputStream().readAllBytes(); // until the process closes its output
-      boolean ended = p.waitFor(5, TimeUnit.MINUTES);
-      if (!ended) {
-        p.destroyForcibly();
-      }
-      String text = new String(output, StandardCharsets.UTF_8);
-      assertThat(ended).as("python3 -m unittest did not end:\n%s", text).isTrue();
-      assertThat(p.exitValue()).as("python3 -m unittest failed:\n%s", text).isZero();
+      String text = unittest("test*.py", Map.of("NEEDLE_URL", "http://127.0.0.1:" + http.address().getPort(),
+          "NEEDLE_CASES", casesFile.toString()));
       assertThat(text).as(text).contains("Ran 7 tests").doesNotContain("skipped");
     }
+  }
+
+  /**
+   * The client over TLS with a token ({@code tests/tls_checks.py}) against a worker whose HTTP
+   * port speaks TLS and checks the worker's auth policy: rows equal the oracle's with the CA and a
+   * granted token; no token and a wrong token are 401, a table outside the grant 403, a worker
+   * certificate from another CA and plaintext to the TLS port unavailable.
+   */
+  @Test
+  void pythonClientOverTlsWithATokenIsServedAndItsCredentialsAreChecked() throws Exception {
+    boolean python = hasPython();
+    if (!python && "true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new AssertionError("python3 is required on CI to run the Python client's tests");
+    }
+    Assumptions.assumeTrue(python, "python3 not found");
+    Path root = Files.createDirectories(dir.resolve("secured"));
+    List<TableSpec> tables = MatrixTables.write(Files.createDirectories(root.resolve("granted")));
+    Path denied = root.resolve("denied/rag");
+    RagTable.write(RagTable.defaultOptions(20, 1).withEmbeddingDim(4), denied);
+    Random random = new Random(29);
+    StringBuilder cases = new StringBuilder("{\"lookups\":[");
+    for (int t = 0; t < Math.min(4, tables.size()); t++) {
+      TableSpec spec = tables.get(t);
+      List<Object> keys = new ArrayList<>(spec.absentKeys());
+      for (int i = 0; i < 4; i++) {
+        keys.add(spec.presentKeys().get(random.nextInt(spec.presentKeys().size())));
+      }
+      cases.append(t == 0 ? "" : ",").append(lookupCase(spec, keys));
+    }
+    cases.append("]}");
+    Path casesFile = Files.writeString(dir.resolve("secured-cases.json"), cases, StandardCharsets.UTF_8);
+    Path pki = Files.createDirectories(dir.resolve("pki"));
+    TestPki.Issued ca = TestPki.ca(pki, "python-ca");
+    TestPki.Issued server = TestPki.server(pki, "worker", ca);
+    TestPki.Issued otherCa = TestPki.ca(pki, "other-ca");
+    String token = "py-" + java.util.UUID.randomUUID();
+    Path policy = Files.writeString(dir.resolve("policy.yaml"), String.join("\n",
+        "tokens:",
+        "  - name: python",
+        "    sha256: \"sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(token.getBytes(StandardCharsets.UTF_8))) + "\"",
+        "grants:",
+        "  - principal: \"token:python\"",
+        "    tables: [\"" + root.resolve("granted").toUri() + "\"]",
+        ""));
+    try (ServerTls tls = ServerTls.start(TlsConfig.server(server.certificateFile(), server.keyFile()));
+        Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(root)), null, null,
+            new WorkerSecurity(tls, -1, AuthConfig.load(policy)));
+        HttpServer http = HttpServer.start(worker, HttpConfig.defaults("127.0.0.1", 0).withTls(true),
+            FeatureViews.none(), HttpServer.inProcessClient(worker))) {
+      String text = unittest("tls_checks.py", Map.of("NEEDLE_URL", "https://127.0.0.1:" + http.address().getPort(),
+          "NEEDLE_CASES", casesFile.toString(), "NEEDLE_CA", ca.certificateFile().toString(),
+          "NEEDLE_OTHER_CA", otherCa.certificateFile().toString(), "NEEDLE_TOKEN", token,
+          "NEEDLE_DENIED_TABLE", denied.toUri().toString()));
+      assertThat(text).as(text).contains("Ran 7 tests").doesNotContain("skipped");
+    }
+  }
+
+  /** Runs the client's tests matching {@code pattern} with {@code env}; their output, once they passed. */
+  private static String unittest(String pattern, Map<String, String> env) throws Exception {
+    Path clientDir = Path.of(System.getProperty("user.dir")).resolve("../clients/python").normalize();
+    ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "tests", "-t", ".",
+        "-p", pattern, "-v").directory(clientDir.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    Process p = pb.start();
+    byte[] output = p.getInputStream().readAllBytes(); // until the process closes its output
+    boolean ended = p.waitFor(5, TimeUnit.MINUTES);
+    if (!ended) {
+      p.destroyForcibly();
+    }
+    String text = new String(output, StandardCharsets.UTF_8);
+    assertThat(ended).as("python3 -m unittest did not end:\n%s", text).isTrue();
+    assertThat(p.exitValue()).as("python3 -m unittest failed:\n%s", text).isZero();
+    return text;
   }
 
   private static String lookupCase(TableSpec spec, List<Object> keys) {

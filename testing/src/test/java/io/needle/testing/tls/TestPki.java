@@ -34,19 +34,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * the SANs a deployment would have (IP and DNS for workers, a SPIFFE URI for a workload). EC
  * P-256 keys, written as PEM the way a Kubernetes TLS Secret holds them (the key as PKCS#8).
  */
-final class TestPki {
+public final class TestPki {
   private static final AtomicLong SERIALS = new AtomicLong(System.nanoTime() & 0xFFFF_FFFFL);
 
   /** A certificate and its key, and the PEM files holding them. */
-  record Issued(X509Certificate certificate, KeyPair keys, Path certificateFile, Path keyFile) {
-    BigInteger serial() {
+  public record Issued(X509Certificate certificate, KeyPair keys, Path certificateFile, Path keyFile) {
+    public BigInteger serial() {
       return certificate.getSerialNumber();
     }
   }
 
   private TestPki() {}
 
-  static Issued ca(Path dir, String name) throws Exception {
+  public static Issued ca(Path dir, String name) throws Exception {
     KeyPair keys = keyPair();
     X500Name subject = new X500Name("CN=" + name);
     X509v3CertificateBuilder b = builder(subject, subject, keys);
@@ -56,23 +56,40 @@ final class TestPki {
   }
 
   /** A worker certificate for 127.0.0.1 and localhost. */
-  static Issued server(Path dir, String name, Issued ca) throws Exception {
+  public static Issued server(Path dir, String name, Issued ca) throws Exception {
     return leaf(dir, name, ca, KeyPurposeId.id_kp_serverAuth,
         new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost"));
   }
 
   /** A client certificate whose identity is {@code uriSan} (a SPIFFE ID), or a DNS SAN when it has no scheme. */
-  static Issued client(Path dir, String name, Issued ca, String san) throws Exception {
+  public static Issued client(Path dir, String name, Issued ca, String san) throws Exception {
     GeneralName identity = san.contains(":") ? new GeneralName(GeneralName.uniformResourceIdentifier, san)
         : new GeneralName(GeneralName.dNSName, san);
     return leaf(dir, name, ca, KeyPurposeId.id_kp_clientAuth, identity);
   }
 
+  /**
+   * A client certificate as {@link #client} makes it, but valid only from {@code notBefore} to
+   * {@code notAfter} and for {@code purpose} (an expired, a not yet valid, a server-only one).
+   */
+  static Issued client(Path dir, String name, Issued ca, String san, Instant notBefore, Instant notAfter,
+      KeyPurposeId purpose) throws Exception {
+    return leaf(dir, name, ca, purpose, notBefore, notAfter, new GeneralName(GeneralName.uniformResourceIdentifier, san));
+  }
+
   private static Issued leaf(Path dir, String name, Issued ca, KeyPurposeId purpose, GeneralName... sans)
       throws Exception {
+    Instant now = Instant.now();
+    return leaf(dir, name, ca, purpose, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(2)), sans);
+  }
+
+  private static Issued leaf(Path dir, String name, Issued ca, KeyPurposeId purpose, Instant notBefore,
+      Instant notAfter, GeneralName... sans) throws Exception {
     KeyPair keys = keyPair();
-    X509v3CertificateBuilder b = builder(new X500Name(ca.certificate().getSubjectX500Principal().getName()),
-        new X500Name("CN=" + name), keys);
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+        new X500Name(ca.certificate().getSubjectX500Principal().getName()),
+        BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(notBefore), Date.from(notAfter),
+        new X500Name("CN=" + name), keys.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));

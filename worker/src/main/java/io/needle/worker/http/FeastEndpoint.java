@@ -57,7 +57,7 @@ final class FeastEndpoint implements Endpoint {
   private record Ref(FeatureViews.View view, String feature, String name) {}
 
   @Override
-  public HttpAnswer answer(byte[] body) {
+  public HttpAnswer answer(byte[] body, TableAccess access) {
     Map<String, Object> request = parse(body);
     Object service = request.get("feature_service");
     if (service != null) {
@@ -103,6 +103,9 @@ final class FeastEndpoint implements Endpoint {
           + " features in one call; at most " + config.maxColumnsPerCall());
     }
     List<Ref> refs = refs(featureList, fullNames);
+    for (Ref ref : refs) { // every view's table before any is read: a refusal reads nothing
+      access.check(ref.view().tableUri());
+    }
 
     // One lookup per view, of the distinct columns its requested features need.
     Map<String, Row[]> chosen = new LinkedHashMap<>();

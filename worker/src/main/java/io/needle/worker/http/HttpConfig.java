@@ -16,9 +16,11 @@ import static java.util.Objects.requireNonNull;
  * @param readTimeout a connection that sends nothing for this long is closed
  * @param lookupThreads threads that run lookups, decode pages and write JSON, off the event loops
  * @param queuedCalls calls waiting for such a thread, at most (503 UNAVAILABLE beyond)
+ * @param tls serve TLS with the worker's certificate (and client CA), refusing plaintext; needs a
+ *     worker started with TLS
  */
 public record HttpConfig(String bindHost, int port, int maxBodyBytes, int maxKeysPerCall, int maxColumnsPerCall,
-    Duration readTimeout, int lookupThreads, int queuedCalls) {
+    Duration readTimeout, int lookupThreads, int queuedCalls, boolean tls) {
 
   public HttpConfig {
     requireNonNull(bindHost, "bindHost is null");
@@ -36,15 +38,21 @@ public record HttpConfig(String bindHost, int port, int maxBodyBytes, int maxKey
     }
   }
 
-  /** 1 MiB bodies, 10,000 keys and 1,000 columns per call, 30 s idle connections, 2 threads per core. */
+  /** 1 MiB bodies, 10,000 keys and 1,000 columns per call, 30 s idle connections, 2 threads per core, plaintext. */
   public static HttpConfig defaults(String bindHost, int port) {
     return new HttpConfig(bindHost, port, 1 << 20, 10_000, 1_000, Duration.ofSeconds(30),
-        2 * Runtime.getRuntime().availableProcessors(), 1_024);
+        2 * Runtime.getRuntime().availableProcessors(), 1_024, false);
+  }
+
+  /** The same, with TLS on or off. */
+  public HttpConfig withTls(boolean newTls) {
+    return new HttpConfig(bindHost, port, maxBodyBytes, maxKeysPerCall, maxColumnsPerCall, readTimeout, lookupThreads,
+        queuedCalls, newTls);
   }
 
   public HttpConfig withLimits(int newMaxBodyBytes, int newMaxKeysPerCall, int newMaxColumnsPerCall) {
     return new HttpConfig(bindHost, port, newMaxBodyBytes, newMaxKeysPerCall, newMaxColumnsPerCall, readTimeout,
-        lookupThreads, queuedCalls);
+        lookupThreads, queuedCalls, tls);
   }
 
   private static void positive(String name, long value) {

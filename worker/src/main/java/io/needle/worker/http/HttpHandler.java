@@ -1,6 +1,7 @@
 package io.needle.worker.http;
 
 import io.needle.client.NeedleException;
+import io.needle.worker.HttpAuth;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -16,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +44,15 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private final Map<String, Endpoint> routes;
   private final Executor executor;
+  private final HttpAuth auth; // null: no one is authenticated
   private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>(2);
   private boolean busy;
 
-  HttpHandler(Map<String, Endpoint> routes, Executor executor) {
+  HttpHandler(Map<String, Endpoint> routes, Executor executor, HttpAuth auth) {
     super(FullHttpRequest.class, false);
     this.routes = routes;
     this.executor = executor;
+    this.auth = auth;
   }
 
   @Override
@@ -64,11 +68,22 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     byte[] body;
     Endpoint endpoint;
+    TableAccess access = TableAccess.ANYONE;
     try {
       if (!request.decoderResult().isSuccess()) {
         respond(ctx, HttpAnswer.error(400, NeedleException.Code.INVALID_ARGUMENT, "malformed HTTP request: "
             + request.decoderResult().cause().getMessage()), false);
         return;
+      }
+      if (auth != null) {
+        // Before anything else: an unauthenticated caller learns nothing, not even a route.
+        HttpAuth.Caller caller = auth.caller(ctx.channel(), request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (caller == null) {
+          respond(ctx, HttpAnswer.error(401, NeedleException.Code.UNAUTHENTICATED, "authentication required: send "
+              + "Authorization: Bearer TOKEN, or present a client certificate"), false);
+          return;
+        }
+        access = TableAccess.of(caller);
       }
       String path = new QueryStringDecoder(request.uri()).path();
       endpoint = routes.get(path);
@@ -95,9 +110,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     busy = true;
     ctx.channel().config().setAutoRead(false);
+    TableAccess rights = access;
     try {
       executor.execute(() -> {
-        HttpAnswer answer = call(endpoint, body);
+        HttpAnswer answer = call(endpoint, body, rights);
         ctx.executor().execute(() -> finish(ctx, answer, keepAlive));
       });
     } catch (RejectedExecutionException e) {
@@ -106,9 +122,9 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
   }
 
-  private static HttpAnswer call(Endpoint endpoint, byte[] body) {
+  private static HttpAnswer call(Endpoint endpoint, byte[] body, TableAccess access) {
     try {
-      return endpoint.answer(body);
+      return endpoint.answer(body, access);
     } catch (HttpError | NeedleException | IllegalArgumentException expected) {
       return endpoint.error(expected); // the caller's mistake or the cluster's state: no stack trace
     } catch (RuntimeException bug) {
@@ -140,6 +156,9 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         HttpResponseStatus.valueOf(answer.status()), Unpooled.copiedBuffer(answer.json(), StandardCharsets.UTF_8));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+    if (answer.status() == 401) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"needle\"");
+    }
     if (keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(response, ctx.voidPromise());
@@ -165,7 +184,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof ReadTimeoutException) {
       log.debug("closing idle HTTP connection {}", ctx.channel().remoteAddress());
-    } else if (cause instanceof IOException) {
+    } else if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+      // Plaintext to a TLS port, an untrusted certificate: the client's problem, one per connection at most.
+      log.debug("closing HTTP connection {}: TLS failed: {}", ctx.channel().remoteAddress(), cause.getCause().toString());
+    } else if (cause instanceof IOException || cause instanceof javax.net.ssl.SSLException) {
       log.debug("closing HTTP connection {} after I/O error: {}", ctx.channel().remoteAddress(), cause.toString());
     } else {
       log.info("closing HTTP connection {}: {}", ctx.channel().remoteAddress(), cause.toString());

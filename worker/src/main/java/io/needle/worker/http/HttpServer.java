@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.needle.client.NeedleClient;
 import io.needle.client.NeedleException;
 import io.needle.client.Table;
+import io.needle.worker.HttpAuth;
 import io.needle.worker.Worker;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -46,6 +47,11 @@ import static java.util.Objects.requireNonNull;
  * pages: the client already does exactly that routing and merging, tested; a second router in the
  * worker would be a near-copy.
  *
+ * <p>Security follows the worker's: with {@link HttpConfig#tls} the port speaks TLS with the
+ * worker's certificate and client CA (plaintext refused), and a worker with an {@link
+ * io.needle.worker.AuthConfig} authenticates every request (a bearer token, else the client
+ * certificate: 401 without either) and checks every table against the same grants (403).
+ *
  * <p>Threading: the event loops parse HTTP, check the method, path, content type and body size,
  * and write answers; lookups, decoding and JSON writing run on a bounded pool of lookup threads
  * (synchronous client calls there), so the loops never wait.
@@ -85,15 +91,15 @@ public final class HttpServer implements AutoCloseable {
     routes.put("/get-online-features", new FeastEndpoint(config, views, table));
     Map<String, Endpoint> fixedRoutes = Map.copyOf(routes);
     try {
-      Channel channel = worker.listen(config.bindHost(), config.port(), new ChannelInitializer<SocketChannel>() {
+      HttpAuth auth = worker.httpAuth();
+      Channel channel = worker.listen(config.bindHost(), config.port(), config.tls(), new ChannelInitializer<SocketChannel>() {
         @Override
         protected void initChannel(SocketChannel ch) {
-          // A TLS handler (h3b-auth) goes first here, before the codec.
           ch.pipeline()
               .addLast("idle", new ReadTimeoutHandler(config.readTimeout().toNanos(), TimeUnit.NANOSECONDS))
               .addLast("http", new HttpServerCodec())
               .addLast("body", new JsonBodyAggregator(config.maxBodyBytes()))
-              .addLast("calls", new HttpHandler(fixedRoutes, executor));
+              .addLast("calls", new HttpHandler(fixedRoutes, executor, auth));
         }
       });
       return new HttpServer(channel, executor, client);

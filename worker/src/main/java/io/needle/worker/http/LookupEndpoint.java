@@ -31,7 +31,7 @@ final class LookupEndpoint implements Endpoint {
   }
 
   @Override
-  public HttpAnswer answer(byte[] body) {
+  public HttpAnswer answer(byte[] body, TableAccess access) {
     Map<String, Object> request = JsonTree.object(JsonTree.parse(body), "the request");
     for (String field : request.keySet()) {
       if (!FIELDS.contains(field)) {
@@ -48,6 +48,7 @@ final class LookupEndpoint implements Endpoint {
     if (columns.size() > config.maxColumnsPerCall()) {
       throw HttpError.tooLarge(columns.size() + " columns in one call; at most " + config.maxColumnsPerCall());
     }
+    access.check(uri);
     Table table = tables.apply(uri, keyColumn);
     List<Object> javaKeys = Keys.toJava(table, keys, "keys");
     Map<Object, List<Row>> rows = table.lookupAll(javaKeys, columns);

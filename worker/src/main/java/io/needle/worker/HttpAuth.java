@@ -1,0 +1,56 @@
+package io.needle.worker;
+
+import io.netty.channel.Channel;
+
+/**
+ * The worker's {@link AuthConfig} for its HTTP ports: the same tokens, client certificate
+ * identities and grants as the lookup port. A request names its token in {@code Authorization:
+ * Bearer TOKEN}; without that header, the connection's client certificate identifies it. A
+ * token that is sent and wrong is refused even beside a good certificate: a wrong credential is
+ * never overlooked.
+ */
+public final class HttpAuth {
+  private static final String BEARER = "Bearer ";
+
+  private final AccessGate gate;
+
+  HttpAuth(AccessGate gate) {
+    this.gate = gate;
+  }
+
+  /**
+   * Who sends a request on {@code channel} with this {@code Authorization} header value (null
+   * when absent); null when nothing identifies the caller (answer 401).
+   */
+  public Caller caller(Channel channel, String authorization) {
+    String principal;
+    if (authorization != null) {
+      if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        return null;
+      }
+      principal = gate.principalOfToken(authorization.substring(BEARER.length()).strip());
+    } else {
+      principal = gate.principalOfCertificate(channel);
+    }
+    return principal == null ? null : new Caller(principal);
+  }
+
+  /** An authenticated caller of the HTTP port. */
+  public final class Caller {
+    private final String principal;
+
+    private Caller(String principal) {
+      this.principal = principal;
+    }
+
+    /** The principal ({@code token:NAME}, a SPIFFE ID or DNS name), safe to print. */
+    public String principal() {
+      return TableScope.printable(principal);
+    }
+
+    /** True when this caller may look up rows of {@code tableUri}. */
+    public boolean mayLookup(String tableUri) {
+      return gate.mayLookup(principal, tableUri);
+    }
+  }
+}
