@@ -85,8 +85,9 @@ final class ResponseAssembler {
    * files). Call while the files' references are still held; the answer takes its own.
    *
    * @param suspects per file path, page offsets the client found corrupt
+   * @param deadline the request's: bounds the source reads of its misses
    */
-  CompletableFuture<LookupAnswer> finish(PageCache cache, Map<String, Set<Long>> suspects) {
+  CompletableFuture<LookupAnswer> finish(PageCache cache, Map<String, Set<Long>> suspects, Deadline deadline) {
     if (cache == null) {
       return CompletableFuture.completedFuture(answer(spansOfSources(), null));
     }
@@ -97,7 +98,7 @@ final class ResponseAssembler {
     for (int f = 0; f < files.size(); f++) {
       FilePages fp = files.get(f);
       resolving[f] = cache.resolve(fp.file(), fp.offsets(), fp.lengths(), suspects.getOrDefault(fp.relativePath(), Set.of()),
-          fp.firstSegment(), parts, crcs);
+          fp.firstSegment(), parts, crcs, deadline);
     }
     return CompletableFuture.allOf(resolving).handle((ignored, error) -> {
       if (error != null) {

@@ -207,7 +207,7 @@ final class TableService {
             repager.consider(p.open(), p.plan());
           }
         }
-        return assemble(planned, suspects);
+        return assemble(planned, suspects, deadline);
       });
     });
   }
@@ -320,13 +320,14 @@ final class TableService {
 
   private record Planned(TableFile file, OpenFile open, FilePlan plan) {}
 
-  private CompletableFuture<LookupAnswer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects) {
+  private CompletableFuture<LookupAnswer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects,
+      Deadline deadline) {
     ResponseAssembler assembler = new ResponseAssembler(config.maxResponseBytes());
     try {
       for (Planned p : planned) {
         assembler.add(p.file().relativePath(), p.open(), p.plan());
       }
-      return assembler.finish(pages, suspects); // takes its own references of the files
+      return assembler.finish(pages, suspects, deadline); // takes its own references of the files
     } catch (ServiceException e) {
       return CompletableFuture.failedFuture(e);
     } finally {
