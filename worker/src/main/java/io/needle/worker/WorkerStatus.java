@@ -25,6 +25,7 @@ final class WorkerStatus {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<String> servedFileVersions = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
+  private volatile boolean refusing;
   private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
   /** Set once, right after the server binds (the default name includes the bound port). */
@@ -40,8 +41,19 @@ final class WorkerStatus {
     return draining;
   }
 
+  /** Not ready from now on: health says so, but requests are still served (see {@link #startRefusing}). */
   void startDraining() {
     draining = true;
+  }
+
+  /** True once new requests are answered UNAVAILABLE: the end of a drain. */
+  boolean refusing() {
+    return refusing;
+  }
+
+  void startRefusing() {
+    draining = true;
+    refusing = true;
   }
 
   void requestStarted() {
