@@ -316,6 +316,15 @@ public final class Table {
         if (!e.isRetryable() || e.code() == NeedleException.Code.DEADLINE_EXCEEDED || e.isSourceFailure()) {
           throw e;
         }
+        // An error reply is a failed attempt as on the event-loop path: the worker is marked, so the
+        // resend goes to the next owner, and the resend is a retry drawn from the retry budget, so a
+        // fleet answering UNAVAILABLE cannot make each call cost two or three requests (T20).
+        client.membership().failed(owner);
+        if (!client.retryBudget().tryWithdraw(System.nanoTime())) {
+          client.counters().retriesDenied.increment();
+          throw e;
+        }
+        client.counters().retries.increment();
       }
     }
     return await(fetch(batch, deadlineNanos));
