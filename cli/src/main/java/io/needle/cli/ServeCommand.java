@@ -54,6 +54,11 @@ final class ServeCommand implements Callable<Integer> {
       + "requests finish for at most this long, then exit. Default: ${DEFAULT-VALUE}")
   Duration drainGrace;
 
+  @Option(names = "--drain-delay", defaultValue = "0s", description = "On SIGTERM: report not ready at once but keep "
+      + "serving this long before refusing new requests, while endpoints and clients learn of it (Kubernetes: a few "
+      + "seconds; delay plus grace below the pod's grace period). Default: ${DEFAULT-VALUE}")
+  Duration drainDelay;
+
   @Option(names = "--cache-dir", description = "Directory of the page store (local NVMe): pages are kept there, sent "
       + "zero-copy with a CRC32C, and survive restarts. Default: none (pages come straight from the source files).")
   Path cacheDir;
@@ -353,7 +358,7 @@ final class ServeCommand implements Callable<Integer> {
         if (http != null) {
           http.close(); // before the drain: its calls would only meet UNAVAILABLE
         }
-        left = worker.drain(drainGrace); // SIGTERM: not ready, refuse new work, finish in-flight, close
+        left = worker.drain(drainDelay, drainGrace); // SIGTERM: not ready, serve on for the delay, refuse, finish, close
       } catch (InterruptedException e) {
         worker.close();
         Thread.currentThread().interrupt();

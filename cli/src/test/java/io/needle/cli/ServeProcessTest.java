@@ -7,11 +7,8 @@ import io.needle.testsupport.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,8 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,7 +39,7 @@ class ServeProcessTest {
     FeatureTable users = new FeatureTable(GenOptions.defaults(2_000, 1));
     users.write(dir.resolve("tables").resolve("users"));
     Path cache = Files.createDirectories(dir.resolve("cache"));
-    try (Serve serve = Serve.start(List.of("--root", dir.resolve("tables").toString(), "--port", "0", "--health-port", "0",
+    try (ServeProcess serve = ServeProcess.start(List.of("--root", dir.resolve("tables").toString(), "--port", "0", "--health-port", "0",
         "--cache-dir", cache.toString(), "--cache-size", "64m"), List.of())) {
       String table = dir.resolve("tables").resolve("users").toString();
       int good = 5;
@@ -123,7 +118,7 @@ class ServeProcessTest {
     try (LoopbackS3Server s3 = new LoopbackS3Server("needle-demo")) {
       s3.put("users/part-00000.parquet", file);
       Path tmp = Files.createDirectories(dir.resolve("tmp"));
-      try (Serve serve = Serve.start(List.of("--root", "s3://needle-demo/", "--port", "0", "--s3-endpoint",
+      try (ServeProcess serve = ServeProcess.start(List.of("--root", "s3://needle-demo/", "--port", "0", "--s3-endpoint",
           s3.endpoint().toString(), "--s3-path-style", "--cache-size", "64m"), List.of("-Djava.io.tmpdir=" + tmp))) {
         long key = users.keyAt(10);
         CliRun r = CliRun.of(Main::run, "lookup", "--worker", serve.address, "--table", "s3://needle-demo/users",
@@ -160,7 +155,7 @@ class ServeProcessTest {
     assertThat(exported).as("exported series").containsAll(referenced);
   }
 
-  private static HttpResponse<String> get(Serve serve, String path) throws IOException, InterruptedException {
+  private static HttpResponse<String> get(ServeProcess serve, String path) throws IOException, InterruptedException {
     try (HttpClient http = HttpClient.newHttpClient()) {
       return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serve.healthPort + path)).build(),
           HttpResponse.BodyHandlers.ofString());
@@ -183,90 +178,5 @@ class ServeProcessTest {
     }
     assertThat(found).as(name + " " + List.of(labels) + " in\n" + metrics).hasSize(1);
     return found.get(0);
-  }
-
-  /** A {@code needle serve} child process; its stderr is collected, stdout gives the ready line. */
-  private static final class Serve implements AutoCloseable {
-    private final Process process;
-    private final List<String> stderr; // appended by the reader thread; guarded by itself
-    private final CompletableFuture<Void> stderrDone;
-    final String address;
-    final int healthPort;
-
-    private Serve(Process process, List<String> stderr, CompletableFuture<Void> stderrDone, String address,
-        int healthPort) {
-      this.process = process;
-      this.stderr = stderr;
-      this.stderrDone = stderrDone;
-      this.address = address;
-      this.healthPort = healthPort;
-    }
-
-    static Serve start(List<String> args, List<String> jvmArgs) throws IOException {
-      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("--enable-native-access")
-            || a.startsWith("-Dchronicle")) {
-          command.add(a);
-        }
-      }
-      if (Runtime.version().feature() >= 23) {
-        command.add("--sun-misc-unsafe-memory-access=allow"); // as ./needle and the image run it
-      }
-      command.addAll(jvmArgs);
-      String classpath = Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator
-          + Files.readString(Path.of("target", "runtime-classpath.txt")).strip();
-      command.addAll(List.of("-cp", classpath, "io.needle.cli.Main", "serve"));
-      command.addAll(args);
-      ProcessBuilder builder = new ProcessBuilder(command);
-      builder.environment().remove("NEEDLE_LOG_LEVEL");
-      builder.environment().remove("NEEDLE_LOG_FORMAT");
-      builder.environment().put("AWS_ACCESS_KEY_ID", "test");
-      builder.environment().put("AWS_SECRET_ACCESS_KEY", "test-secret");
-      Process process = builder.start();
-      List<String> lines = new ArrayList<>();
-      CompletableFuture<Void> stderrDone = CompletableFuture.runAsync(() -> {
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = err.readLine()) != null; ) {
-            synchronized (lines) {
-              lines.add(line);
-            }
-          }
-        } catch (IOException e) {
-          // the process is gone
-        }
-      });
-      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String ready = out.readLine(); // blocks until the ready line, or null if the process died
-      if (ready == null) {
-        stderrDone.join();
-        throw new AssertionError("serve exited before it was ready: " + lines);
-      }
-      Matcher m = Pattern.compile("ready (\\S+) name \\S+(?: health (\\d+))?").matcher(ready);
-      assertThat(m.find()).as(ready).isTrue();
-      return new Serve(process, lines, stderrDone, m.group(1), m.group(2) == null ? -1 : Integer.parseInt(m.group(2)));
-    }
-
-    List<String> stderr() {
-      synchronized (stderr) {
-        return List.copyOf(stderr);
-      }
-    }
-
-    /** SIGTERM, as Kubernetes stops a pod; waits for the drain to finish and stderr to close. */
-    void stop() throws InterruptedException {
-      // SIGTERM through the handle: Process.destroy() would also close our end of stderr.
-      assertThat(process.toHandle().destroy()).isTrue();
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("serve exits on SIGTERM").isTrue();
-      stderrDone.join();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
-      }
-    }
   }
 }

@@ -20,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Threading: a call runs on the caller's thread as far as the caches allow (a warm lookup
  * completes before {@link #call} returns); a miss completes on the loader executor. The
- * request's deadline is not enforced here: a local call cannot go silent, and S3 reads have their
- * own timeouts.
+ * request's deadline is not answered here (a local call cannot go silent); it drops queued work
+ * and bounds S3 reads and their retries, as for a socket's request.
  *
  * <p>Buffers: the frame's buffers come from Netty's pooled allocator, as a socket's would; the
  * caller releases the frame exactly once, so each call does not allocate a payload-sized array.
@@ -43,7 +43,7 @@ final class LocalCalls {
       return CompletableFuture.completedFuture(frame(Response.newBuilder().setRequestId(request.getRequestId())
           .setHealth(status.health()).build(), null));
     }
-    if (status.draining()) {
+    if (status.refusing()) {
       return CompletableFuture.completedFuture(frame(error(request, ErrorCode.UNAVAILABLE,
           "worker " + status.name() + " is draining"), null));
     }

@@ -68,9 +68,11 @@ final class PageCache implements AutoCloseable {
    * Completes on the caller's thread when every page is a hit, else on the loader.
    *
    * @param suspects offsets the client found corrupt: dropped from the store and read again
+   * @param deadline the request's: a remote read this call starts ends with it (a lookup that joins
+   *     another's read in flight shares that read's fate)
    */
   CompletableFuture<Void> resolve(OpenFile file, long[] offsets, int[] lengths, Set<Long> suspects, int first,
-      PagePart[] parts, int[] crcs) {
+      PagePart[] parts, int[] crcs, Deadline deadline) {
     String version = versionKey(file);
     CompletableFuture<?>[] misses = null;
     int missCount = 0;
@@ -111,7 +113,7 @@ final class PageCache implements AutoCloseable {
       }
       if (existing == null) {
         if (batch == null) {
-          batch = new Batch(file, offsets.length - i);
+          batch = new Batch(file, offsets.length - i, deadline);
         }
         batch.add(key, offsets[i], lengths[i], mine);
       }
@@ -203,6 +205,7 @@ final class PageCache implements AutoCloseable {
    */
   private static final class Batch {
     final OpenFile file;
+    final Deadline deadline;
     final PageKey[] keys;
     final long[] offsets;
     final int[] lengths;
@@ -211,8 +214,9 @@ final class PageCache implements AutoCloseable {
     int count;
 
     @SuppressWarnings("unchecked")
-    Batch(OpenFile file, int capacity) {
+    Batch(OpenFile file, int capacity, Deadline deadline) {
       this.file = file;
+      this.deadline = deadline;
       this.keys = new PageKey[capacity];
       this.offsets = new long[capacity];
       this.lengths = new int[capacity];
@@ -255,7 +259,7 @@ final class PageCache implements AutoCloseable {
       try {
         if (file.isRemote()) {
           // No thread waits on the GET; its pages are answered and stored from the loader.
-          file.remoteS3().readAsync(spanStart, spanLength).whenCompleteAsync(then, loader).exceptionally(failure -> {
+          file.remoteS3().readAsync(spanStart, spanLength, batch.deadline).whenCompleteAsync(then, loader).exceptionally(failure -> {
             if (!delivered.isDone()) { // the loader refused the task (closing): fail the waiters here
               then.accept(null, failure);
             }

@@ -282,7 +282,7 @@ final class Repager implements AutoCloseable {
   private static byte[] readChunk(OpenFile file, long start, int length) throws IOException {
     if (file.isRemote()) {
       try {
-        return file.remoteS3().readAsync(start, length).join();
+        return file.remoteS3().readAsync(start, length, Deadline.never()).join();
       } catch (java.util.concurrent.CompletionException e) {
         Throwable cause = TableService.unwrap(e);
         throw cause instanceof IOException io ? io : new IOException("reading a chunk of " + file.version().path(), cause);

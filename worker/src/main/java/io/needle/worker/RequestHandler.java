@@ -131,7 +131,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
       writeHeaderOnly(ctx, Response.newBuilder().setRequestId(request.getRequestId()).setHealth(status.health()).build());
       return;
     }
-    if (status.draining()) {
+    if (status.refusing()) {
       failed(ctx, null, 0, error(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
       return;
     }

@@ -86,8 +86,9 @@ final class ResponseAssembler {
    * files). Call while the files' references are still held; the answer takes its own.
    *
    * @param suspects per file path, page offsets the client found corrupt
+   * @param deadline the request's: bounds the source reads of its misses
    */
-  CompletableFuture<Answer> finish(PageCache cache, Map<String, Set<Long>> suspects) {
+  CompletableFuture<Answer> finish(PageCache cache, Map<String, Set<Long>> suspects, Deadline deadline) {
     if (cache == null) {
       return CompletableFuture.completedFuture(answer(spansOfSources(), null));
     }
@@ -98,7 +99,7 @@ final class ResponseAssembler {
     for (int f = 0; f < files.size(); f++) {
       FilePages fp = files.get(f);
       resolving[f] = cache.resolve(fp.file(), fp.offsets(), fp.lengths(), suspects.getOrDefault(fp.relativePath(), Set.of()),
-          fp.firstSegment(), parts, crcs);
+          fp.firstSegment(), parts, crcs, deadline);
     }
     if (allSucceeded(resolving)) { // every page a hit: answered on this thread, no stage
       return CompletableFuture.completedFuture(answer(Arrays.asList(parts), crcs));

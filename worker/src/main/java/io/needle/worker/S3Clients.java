@@ -18,8 +18,9 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
  * its own small event loop group; sharing the worker's group was not measured, so it is not
  * done. Concurrency is bounded by {@code maxConcurrency} connections, and every timeout is set
  * explicitly because the SDK sets none by default. Retries: the SDK's standard strategy
- * (exponential backoff with jitter, throttling-aware) for throttling, 5xx and I/O errors, within
- * the per-call timeout. Checksums only when S3 requires them: ranged GETs cannot be validated
+ * (exponential backoff with jitter, throttling-aware, and a token bucket that stops retrying when
+ * most calls fail) for throttling, 5xx and I/O errors, within the per-call timeout, and within
+ * the request's deadline for page reads ({@link S3ObjectSource#readAsync}). Checksums only when S3 requires them: ranged GETs cannot be validated
  * against a whole-object checksum anyway, and pages carry their own CRC32C to the client.
  */
 final class S3Clients {

@@ -9,6 +9,7 @@ import org.apache.parquet.format.FileMetaData;
 import org.apache.parquet.format.RowGroup;
 import org.apache.parquet.format.Util;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -18,6 +19,7 @@ import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -35,6 +37,13 @@ import java.util.concurrent.CompletionException;
  * its metadata. The kept bytes are bounded by {@link #MAX_KEPT_BYTES}; beyond it reads fall back
  * to one GET each. Reads elsewhere (pages) are plain ranged GETs.
  *
+ * <p>Deadlines: a page read for a request is bounded by that request's deadline as well as by
+ * the configured call timeout: the SDK's retries stop when the request's time is up, not at a
+ * fixed per-call timeout, so a stalled or throttling origin cannot hold a connection (and a slot
+ * of the origin concurrency cap) for a caller who gave up long ago; and no GET starts for a
+ * request whose deadline has passed. Metadata reads are shared single-flight loads that fill the
+ * cache for every later request, so they keep the call timeout alone.
+ *
  * <p>Threading: {@link #readFully} blocks and is called on the loader executor only (metadata
  * loads); pages use {@link #readAsync}, which holds no thread while the GET is in flight. Safe for
  * concurrent readers.
@@ -49,6 +58,7 @@ final class S3ObjectSource implements FileSource {
   private final String etag;
   private final FileVersion version;
   private final S3RequestCounter counter;
+  private final Duration callTimeout;
 
   private final Object lock = new Object();
   private byte[] kept; // bytes [keptStart, size) of the object, or null
@@ -56,8 +66,9 @@ final class S3ObjectSource implements FileSource {
   private long metadataStart = -1; // lowest index/bloom offset, once the footer was parsed; -2: unknown
 
   S3ObjectSource(S3AsyncClient client, String bucket, String key, String etag, FileVersion version,
-      S3RequestCounter counter) {
+      S3RequestCounter counter, Duration callTimeout) {
     this.client = client;
+    this.callTimeout = callTimeout;
     this.bucket = bucket;
     this.key = key;
     this.etag = etag;
@@ -190,10 +201,12 @@ final class S3ObjectSource implements FileSource {
 
   /**
    * The bytes [position, position + length) without blocking: from the kept tail when it holds
-   * them (a small file's pages come with its tail), else one ranged GET. Fails with
-   * {@link S3ReadException}.
+   * them (a small file's pages come with its tail), else one ranged GET, retried within the call
+   * timeout and {@code deadline}, whichever ends first. Fails with {@link S3ReadException}, or
+   * with DEADLINE_EXCEEDED ({@link ServiceException}) when the deadline ended it or had passed
+   * before it began.
    */
-  CompletableFuture<byte[]> readAsync(long position, int length) {
+  CompletableFuture<byte[]> readAsync(long position, int length, Deadline deadline) {
     if (position < 0 || length < 0 || position + length > version.sizeBytes()) {
       return CompletableFuture.failedFuture(new EOFException("read of " + length + " bytes at " + position
           + " past the end of " + TableScope.printable(version.path()) + " (" + version.sizeBytes() + " bytes)"));
@@ -204,13 +217,28 @@ final class S3ObjectSource implements FileSource {
         return CompletableFuture.completedFuture(java.util.Arrays.copyOfRange(kept, at, at + length));
       }
     }
-    return getAsync(position, length);
+    try {
+      deadline.check(); // no origin fetch for a request nobody waits for
+    } catch (CompletionException e) {
+      return CompletableFuture.failedFuture(e.getCause());
+    }
+    if (!deadline.bounded() || deadline.remainingNanos() >= callTimeout.toNanos()) {
+      return getAsync(position, length, null);
+    }
+    return getAsync(position, length, deadline).exceptionally(error -> {
+      Throwable cause = TableService.unwrap(error);
+      if (deadline.expired() && cause instanceof S3ReadException e && e.reason() == S3ReadException.Reason.TIMEOUT) {
+        throw new CompletionException(new ServiceException(ErrorCode.DEADLINE_EXCEEDED,
+            "deadline passed while reading from S3: " + e.getMessage()));
+      }
+      throw error instanceof CompletionException c ? c : new CompletionException(cause);
+    });
   }
 
   /** One ranged GET with If-Match; the bytes [position, position + length) of exactly this version. */
   byte[] get(long position, int length) throws S3ReadException {
     try {
-      return getAsync(position, length).join();
+      return getAsync(position, length, null).join();
     } catch (CompletionException e) {
       throw S3Failures.classify(e, what(position, length));
     }
@@ -220,13 +248,18 @@ final class S3ObjectSource implements FileSource {
     return "GET " + TableScope.printable(version.path()) + " bytes " + position + "+" + length;
   }
 
-  private CompletableFuture<byte[]> getAsync(long position, int length) {
-    GetObjectRequest request = GetObjectRequest.builder()
+  /** @param deadline null, or a deadline that ends before the call timeout would: it bounds the call and its retries */
+  private CompletableFuture<byte[]> getAsync(long position, int length, Deadline deadline) {
+    GetObjectRequest.Builder builder = GetObjectRequest.builder()
         .bucket(bucket)
         .key(key)
         .ifMatch(etag)
-        .range("bytes=" + position + "-" + (position + length - 1))
-        .build();
+        .range("bytes=" + position + "-" + (position + length - 1));
+    if (deadline != null) {
+      Duration left = Duration.ofNanos(Math.max(1_000_000, deadline.remainingNanos()));
+      builder.overrideConfiguration(AwsRequestOverrideConfiguration.builder().apiCallTimeout(left).build());
+    }
+    GetObjectRequest request = builder.build();
     counter.recordGet(length);
     long started = System.nanoTime();
     CompletableFuture<ResponseBytes<GetObjectResponse>> call;

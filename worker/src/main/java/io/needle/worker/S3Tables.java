@@ -114,7 +114,8 @@ final class S3Tables implements AutoCloseable {
     String uri = file.version().path();
     String bucket = uri.substring(5, uri.indexOf('/', 5));
     String key = uri.substring(uri.indexOf('/', 5) + 1);
-    return new OpenFile(new S3ObjectSource(client, bucket, key, file.version().token(), file.version(), counter),
+    return new OpenFile(new S3ObjectSource(client, bucket, key, file.version().token(), file.version(), counter,
+        config.callTimeout()),
         config.coalesceGapBytes());
   }
 

@@ -223,7 +223,7 @@ final class TableService {
             repager.consider(p.open(), p.plan());
           }
         }
-        return assemble(planned, suspects);
+        return assemble(planned, suspects, deadline);
       });
     });
   }
@@ -324,13 +324,14 @@ final class TableService {
 
   private record Planned(TableFile file, OpenFile open, FilePlan plan) {}
 
-  private CompletableFuture<Answer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects) {
+  private CompletableFuture<Answer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects,
+      Deadline deadline) {
     ResponseAssembler assembler = new ResponseAssembler(config.maxResponseBytes());
     try {
       for (Planned p : planned) {
         assembler.add(p.file().relativePath(), p.open(), p.plan());
       }
-      return assembler.finish(pages, suspects); // takes its own references of the files
+      return assembler.finish(pages, suspects, deadline); // takes its own references of the files
     } catch (ServiceException e) {
       return CompletableFuture.failedFuture(e);
     } finally {

@@ -414,7 +414,7 @@ public final class Worker implements AutoCloseable {
     return status.droppedRequests();
   }
 
-  /** True once {@link #drain} has begun: health reports not ready, new requests get UNAVAILABLE. */
+  /** True once {@link #drain} has begun: health reports not ready (requests are served until its delay ends). */
   public boolean draining() {
     return status.draining();
   }
@@ -428,14 +428,26 @@ public final class Worker implements AutoCloseable {
     return status.servedFileVersions();
   }
 
-  /**
-   * Graceful shutdown (SIGTERM): stop accepting connections, answer new requests on open
-   * connections with UNAVAILABLE (clients fail over to the next owner), let in-flight requests
-   * finish for at most {@code grace}, then {@link #close}. Returns the number of requests still
-   * in flight when the grace period ran out (0 for a clean drain).
-   */
+  /** {@link #drain(java.time.Duration, java.time.Duration)} without a delay: refuses new requests at once. */
   public int drain(java.time.Duration grace) throws InterruptedException {
+    return drain(java.time.Duration.ZERO, grace);
+  }
+
+  /**
+   * Graceful shutdown (SIGTERM): report not ready at once (health RPC, {@code /readyz}) but keep
+   * serving for {@code delay}, because load balancers, Kubernetes endpoints and clients' membership
+   * refreshes learn of it only after a while and would otherwise send requests into refusals; then
+   * stop accepting connections, answer new requests on open connections with UNAVAILABLE (clients
+   * fail over to the next owner), let in-flight requests finish for at most {@code grace}, then
+   * {@link #close}. Returns the number of requests still in flight when the grace period ran out
+   * (0 for a clean drain).
+   */
+  public int drain(java.time.Duration delay, java.time.Duration grace) throws InterruptedException {
     status.startDraining();
+    if (!delay.isZero() && !delay.isNegative()) {
+      Thread.sleep(delay.toMillis());
+    }
+    status.startRefusing();
     if (server != null) {
       server.close().syncUninterruptibly();
     }

@@ -26,6 +26,7 @@ final class WorkerStatus {
   // Versions, not their strings: asked on every answer, and a version's hash reuses its path's.
   private final Set<FileVersion> servedFileVersions = ConcurrentHashMap.newKeySet();
   private volatile boolean draining;
+  private volatile boolean refusing;
   private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
   /** Set once, right after the server binds (the default name includes the bound port). */
@@ -41,8 +42,19 @@ final class WorkerStatus {
     return draining;
   }
 
+  /** Not ready from now on: health says so, but requests are still served (see {@link #startRefusing}). */
   void startDraining() {
     draining = true;
+  }
+
+  /** True once new requests are answered UNAVAILABLE: the end of a drain. */
+  boolean refusing() {
+    return refusing;
+  }
+
+  void startRefusing() {
+    draining = true;
+    refusing = true;
   }
 
   void requestStarted() {

@@ -319,7 +319,45 @@ class KubernetesManifestsTest {
     String drain = config.getData().get("NEEDLE_DRAIN_GRACE");
     assertThat(drain).matches("\\d+s");
     long drainSeconds = Long.parseLong(drain.substring(0, drain.length() - 1));
-    assertThat(sts.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).isGreaterThan(drainSeconds);
+    String delay = config.getData().get("NEEDLE_DRAIN_DELAY");
+    assertThat(delay).as("serving goes on while endpoints catch up (T24)").matches("[1-9]\\d*s");
+    long delaySeconds = Long.parseLong(delay.substring(0, delay.length() - 1));
+    assertThat(worker.getArgs()).contains("--drain-delay=$(NEEDLE_DRAIN_DELAY)", "--drain-grace=$(NEEDLE_DRAIN_GRACE)");
+    assertThat(sts.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
+        .isGreaterThan(delaySeconds + drainSeconds);
+  }
+
+  /** RELIABILITY.md T24's pod policy: the restricted profile's rules and ours, on every overlay. */
+  @Test
+  void podsFollowTheRestrictedProfileAndSpreadOverNodes() {
+    forEachOverlay(this::podsFollowTheRestrictedProfileAndSpreadOverNodes);
+  }
+
+  private void podsFollowTheRestrictedProfileAndSpreadOverNodes(String overlay) {
+    StatefulSet sts = one(StatefulSet.class);
+    PodSpec pod = sts.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getHostNetwork()).as("host network").isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getHostPID()).as("host PID").isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getHostIPC()).as("host IPC").isNotEqualTo(Boolean.TRUE);
+    // Local disks come as PersistentVolumes through claims, never as hostPath.
+    assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).as("hostPath volume %s", v.getName()).isNull());
+    for (Container c : pod.getContainers()) {
+      assertThat(c.getSecurityContext().getPrivileged()).as("privileged %s", c.getName()).isNotEqualTo(Boolean.TRUE);
+      assertThat(c.getSecurityContext().getCapabilities().getAdd()).as("added capabilities").isNullOrEmpty();
+      assertThat(c.getPorts()).allSatisfy(p -> assertThat(p.getHostPort()).as("host port").isNull());
+    }
+    // One worker per node where the nodes allow it: a node's loss takes one cache, not several.
+    assertThat(pod.getTopologySpreadConstraints()).anySatisfy(t -> {
+      assertThat(t.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+      assertThat(t.getMaxSkew()).isEqualTo(1);
+      assertThat(t.getLabelSelector().getMatchLabels()).isEqualTo(sts.getSpec().getSelector().getMatchLabels());
+    });
+    // Workload identity for S3: no token mounted by default, static keys only from an optional Secret.
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    for (Container c : pod.getContainers()) {
+      assertThat(c.getEnv()).noneMatch(e -> e.getName().startsWith("AWS_SECRET") && e.getValue() != null);
+    }
   }
 
   @Test

@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A loopback TCP proxy in front of the S3 server that sees every HTTP request the worker sends:
  * it counts them (by request line), and can stop listening (and drop open connections), answer
- * the next requests itself with an injected status, or delay them.
+ * the next requests itself with an injected status, or delay them; and, per request by chance
+ * ({@link Chances}, from a seeded random), answer 503 SlowDown or 500, reset the connection, or
+ * stall it before passing the request on.
  *
  * <p>Why a proxy rather than counting in the SDK: the count is what reaches the server, with no
  * help from the code under test. Requests are parsed only up to the end of their headers; the
@@ -35,6 +37,36 @@ final class FaultyProxy implements AutoCloseable {
   private volatile int injectStatus;
   private final AtomicLong delayMillis = new AtomicLong();
   private volatile ServerSocket server;
+  private volatile Chances chances = Chances.NONE;
+  private final java.util.SplittableRandom random = new java.util.SplittableRandom(13);
+  private final AtomicLong slowDowns = new AtomicLong();
+  private final AtomicLong serverErrors = new AtomicLong();
+  private final AtomicLong resets = new AtomicLong();
+  private final AtomicLong stalls = new AtomicLong();
+  private final AtomicLong stallsAbandoned = new AtomicLong();
+
+  /**
+   * Chances per request (each in [0, 1], summing to at most 1) of: 503 SlowDown, 500, a reset
+   * connection (RST before any answer), a stall of {@code stallMillis} before the request goes on.
+   */
+  record Chances(double slowDown, double serverError, double reset, double stall, long stallMillis) {
+    static final Chances NONE = new Chances(0, 0, 0, 0, 0);
+  }
+
+  /** Faults by chance from now on; {@link Chances#NONE} to stop. */
+  void chances(Chances c) {
+    chances = c;
+  }
+
+  /** Faults injected by chance so far: 503s, 500s, resets, stalls. */
+  long[] injectedByChance() {
+    return new long[] {slowDowns.get(), serverErrors.get(), resets.get(), stalls.get()};
+  }
+
+  /** Stalled requests whose connection the client closed before the stall ended (it gave up). */
+  long stallsAbandoned() {
+    return stallsAbandoned.get();
+  }
 
   FaultyProxy(InetSocketAddress upstream) throws IOException {
     this.upstream = upstream;
@@ -135,13 +167,38 @@ final class FaultyProxy implements AutoCloseable {
           Thread.sleep(delay);
         }
         if (injectRemaining.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-          String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + (injectStatus == 503 ? "SlowDown"
-              : injectStatus == 403 ? "AccessDenied" : "InternalError") + "</Code><Message>injected</Message></Error>";
-          String response = "HTTP/1.1 " + injectStatus + " Injected\r\nContent-Type: application/xml\r\nContent-Length: "
-              + body.length() + "\r\nConnection: close\r\n\r\n" + body;
-          client.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
-          client.getOutputStream().flush();
+          answer(client, injectStatus);
           return;
+        }
+        Chances c = chances;
+        double roll;
+        synchronized (random) {
+          roll = random.nextDouble();
+        }
+        if (roll < c.slowDown()) {
+          slowDowns.incrementAndGet();
+          answer(client, 503);
+          return;
+        }
+        roll -= c.slowDown();
+        if (roll < c.serverError()) {
+          serverErrors.incrementAndGet();
+          answer(client, 500);
+          return;
+        }
+        roll -= c.serverError();
+        if (roll < c.reset()) {
+          resets.incrementAndGet();
+          client.setSoLinger(true, 0); // close sends RST
+          return;
+        }
+        roll -= c.reset();
+        if (roll < c.stall()) {
+          stalls.incrementAndGet();
+          if (!stall(client, in, c.stallMillis())) {
+            stallsAbandoned.incrementAndGet();
+            return;
+          }
         }
         toServer.write(request);
         toServer.flush();
@@ -150,6 +207,45 @@ final class FaultyProxy implements AutoCloseable {
       // connection gone
     } finally {
       open.remove(client);
+    }
+  }
+
+  /** Writes an S3 error answer with {@code status} and closes the connection (the caller returns). */
+  private static void answer(Socket client, int status) throws IOException {
+    String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + (status == 503 ? "SlowDown"
+        : status == 403 ? "AccessDenied" : "InternalError") + "</Code><Message>injected</Message></Error>";
+    String response = "HTTP/1.1 " + status + " Injected\r\nContent-Type: application/xml\r\nContent-Length: "
+        + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+    client.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
+    client.getOutputStream().flush();
+  }
+
+  /**
+   * Holds the request for {@code millis} while watching the connection: false when the client
+   * closed it meanwhile (gave up on the request), true when the stall ran its course.
+   */
+  private static boolean stall(Socket client, InputStream in, long millis) throws IOException {
+    long end = System.nanoTime() + millis * 1_000_000;
+    client.setSoTimeout(20);
+    try {
+      while (System.nanoTime() - end < 0) {
+        try {
+          if (in.read() < 0) {
+            return false;
+          }
+          // a client sends nothing more before its answer; a byte here would be lost, so the test would see it
+          throw new IOException("unexpected bytes during a stall");
+        } catch (java.net.SocketTimeoutException stillWaiting) {
+          // the client still holds the connection
+        }
+      }
+      return true;
+    } catch (java.net.SocketException closed) {
+      return false; // reset by the client
+    } finally {
+      if (!client.isClosed()) {
+        client.setSoTimeout(0);
+      }
     }
   }
 

@@ -1,0 +1,339 @@
+package io.needle.cli;
+
+import io.needle.bench.gen.FeatureRow;
+import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenOptions;
+import io.needle.bench.s3.LoopbackS3Server;
+import io.needle.client.NeedleClient;
+import io.needle.client.NeedleException;
+import io.needle.client.Row;
+import io.needle.client.Table;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * RELIABILITY.md T24 on real {@code needle serve} processes: SIGTERM under load (readiness fails
+ * at once, serving goes on for the drain delay, then new calls are refused with a retryable code,
+ * in-flight work finishes, the process exits inside the grace), a rolling restart with zero
+ * failed lookups, and liveness (and readiness) that stay green while the origin is down. Every
+ * row is checked against the generator. Figures print as {@code T24 ...} lines.
+ */
+class DrainTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void sigtermFailsReadinessAtOnceServesThroughTheDelayThenRefusesRetryablyAndExitsInsideTheGrace() throws Exception {
+    FeatureTable users = new FeatureTable(GenOptions.defaults(8_000, 6));
+    Path table = dir.resolve("tables").resolve("users");
+    users.write(table);
+    List<String> drainArgs = List.of("--drain-delay", "3s", "--drain-grace", "10s");
+    try (ServeProcess a = serve("a", 0, drainArgs, null); ServeProcess b = serve("b", 0, drainArgs, null);
+         NeedleClient both = client(List.of(a.address, b.address));
+         NeedleClient onlyA = clientThatKeeps(a.address, "a")) {
+      Table toA = onlyA.table(table.toString(), FeatureTable.KEY_COLUMN);
+      assertThat(lookUp(toA, users, users.keyAt(1))).isTrue();
+      awaitMember(both, "a");
+      awaitMember(both, "b");
+      try (Load load = new Load(both.table(table.toString(), FeatureTable.KEY_COLUMN), users)) {
+        load.awaitOk(200);
+        long sigterm = System.nanoTime();
+        a.terminate();
+        int ready;
+        long probing = System.nanoTime() + 30_000_000_000L;
+        // -1: no HTTP answer (a probe timed out on a loaded machine): ask again
+        while (((ready = a.probe("/readyz")) == 200 || ready == -1) && System.nanoTime() - probing < 0) {
+          Thread.sleep(5);
+        }
+        long notReadyMillis = (System.nanoTime() - sigterm) / 1_000_000;
+        assertThat(ready).as("readiness once SIGTERM arrived").isEqualTo(503);
+        // Serving goes on while endpoints and clients catch up: this client still routes to a.
+        int servedAfterNotReady = 0;
+        NeedleException refusal = null;
+        long end = System.nanoTime() + 30_000_000_000L;
+        for (int i = 0; refusal == null && System.nanoTime() - end < 0; i++) {
+          try {
+            assertThat(lookUp(toA, users, users.keyAt(i * 7 % 8_000))).as("row").isTrue();
+            servedAfterNotReady++;
+          } catch (NeedleException e) {
+            refusal = e;
+          }
+        }
+        assertThat(servedAfterNotReady).as("lookups a served after reporting not ready").isPositive();
+        assertThat(refusal).as("a refuses once the delay is over").isNotNull();
+        assertThat(refusal.code()).as(refusal.getMessage()).isEqualTo(NeedleException.Code.UNAVAILABLE);
+        assertThat(refusal.isRetryable()).isTrue();
+        assertThat(a.exited(30_000)).as("a exits").isTrue();
+        long exitMillis = (System.nanoTime() - sigterm) / 1_000_000;
+        load.awaitOk(load.ok() + 200); // the load goes on, on b
+        load.stop();
+        String stopped = logLine(a, " stopped ");
+        assertThat(stopped).contains("in_flight_left=\"0\"");
+        System.out.printf("T24 sigterm: not ready after %d ms; %d lookups served on a after that; refusal: %s; "
+                + "drain_ms %s (delay 3 s, grace 10 s); exit after %d ms; load: %d ok, %d failed, %d wrong rows%n",
+            notReadyMillis, servedAfterNotReady, refusal.getMessage(), field(stopped, "drain_ms"), exitMillis, load.ok(),
+            load.failed(), load.wrong());
+        assertThat(load.failures()).as("failed lookups under the load").isEmpty();
+        assertThat(load.wrong()).as("wrong rows").isZero();
+      }
+    }
+  }
+
+  @Test
+  void aRollingRestartOfThreeWorkersFailsNoLookup() throws Exception {
+    rollingRestart(3, 1);
+  }
+
+  @Test
+  @Tag("soak")
+  void rollingRestartsOfFiveWorkersFailNoLookup() throws Exception {
+    rollingRestart(5, 4);
+  }
+
+  private void rollingRestart(int workers, int rounds) throws Exception {
+    FeatureTable users = new FeatureTable(GenOptions.defaults(8_000, 10));
+    Path table = dir.resolve("tables").resolve("users");
+    users.write(table);
+    List<String> drainArgs = List.of("--drain-delay", "1s", "--drain-grace", "10s");
+    List<ServeProcess> serves = new ArrayList<>();
+    try {
+      for (int i = 0; i < workers; i++) {
+        serves.add(serve("w" + i, 0, drainArgs, Files.createDirectories(dir.resolve("cache-" + i))));
+      }
+      List<String> addresses = serves.stream().map(s -> s.address).toList();
+      List<String> drains = new ArrayList<>();
+      List<String> recovered = new ArrayList<>();
+      try (NeedleClient client = client(addresses)) {
+        for (int i = 0; i < workers; i++) {
+          awaitMember(client, "w" + i);
+        }
+        try (Load load = new Load(client.table(table.toString(), FeatureTable.KEY_COLUMN), users)) {
+          load.awaitOk(300);
+          for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < workers; i++) {
+              ServeProcess old = serves.get(i);
+              old.terminate();
+              assertThat(old.exited(30_000)).as("w%d exits", i).isTrue();
+              drains.add(field(logLine(old, " stopped "), "drain_ms"));
+              int port = Integer.parseInt(addresses.get(i).substring(addresses.get(i).lastIndexOf(':') + 1));
+              ServeProcess fresh = serve("w" + i, port, drainArgs, dir.resolve("cache-" + i));
+              serves.set(i, fresh);
+              recovered.add(field(logLine(fresh, " started "), "recovered_pages"));
+              awaitMember(client, "w" + i); // back in the client's view before the next one goes
+              load.awaitOk(load.ok() + 100);
+            }
+          }
+          load.stop();
+          System.out.printf("T24 rolling restart of %d workers x %d: %d ok, %d failed, %d wrong rows; drain_ms %s; "
+              + "pages recovered at each restart %s%n", workers, rounds, load.ok(), load.failed(), load.wrong(), drains, recovered);
+          assertThat(load.failures()).as("failed lookups during the rolling restart").isEmpty();
+          assertThat(load.wrong()).as("wrong rows").isZero();
+        }
+      }
+    } finally {
+      for (ServeProcess s : serves) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void livenessAndReadinessStayGreenWhileTheOriginIsDown() throws Exception {
+    FeatureTable users = new FeatureTable(GenOptions.defaults(2_000, 1));
+    Path file = users.write(dir.resolve("v1")).get(0);
+    LoopbackS3Server s3 = new LoopbackS3Server("needle-t24");
+    s3.put("users/part-00000.parquet", file);
+    try (ServeProcess serve = ServeProcess.start(List.of("--root", "s3://needle-t24/", "--port", "0", "--health-port", "0",
+            "--s3-endpoint", s3.endpoint().toString(), "--s3-path-style", "--s3-attempt-timeout", "10s",
+            "--s3-call-timeout", "20s", "--cache-size", "64m", "--name", "t24"), List.of("-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp"))));
+         NeedleClient client = NeedleClient.builder().workers(List.of(serve.address)).requestTimeout(Duration.ofSeconds(30))
+             .build()) {
+      awaitMember(client, "t24");
+      Table t = client.table("s3://needle-t24/users", FeatureTable.KEY_COLUMN);
+      assertThat(lookUp(t, users, users.keyAt(5))).isTrue(); // listing and metadata in while the origin is up
+      s3.close(); // the origin is gone
+      int probes = 0;
+      int livezFailures = 0;
+      int readyzFailures = 0;
+      int sourceFailures = 0;
+      for (int i = 0; i < 20; i++) {
+        try {
+          lookUp(t, users, users.keyAt(100 + i * 37)); // cold pages: they need the origin
+        } catch (NeedleException e) {
+          assertThat(e.code()).as(e.getMessage()).isEqualTo(NeedleException.Code.UNAVAILABLE);
+          assertThat(e.isSourceFailure()).as(e.getMessage()).isTrue();
+          sourceFailures++;
+        }
+        probes++;
+        livezFailures += serve.probe("/livez") == 200 ? 0 : 1;
+        readyzFailures += serve.probe("/readyz") == 200 ? 0 : 1;
+      }
+      System.out.printf("T24 origin down: %d lookups, %d source failures; %d liveness and %d readiness failures in %d probes%n",
+          probes, sourceFailures, livezFailures, readyzFailures, probes);
+      assertThat(sourceFailures).as("lookups that needed the origin failed as the source's").isPositive();
+      assertThat(livezFailures).as("liveness failures while the origin is down").isZero();
+      assertThat(readyzFailures).as("readiness failures: every worker shares the origin, none is worse").isZero();
+    }
+  }
+
+  /**
+   * A client of {@code address} alone that will not look at its membership again for 10 minutes,
+   * so it keeps sending to the worker after the worker reports not ready (as a load balancer whose
+   * endpoints lag would); rebuilt until its first look finds the worker up.
+   */
+  private static NeedleClient clientThatKeeps(String address, String name) throws InterruptedException {
+    for (int attempt = 0; ; attempt++) {
+      NeedleClient c = NeedleClient.builder().workers(List.of(address)).requestTimeout(Duration.ofSeconds(30))
+          .membershipRefresh(Duration.ofMinutes(10)).build();
+      long end = System.nanoTime() + 10_000_000_000L;
+      while (!c.liveWorkers().contains(name) && System.nanoTime() - end < 0) {
+        Thread.sleep(20);
+      }
+      if (c.liveWorkers().contains(name)) {
+        return c;
+      }
+      c.close();
+      assertThat(attempt).as("clients whose first membership look missed %s", name).isLessThan(5);
+    }
+  }
+
+  /** Waits (at most 30 s) until the client's membership has {@code name} up. */
+  private static void awaitMember(NeedleClient client, String name) throws InterruptedException {
+    long end = System.nanoTime() + 30_000_000_000L;
+    while (!client.liveWorkers().contains(name)) {
+      assertThat(System.nanoTime() - end < 0).as("%s in the client's membership", name).isTrue();
+      Thread.sleep(20);
+    }
+  }
+
+  private ServeProcess serve(String name, int port, List<String> extra, Path cache) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--root", dir.resolve("tables").toString(), "--port", Integer.toString(port),
+        "--health-port", "0", "--name", name));
+    if (cache != null) {
+      args.addAll(List.of("--cache-dir", cache.toString(), "--cache-size", "64m"));
+    }
+    args.addAll(extra);
+    return ServeProcess.start(args, List.of("-Xmx256m"));
+  }
+
+  private static NeedleClient client(List<String> workers) {
+    // A generous deadline: a cold JVM's first lookups on a loaded 2-core machine take seconds, and
+    // what is tested is failover, not speed.
+    return NeedleClient.builder().workers(workers).requestTimeout(Duration.ofSeconds(30))
+        .membershipRefresh(Duration.ofMillis(200)).breakerOpen(Duration.ofMillis(500)).build();
+  }
+
+  /** True when the row of {@code key} is the generator's; throws the client's error. */
+  private static boolean lookUp(Table t, FeatureTable users, long key) {
+    List<Row> rows = t.lookup(key, List.of());
+    if (rows.size() != 1) {
+      return false;
+    }
+    FeatureRow want = users.expected(key);
+    for (Map.Entry<String, Object> c : want.asMap().entrySet()) {
+      if (!java.util.Objects.equals(rows.get(0).get(c.getKey()), c.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The first log line containing {@code part}, waiting (at most 10 s) for the process's stderr to bring it. */
+  private static String logLine(ServeProcess p, String part) throws InterruptedException {
+    long end = System.nanoTime() + 10_000_000_000L;
+    while (true) {
+      for (String l : p.stderr()) {
+        if (l.contains(part)) {
+          return l;
+        }
+      }
+      assertThat(System.nanoTime() - end < 0).as("a log line with '%s' in %s", part, p.stderr()).isTrue();
+      Thread.sleep(10);
+    }
+  }
+
+  private static String field(String logLine, String name) {
+    Matcher m = Pattern.compile(name + "=\"?([^\" ]*)").matcher(logLine);
+    return m.find() ? m.group(1) : "?";
+  }
+
+  /** One thread of back-to-back lookups of random keys until stopped; counts and checks every answer. */
+  private static final class Load implements AutoCloseable {
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicLong ok = new AtomicLong();
+    private final AtomicLong wrong = new AtomicLong();
+    private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Thread thread;
+
+    Load(Table t, FeatureTable users) {
+      thread = new Thread(() -> {
+        SplittableRandom random = new SplittableRandom(5);
+        while (!stop.get()) {
+          long key = users.keyAt(random.nextInt(8_000));
+          try {
+            if (lookUp(t, users, key)) {
+              ok.incrementAndGet();
+            } else {
+              wrong.incrementAndGet();
+            }
+          } catch (NeedleException e) {
+            failures.add(e.code() + ": " + e.getMessage());
+          }
+        }
+      }, "t24-load");
+      thread.start();
+    }
+
+    long ok() {
+      return ok.get();
+    }
+
+    long wrong() {
+      return wrong.get();
+    }
+
+    int failed() {
+      return failures.size();
+    }
+
+    List<String> failures() {
+      synchronized (failures) {
+        return List.copyOf(failures);
+      }
+    }
+
+    /** Waits (at most 60 s) until {@code target} lookups have succeeded. */
+    void awaitOk(long target) throws InterruptedException {
+      long end = System.nanoTime() + 60_000_000_000L;
+      while (ok.get() < target && System.nanoTime() - end < 0 && thread.isAlive()) {
+        Thread.sleep(10);
+      }
+      assertThat(ok.get()).as("lookups done").isGreaterThanOrEqualTo(target);
+    }
+
+    void stop() throws InterruptedException {
+      stop.set(true);
+      thread.join(30_000);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop();
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package io.needle.testing.cluster;
+
+import io.needle.bench.gen.FeatureRow;
+import io.needle.bench.gen.FeatureTable;
+import io.needle.bench.gen.GenOptions;
+import io.needle.client.NeedleClient;
+import io.needle.client.NeedleException;
+import io.needle.client.Row;
+import io.needle.client.Table;
+import io.needle.protocol.proto.ErrorCode;
+import io.needle.testing.e2e.LeakRecorder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * RELIABILITY.md T20, overload and retry storms: three real workers, each behind an
+ * {@link OverloadProxy} that answers 50%, then 100% of lookups with the error reply of an
+ * overloaded worker. Amplification is the lookups reaching the workers per logical lookup; the
+ * client's retry budget (20% of first attempts, a trickle of 10 a second, at most 20 banked) must
+ * bound it, RESOURCE_EXHAUSTED must not be retried at all, no answer may be a wrong row, and the
+ * client must serve again once the fault ends. Figures print as {@code T20 ...} lines.
+ */
+class OverloadTest {
+  /** The client's retry budget (NeedleClient's defaults): ratio, tokens per second, capacity. */
+  private static final double RATIO = 0.2;
+  private static final double PER_SECOND = 10;
+  private static final double CAPACITY = 20;
+
+  @TempDir
+  static Path dir;
+
+  static FeatureTable generator;
+  static Path tablePath;
+
+  @BeforeAll
+  static void generate() throws Exception {
+    generator = new FeatureTable(GenOptions.defaults(6_000, 12));
+    tablePath = dir.resolve("overload");
+    generator.write(tablePath);
+  }
+
+  @AfterAll
+  static void leaks() throws Exception {
+    LeakRecorder.assertNoLeaks();
+  }
+
+  @Test
+  void theRetryBudgetCapsAmplificationAndTheClientRecovers() throws Exception {
+    overload(400, 200);
+  }
+
+  @Test
+  @Tag("soak")
+  void theRetryBudgetCapsAmplificationOverLongerPhases() throws Exception {
+    overload(6_000, 2_000);
+  }
+
+  private static void overload(int halfLookups, int fullLookups) throws Exception {
+    try (InProcessCluster cluster = InProcessCluster.start(3, dir)) {
+      List<OverloadProxy> proxies = new ArrayList<>();
+      try {
+        for (var w : cluster.workers) {
+          proxies.add(new OverloadProxy(new InetSocketAddress("127.0.0.1", w.address().getPort())));
+        }
+        try (NeedleClient client = NeedleClient.builder().workers(proxies.stream().map(OverloadProxy::address).toList())
+            .requestTimeout(Duration.ofSeconds(10)).membershipRefresh(Duration.ofMillis(500)).build()) {
+          Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+          SplittableRandom random = new SplittableRandom(3);
+          Phase base = run(table, proxies, random, 200, 0, ErrorCode.UNAVAILABLE, "no fault");
+          Phase exhausted = run(table, proxies, random, halfLookups, 0.5, ErrorCode.RESOURCE_EXHAUSTED, "50% RESOURCE_EXHAUSTED");
+          Phase half = run(table, proxies, random, halfLookups, 0.5, ErrorCode.UNAVAILABLE, "50% UNAVAILABLE");
+          Phase full = run(table, proxies, random, fullLookups, 1.0, ErrorCode.UNAVAILABLE, "100% UNAVAILABLE");
+          for (OverloadProxy p : proxies) {
+            p.refuse(0, ErrorCode.UNAVAILABLE);
+          }
+          long faultEnded = System.nanoTime();
+          int failedAfter = 0;
+          int consecutive = 0;
+          long recoveredNanos = -1;
+          while (consecutive < 100 && System.nanoTime() - faultEnded < 30_000_000_000L) {
+            long key = generator.keyAt(random.nextInt(6_000));
+            try {
+              assertThat(right(key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
+              if (consecutive++ == 0) {
+                recoveredNanos = System.nanoTime() - faultEnded;
+              }
+            } catch (NeedleException e) {
+              failedAfter++;
+              consecutive = 0;
+            }
+          }
+          System.out.printf("T20 recovery: %d lookups failed after the fault ended; steady again after %d ms%n",
+              failedAfter, recoveredNanos / 1_000_000);
+          assertThat(consecutive).as("100 lookups in a row succeed once the fault ends").isEqualTo(100);
+
+          for (Phase p : List.of(base, exhausted, half, full)) {
+            assertThat(p.wrong).as("%s: wrong rows", p.name).isZero();
+            // Extra attempts never exceed what the budget hands out: 20% of first attempts, plus
+            // its trickle over the phase, plus what it held at the start.
+            double allowed = RATIO * p.lookups + PER_SECOND * p.seconds + CAPACITY;
+            assertThat(p.attempts - p.lookups).as("%s: extra attempts", p.name).isLessThanOrEqualTo((long) Math.ceil(allowed));
+          }
+          assertThat(base.failed).isZero();
+          assertThat(base.attempts).isEqualTo(base.lookups);
+          assertThat(exhausted.attempts).as("RESOURCE_EXHAUSTED is not retried").isEqualTo(exhausted.lookups);
+          assertThat(exhausted.codes).containsOnlyKeys(NeedleException.Code.RESOURCE_EXHAUSTED);
+          assertThat(full.ok).as("nothing succeeds when every worker refuses").isZero();
+          assertThat(full.codes).as("typed, retryable").containsOnlyKeys(NeedleException.Code.UNAVAILABLE);
+        }
+      } finally {
+        for (OverloadProxy p : proxies) {
+          p.close();
+        }
+      }
+    }
+  }
+
+  private static final class Phase {
+    final String name;
+    int lookups;
+    int ok;
+    int failed;
+    int wrong;
+    long attempts;
+    double seconds;
+    final Map<NeedleException.Code, Integer> codes = new EnumMap<>(NeedleException.Code.class);
+
+    Phase(String name) {
+      this.name = name;
+    }
+  }
+
+  private static Phase run(Table table, List<OverloadProxy> proxies, SplittableRandom random, int lookups, double share,
+      ErrorCode code, String name) {
+    for (OverloadProxy p : proxies) {
+      p.refuse(share, code);
+    }
+    long before = proxies.stream().mapToLong(OverloadProxy::lookups).sum();
+    long start = System.nanoTime();
+    Phase phase = new Phase(name);
+    for (int i = 0; i < lookups; i++) {
+      long key = generator.keyAt(random.nextInt(6_000));
+      phase.lookups++;
+      try {
+        if (right(key, table.lookup(key, List.of()))) {
+          phase.ok++;
+        } else {
+          phase.wrong++;
+        }
+      } catch (NeedleException e) {
+        phase.failed++;
+        phase.codes.merge(e.code(), 1, Integer::sum);
+      }
+    }
+    phase.seconds = (System.nanoTime() - start) / 1e9;
+    phase.attempts = proxies.stream().mapToLong(OverloadProxy::lookups).sum() - before;
+    System.out.printf("T20 phase %-24s lookups %5d ok %5d failed %5d %s; attempts %5d, amplification %.3f; %.1f s%n",
+        name, phase.lookups, phase.ok, phase.failed, phase.codes, phase.attempts, phase.attempts / (double) phase.lookups,
+        phase.seconds);
+    return phase;
+  }
+
+  private static boolean right(long key, List<Row> rows) {
+    if (rows.size() != 1) {
+      return false;
+    }
+    FeatureRow want = generator.expected(key);
+    for (Map.Entry<String, Object> c : want.asMap().entrySet()) {
+      if (!Objects.equals(rows.get(0).get(c.getKey()), c.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
