@@ -15,7 +15,7 @@ import java.util.function.ToDoubleFunction;
  * format; this module depends on micrometer-core only). Two kinds: per-request meters the worker
  * updates as it answers ({@link RequestMetrics}: lookups, keys and errors, latency histograms,
  * bytes; S3 requests by kind and outcome), and counters the worker keeps anyway, read when
- * scraped (page store, metadata cache, connections, open files). Names follow Prometheus
+ * scraped (page store, key indexes, re-paging, metadata cache, connections, open files). Names follow Prometheus
  * conventions once exported: {@code needle_lookups_total}, {@code needle_pagestore_hits_total}, ...
  */
 public final class WorkerMetrics {
