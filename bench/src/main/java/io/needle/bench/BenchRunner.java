@@ -537,10 +537,11 @@ public final class BenchRunner {
   /**
    * The warm figures are "after first touch": lookups until {@code worker} (in-process) has built
    * the table's key indexes and re-paged its big chunks, so that the measured calls do not race
-   * the background work. Nothing to do when the worker is elsewhere.
+   * the background work. Nothing to do when the worker is elsewhere, or has no page store (it
+   * then neither indexes nor re-pages).
    */
   private void settleBeforeMeasuring(Worker worker, NeedleTarget target, Scenario s) throws Exception {
-    if (worker == null) {
+    if (worker == null || worker.pageStoreStats() == null) {
       return;
     }
     long t0 = System.nanoTime();
