@@ -35,6 +35,9 @@ import io.needle.client.LookupStages;
 import io.needle.client.NeedleClient;
 import io.needle.client.Table;
 import io.needle.pagestore.PageStoreConfig;
+import io.needle.bench.harness.Settled;
+import io.needle.worker.KeyIndexStats;
+import io.needle.worker.RepagingStats;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import java.io.IOException;
@@ -73,6 +76,10 @@ public final class BenchRunner {
   private static final int SLOW_WARMUP_CALLS = 3;
   /** A first touch reads footers, indexes and pages from the source: measured, however long it takes. */
   private static final Duration FIRST_TOUCH_TIMEOUT = Duration.ofMinutes(2);
+  /** At most this many lookups between two checks that a worker's background work has settled. */
+  private static final int SETTLE_CALLS = 2_000;
+  /** A worker that still builds after this long is measured as it is (and the report says so). */
+  private static final Duration SETTLE_LIMIT = Duration.ofMinutes(5);
   private static final String RAG_DIR = "_rag";
   private static final long MIN_PAGE_STORE_BYTES = 256L << 20;
 
@@ -314,10 +321,12 @@ public final class BenchRunner {
         }
         Table table = client.table(uri(s.table), s.table.keyColumn());
         NeedleTarget needle = new NeedleTarget("Needle", table, s.table.columns(), null);
+        settleBeforeMeasuring(worker, needle, s);
         Wire wire = measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
         if (genLayout != null) {
           NeedleTarget gen = new NeedleTarget("Needle (gen layout)", client.table(uri(genLayout), s.table.keyColumn()),
               s.table.columns(), null);
+          settleBeforeMeasuring(worker, gen, s);
           measure(s, gen, o.needlePlan(), o.warmupCalls(), null, address, uri(genLayout), client);
         }
         NeedleTarget inProcess = new NeedleTarget("Needle embedded", embedded.table(uri(s.table), s.table.keyColumn()),
@@ -488,6 +497,14 @@ public final class BenchRunner {
     long measured = 0;
     long gets = 0;
     long bytes = 0;
+    double settleSeconds = 0;
+    double settleGets = 0;
+    double settleBytes = 0;
+    double indexes = 0;
+    double indexBytes = 0;
+    double indexRows = 0;
+    double chunks = 0;
+    double chunkBytes = 0;
     Path caches = Files.createTempDirectory("needle-bench-first-touch-");
     try {
       for (int i = 0; i < o.coldSamples(); i++) {
@@ -511,21 +528,102 @@ public final class BenchRunner {
           gets += w.s3GetRequests() - gets0;
           bytes += lake.serverObjectBytes() - bytes0;
           Histograms.record(h, end - begin);
+          settle(w, t, s, settleCalls());
+          settleSeconds += (System.nanoTime() - begin) / 1e9;
+          settleGets += w.s3GetRequests() - gets0;
+          settleBytes += lake.serverObjectBytes() - bytes0;
+          KeyIndexStats ki = w.keyIndexStats();
+          RepagingStats rp = w.repagingStats();
+          indexes += ki.built();
+          indexBytes += ki.storedBytes();
+          indexRows += ki.rowsIndexed();
+          chunks += rp.chunksRepaged();
+          chunkBytes += rp.pageBytesStored();
         }
       }
     } finally {
       deleteRecursively(caches);
     }
+    int n = o.coldSamples();
+    Settled settled = new Settled(settleSeconds / n, settleGets / n, settleBytes / n, indexes / n,
+        indexRows == 0 ? Double.NaN : indexBytes / indexRows, chunks / n, chunkBytes / n);
     LatencyStats st = LatencyStats.of(h, Math.max(1, measured));
     double getsPerCall = gets / (double) o.coldSamples();
     double bytesPerCall = bytes / (double) o.coldSamples();
     out.printf("   %-34s %,8d calls  p50 %,10.1f µs  %,.1f GETs and %,.0f bytes from the source per first lookup%n",
         "Needle S3 (first touch)", st.lookups(), st.p50Micros(), getsPerCall, bytesPerCall);
+    out.printf("   %-34s settled after %.1f s: %.1f key indexes (%.2f B/row), %.1f chunks re-paged; %,.1f GETs and "
+        + "%,.0f bytes from the source in all%n", "", settled.seconds(), settled.keyIndexes(), settled.indexBytesPerRow(),
+        settled.chunksRepaged(), settled.sourceGets(), settled.sourceBytes());
     results.add(new SystemResult("Needle S3 (first touch)", s.label, st, h, Double.NaN, Double.NaN, null, getsPerCall,
-        bytesPerCall));
+        bytesPerCall, settled));
     note("first touch: each sample serves the table from a fresh loopback S3 server (no injected latency) to a fresh "
         + "worker with an empty page store and times the first lookup; the GETs and object bytes are what the worker "
-        + "read from the source to answer it (listing not counted)");
+        + "read from the source to answer it (listing not counted). Then lookups of the scenario's keys go on until "
+        + "the worker has no key index to build and no chunk to re-page: \"settled\" is the time from the first "
+        + "lookup until then, and what the worker read and stored meanwhile");
+  }
+
+  /**
+   * The warm figures are "after first touch": lookups until {@code worker} (in-process) has built
+   * the table's key indexes and re-paged its big chunks, so that the measured calls do not race
+   * the background work. Nothing to do when the worker is elsewhere, or has no page store (it
+   * then neither indexes nor re-pages).
+   */
+  private void settleBeforeMeasuring(Worker worker, NeedleTarget target, Scenario s) throws Exception {
+    if (worker == null || worker.pageStoreStats() == null) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    KeyIndexStats ki0 = worker.keyIndexStats();
+    RepagingStats rp0 = worker.repagingStats();
+    boolean settled = settle(worker, target, s, settleCalls());
+    KeyIndexStats ki = worker.keyIndexStats();
+    RepagingStats rp = worker.repagingStats();
+    if (ki.built() + ki.failed() + rp.chunksRepaged() + rp.chunksDeclined() + rp.tablesLoaded()
+        > ki0.built() + ki0.failed() + rp0.chunksRepaged() + rp0.chunksDeclined() + rp0.tablesLoaded()) {
+      out.printf("   %-34s settled in %.1f s: %d key indexes built, %d chunks re-paged (%d failed)%n", target.name(),
+          (System.nanoTime() - t0) / 1e9, ki.built() - ki0.built(), rp.chunksRepaged() - rp0.chunksRepaged(),
+          ki.failed() - ki0.failed() + rp.chunksDeclined() - rp0.chunksDeclined());
+    }
+    if (!settled) {
+      note(target.name() + " on " + s.label + ": the worker still built key indexes or re-paged after "
+          + SETTLE_LIMIT.toSeconds() + " s of lookups; measured as it was");
+    }
+  }
+
+  /** The calls of one settling round: those the measured runs ask (they start at the first call), at most {@link #SETTLE_CALLS}. */
+  private long settleCalls() {
+    return Math.min(SETTLE_CALLS, Math.max(o.needlePlan().maxCalls(), o.warmupCalls()));
+  }
+
+  /**
+   * Looks up the scenario's first {@code calls} calls, round after round, until {@code worker}
+   * has no key index build and no re-paging queued or running and a round started none; false
+   * when {@link #SETTLE_LIMIT} ran out first.
+   */
+  private static boolean settle(Worker worker, LookupTarget target, Scenario s, long calls) throws Exception {
+    long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
+    long before = -1;
+    LoadPlan round = new LoadPlan(1, calls, Duration.ofSeconds(60), 0);
+    while (System.nanoTime() < deadline) {
+      while (worker.keyIndexStats().pending() > 0 || worker.repagingStats().pending() > 0) {
+        if (System.nanoTime() >= deadline) {
+          return false;
+        }
+        Thread.sleep(20);
+      }
+      KeyIndexStats ki = worker.keyIndexStats();
+      RepagingStats rp = worker.repagingStats();
+      long done = ki.built() + ki.failed() + rp.chunksRepaged() + rp.chunksDeclined() + rp.tablesLoaded()
+          + rp.chunksDropped();
+      if (done == before) {
+        return true;
+      }
+      before = done;
+      LoadDriver.run(target, s.calls, round, LoadDriver.Progress.NONE);
+    }
+    return false;
   }
 
   /** Starts the fresh worker of one cold sample. */

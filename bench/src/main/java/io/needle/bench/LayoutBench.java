@@ -6,6 +6,7 @@ import io.needle.bench.gen.Layout;
 import io.needle.bench.gen.LayoutTable;
 import io.needle.bench.harness.Ratios;
 import io.needle.bench.harness.Report;
+import io.needle.bench.harness.Settled;
 import io.needle.bench.harness.SystemResult;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -39,7 +40,8 @@ public final class LayoutBench {
   /** One layout's figures, from its report. */
   record Line(Layout layout, long bytes, double p50Micros, double duckdbP50Micros, double genP50Micros,
       double wirePresent, double absentP50Micros, double absentDuckdbP50Micros, double wireAbsent,
-      double coldP50Micros, double firstTouchP50Micros, double firstTouchGets, double firstTouchBytes) {}
+      double coldP50Micros, double firstTouchP50Micros, double firstTouchGets, double firstTouchBytes,
+      double settledSeconds, double settledSourceBytes, double indexBytesPerRow) {}
 
   /** Writes (or reuses) and measures every layout of {@code layouts}; returns the summary, also printed. */
   public static String run(List<Layout> layouts, long rows, Path tableDir, Path outDir, OptionsFor options,
@@ -96,7 +98,21 @@ public final class LayoutBench {
         find(report, "absent/", "Needle").map(SystemResult::wireBytesPerCall),
         p50(report, "cold/", "Needle (cold)"), p50(report, "cold/", "Needle S3 (first touch)"),
         find(report, "cold/", "Needle S3 (first touch)").map(SystemResult::sourceGetsPerCall),
-        find(report, "cold/", "Needle S3 (first touch)").map(SystemResult::sourceBytesPerCall));
+        find(report, "cold/", "Needle S3 (first touch)").map(SystemResult::sourceBytesPerCall),
+        settled(report).map(Settled::seconds), settled(report).map(Settled::sourceBytes),
+        settled(report).map(Settled::indexBytesPerRow));
+  }
+
+  /** The first touch's background work, when measured. */
+  private record SettledFound(Settled settled) {
+    double map(java.util.function.ToDoubleFunction<Settled> f) {
+      return settled == null ? Double.NaN : f.applyAsDouble(settled);
+    }
+  }
+
+  private static SettledFound settled(Report report) {
+    SystemResult r = find(report, "cold/", "Needle S3 (first touch)").result();
+    return new SettledFound(r == null ? null : r.settled());
   }
 
   /** A figure of a result, NaN when the run has no such result. */
@@ -123,18 +139,22 @@ public final class LayoutBench {
     sb.append(String.format(Locale.ROOT, "%,d keys per layout. p50 in µs; \"vs DuckDB\" = DuckDB p50 / Needle p50 "
         + "(issue 11 wants >= 100x); \"vs gen\" = Needle p50 / Needle p50 on the same rows in gen's layout (wants "
         + "<= 3x); wire B = bytes both ways per lookup; first touch = first lookup of a fresh worker reading the "
-        + "table from loopback S3 with an empty page store.%n", rows));
-    sb.append(String.format(Locale.ROOT, "%-30s %8s | %9s %9s %8s %10s | %9s %9s %10s | %9s %10s %6s %11s%n",
+        + "table from loopback S3 with an empty page store; settled = seconds from that lookup until the worker had "
+        + "built its key indexes and re-paged (lookups going on), the source bytes read by then, and the key index's "
+        + "page-store bytes per row.%n", rows));
+    sb.append(String.format(Locale.ROOT, "%-30s %8s | %9s %9s %8s %10s | %9s %9s %10s | %9s %10s %6s %11s | %8s %11s %6s%n",
         "layout", "MB", "p50", "vs DuckDB", "vs gen", "wire B", "absent", "vs DuckDB", "wire B", "cold p50",
-        "1st touch", "GETs", "source B"));
+        "1st touch", "GETs", "source B", "settled", "source B", "idx B/r"));
     for (Line l : lines) {
-      sb.append(String.format(Locale.ROOT, "%-30s %8.1f | %9s %9s %8s %10s | %9s %9s %10s | %9s %10s %6s %11s%n",
+      sb.append(String.format(Locale.ROOT, "%-30s %8.1f | %9s %9s %8s %10s | %9s %9s %10s | %9s %10s %6s %11s | %8s %11s %6s%n",
           l.layout().label(), l.bytes() / 1e6, num(l.p50Micros()),
           Ratios.format(Ratios.latencySpeedup(l.p50Micros(), l.duckdbP50Micros())),
           Ratios.format(Ratios.latencySpeedup(l.genP50Micros(), l.p50Micros())), num(l.wirePresent()),
           num(l.absentP50Micros()), Ratios.format(Ratios.latencySpeedup(l.absentP50Micros(), l.absentDuckdbP50Micros())),
           num(l.wireAbsent()), num(l.coldP50Micros()), num(l.firstTouchP50Micros()), num(l.firstTouchGets()),
-          num(l.firstTouchBytes())));
+          num(l.firstTouchBytes()), Double.isNaN(l.settledSeconds()) ? "-"
+              : String.format(Locale.ROOT, "%.1f s", l.settledSeconds()), num(l.settledSourceBytes()),
+          Double.isNaN(l.indexBytesPerRow()) ? "-" : String.format(Locale.ROOT, "%.2f", l.indexBytesPerRow())));
     }
     return sb.toString();
   }

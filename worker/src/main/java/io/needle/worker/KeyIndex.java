@@ -160,6 +160,12 @@ final class KeyIndex implements KeyRows {
     return fences.length;
   }
 
+  /** Bytes of its records in the page store: every block and the directory. */
+  long storedBytes() {
+    long directory = align8(DIRECTORY_HEADER_BYTES + keyColumn.getBytes(StandardCharsets.UTF_8).length) + 8L * fences.length;
+    return 8L * fences.length + 12L * entries + directory;
+  }
+
   /** Heap bytes this index holds. */
   long heapBytes() {
     return 96 + 16 + 8L * fences.length + 16 + 8L * verified.length() + 2L * version.length() + 2L * keyColumn.length();

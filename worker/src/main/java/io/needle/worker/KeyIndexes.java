@@ -52,6 +52,11 @@ final class KeyIndexes implements AutoCloseable {
   private final Cache<String, Object> states;
   private final LongAdder built = new LongAdder();
   private final LongAdder buildNanos = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder rowsIndexed = new LongAdder();
+  private final LongAdder storedBytes = new LongAdder();
+  /** Builds queued or running. */
+  private final AtomicInteger pending = new AtomicInteger();
 
   KeyIndexes(MetadataCache metadata, PageStore store, KeyIndex.ByteHash hash, long heapBytes) {
     this.metadata = metadata;
@@ -149,17 +154,20 @@ final class KeyIndexes implements AutoCloseable {
       return;
     }
     file.retain();
+    pending.incrementAndGet();
     try {
       builds.execute(() -> {
         try {
           build(file, keyColumn, name);
         } finally {
           file.release();
+          pending.decrementAndGet();
         }
       });
     } catch (RejectedExecutionException e) { // queue full or closing: a later touch tries again
       states.asMap().remove(name, Marker.BUILDING);
       file.release();
+      pending.decrementAndGet();
     }
   }
 
@@ -176,11 +184,14 @@ final class KeyIndexes implements AutoCloseable {
           cause.toString());
     }
     if (index == null) {
+      failed.increment();
       states.asMap().replace(name, Marker.BUILDING, Marker.NOT_INDEXED);
       return;
     }
     built.increment();
     buildNanos.add(System.nanoTime() - start);
+    rowsIndexed.add(index.entries());
+    storedBytes.add(index.storedBytes());
     states.asMap().replace(name, Marker.BUILDING, index);
     log.debug("key index of {} in {}: {} keys in {} blocks, {} ms", keyColumn, file.version().path(), index.entries(),
         index.blocks(), (System.nanoTime() - start) / 1_000_000);
@@ -200,6 +211,11 @@ final class KeyIndexes implements AutoCloseable {
   /** Nanoseconds spent building them. */
   long buildNanos() {
     return buildNanos.sum();
+  }
+
+  KeyIndexStats stats() {
+    return new KeyIndexStats(built.sum(), failed.sum(), rowsIndexed.sum(), storedBytes.sum(), buildNanos.sum(),
+        pending.get());
   }
 
   /**

@@ -366,7 +366,7 @@ final class Repager implements AutoCloseable {
 
   RepagingStats stats() {
     return new RepagingStats(repaged.sum(), loaded.sum(), declines.sum(), drops.sum(), sourceBytes.sum(),
-        storedBytes.sum(), buildNanos.sum());
+        storedBytes.sum(), buildNanos.sum(), running.size());
   }
 
   /** Completes when the re-paging under way now has ended (test and benchmark hook). */

@@ -12,6 +12,9 @@ package io.needle.worker;
  * @param sourceBytesRead bytes of column chunks read from the source to re-page them
  * @param pageBytesStored bytes of re-paged pages written to the store
  * @param buildNanos time spent re-paging (read, decode, re-encode, store), summed over chunks
+ * @param pending chunks queued or being re-paged now
  */
 public record RepagingStats(long chunksRepaged, long tablesLoaded, long chunksDeclined, long chunksDropped,
-    long sourceBytesRead, long pageBytesStored, long buildNanos) {}
+    long sourceBytesRead, long pageBytesStored, long buildNanos, int pending) {
+  static final RepagingStats NONE = new RepagingStats(0, 0, 0, 0, 0, 0, 0, 0);
+}

@@ -540,7 +540,7 @@ public final class Worker implements AutoCloseable {
 
   /** What re-paging did so far; all zero when it is off or there is no page store. */
   public RepagingStats repagingStats() {
-    return repager == null ? new RepagingStats(0, 0, 0, 0, 0, 0, 0) : repager.stats();
+    return repager == null ? RepagingStats.NONE : repager.stats();
   }
 
   /** Completes when the re-paging under way now has ended (for tests and benchmarks). */
@@ -556,6 +556,11 @@ public final class Worker implements AutoCloseable {
   /** Nanoseconds this worker spent building key indexes. */
   public long keyIndexBuildNanos() {
     return keyIndexes == null ? 0 : keyIndexes.buildNanos();
+  }
+
+  /** What key indexing did so far; all zero without a page store. */
+  public KeyIndexStats keyIndexStats() {
+    return keyIndexes == null ? KeyIndexStats.NONE : keyIndexes.stats();
   }
 
   /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */

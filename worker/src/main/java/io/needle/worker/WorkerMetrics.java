@@ -15,7 +15,7 @@ import java.util.function.ToDoubleFunction;
  * format; this module depends on micrometer-core only). Two kinds: per-request meters the worker
  * updates as it answers ({@link RequestMetrics}: lookups, keys and errors, latency histograms,
  * bytes; S3 requests by kind and outcome), and counters the worker keeps anyway, read when
- * scraped (page store, metadata cache, connections, open files). Names follow Prometheus
+ * scraped (page store, key indexes, re-paging, metadata cache, connections, open files). Names follow Prometheus
  * conventions once exported: {@code needle_lookups_total}, {@code needle_pagestore_hits_total}, ...
  */
 public final class WorkerMetrics {
@@ -63,6 +63,48 @@ public final class WorkerMetrics {
     FunctionTimer.builder("needle.pagestore.fill", worker, w -> w.pageStoreStats().puts(),
             w -> w.pageStoreStats().fillNanosTotal(), TimeUnit.NANOSECONDS)
         .description("time to write a page into the store").register(registry);
+    keyIndexes(registry, worker);
+    repaging(registry, worker);
+  }
+
+  /** Key indexes (with a page store only): builds, their failures, rows and bytes, time, queue. */
+  private static void keyIndexes(MeterRegistry registry, Worker worker) {
+    FunctionCounter.builder("needle.keyindex.builds", worker, w -> w.keyIndexStats().built())
+        .description("key indexes built (the file's key column read once)").register(registry);
+    FunctionCounter.builder("needle.keyindex.build.failures", worker, w -> w.keyIndexStats().failed())
+        .description("key index builds that ended without an index (lookups stay planned from statistics)")
+        .register(registry);
+    FunctionCounter.builder("needle.keyindex.rows", worker, w -> w.keyIndexStats().rowsIndexed())
+        .description("keys in the key indexes built").register(registry);
+    FunctionCounter.builder("needle.keyindex.stored.bytes", worker, w -> w.keyIndexStats().storedBytes())
+        .description("page-store bytes of the key indexes built").register(registry);
+    FunctionTimer.builder("needle.keyindex.build", worker, w -> w.keyIndexStats().built(),
+            w -> w.keyIndexStats().buildNanos(), TimeUnit.NANOSECONDS)
+        .description("time to build a key index").register(registry);
+    Gauge.builder("needle.keyindex.queue", worker, w -> w.keyIndexStats().pending())
+        .description("key index builds queued or running").register(registry);
+  }
+
+  /** Re-paging (with a page store only): chunks re-paged, loaded, declined, dropped, bytes, time, queue. */
+  private static void repaging(MeterRegistry registry, Worker worker) {
+    FunctionCounter.builder("needle.repaging.chunks", worker, w -> w.repagingStats().chunksRepaged())
+        .description("column chunks re-paged into small pages").register(registry);
+    FunctionCounter.builder("needle.repaging.tables.loaded", worker, w -> w.repagingStats().tablesLoaded())
+        .description("re-paged chunks found in the page store and served without re-paging").register(registry);
+    FunctionCounter.builder("needle.repaging.failures", worker, w -> w.repagingStats().chunksDeclined())
+        .description("re-paging attempts given up (chunk too large, store full, undecodable, I/O error)")
+        .register(registry);
+    FunctionCounter.builder("needle.repaging.drops", worker, w -> w.repagingStats().chunksDropped())
+        .description("re-paged chunks abandoned after a page left the store or failed a checksum").register(registry);
+    FunctionCounter.builder("needle.repaging.source.bytes", worker, w -> w.repagingStats().sourceBytesRead())
+        .description("column chunk bytes read from the source to re-page them").register(registry);
+    FunctionCounter.builder("needle.repaging.stored.bytes", worker, w -> w.repagingStats().pageBytesStored())
+        .description("re-paged page bytes written to the page store").register(registry);
+    FunctionTimer.builder("needle.repaging.build", worker, w -> w.repagingStats().chunksRepaged(),
+            w -> w.repagingStats().buildNanos(), TimeUnit.NANOSECONDS)
+        .description("time to re-page a chunk (read, decode, re-encode, store)").register(registry);
+    Gauge.builder("needle.repaging.queue", worker, w -> w.repagingStats().pending())
+        .description("column chunks queued or being re-paged").register(registry);
   }
 
   private static void metadata(MeterRegistry registry, MetadataCache cache) {

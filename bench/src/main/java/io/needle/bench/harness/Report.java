@@ -77,6 +77,13 @@ public final class Report {
           sb.append(String.format(Locale.ROOT, "  %s read from the source per call: %.1f requests, %s bytes%n",
               r.system(), r.sourceGetsPerCall(), num(r.sourceBytesPerCall())));
         }
+        Settled w = r.settled();
+        if (w != null) {
+          sb.append(String.format(Locale.ROOT, "  %s settled after %.1f s: %.1f key indexes (%s B/row), %.1f chunks "
+              + "re-paged (%s B stored); %.1f requests, %s bytes from the source since the first lookup%n", r.system(),
+              w.seconds(), w.keyIndexes(), num(w.indexBytesPerRow()), w.chunksRepaged(), num(w.repagedBytes()),
+              w.sourceGets(), num(w.sourceBytes())));
+        }
       }
       if (needle != null) {
         for (SystemResult r : e.getValue()) {
@@ -153,6 +160,16 @@ public final class Report {
       if (!Double.isNaN(r.sourceBytesPerCall())) {
         sb.append(", \"source_gets_per_call\": ").append(Json.number(r.sourceGetsPerCall()));
         sb.append(", \"source_bytes_per_call\": ").append(Json.number(r.sourceBytesPerCall()));
+      }
+      Settled w = r.settled();
+      if (w != null) {
+        sb.append(", \"settled\": {\"seconds\": ").append(Json.number(w.seconds()))
+            .append(", \"source_gets\": ").append(Json.number(w.sourceGets()))
+            .append(", \"source_bytes\": ").append(Json.number(w.sourceBytes()))
+            .append(", \"key_indexes\": ").append(Json.number(w.keyIndexes()))
+            .append(", \"index_bytes_per_row\": ").append(Json.number(w.indexBytesPerRow()))
+            .append(", \"chunks_repaged\": ").append(Json.number(w.chunksRepaged()))
+            .append(", \"repaged_bytes\": ").append(Json.number(w.repagedBytes())).append('}');
       }
       if (r.stages() != null && r.stages().lookups() > 0) {
         sb.append(", \"stages_us\": {");

@@ -22,6 +22,7 @@ import org.HdrHistogram.Histogram;
  *     not measured: only a first touch from S3 measures it)
  * @param sourceBytesPerCall object bytes a worker read from the table's source per call (NaN when
  *     not measured)
+ * @param settled a first touch's background work until the worker settled (null when not measured)
  */
 public record SystemResult(
     String system,
@@ -32,13 +33,14 @@ public record SystemResult(
     double workerCpuMicrosPerCall,
     LookupStages stages,
     double sourceGetsPerCall,
-    double sourceBytesPerCall) {
+    double sourceBytesPerCall,
+    Settled settled) {
 
   /** A result without source reads. */
   public SystemResult(String system, String scenario, LatencyStats stats, Histogram latencyNanos,
       double wireBytesPerCall, double workerCpuMicrosPerCall, LookupStages stages) {
     this(system, scenario, stats, latencyNanos, wireBytesPerCall, workerCpuMicrosPerCall, stages, Double.NaN,
-        Double.NaN);
+        Double.NaN, null);
   }
 
   /** A result without a stage breakdown (baselines). */

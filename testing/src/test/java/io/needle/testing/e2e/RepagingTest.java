@@ -429,6 +429,38 @@ class RepagingTest {
     }
   }
 
+  /**
+   * Admission on (the default), a store too small for the re-paged pages: once it is full, the
+   * admission policy refuses pages asked for fewer than twice, which every freshly re-paged page
+   * is. Re-paging must give those chunks up cleanly (their pages forgotten, the attempt declined)
+   * and lookups keep shipping the file's own pages, with parquet-java's rows.
+   */
+  @Test
+  void aFullStoreWithAdmissionRefusesRepagedPagesAndLookupsKeepTheFilesPages() throws Exception {
+    List<Object> keys = keys(47, 3);
+    Map<Object, List<String>> expected = oracle(parquetJava, "id", keys);
+    PageStoreConfig full = new PageStoreConfig(dir.resolve("cache-admission"), 3L << 20, 1 << 20, EvictionPolicy.LRU, true,
+        8192, "repaging-test", true, false);
+    RepagingConfig repaging = RepagingConfig.defaults();
+    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(parquetJava.getParent())), full, null,
+        repaging);
+        NeedleClient client = client(worker)) {
+      Table t = client.table(parquetJava.toUri().toString(), "id");
+      for (int round = 0; round < 4; round++) {
+        assertAnswers(t, expected, "round " + round);
+        awaitRepaging(worker);
+      }
+      RepagingStats stats = worker.repagingStats();
+      assertThat(worker.pageStoreStats().admissionRejections()).as("pages the full store refused").isPositive();
+      assertThat(stats.chunksDeclined()).as("re-paging attempts given up for lack of room").isPositive();
+      assertThat(stats.pending()).isZero();
+      Wire wire = Wire.lookup(worker, parquetJava, (Long) keys.get(0), List.of());
+      assertThat(wire.maxPageBytes()).as("a declined chunk ships the file's own large pages: " + wire.describe())
+          .isGreaterThan(repaging.triggerPageBytes());
+      assertAnswers(t, expected, "after re-paging was refused");
+    }
+  }
+
   /** One lookup as the wire carries it: the response header and the payload length. */
   private record Wire(LookupResponse response, long payloadBytes) {
     static Wire lookup(Worker worker, Path table, long key, List<Long> suspects) throws IOException {
