@@ -280,12 +280,7 @@ public final class Table {
       return null;
     }
     List<RoutedFile> files = new ArrayList<>();
-    for (TableView.FileEntry f : v.files()) {
-      BitSet admitted = ranges.admitted(f.keyMin(), f.keyMax());
-      if (!admitted.isEmpty()) {
-        files.add(new RoutedFile(f, admitted));
-      }
-    }
+    v.ranges().route(ranges, (f, admitted) -> files.add(new RoutedFile(f, admitted)));
     return new Batch(List.copyOf(wireKeys), List.copyOf(files), matcher, callerKeys, ordinalOfCaller,
         wireKeys.size(), fields, List.of(), startedNanos);
   }
