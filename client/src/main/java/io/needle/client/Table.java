@@ -397,23 +397,44 @@ public final class Table {
         current = await(view(true, client.deadlineNanos())); // the table changed since we described it
       }
     }
-    @SuppressWarnings("unchecked")
-    List<Row>[] rowsByOrdinal = new List[batch.distinct];
+    List<RowGroupTask> tasks = new ArrayList<>();
+    int pages = 0;
     for (Answered a : answered) {
-      FileResult file = a.file();
       try {
-        RowGroupDecoder<Row> decoder = current.decoder(file.getSchemaId(), keyColumn, batch.fields);
-        for (RowGroupPages rg : file.getRowGroupsList()) {
-          decompressNanos[0] += decoder.decode(rg, a.pages(), batch.matcher, (ordinal, row, value) -> {
-            List<Row> rows = rowsByOrdinal[ordinal];
-            if (rows == null) {
-              rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);
-            }
-            rows.add(value);
-          });
+        RowGroupDecoder<Row> decoder = current.decoder(a.file().getSchemaId(), keyColumn, batch.fields);
+        for (RowGroupPages rg : a.file().getRowGroupsList()) {
+          tasks.add(new RowGroupTask(a, decoder, rg));
         }
       } catch (DecodeException e) {
-        throw Errors.fromDecode(e, "file " + file.getPath() + " of " + uri);
+        throw Errors.fromDecode(e, "file " + a.file().getPath() + " of " + uri);
+      }
+    }
+    for (Reply reply : replies) {
+      pages += reply.response().getLookup().getPagesCount();
+    }
+    // A large answer's row groups decode on this thread and the decode executor together; the
+    // matches are merged in row-group order either way, so rows keep the documented order.
+    int helpers = pages < ParallelDecode.MIN_PAGES ? 0 : Runtime.getRuntime().availableProcessors() - 1;
+    Object[] decoded;
+    try {
+      decoded = ParallelDecode.run(tasks.size(), helpers, client.decodeExecutor(), i -> tasks.get(i).decode(batch.matcher));
+    } catch (RowGroupFailure e) {
+      throw Errors.fromDecode(e.decode, "file " + e.path + " of " + uri);
+    } catch (DecodeException e) {
+      throw Errors.fromDecode(e, uri); // not raised: tasks wrap theirs with the file's path
+    }
+    @SuppressWarnings("unchecked")
+    List<Row>[] rowsByOrdinal = new List[batch.distinct];
+    for (Object d : decoded) {
+      Matched m = (Matched) d;
+      decompressNanos[0] += m.decompressNanos;
+      for (int i = 0; i < m.ordinals.size(); i++) {
+        int ordinal = m.ordinals.get(i);
+        List<Row> rows = rowsByOrdinal[ordinal];
+        if (rows == null) {
+          rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);
+        }
+        rows.add(m.rows.get(i));
       }
     }
     Map<Object, List<Row>> result = new LinkedHashMap<>();
@@ -422,6 +443,43 @@ public final class Table {
       result.putIfAbsent(batch.callerKeys.get(i), rows == null ? List.of() : List.copyOf(rows));
     }
     return result;
+  }
+
+  /** One row group of an answer to decode. */
+  private record RowGroupTask(Answered answered, RowGroupDecoder<Row> decoder, RowGroupPages rowGroup) {
+    Matched decode(KeyMatcher matcher) {
+      Matched out = new Matched();
+      try {
+        out.decompressNanos = decoder.decode(rowGroup, answered.pages(), matcher, (ordinal, row, value) -> {
+          out.ordinals.add(ordinal);
+          out.rows.add(value);
+        });
+      } catch (DecodeException e) {
+        throw new RowGroupFailure(answered.file().getPath(), e);
+      }
+      return out;
+    }
+  }
+
+  /** A row group's matches in row order: the ordinal of each row's key, and the row. */
+  private static final class Matched {
+    final List<Integer> ordinals = new ArrayList<>(4);
+    final List<Row> rows = new ArrayList<>(4);
+    long decompressNanos;
+  }
+
+  /** A row group that did not decode, with its file's path for the error. */
+  private static final class RowGroupFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final String path;
+    final transient DecodeException decode;
+
+    RowGroupFailure(String path, DecodeException decode) {
+      super(decode.getMessage(), decode, false, false);
+      this.path = path;
+      this.decode = decode;
+    }
   }
 
   /** Slices the payload into pages, checking the header's lengths and checksums against it. */
