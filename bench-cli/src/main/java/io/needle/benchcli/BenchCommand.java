@@ -56,7 +56,8 @@ final class BenchCommand implements Callable<Integer> {
   List<String> columns;
 
   @Option(names = "--workloads", split = ",", defaultValue = "feature,batch,absent,cold",
-      description = "Any of feature (one key, 12 columns), batch (100 keys), absent (a key the table lacks), "
+      description = "Any of feature (one key, 12 columns), batch (100 keys), batch1000 (1,000 keys), absent (a key "
+          + "the table lacks), "
           + "cold (first lookup on a fresh worker), rag (one string key of the RAG table: title, 1-4 KiB text, "
           + "embedding; generated in <table-dir>/_rag). Default: ${DEFAULT-VALUE}")
   List<String> workloads;
