@@ -5,6 +5,7 @@ import io.needle.cli.TableUris;
 import io.needle.bench.BenchRunner;
 import io.needle.bench.LayoutBench;
 import io.needle.bench.S3Options;
+import io.needle.bench.ScaleBench;
 import io.needle.bench.UserTableSpec;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.LoadPlan;
@@ -56,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
   List<String> columns;
 
   @Option(names = "--workloads", split = ",", defaultValue = "feature,batch,absent,cold",
-      description = "Any of feature (one key, 12 columns), batch (100 keys), absent (a key the table lacks), "
+      description = "Any of feature (one key, 12 columns), batch (100 keys), batch1000 (1,000 keys), absent (a key "
+          + "the table lacks), "
           + "cold (first lookup on a fresh worker), rag (one string key of the RAG table: title, 1-4 KiB text, "
           + "embedding; generated in <table-dir>/_rag). Default: ${DEFAULT-VALUE}")
   List<String> workloads;
@@ -132,6 +134,11 @@ final class BenchCommand implements Callable<Integer> {
       + "taking turns; prints each path's median and p99 and its ratio to plaintext, and new-connection handshake "
       + "times. Uses --rows (default here 200000) and --lookups (default here 5000) per path and round.")
   boolean tls;
+  @Option(names = "--scale", split = ",", paramLabel = "FILES",
+      description = "Instead of the workloads: the same --rows (default 1,000,000) split into each number of files "
+          + "(e.g. 1,100,1000,10000), each served by a fresh in-process worker with a page store: cold start, one-key "
+          + "p50/p99 and heap per file and per cached page. Tables are kept in --table-dir/files-N.")
+  List<Integer> scale;
 
   @Option(names = "--out", defaultValue = "bench-results", description = "Where results.json and the plots go. Default: ${DEFAULT-VALUE}")
   Path out;
@@ -157,6 +164,9 @@ final class BenchCommand implements Callable<Integer> {
           String.join(" ", spec.commandLine().getParseResult().originalArgs()), tlsRows, tlsLookups);
       io.needle.bench.harness.TlsCost.run(tlsRows, tlsLookups, 3).print(System.out);
       return 0;
+    }
+    if (scale != null) {
+      return runScale();
     }
     if (s3 && worker != null) {
       throw new IllegalArgumentException("--s3 starts its own worker on the S3 table: drop --worker");
@@ -203,6 +213,32 @@ final class BenchCommand implements Callable<Integer> {
       LayoutBench.run(chosen, layoutRows, dir, out, (table, genDir, outDir) -> new BenchOptions(layoutRows, 1, null,
               null, ws, ds, plan, warmupCalls, baselineCalls, baselineDuration, cold, redis, !noDuckdb, parquetJava,
               outDir, seed, table, genDir, pageStore == null || pageStore),
+          "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), System.out);
+    } finally {
+      if (tableDir == null) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+          for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** The scale bench: one generated table per file count, the same rows in each. */
+  private int runScale() throws Exception {
+    for (String option : List.of("--table", "--s3", "--worker", "--layouts", "--workloads", "--keys")) {
+      if (matched(option)) {
+        throw new IllegalArgumentException(option + " does not go with --scale: it measures one-key lookups of "
+            + "generated tables");
+      }
+    }
+    Path dir = tableDir != null ? tableDir : Files.createTempDirectory("needle-bench-scale-");
+    LoadPlan plan = new LoadPlan(callers, lookups, duration, rate);
+    try {
+      ScaleBench.run(new ScaleBench.Options(matched("--rows") ? rows : 1_000_000, scale, dir, plan,
+              matched("--warmup") ? warmup : 2_000, seed),
           "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), System.out);
     } finally {
       if (tableDir == null) {

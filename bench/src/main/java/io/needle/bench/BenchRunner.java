@@ -69,7 +69,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class BenchRunner {
   private static final int DISTINCT_SINGLE_CALLS = 100_000;
-  private static final int DISTINCT_BATCH_CALLS = 2_000;
+  /** Keys drawn for a batch workload in all: 2,000 calls of 100 keys, 200 of 1,000. */
+  private static final int DISTINCT_BATCH_KEYS = 200_000;
   private static final int WIRE_PASS_CALLS = 300;
   /** The wire pass stops after this long or WIRE_PASS_CALLS calls, or the measured run's limits when lower. */
   private static final Duration WIRE_PASS_MAX_DURATION = Duration.ofSeconds(30);
@@ -82,6 +83,12 @@ public final class BenchRunner {
   private static final Duration SETTLE_LIMIT = Duration.ofMinutes(5);
   private static final String RAG_DIR = "_rag";
   private static final long MIN_PAGE_STORE_BYTES = 256L << 20;
+  /**
+   * The bench's clients wait this long for an answer: a first call that loads a big table's
+   * metadata on a machine shared with other builds can take longer than the default deadline,
+   * and the bench measures latency, it does not decide failures by it.
+   */
+  private static final Duration CLIENT_TIMEOUT = Duration.ofMinutes(2);
 
   private final BenchOptions o;
   private final S3Options s3; // null: the tables are read from local files
@@ -295,11 +302,7 @@ public final class BenchRunner {
     RedisServer redis = null;
     Map<BenchTable, RedisTarget> redisTargets = new IdentityHashMap<>();
     // Embedded mode: the same client API answered by a worker inside this JVM (no socket).
-    // A minute, not the client's default 10 s (5 s per attempt): on a shared 2-core machine with
-    // a load average of 40, the first lookups (footers and indexes loaded with a cold JIT) passed
-    // 5 s, the worker was marked down and the whole run ended there. Warm calls never come near.
-    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).requestTimeout(Duration.ofMinutes(1))
-        .build();
+    try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).requestTimeout(CLIENT_TIMEOUT).build();
          NeedleClient embedded = NeedleEmbedded.open(EmbeddedConfig.of(roots))) {
       if (o.redis()) {
         Optional<Path> exe = RedisServer.findOnPath();
@@ -461,7 +464,8 @@ public final class BenchRunner {
     String[] hp = workerAddress.split(":");
     try (ByteCountingProxy proxy = new ByteCountingProxy(
             new java.net.InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
-        NeedleClient client = NeedleClient.builder().workers(List.of(proxy.hostPort())).build()) {
+        NeedleClient client = NeedleClient.builder().workers(List.of(proxy.hostPort())).requestTimeout(CLIENT_TIMEOUT)
+            .build()) {
       NeedleTarget t = new NeedleTarget("Needle", client.table(tableUri, s.table.keyColumn()), s.table.columns(), null);
       LoadPlan one = new LoadPlan(1, 20, Duration.ofSeconds(30), 0);
       LoadDriver.run(t, s.calls, one, LoadDriver.Progress.NONE); // connect and describe first
@@ -638,7 +642,8 @@ public final class BenchRunner {
     long measured = 0;
     for (int i = 0; i < o.coldSamples(); i++) {
       try (Worker w = start.start(i);
-          NeedleClient c = NeedleClient.builder().workers(List.of("127.0.0.1:" + w.address().getPort())).build()) {
+          NeedleClient c = NeedleClient.builder().workers(List.of("127.0.0.1:" + w.address().getPort()))
+              .requestTimeout(CLIENT_TIMEOUT).build()) {
         NeedleTarget t = new NeedleTarget(system, c.table(tableUri, s.table.keyColumn()), s.table.columns(), null);
         int call = i % s.calls.size();
         Object[] key = s.calls.keys()[call];
@@ -696,7 +701,7 @@ public final class BenchRunner {
         String address = "127.0.0.1:" + worker.address().getPort();
         out.println("worker in-process on " + address + (worker.usesEpoll() ? " (epoll)" : " (nio)")
             + ", page store in " + caches.resolve("warm"));
-        try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).build()) {
+        try (NeedleClient client = NeedleClient.builder().workers(List.of(address)).requestTimeout(CLIENT_TIMEOUT).build()) {
           Table table = client.table(lake.uri(), feature.keyColumn());
           int coldStarts = 0;
           for (Scenario s : scenarios(tables)) {
@@ -776,10 +781,10 @@ public final class BenchRunner {
         throw new IllegalArgumentException(w.label() + " asks " + w.keysPerCall() + " distinct keys per call; the "
             + t.name() + " has " + t.keyCount());
       }
-      List<KeyDistribution> ds = w == Workload.BATCH || w == Workload.COLD
+      List<KeyDistribution> ds = w.keysPerCall() > 1 || w == Workload.COLD
           ? o.distributions().subList(0, 1) : o.distributions();
       for (KeyDistribution d : ds) {
-        int calls = w.keysPerCall() > 1 ? DISTINCT_BATCH_CALLS
+        int calls = w.keysPerCall() > 1 ? DISTINCT_BATCH_KEYS / w.keysPerCall()
             : (int) Math.min(DISTINCT_SINGLE_CALLS, Math.max(o.needlePlan().maxCalls(), o.coldSamples()));
         Object[][] keys = KeyPlan.draw(t.keyCount(), calls, w.keysPerCall(), d, seed++,
             w.keysPresent() ? t::presentKey : t::absentKey);

@@ -93,6 +93,38 @@ final class KeyRanges {
     return out;
   }
 
+  /** Distinct keys. */
+  int size() {
+    return count;
+  }
+
+  /** Whether key ranges may prune keys at all (the statistics order is certain). */
+  boolean pruning() {
+    return prune;
+  }
+
+  /** The {@code i}-th key in ascending order (long keys). */
+  long longAt(int i) {
+    return sortedLongs[i];
+  }
+
+  /** The {@code i}-th key in ascending unsigned order (byte keys). */
+  byte[] bytesAt(int i) {
+    return sortedBytes[i];
+  }
+
+  /** The ordinal of the {@code i}-th key in ascending order. */
+  int ordinalAt(int i) {
+    return ordinalAt[i];
+  }
+
+  /** Every key's ordinal. */
+  BitSet all() {
+    BitSet out = new BitSet(count);
+    out.set(0, count);
+    return out;
+  }
+
   private int lowerBound(long v) { // first index with key >= v
     int lo = 0;
     int hi = count;

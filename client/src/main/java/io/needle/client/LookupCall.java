@@ -1,6 +1,7 @@
 package io.needle.client;
 
 import io.needle.decode.DecodeException;
+import io.needle.decode.KeyMatcher;
 import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.LookupRequest;
@@ -118,12 +119,7 @@ final class LookupCall {
       }
     }
     List<RoutedFile> files = new ArrayList<>();
-    for (TableView.FileEntry f : v.files()) {
-      BitSet admitted = keys.admittedBy(f.keyMin(), f.keyMax());
-      if (!admitted.isEmpty()) {
-        files.add(new RoutedFile(f, admitted));
-      }
-    }
+    keys.routeOver(v.ranges(), (f, admitted) -> files.add(new RoutedFile(f, admitted)));
     return new Batch(keys, List.copyOf(files), List.of(), startedNanos);
   }
 
@@ -206,26 +202,84 @@ final class LookupCall {
     }
     answered.sort(Comparator.comparing(a -> a.file().getPath()));
     LookupKeys k = batch.keys();
-    @SuppressWarnings("unchecked")
-    List<Row>[] rowsByOrdinal = new List[k.distinct()];
+    List<RowGroupTask> tasks = new ArrayList<>();
     for (Answered a : answered) {
-      FileResult file = a.file();
       try {
-        RowGroupDecoder<Row> decoder = v.decoder(file.getSchemaId(), table.keyColumn(), fields);
-        for (RowGroupPages rg : file.getRowGroupsList()) {
-          decompressNanos[0] += decoder.decode(rg, a.pages(), k.matcher(), (ordinal, row, value) -> {
-            List<Row> rows = rowsByOrdinal[ordinal];
-            if (rows == null) {
-              rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);
-            }
-            rows.add(value);
-          });
+        RowGroupDecoder<Row> decoder = v.decoder(a.file().getSchemaId(), table.keyColumn(), fields);
+        for (RowGroupPages rg : a.file().getRowGroupsList()) {
+          tasks.add(new RowGroupTask(a, decoder, rg));
         }
       } catch (DecodeException e) {
-        throw Errors.fromDecode(e, "file " + file.getPath() + " of " + table.uri());
+        throw Errors.fromDecode(e, "file " + a.file().getPath() + " of " + table.uri());
+      }
+    }
+    int pages = 0;
+    for (Reply reply : replies) {
+      pages += reply.response().getLookup().getPagesCount();
+    }
+    // A large answer's row groups decode on this thread and the decode executor together; the
+    // matches are merged in row-group order either way, so rows keep the documented order.
+    int helpers = pages < ParallelDecode.MIN_PAGES ? 0 : Runtime.getRuntime().availableProcessors() - 1;
+    Object[] decoded;
+    try {
+      decoded = ParallelDecode.run(tasks.size(), helpers, context.decodeExecutor(), i -> tasks.get(i).decode(k.matcher()));
+    } catch (RowGroupFailure e) {
+      throw Errors.fromDecode(e.decode, "file " + e.path + " of " + table.uri());
+    } catch (DecodeException e) {
+      throw Errors.fromDecode(e, table.uri()); // not raised: tasks wrap theirs with the file's path
+    }
+    @SuppressWarnings("unchecked")
+    List<Row>[] rowsByOrdinal = new List[k.distinct()];
+    for (Object d : decoded) {
+      Matched m = (Matched) d;
+      decompressNanos[0] += m.decompressNanos;
+      for (int i = 0; i < m.ordinals.size(); i++) {
+        int ordinal = m.ordinals.get(i);
+        List<Row> rows = rowsByOrdinal[ordinal];
+        if (rows == null) {
+          rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);
+        }
+        rows.add(m.rows.get(i));
       }
     }
     return k.result(rowsByOrdinal);
+  }
+
+  /** One row group of an answer to decode. */
+  private record RowGroupTask(Answered answered, RowGroupDecoder<Row> decoder, RowGroupPages rowGroup) {
+    Matched decode(KeyMatcher matcher) {
+      Matched out = new Matched();
+      try {
+        out.decompressNanos = decoder.decode(rowGroup, answered.pages(), matcher, (ordinal, row, value) -> {
+          out.ordinals.add(ordinal);
+          out.rows.add(value);
+        });
+      } catch (DecodeException e) {
+        throw new RowGroupFailure(answered.file().getPath(), e);
+      }
+      return out;
+    }
+  }
+
+  /** A row group's matches in row order: the ordinal of each row's key, and the row. */
+  private static final class Matched {
+    final List<Integer> ordinals = new ArrayList<>(4);
+    final List<Row> rows = new ArrayList<>(4);
+    long decompressNanos;
+  }
+
+  /** A row group's decode failure, carrying the file it came from across the parallel decode. */
+  private static final class RowGroupFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final String path;
+    final transient DecodeException decode;
+
+    RowGroupFailure(String path, DecodeException decode) {
+      super(decode.getMessage(), decode, false, false);
+      this.path = path;
+      this.decode = decode;
+    }
   }
 
   private <T> CompletableFuture<T> settled(CompletableFuture<T> stage) {

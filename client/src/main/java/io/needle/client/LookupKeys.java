@@ -95,9 +95,9 @@ final class LookupKeys {
     return matcher;
   }
 
-  /** Ordinals of the distinct keys a file's [min, max] key range admits (all when unknown). */
-  java.util.BitSet admittedBy(Key min, Key max) {
-    return ranges.admitted(min, max);
+  /** Calls {@code out} for every file of {@code files} that may hold one of these keys, with their ordinals. */
+  void routeOver(FileRanges files, java.util.function.BiConsumer<TableView.FileEntry, java.util.BitSet> out) {
+    files.route(ranges, out);
   }
 
   /** The caller's keys in their order (each once), with the rows found for their distinct key. */

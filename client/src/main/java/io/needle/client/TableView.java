@@ -29,6 +29,7 @@ final class TableView {
   record FileEntry(String path, String version, Key keyMin, Key keyMax, long routingHash) {}
 
   private final List<FileEntry> files;
+  private final FileRanges ranges;
   private final Map<Long, FileSchema> schemas;
   private final KeyType keyType;
   private final long fetchedNanos;
@@ -38,6 +39,7 @@ final class TableView {
 
   private TableView(List<FileEntry> files, Map<Long, FileSchema> schemas, KeyType keyType, long fetchedNanos) {
     this.files = files;
+    this.ranges = FileRanges.of(files, keyType);
     this.schemas = schemas;
     this.keyType = keyType;
     this.fetchedNanos = fetchedNanos;
@@ -68,6 +70,11 @@ final class TableView {
   /** The table's files, sorted by path. */
   List<FileEntry> files() {
     return files;
+  }
+
+  /** The files by key range, for routing a lookup's keys. */
+  FileRanges ranges() {
+    return ranges;
   }
 
   /** Null when the table has no files. */

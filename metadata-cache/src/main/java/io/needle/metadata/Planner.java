@@ -270,18 +270,18 @@ final class Planner {
   private static BitSet keyPages(ChunkMeta chunk, PageTable table, KeyPageBounds bounds, SplitBlockBloomFilter bloom,
       Request request) {
     BitSet candidates = null; // a bit set: a chunk can have thousands of pages, a key one or two
-    int n = request.keyCount();
-    for (int i = 0; i < n; i++) {
-      boolean inChunk;
-      if (request.longKeys() != null) {
-        long key = request.longKeys()[i];
-        inChunk = !chunk.hasBounds || (chunk.minLong <= key && key <= chunk.maxLong);
-      } else {
-        byte[] key = request.byteKeys()[i];
-        inChunk = !chunk.hasBounds
-            || (Arrays.compareUnsigned(chunk.minBytes, key) <= 0 && Arrays.compareUnsigned(key, chunk.maxBytes) <= 0);
-      }
-      if (!inChunk || (bloom != null && !bloom.mightContain(request.hashes()[i]))) {
+    // Keys are sorted in the statistics' order: the chunk's [min, max] holds one run of them,
+    // found by two binary searches, so a batch costs each row group its own keys, not all of them.
+    int from = 0;
+    int to = request.keyCount();
+    if (chunk.hasBounds) {
+      from = request.longKeys() != null ? firstAtOrAbove(request.longKeys(), chunk.minLong)
+          : firstAtOrAbove(request.byteKeys(), chunk.minBytes);
+      to = request.longKeys() != null ? firstAbove(request.longKeys(), chunk.maxLong)
+          : firstAbove(request.byteKeys(), chunk.maxBytes);
+    }
+    for (int i = from; i < to; i++) {
+      if (bloom != null && !bloom.mightContain(request.hashes()[i])) {
         continue;
       }
       if (candidates == null) {
@@ -298,6 +298,56 @@ final class Planner {
       }
     }
     return candidates;
+  }
+
+  /** The first index of ascending {@code keys} at or above {@code bound}. */
+  static int firstAtOrAbove(long[] keys, long bound) {
+    int lo = 0;
+    int hi = keys.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (keys[mid] < bound) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** The first index of ascending {@code keys} above {@code bound}. */
+  static int firstAbove(long[] keys, long bound) {
+    return bound == Long.MAX_VALUE ? keys.length : firstAtOrAbove(keys, bound + 1);
+  }
+
+  /** The first index of unsigned-ascending {@code keys} at or above {@code bound}. */
+  static int firstAtOrAbove(byte[][] keys, byte[] bound) {
+    int lo = 0;
+    int hi = keys.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Arrays.compareUnsigned(keys[mid], bound) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** The first index of unsigned-ascending {@code keys} above {@code bound}. */
+  static int firstAbove(byte[][] keys, byte[] bound) {
+    int lo = 0;
+    int hi = keys.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (Arrays.compareUnsigned(keys[mid], bound) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /** Merged, ascending [start, end) row ranges of the candidate pages, flattened. */

@@ -362,17 +362,47 @@ final class TableService {
     }
     return then(listed, files -> {
       List<TableFile> chosen = new ArrayList<>(only.size());
-      for (TableFile f : files) {
-        if (only.contains(f.relativePath())) {
-          chosen.add(f);
+      for (String path : only) {
+        TableFile f = find(files, path);
+        if (f == null) {
+          throw new CompletionException(new ServiceException(ErrorCode.NOT_FOUND,
+              "some requested files are not in table " + TableScope.printable(tableUri)));
         }
+        chosen.add(f);
       }
-      if (chosen.size() != only.size()) {
-        throw new CompletionException(new ServiceException(ErrorCode.NOT_FOUND,
-            "some requested files are not in table " + TableScope.printable(tableUri)));
-      }
+      chosen.sort(BY_PATH); // the answer lists files in manifest order, as before
       return CompletableFuture.completedFuture(chosen);
     });
+  }
+
+  private static final java.util.Comparator<TableFile> BY_PATH = java.util.Comparator.comparing(TableFile::relativePath);
+
+  /**
+   * The manifest's file at {@code path}, or null. Manifests are sorted by path, so a lookup that
+   * names its files costs O(log files), not a sweep of a 10,000-file table per request; a miss is
+   * confirmed by a sweep, so a manifest in another order is still answered correctly.
+   */
+  static TableFile find(List<TableFile> manifest, String path) {
+    int lo = 0;
+    int hi = manifest.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = manifest.get(mid).relativePath().compareTo(path);
+      if (c == 0) {
+        return manifest.get(mid);
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    for (TableFile f : manifest) {
+      if (f.relativePath().equals(path)) {
+        return f;
+      }
+    }
+    return null;
   }
 
   /**

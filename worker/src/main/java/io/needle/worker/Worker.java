@@ -533,6 +533,11 @@ public final class Worker implements AutoCloseable {
     return meters;
   }
 
+  /** The metadata cache's hits, loads and the heap bytes it estimates it holds now. */
+  public io.needle.metadata.MetadataCacheStats metadataStats() {
+    return meters.metadata().stats();
+  }
+
   /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */
   public long pagesReadFromSource() {
     return pages == null ? 0 : pages.sourceReads();

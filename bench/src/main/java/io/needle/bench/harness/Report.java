@@ -99,6 +99,7 @@ public final class Report {
         }
       }
     }
+    sb.append(batchRatios());
     if (!notes.isEmpty()) {
       sb.append('\n');
       for (String n : notes) {
@@ -126,6 +127,42 @@ public final class Report {
       sb.append(i + 1 < nanos.length ? " |" : "");
     }
     sb.append(String.format(Locale.ROOT, " = %.1f%n", st.meanMicros(st.totalNanos())));
+    return sb.toString();
+  }
+
+  /** Issue 16's target for a batch of 100 random keys: p50 and worker CPU at most this many times one key's. */
+  public static final double BATCH_TARGET_RATIO = 10;
+
+  /**
+   * Each batch scenario's Needle p50 and worker CPU as multiples of one key's (the feature
+   * scenario with the same key distribution, same run); empty without both.
+   */
+  String batchRatios() {
+    Map<String, List<SystemResult>> scenarios = byScenario();
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, List<SystemResult>> e : scenarios.entrySet()) {
+      int slash = e.getKey().indexOf('/');
+      Workload w = slash < 0 ? null : Workload.ofLabel(e.getKey().substring(0, slash));
+      if (w == null || w.keysPerCall() == 1) {
+        continue;
+      }
+      List<SystemResult> single = scenarios.get(Workload.FEATURE.label() + e.getKey().substring(slash));
+      SystemResult batch = needleOf(e.getValue());
+      SystemResult one = single == null ? null : needleOf(single);
+      if (batch == null || one == null) {
+        continue;
+      }
+      double p50Ratio = batch.stats().p50Micros() / one.stats().p50Micros();
+      double cpuRatio = batch.workerCpuMicrosPerCall() / one.workerCpuMicrosPerCall();
+      if (sb.isEmpty()) {
+        sb.append("\n== batch vs one key (Needle, this run; target for 100 keys: <= ")
+            .append(Ratios.format(BATCH_TARGET_RATIO)).append(")\n");
+      }
+      sb.append(String.format(Locale.ROOT, "%-24s %,6d keys: p50 %s µs = %s one key (%s µs), %s µs per key; "
+              + "worker CPU %s µs = %s one key's%n", e.getKey(), w.keysPerCall(), num(batch.stats().p50Micros()),
+          Ratios.format(p50Ratio), num(one.stats().p50Micros()), num(batch.stats().p50Micros() / w.keysPerCall()),
+          num(batch.workerCpuMicrosPerCall()), Ratios.format(cpuRatio)));
+    }
     return sb.toString();
   }
 

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What one call asks for. The feature-store shape reads one key's twelve scalar and list
- * columns (every column but {@code embedding}); a batch asks for 100 keys at once; an absent
+ * columns (every column but {@code embedding}); a batch asks for 100 keys at once ({@code batch1000}:
+ * 1,000); an absent
  * key is one the table does not hold, which the bloom filter should reject before any page. The
  * RAG shape reads one document chunk of the RAG table by its string key: its title, 1–4 KiB
  * text and embedding. On a user's table ({@code needle bench --table}) the feature, batch,
@@ -16,6 +17,8 @@ public enum Workload {
   FEATURE(1, true),
   /** A batch of 100 present keys, twelve columns. */
   BATCH(100, true),
+  /** A batch of 1,000 present keys, twelve columns: how a batch's cost grows with its size. */
+  BATCH1000(1000, true),
   /** One absent key (between two present ones), twelve columns. */
   ABSENT(1, false),
   /** One present key on a freshly started worker and client: nothing cached but the OS's page cache. */
@@ -53,5 +56,15 @@ public enum Workload {
   /** The name used on the command line and in reports: {@code feature}, {@code batch}, ... */
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** The workload whose {@link #label} is {@code label}, or null. */
+  public static Workload ofLabel(String label) {
+    for (Workload w : values()) {
+      if (w.label().equals(label)) {
+        return w;
+      }
+    }
+    return null;
   }
 }
