@@ -161,7 +161,6 @@ public final class Worker implements AutoCloseable {
    * As above, with faults injected by a test or benchmark that starts the worker in its own JVM
    * ({@link TestHooks}); never called by production code.
    */
-  @SuppressWarnings("exports") // TestHooks' package is exported only to the testing and bench modules
   public static Worker start(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, WorkerSecurity security,
       RepagingConfig repaging, TestHooks hooks) throws IOException, InterruptedException {
     java.util.Objects.requireNonNull(repaging, "repaging is null");

@@ -9,7 +9,7 @@ import java.time.Duration;
  * configuration can ask for: a delay before every lookup is served, to play a slow worker (hedging)
  * or a queue whose requests pass their deadline. Production never builds one: the worker starts
  * with {@link #NONE} unless a caller of {@code Worker.start} passes hooks, and the CLI has no flag
- * for them. (This package is exported only to the testing and bench modules.)
+ * for them. Only the bench and testing modules may use this package (ModuleSurfaceTest).
  *
  * @param lookupDelay every lookup waits this long on the event loop's timer before it is served
  */
