@@ -23,6 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * (a wrong answer fails the run), results.json and the plots written. No Redis or DuckDB.
  */
 class BenchSmokeTest {
+  /** The transport floor's row, after Needle's in every one-key scenario of a generated table. */
+  private static final String FLOOR = "Transport floor (Netty "
+      + (io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio") + " echo)";
+
   @TempDir
   Path tmp;
 
@@ -63,7 +67,9 @@ class BenchSmokeTest {
     assertThat(needle.wireBytesPerCall()).isGreaterThan(12 * 100).isLessThan(Files.size(tmp.resolve("table/part-00000.parquet")));
     assertThat(needle.workerCpuMicrosPerCall()).isPositive();
     assertThat(report.byScenario().get("feature/uniform")).extracting(SystemResult::system)
-        .containsExactly("Needle", "Needle embedded", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
+        .containsExactly("Needle", "Needle embedded", FLOOR, "parquet-java (footer cached)", "parquet-java (opened per lookup)");
+    SystemResult floor = report.byScenario().get("feature/uniform").get(2);
+    assertThat(floor.stats().lookups()).isEqualTo(200); // every echo carried the bytes of Needle's answers
     assertThat(report.byScenario().get("batch/uniform")).extracting(SystemResult::system)
         .containsExactly("Needle", "Needle embedded");
     SystemResult embedded = report.byScenario().get("feature/uniform").get(1);
@@ -93,7 +99,7 @@ class BenchSmokeTest {
 
     assertThat(report.byScenario().keySet()).containsExactly("rag/uniform");
     assertThat(report.byScenario().get("rag/uniform")).extracting(SystemResult::system)
-        .containsExactly("Needle", "Needle embedded", "parquet-java (footer cached)", "parquet-java (opened per lookup)");
+        .containsExactly("Needle", "Needle embedded", FLOOR, "parquet-java (footer cached)", "parquet-java (opened per lookup)");
     SystemResult needle = report.byScenario().get("rag/uniform").get(0);
     assertThat(needle.stats().lookups()).isEqualTo(100);
     // At least the asked text (1 KiB or more, compressed about in half); at most the eight-row page

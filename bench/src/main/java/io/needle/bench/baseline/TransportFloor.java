@@ -44,6 +44,7 @@ import java.net.Socket;
 public final class TransportFloor implements LookupTarget {
   private final EventLoopGroup group;
   private final Channel server;
+  private final ByteBuf reply; // every answer is a retained duplicate; released on close
   private final byte[] request;
   private final int responseBytes;
   private final int rows;
@@ -67,7 +68,7 @@ public final class TransportFloor implements LookupTarget {
     byte[] answer = new byte[responseBytes];
     putInt(answer, 0, responseBytes - 4);
     putInt(answer, 4, 0);
-    ByteBuf reply = Unpooled.unreleasableBuffer(Unpooled.directBuffer(responseBytes).writeBytes(answer));
+    reply = Unpooled.directBuffer(responseBytes).writeBytes(answer);
     epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -82,7 +83,7 @@ public final class TransportFloor implements LookupTarget {
                   new SimpleChannelInboundHandler<ByteBuf>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-                      ctx.writeAndFlush(reply.duplicate(), ctx.voidPromise());
+                      ctx.writeAndFlush(reply.retainedDuplicate(), ctx.voidPromise());
                     }
                   });
             }
@@ -90,6 +91,7 @@ public final class TransportFloor implements LookupTarget {
           .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     } catch (InterruptedException | RuntimeException e) {
       group.shutdownGracefully();
+      reply.release();
       throw e;
     }
   }
@@ -121,6 +123,7 @@ public final class TransportFloor implements LookupTarget {
   public void close() {
     server.close().syncUninterruptibly();
     group.shutdownGracefully().syncUninterruptibly();
+    reply.release();
   }
 
   /** One blocking connection, used by one caller thread. */
