@@ -41,7 +41,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Plain-HTTP probes and metrics for Kubernetes and Prometheus, next to the binary protocol
+ * HTTP probes and metrics for Kubernetes and Prometheus (plaintext, or TLS with {@code
+ * --health-tls}), next to the binary protocol
  * (kubelets speak HTTP, TCP or gRPC, not Needle frames): {@code GET /livez} answers 200 while the
  * process serves, {@code GET /readyz} answers 200 while the worker takes requests and 503 once it
  * drains, so the pod leaves the Service endpoints before it stops; {@code GET /metrics} is every
