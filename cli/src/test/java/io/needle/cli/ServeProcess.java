@@ -99,10 +99,6 @@ final class ServeProcess implements AutoCloseable {
     stderrDone.join();
   }
 
-  /** One client for every probe: building one per probe takes long enough on a loaded machine to blur what is timed. */
-  private static final java.net.http.HttpClient PROBES = java.net.http.HttpClient.newBuilder()
-      .connectTimeout(java.time.Duration.ofSeconds(2)).build();
-
   /** SIGTERM, without waiting. */
   void terminate() {
     assertThat(process.toHandle().destroy()).isTrue();
@@ -119,8 +115,11 @@ final class ServeProcess implements AutoCloseable {
 
   /** GET {@code path} on the health port: the status code, or -1 when nothing answers there. */
   int probe(String path) {
-    try {
-      return PROBES.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + healthPort + path))
+    // A fresh client (and connection) per probe: with one shared client, every probe after SIGTERM
+    // failed without an answer until the process exited, where fresh ones read the 503.
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+        .connectTimeout(java.time.Duration.ofSeconds(2)).build()) {
+      return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + healthPort + path))
           .timeout(java.time.Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (IOException e) {
       return -1;
