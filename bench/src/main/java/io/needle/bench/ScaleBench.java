@@ -178,7 +178,7 @@ public final class ScaleBench {
     for (Line l : lines) {
       String p50Ratio = one == null ? "n/a" : String.format(Locale.ROOT, "%.2fx", l.stats().p50Micros()
           / one.stats().p50Micros());
-      String perFile = one == null || l == one ? "-" : String.format(Locale.ROOT, "%,d",
+      String perFile = one == null || l.files() == one.files() ? "-" : String.format(Locale.ROOT, "%,d",
           (l.heapBytes() - one.heapBytes()) / (l.files() - 1));
       sb.append(String.format(Locale.ROOT, "%8d %9.1f %9.1f %9.1f %9.2f %9.1f %9.1f %10s %9.1f %11s %,11d %11.1f%n",
           l.files(), l.tableBytes() / 1e6, l.workerStartMillis(), l.firstLookupMillis(), l.touchAllMillis() / 1e3,
