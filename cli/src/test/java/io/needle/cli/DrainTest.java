@@ -42,7 +42,8 @@ class DrainTest {
     FeatureTable users = new FeatureTable(GenOptions.defaults(8_000, 6));
     Path table = dir.resolve("tables").resolve("users");
     users.write(table);
-    List<String> drainArgs = List.of("--drain-delay", "3s", "--drain-grace", "10s");
+    // An 8 s delay: on a loaded 2-core machine one readiness probe (a new HTTP client) can take seconds.
+    List<String> drainArgs = List.of("--drain-delay", "8s", "--drain-grace", "10s");
     try (ServeProcess a = serve("a", 0, drainArgs, null); ServeProcess b = serve("b", 0, drainArgs, null);
          NeedleClient both = client(List.of(a.address, b.address));
          NeedleClient onlyA = clientThatKeeps(a.address, "a")) {
@@ -85,7 +86,7 @@ class DrainTest {
         String stopped = logLine(a, " stopped ");
         assertThat(stopped).contains("in_flight_left=\"0\"");
         System.out.printf("T24 sigterm: not ready after %d ms; %d lookups served on a after that; refusal: %s; "
-                + "drain_ms %s (delay 3 s, grace 10 s); exit after %d ms; load: %d ok, %d failed, %d wrong rows%n",
+                + "drain_ms %s (delay 8 s, grace 10 s); exit after %d ms; load: %d ok, %d failed, %d wrong rows%n",
             notReadyMillis, servedAfterNotReady, refusal.getMessage(), field(stopped, "drain_ms"), exitMillis, load.ok(),
             load.failed(), load.wrong());
         assertThat(load.failures()).as("failed lookups under the load").isEmpty();
