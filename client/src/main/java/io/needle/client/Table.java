@@ -349,7 +349,7 @@ public final class Table {
   /** One owner's request: its files, and only the keys their ranges admit. */
   private Request.Builder request(Batch batch, List<RoutedFile> part) {
     LookupRequest.Builder lookup = LookupRequest.newBuilder().setTableUri(uri).setKeyColumn(keyColumn)
-        .addAllColumns(batch.fields);
+        .addAllColumns(batch.fields).setAppliesDeletedRows(true);
     BitSet keys = new BitSet();
     for (RoutedFile f : part) {
       lookup.addPaths(f.file().path());
@@ -410,6 +410,9 @@ public final class Table {
         RowGroupDecoder<Row> decoder = current.decoder(file.getSchemaId(), keyColumn, batch.fields);
         for (RowGroupPages rg : file.getRowGroupsList()) {
           decompressNanos[0] += decoder.decode(rg, a.pages(), batch.matcher, (ordinal, row, value) -> {
+            if (rg.getDeletedRowsCount() > 0 && isDeleted(rg, row)) {
+              return; // the table deleted this row (Iceberg deletes): never answered
+            }
             List<Row> rows = rowsByOrdinal[ordinal];
             if (rows == null) {
               rowsByOrdinal[ordinal] = rows = new ArrayList<>(1);
@@ -427,6 +430,25 @@ public final class Table {
       result.putIfAbsent(batch.callerKeys.get(i), rows == null ? List.of() : List.copyOf(rows));
     }
     return result;
+  }
+
+  /** Whether the worker listed {@code row} among the row group's deleted rows (ascending). */
+  private static boolean isDeleted(RowGroupPages rg, long row) {
+    int lo = 0;
+    int hi = rg.getDeletedRowsCount() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      long at = rg.getDeletedRows(mid);
+      if (at == row) {
+        return true;
+      }
+      if (at < row) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return false;
   }
 
   /** Slices the payload into pages, checking the header's lengths and checksums against it. */

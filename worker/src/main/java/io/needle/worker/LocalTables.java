@@ -36,13 +36,13 @@ import java.util.concurrent.Executor;
  * file is a new version, and the old version's descriptor keeps serving the old bytes to
  * lookups planned against it.
  */
-final class LocalTables implements TableSource, AutoCloseable {
+final class LocalTables implements TableStorage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalTables.class);
   private static final long MAX_SPELLING_CHARS = 2L << 20;
 
   private final TableScope scope;
   private final AsyncLoadingCache<String, Path> tablePaths;
-  private final AsyncLoadingCache<Path, List<TableFile>> manifests;
+  private final AsyncLoadingCache<Path, TableListing> manifests;
   private final Cache<FileVersion, OpenFile> openFiles;
 
   LocalTables(TableScope scope, WorkerConfig config, Executor loader) {
@@ -81,12 +81,12 @@ final class LocalTables implements TableSource, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<List<TableFile>> files(String tableUri) {
+  public CompletableFuture<TableListing> listing(String tableUri) {
     return tablePaths.get(tableUri).thenCompose(manifests::get);
   }
 
   @Override
-  public CompletableFuture<List<TableFile>> relist(String tableUri, Executor executor, Deadline deadline) {
+  public CompletableFuture<TableListing> relisting(String tableUri, Executor executor, Deadline deadline) {
     return tablePaths.get(tableUri).thenCompose(path -> relist(path, executor, deadline));
   }
 
@@ -103,8 +103,8 @@ final class LocalTables implements TableSource, AutoCloseable {
    * Each call is its own listing (not Caffeine's single flight), so it is dropped if its deadline
    * passed or its connection closed while it waited in the queue.
    */
-  private CompletableFuture<List<TableFile>> relist(Path tableRealPath, Executor executor, Deadline deadline) {
-    CompletableFuture<List<TableFile>> listed;
+  private CompletableFuture<TableListing> relist(Path tableRealPath, Executor executor, Deadline deadline) {
+    CompletableFuture<TableListing> listed;
     try {
       listed = CompletableFuture.supplyAsync(() -> {
         deadline.check();
@@ -206,12 +206,15 @@ final class LocalTables implements TableSource, AutoCloseable {
     }
   }
 
-  private List<TableFile> list(Path table) throws IOException {
+  private TableListing list(Path table) throws IOException {
     List<TableFile> files = new ArrayList<>();
+    List<TableFile> metadataFiles = new ArrayList<>();
     if (Files.isRegularFile(table)) {
-      files.add(new TableFile(table.getFileName().toString(), table, version(table)));
-      return files;
+      TableFile only = new TableFile(table.getFileName().toString(), table, version(table));
+      return TableListing.isTableMetadata(only.relativePath()) ? new TableListing(List.of(), List.of(only))
+          : new TableListing(List.of(only), List.of());
     }
+    Path metadataDir = table.resolve(TableListing.METADATA_DIR);
     if (!Files.isDirectory(table)) {
       throw new NoSuchFileException(table.toString());
     }
@@ -225,11 +228,18 @@ final class LocalTables implements TableSource, AutoCloseable {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String name = file.getFileName().toString();
+        boolean metadata = file.startsWith(metadataDir) || TableListing.isDeletionVectors(name);
         if (attrs.isRegularFile() && !TableScope.isHidden(file.getFileName())
-            && name.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+            && (metadata || name.toLowerCase(Locale.ROOT).endsWith(".parquet"))) {
           Path real = file.toRealPath();
           if (scope.insideRoot(real)) {
-            files.add(new TableFile(table.relativize(file).toString(), real, version(real)));
+            TableFile listed = new TableFile(table.relativize(file).toString(), real, version(real));
+            if (metadata) {
+              metadataFiles.add(listed);
+            }
+            if (name.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+              files.add(listed);
+            }
           } else {
             log.warn("skipping {}: it links outside the worker's roots", TableScope.printable(file.toString()));
           }
@@ -238,7 +248,7 @@ final class LocalTables implements TableSource, AutoCloseable {
       }
     });
     files.sort(Comparator.comparing(TableFile::relativePath));
-    return List.copyOf(files);
+    return new TableListing(files, metadataFiles);
   }
 
   static FileVersion version(Path real) throws IOException {

@@ -41,7 +41,7 @@ import java.util.concurrent.Executor;
  * <p>Threading: listing runs on the loader executor (blocking on the async client there);
  * {@link #open} does no I/O and may run on an event loop.
  */
-final class S3Tables implements TableSource, AutoCloseable {
+final class S3Tables implements TableStorage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(S3Tables.class);
 
   private final TableScope scope;
@@ -49,7 +49,7 @@ final class S3Tables implements TableSource, AutoCloseable {
   private final S3Config config;
   private final MetadataCache metadata;
   private final S3RequestCounter counter;
-  private final AsyncLoadingCache<S3Location, List<TableFile>> manifests;
+  private final AsyncLoadingCache<S3Location, TableListing> manifests;
   private final Map<S3Location, List<TableFile>> lastListed = new ConcurrentHashMap<>();
   private final Cache<FileVersion, OpenFile> sources;
   private final Executor loader;
@@ -81,7 +81,7 @@ final class S3Tables implements TableSource, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<List<TableFile>> files(String tableUri) {
+  public CompletableFuture<TableListing> listing(String tableUri) {
     try {
       return manifests.get(scope.resolveS3(tableUri));
     } catch (ServiceException e) {
@@ -94,7 +94,7 @@ final class S3Tables implements TableSource, AutoCloseable {
    * asks at once); the returned manifest is what the next lookups use.
    */
   @Override
-  public CompletableFuture<List<TableFile>> relist(String tableUri, Executor executor, Deadline deadline) {
+  public CompletableFuture<TableListing> relisting(String tableUri, Executor executor, Deadline deadline) {
     S3Location table;
     try {
       table = scope.resolveS3(tableUri);
@@ -108,7 +108,7 @@ final class S3Tables implements TableSource, AutoCloseable {
   /** Lists again at once, in the background: the next request finds the new listing or waits for it. */
   @Override
   public void expire(String tableUri) {
-    relist(tableUri, loader, Deadline.never());
+    relisting(tableUri, loader, Deadline.never());
   }
 
   /** No I/O: a source of ranged GETs needs nothing opened. */
@@ -148,11 +148,16 @@ final class S3Tables implements TableSource, AutoCloseable {
         config.coalesceGapBytes());
   }
 
-  private List<TableFile> list(S3Location table) throws S3ReadException {
+  private TableListing list(S3Location table) throws S3ReadException {
     List<TableFile> files = new ArrayList<>();
+    List<TableFile> metadataFiles = new ArrayList<>();
+    // A URI naming one metadata file (canonical prefixes end in '/'): that object alone.
+    String metadataObject = table.prefix().endsWith(TableListing.METADATA_SUFFIX + "/")
+        ? table.prefix().substring(0, table.prefix().length() - 1) : null;
     String token = null;
     do {
-      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(table.bucket()).prefix(table.prefix());
+      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(table.bucket())
+          .prefix(metadataObject != null ? metadataObject : table.prefix());
       if (token != null) {
         request.continuationToken(token);
       }
@@ -168,7 +173,20 @@ final class S3Tables implements TableSource, AutoCloseable {
       }
       counter.listDone(started, null);
       for (S3Object object : page.contents()) {
+        if (metadataObject != null) {
+          if (object.key().equals(metadataObject)) {
+            String name = metadataObject.substring(metadataObject.lastIndexOf('/') + 1);
+            metadataFiles.add(new TableFile(name, null,
+                new FileVersion(table.objectUri(object.key()), object.size(), object.eTag())));
+          }
+          continue;
+        }
         String relative = object.key().substring(table.prefix().length());
+        if ((relative.startsWith(TableListing.METADATA_DIR) || TableListing.isDeletionVectors(relative))
+            && object.size() > 0) {
+          metadataFiles.add(new TableFile(relative, null,
+              new FileVersion(table.objectUri(object.key()), object.size(), object.eTag())));
+        }
         if (isTableFile(relative, object.size())) {
           FileVersion version = new FileVersion(table.objectUri(object.key()), object.size(), object.eTag());
           files.add(new TableFile(relative, null, version));
@@ -182,7 +200,7 @@ final class S3Tables implements TableSource, AutoCloseable {
     if (config.prefetchMetadata()) {
       prefetch(manifest);
     }
-    return manifest;
+    return new TableListing(manifest, metadataFiles);
   }
 
   /** Versions listed last time and not now: their cached metadata and sources go at once. */

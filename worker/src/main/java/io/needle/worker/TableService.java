@@ -77,7 +77,7 @@ final class TableService {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
     this.keyIndexes = keyIndexes;
-    this.sources = new TableSources(tables, s3);
+    this.sources = new TableSources(tables, s3, metadata);
     this.pages = pages;
     this.repager = repager;
     this.scope = scope;
@@ -170,6 +170,9 @@ final class TableService {
     Set<String> only = request.getPathsCount() == 0 ? null : new HashSet<>(request.getPathsList());
     return filesOf(request.getTableUri(), only).thenCompose(files -> {
       deadline.check();
+      if (!request.getAppliesDeletedRows()) {
+        refuseDeletes(files, request.getTableUri());
+      }
       List<CompletableFuture<Planned>> plans = new ArrayList<>(files.size());
       for (TableFile file : files) {
         plans.add(pinned(file, deadline, open -> (keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec))
@@ -185,6 +188,17 @@ final class TableService {
         return assemble(planned, suspects);
       });
     });
+  }
+
+  /** A client that does not drop deleted rows would answer them: it gets a typed refusal instead. */
+  private static void refuseDeletes(List<TableFile> files, String tableUri) {
+    for (TableFile f : files) {
+      if (f.deletes() != null) {
+        throw new CompletionException(new ServiceException(ErrorCode.UNSUPPORTED, "table "
+            + TableScope.printable(tableUri) + " has deleted rows (Iceberg row-level deletes) and this client does not"
+            + " drop them (applies_deleted_rows unset): use a client that does"));
+      }
+    }
   }
 
   private static Map<String, Set<Long>> suspects(LookupRequest request) {
@@ -270,7 +284,7 @@ final class TableService {
     ResponseAssembler assembler = new ResponseAssembler(config.maxResponseBytes());
     try {
       for (Planned p : planned) {
-        assembler.add(p.file().relativePath(), p.open(), p.plan());
+        assembler.add(p.file().relativePath(), p.open(), p.plan(), p.file().deletes());
       }
       return assembler.finish(pages, suspects); // takes its own references of the files
     } catch (ServiceException e) {
