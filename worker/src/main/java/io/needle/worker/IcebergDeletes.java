@@ -82,8 +82,7 @@ final class IcebergDeletes {
               task.file().location()) + " that the snapshot's manifests did not list");
         }
         TableFile file = out.get(at);
-        out.set(at, new TableFile(file.relativePath(), file.realPath(), file.version(),
-            deletedRows(file, task.file().location(), task.deletes())));
+        out.set(at, file.withDeletes(deletedRows(file, task.file().location(), task.deletes())));
       }
     }
     return out;

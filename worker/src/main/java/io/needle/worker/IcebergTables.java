@@ -14,12 +14,17 @@ import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.TableMetadata;
 import org.apache.iceberg.TableMetadataParser;
+import org.apache.iceberg.PartitionField;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.types.Conversions;
+import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -84,7 +89,7 @@ final class IcebergTables implements TableSource {
   }
 
   /** A live data file of a manifest: where it is and how many bytes the manifest says it has. */
-  private record DataEntry(String location, long sizeBytes, FileFormat format) {}
+  private record DataEntry(String location, long sizeBytes, FileFormat format, KeyBounds bounds) {}
 
   /** What a table answered from: the listings and the snapshot's files (or its refusal). */
   private record Served(TableListing listing, String dataLocation, TableListing dataListing,
@@ -124,9 +129,25 @@ final class IcebergTables implements TableSource {
           snapshotFiles(tableUri, table, dataListing, now)), loads);
     });
     return next.thenCompose(s -> {
-      served.put(tableUri, s);
+      if (worthKeeping(s.files())) {
+        served.put(tableUri, s);
+      }
       return s.files();
     });
+  }
+
+  /**
+   * A snapshot's files, or a refusal that the same listing would give again (UNSUPPORTED, a
+   * corrupt table): kept until the listing changes. A failure that may pass (S3 down, a busy
+   * worker) is not kept, so the next lookup loads the snapshot again.
+   */
+  private static boolean worthKeeping(CompletableFuture<List<TableFile>> files) {
+    if (!files.isCompletedExceptionally()) {
+      return true;
+    }
+    Throwable cause = files.handle((ok, error) -> TableService.unwrap(error)).join();
+    return cause instanceof ServiceException se
+        && (se.code() == ErrorCode.UNSUPPORTED || se.code() == ErrorCode.DATA_LOSS);
   }
 
   private TableMetadata readMetadata(TableFile metadataFile) {
@@ -226,14 +247,77 @@ final class IcebergTables implements TableSource {
           + ": data file " + TableScope.printable(relative) + " has " + file.version().sizeBytes()
           + " bytes, its manifest says " + entry.sizeBytes());
     }
-    return file;
+    return new TableFile(file.relativePath(), file.realPath(), file.version(), null, entry.bounds());
+  }
+
+  /**
+   * The ranges the manifest gives for the file's top-level integer and byte-valued columns: its
+   * lower and upper bounds, narrowed to the value of an identity partition on the column.
+   */
+  private static KeyBounds bounds(DataFile f, TableMetadata table) {
+    Map<String, long[]> longs = new HashMap<>();
+    Map<String, byte[][]> bytes = new HashMap<>();
+    Map<Integer, ByteBuffer> lower = f.lowerBounds();
+    Map<Integer, ByteBuffer> upper = f.upperBounds();
+    Schema schema = table.schema();
+    if (lower != null && upper != null) {
+      for (Types.NestedField field : schema.columns()) {
+        ByteBuffer lo = lower.get(field.fieldId());
+        ByteBuffer hi = upper.get(field.fieldId());
+        if (field.type().isPrimitiveType() && lo != null && hi != null) {
+          Type.PrimitiveType type = field.type().asPrimitiveType();
+          addRange(longs, bytes, field.name(), Conversions.fromByteBuffer(type, lo), Conversions.fromByteBuffer(type, hi));
+        }
+      }
+    }
+    PartitionSpec spec = table.specsById().get(f.specId());
+    for (int i = 0; spec != null && i < spec.fields().size(); i++) {
+      PartitionField partition = spec.fields().get(i);
+      Types.NestedField source = schema.findField(partition.sourceId());
+      if (partition.transform().isIdentity() && source != null && schema.columns().contains(source)) {
+        Object value = f.partition().get(i, Object.class);
+        if (value != null) {
+          addRange(longs, bytes, source.name(), value, value);
+        }
+      }
+    }
+    return longs.isEmpty() && bytes.isEmpty() ? null : new KeyBounds(longs, bytes);
+  }
+
+  private static void addRange(Map<String, long[]> longs, Map<String, byte[][]> bytes, String column, Object lo,
+      Object hi) {
+    if ((lo instanceof Integer || lo instanceof Long) && (hi instanceof Integer || hi instanceof Long)) {
+      longs.put(column, new long[] {((Number) lo).longValue(), ((Number) hi).longValue()});
+    } else {
+      byte[] min = asBytes(lo);
+      byte[] max = asBytes(hi);
+      if (min != null && max != null) {
+        bytes.put(column, new byte[][] {min, max});
+      }
+    }
+  }
+
+  /** A string as UTF-8, binary and fixed as they are, a UUID as its 16 bytes; null for other types. */
+  private static byte[] asBytes(Object value) {
+    if (value instanceof CharSequence s) {
+      return s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    if (value instanceof ByteBuffer b) {
+      byte[] out = new byte[b.remaining()];
+      b.duplicate().get(out);
+      return out;
+    }
+    if (value instanceof java.util.UUID u) {
+      return ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
+    }
+    return null;
   }
 
   private static List<DataEntry> dataEntries(ManifestFile manifest, IcebergFiles io, TableMetadata table) {
     List<DataEntry> out = new ArrayList<>();
     try (ManifestReader<DataFile> reader = ManifestFiles.read(manifest, io, table.specsById())) {
       for (DataFile f : reader) { // live entries only: added and existing
-        out.add(new DataEntry(f.location(), f.fileSizeInBytes(), f.format()));
+        out.add(new DataEntry(f.location(), f.fileSizeInBytes(), f.format(), bounds(f, table)));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

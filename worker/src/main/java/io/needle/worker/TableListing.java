@@ -12,8 +12,9 @@ import java.util.Locale;
  * @param files the {@code .parquet} files, sorted by relative path (a directory table's data files)
  * @param metadataFiles every file under {@code metadata/} and every {@code .puffin} file (Iceberg's
  *     deletion vectors), or the one metadata file named
+ * @param isIceberg true when the location holds an Iceberg table's metadata, or the URI named a metadata file
  */
-record TableListing(List<TableFile> files, List<TableFile> metadataFiles) {
+record TableListing(List<TableFile> files, List<TableFile> metadataFiles, boolean isIceberg) {
   static final String METADATA_DIR = "metadata/";
   static final String METADATA_SUFFIX = ".metadata.json";
 
@@ -22,14 +23,9 @@ record TableListing(List<TableFile> files, List<TableFile> metadataFiles) {
     metadataFiles = List.copyOf(metadataFiles);
   }
 
-  /** True when the location holds an Iceberg table's metadata, or the URI named a metadata file. */
-  boolean isIceberg() {
-    for (TableFile f : metadataFiles) {
-      if (isTableMetadata(f.relativePath())) {
-        return true;
-      }
-    }
-    return false;
+  /** The listing; an Iceberg table when a table metadata file is among {@code metadataFiles} (decided once). */
+  TableListing(List<TableFile> files, List<TableFile> metadataFiles) {
+    this(files, metadataFiles, metadataFiles.stream().anyMatch(f -> isTableMetadata(f.relativePath())));
   }
 
   /** Puffin files, where Iceberg keeps deletion vectors (beside the data files). */

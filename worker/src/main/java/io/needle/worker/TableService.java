@@ -175,6 +175,9 @@ final class TableService {
       }
       List<CompletableFuture<Planned>> plans = new ArrayList<>(files.size());
       for (TableFile file : files) {
+        if (file.bounds() != null && file.bounds().excludesAll(spec.keyColumn(), spec.keys())) {
+          continue; // the table's metadata rules the file out: its footer is never read
+        }
         plans.add(pinned(file, deadline, open -> (keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec))
             .thenApply(plan -> new Planned(file, open, plan))));
       }

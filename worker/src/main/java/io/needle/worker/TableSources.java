@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class TableSources {
   private static final int SNAPSHOT_LOAD_THREADS = 2;
+  /** Beyond this, a lookup that needs a snapshot loaded is refused as busy (RESOURCE_EXHAUSTED). */
+  private static final int MAX_QUEUED_SNAPSHOT_LOADS = 64;
 
   private final TableSource local;
   private final TableSource s3;
@@ -34,7 +36,7 @@ final class TableSources {
   private static Executor snapshotLoader() {
     java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(SNAPSHOT_LOAD_THREADS, SNAPSHOT_LOAD_THREADS, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
+        new LinkedBlockingQueue<>(MAX_QUEUED_SNAPSHOT_LOADS), r -> {
           Thread t = new Thread(r, "needle-iceberg-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;

@@ -4,6 +4,12 @@ import io.needle.client.NeedleClient;
 import io.needle.client.NeedleException;
 import io.needle.client.Row;
 import io.needle.client.Table;
+import io.needle.protocol.Frame;
+import io.needle.protocol.proto.ErrorCode;
+import io.needle.protocol.proto.Key;
+import io.needle.protocol.proto.LookupRequest;
+import io.needle.protocol.proto.Request;
+import io.needle.protocol.proto.Response;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import org.apache.iceberg.DataFile;
@@ -13,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,6 +141,35 @@ public class IcebergTableTest {
       Table table = client.table(t.location(), IcebergFixture.KEY);
       assertAnswers(t, table, keys, IcebergTableTest::localPath);
       assertThat(table.lookup(1000L, List.of())).as("a row deleted by a deletion vector").isEmpty();
+    }
+  }
+
+  @Test
+  void dataFilesTheManifestBoundsRuleOutAreNeverOpened() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "pruned");
+    DataFile near = t.append(ids(0, 100), 1);
+    DataFile far = t.append(ids(1000, 1100), 1);
+    // Same size, no longer Parquet: any lookup that opened it would fail with DATA_LOSS.
+    Path farPath = localPath(far.location());
+    Files.write(farPath, new byte[(int) Files.size(farPath)]);
+    try (Worker worker = Worker.startInProcess(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)), null, null)) {
+      Response answer = call(worker, t.location(), 5);
+      assertThat(answer.hasError()).as(answer.getError().getMessage()).isFalse();
+      assertThat(answer.getLookup().getFilesList()).singleElement()
+          .satisfies(f -> assertThat(near.location()).endsWith(f.getPath()));
+      assertThat(call(worker, t.location(), 1005).getError().getCode()).as("the far file is read when a key may be in it")
+          .isEqualTo(ErrorCode.DATA_LOSS);
+    }
+  }
+
+  private static Response call(Worker worker, String table, long key) throws Exception {
+    Frame frame = worker.call(Request.newBuilder().setRequestId(1).setLookup(LookupRequest.newBuilder()
+        .setTableUri(table).setKeyColumn(IcebergFixture.KEY).setAppliesDeletedRows(true)
+        .addKeys(Key.newBuilder().setIntValue(key))).build()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      return Response.parseFrom(io.netty.buffer.ByteBufUtil.getBytes(frame.header()));
+    } finally {
+      frame.release();
     }
   }
 
