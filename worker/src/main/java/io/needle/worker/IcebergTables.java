@@ -159,14 +159,17 @@ final class IcebergTables implements TableSource {
     } catch (UncheckedIOException e) {
       throw new CompletionException(e.getCause());
     } catch (RuntimeException e) {
+      // The parser's message may quote the file's bytes: the client learns which file, the log the rest.
+      log.debug("Iceberg metadata file {} cannot be read", TableScope.printable(metadataFile.version().path()), e);
       throw new CompletionException(new ServiceException(ErrorCode.DATA_LOSS,
-          "Iceberg metadata file " + metadataFile.relativePath() + " cannot be read: " + e.getMessage(), e));
+          "Iceberg metadata file " + metadataFile.relativePath() + " cannot be read (corrupt or another format)", e));
     }
   }
 
   /**
    * The data files of the table's current snapshot, matched to their listed versions; a failed
-   * future with the reason when the snapshot cannot be answered correctly. Loader only.
+   * future with the reason when the snapshot cannot be answered correctly. Snapshot loads only
+   * (it waits on metadata loads that run on the loader).
    */
   private CompletableFuture<List<TableFile>> snapshotFiles(String tableUri, TableMetadata table, TableListing dataListing,
       Served previous) {
@@ -188,7 +191,7 @@ final class IcebergTables implements TableSource {
     } catch (RuntimeException e) {
       log.debug("Iceberg metadata of {} cannot be read", TableScope.printable(tableUri), e);
       return CompletableFuture.failedFuture(new ServiceException(ErrorCode.DATA_LOSS,
-          "Iceberg metadata of table " + TableScope.printable(tableUri) + " cannot be read: " + e.getMessage(), e));
+          "Iceberg metadata of table " + TableScope.printable(tableUri) + " cannot be read (corrupt manifests?)", e));
     }
   }
 

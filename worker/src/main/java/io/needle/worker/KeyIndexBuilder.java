@@ -6,7 +6,6 @@ import io.needle.metadata.RowGroupPlan;
 import io.needle.pagestore.PageStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.List;
 import org.apache.parquet.io.api.Binary;
 
 /**
