@@ -45,15 +45,6 @@ record RowDeletes(long[][] byRowGroup) {
     return new RowDeletes(out);
   }
 
-  /** Rows deleted in all, for logs and tests. */
-  long count() {
-    long n = 0;
-    for (long[] rows : byRowGroup) {
-      n += rows.length;
-    }
-    return n;
-  }
-
   /** Adds to {@code out} the deleted rows of {@code rg} that its shipped key pages cover. */
   void addTo(RowGroupPages.Builder out, RowGroupPlan rg) {
     long[] deleted = rg.rowGroup() < byRowGroup.length ? byRowGroup[rg.rowGroup()] : new long[0];
