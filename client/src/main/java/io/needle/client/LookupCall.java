@@ -136,7 +136,7 @@ final class LookupCall {
   /** One owner's request: its files, and only the keys their ranges admit. */
   private Request.Builder request(Batch batch, List<RoutedFile> part) {
     LookupRequest.Builder lookup = LookupRequest.newBuilder().setTableUri(table.uri()).setKeyColumn(table.keyColumn())
-        .addAllColumns(fields);
+        .addAllColumns(fields).setAppliesDeletedRows(true);
     BitSet wanted = new BitSet();
     for (RoutedFile f : part) {
       lookup.addPaths(f.file().path());
@@ -251,6 +251,9 @@ final class LookupCall {
       Matched out = new Matched();
       try {
         out.decompressNanos = decoder.decode(rowGroup, answered.pages(), matcher, (ordinal, row, value) -> {
+          if (rowGroup.getDeletedRowsCount() > 0 && isDeleted(rowGroup, row)) {
+            return; // the table deleted this row (Iceberg deletes): never answered
+          }
           out.ordinals.add(ordinal);
           out.rows.add(value);
         });
@@ -259,6 +262,25 @@ final class LookupCall {
       }
       return out;
     }
+  }
+
+  /** Whether the worker listed {@code row} among the row group's deleted rows (ascending). */
+  private static boolean isDeleted(RowGroupPages rg, long row) {
+    int lo = 0;
+    int hi = rg.getDeletedRowsCount() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      long at = rg.getDeletedRows(mid);
+      if (at == row) {
+        return true;
+      }
+      if (at < row) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return false;
   }
 
   /** A row group's matches in row order: the ordinal of each row's key, and the row. */

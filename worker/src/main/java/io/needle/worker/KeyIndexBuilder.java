@@ -1,23 +1,17 @@
 package io.needle.worker;
 
-import io.needle.decode.ColumnScan;
 import io.needle.decode.DecodeException;
-import io.needle.metadata.ColumnPlan;
 import io.needle.metadata.KeyColumnLayout;
-import io.needle.metadata.PageRef;
 import io.needle.metadata.RowGroupPlan;
 import io.needle.pagestore.PageStore;
-import io.needle.protocol.proto.Codec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.parquet.io.api.Binary;
 
 /**
  * Builds the {@link KeyIndex} of one (file version, key column) in one pass over the key
- * column: pages read from the source in windows of up to {@link #WINDOW_BYTES}, decoded with the
- * decode module's {@link ColumnScan}, every non-null key paired with its file-wide row, the
+ * column ({@link ColumnValues}: pages read in windows, decoded with the decode module's column
+ * scan), every non-null key paired with its file-wide row, the
  * pairs sorted by (key64, row) and stored as blocks, the directory last. Deterministic: the same
  * version always gives the same bytes, so a rebuild over surviving blocks agrees with them.
  *
@@ -25,8 +19,6 @@ import org.apache.parquet.io.api.Binary;
  * runs only on the worker's key-index executor, never on an event loop or the loader.
  */
 final class KeyIndexBuilder {
-  /** Bytes of key pages read from the source at once. */
-  static final int WINDOW_BYTES = 8 << 20;
   /** Files with more rows are not indexed (their build would hold 12 bytes per row of heap). */
   static final long MAX_INDEXED_ROWS = 32L << 20;
 
@@ -44,52 +36,17 @@ final class KeyIndexBuilder {
     }
     Pairs pairs = new Pairs((int) rows);
     boolean integers = layout.integerKeys();
-    long groupStart = 0;
-    for (RowGroupPlan rg : layout.rowGroups()) {
-      ColumnPlan chunk = rg.columns().get(0);
-      Codec codec = ResponseAssembler.wireCodec(chunk.codec());
-      ByteBuffer dictionary = chunk.dictionary() == null ? null
-          : read(file, chunk.dictionary().offset(), chunk.dictionary().length());
-      List<PageRef> pages = chunk.dataPages();
-      int i = 0;
-      while (i < pages.size()) {
-        long spanStart = pages.get(i).offset();
-        int j = i + 1;
-        while (j < pages.size() && pages.get(j).offset() + pages.get(j).length() - spanStart <= WINDOW_BYTES) {
-          j++;
-        }
-        PageRef last = pages.get(j - 1);
-        ByteBuffer span = read(file, spanStart, (int) (last.offset() + last.length() - spanStart));
-        List<ByteBuffer> run = new ArrayList<>(j - i);
-        for (int p = i; p < j; p++) {
-          run.add(span.slice((int) (pages.get(p).offset() - spanStart), pages.get(p).length()));
-        }
-        long firstRow = pages.get(i).firstRow();
-        if (firstRow < 0) {
-          throw new DecodeException(DecodeException.Kind.CORRUPT, "key page at " + spanStart + " has no first row");
-        }
-        long base = groupStart + firstRow;
-        ColumnScan.scan(codec, layout.descriptor(), layout.schema().createdBy(), dictionary == null ? null : dictionary.duplicate(),
-            run, new ColumnScan.Sink() {
-              @Override
-              public void int32(long row, int value) {
-                pairs.add(layout.normalise(value, true), base + row);
-              }
-
-              @Override
-              public void int64(long row, long value) {
-                pairs.add(layout.normalise(value, false), base + row);
-              }
-
-              @Override
-              public void binary(long row, Binary value) {
-                pairs.add(hash.function().applyAsLong(value.getBytesUnsafe()), base + row);
-              }
-            });
-        i = j;
+    ColumnValues.scan(layout, file, new ColumnValues.Sink() {
+      @Override
+      public void int64(long fileRow, long value, boolean int32) {
+        pairs.add(layout.normalise(value, int32), fileRow);
       }
-      groupStart += rg.rowCount();
-    }
+
+      @Override
+      public void binary(long fileRow, Binary value) {
+        pairs.add(hash.function().applyAsLong(value.getBytesUnsafe()), fileRow);
+      }
+    });
     pairs.sort();
     int hashKind = integers ? 0 : hash.id();
     String version = PageCache.versionKey(layout.version());
@@ -113,12 +70,6 @@ final class KeyIndexBuilder {
       return null;
     }
     return new KeyIndex(store, version, keyColumn, hashKind, hash.function(), pairs.size, fences);
-  }
-
-  private static ByteBuffer read(OpenFile file, long offset, int length) throws IOException {
-    ByteBuffer buffer = ByteBuffer.allocate(length);
-    file.readFully(offset, buffer);
-    return buffer.flip();
   }
 
   /** (key64, row) pairs in two parallel arrays, sorted by key then row. */

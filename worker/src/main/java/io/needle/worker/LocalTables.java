@@ -36,15 +36,32 @@ import java.util.concurrent.Executor;
  * file is a new version, and the old version's descriptor keeps serving the old bytes to
  * lookups planned against it.
  */
-final class LocalTables implements AutoCloseable {
+final class LocalTables implements TableStorage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalTables.class);
+  private static final long MAX_SPELLING_CHARS = 2L << 20;
 
   private final TableScope scope;
-  private final AsyncLoadingCache<Path, List<TableFile>> manifests;
+  private final AsyncLoadingCache<String, Path> tablePaths;
+  private final AsyncLoadingCache<Path, TableListing> manifests;
   private final Cache<FileVersion, OpenFile> openFiles;
 
   LocalTables(TableScope scope, WorkerConfig config, Executor loader) {
     this.scope = scope;
+    // Keyed by the URI as the client spelled it (resolving is what makes it canonical), so bounded
+    // by the characters held, not by entries: a client cycling through spellings of one table
+    // cannot grow it past this (URIs are at most 4 KiB each).
+    this.tablePaths = Caffeine.newBuilder()
+        .executor(loader)
+        .maximumWeight(MAX_SPELLING_CHARS)
+        .<String, Path>weigher((uri, path) -> uri.length())
+        .expireAfterWrite(config.manifestTtl())
+        .buildAsync(uri -> {
+          try {
+            return scope.resolve(uri);
+          } catch (ServiceException e) {
+            throw new CompletionException(e);
+          }
+        });
     Caffeine<Object, Object> builder = Caffeine.newBuilder().executor(loader).maximumSize(10_000);
     if (!config.manifestTtl().isZero()) {
       builder.refreshAfterWrite(config.manifestTtl());
@@ -63,9 +80,22 @@ final class LocalTables implements AutoCloseable {
         .build();
   }
 
-  /** The table's files, sorted by relative path; completes on the loader when not cached. */
-  CompletableFuture<List<TableFile>> manifest(Path tableRealPath) {
-    return manifests.get(tableRealPath);
+  @Override
+  public CompletableFuture<TableListing> listing(String tableUri) {
+    return tablePaths.get(tableUri).thenCompose(manifests::get);
+  }
+
+  @Override
+  public CompletableFuture<TableListing> relisting(String tableUri, Executor executor, Deadline deadline) {
+    return tablePaths.get(tableUri).thenCompose(path -> relist(path, executor, deadline));
+  }
+
+  @Override
+  public void expire(String tableUri) {
+    Path path = tablePaths.synchronous().getIfPresent(tableUri);
+    if (path != null) {
+      manifests.synchronous().invalidate(path);
+    }
   }
 
   /**
@@ -73,8 +103,8 @@ final class LocalTables implements AutoCloseable {
    * Each call is its own listing (not Caffeine's single flight), so it is dropped if its deadline
    * passed or its connection closed while it waited in the queue.
    */
-  CompletableFuture<List<TableFile>> relist(Path tableRealPath, Executor executor, Deadline deadline) {
-    CompletableFuture<List<TableFile>> listed;
+  private CompletableFuture<TableListing> relist(Path tableRealPath, Executor executor, Deadline deadline) {
+    CompletableFuture<TableListing> listed;
     try {
       listed = CompletableFuture.supplyAsync(() -> {
         deadline.check();
@@ -93,13 +123,9 @@ final class LocalTables implements AutoCloseable {
     });
   }
 
-  /**
-   * An open, retained descriptor of {@code file}'s listed version (the caller releases it).
-   * Blocking when the file is not open yet: call off the event loop, or after {@link #isOpen}.
-   *
-   * @throws ServiceException NOT_FOUND when the file changed or vanished since it was listed
-   */
-  OpenFile open(TableFile file) throws ServiceException {
+  /** Blocking when the file is not open yet: the descriptor is opened and checked against the listed version. */
+  @Override
+  public OpenFile open(TableFile file) throws ServiceException {
     for (int attempt = 0; attempt < 3; attempt++) {
       OpenFile open;
       OpenFile[] openedHere = new OpenFile[1];
@@ -135,9 +161,10 @@ final class LocalTables implements AutoCloseable {
     throw new ServiceException(ErrorCode.UNAVAILABLE, "could not pin " + file.relativePath());
   }
 
-  /** The retained descriptor if the version is open already, else null; never blocks. */
-  OpenFile openIfPresent(FileVersion version) {
-    OpenFile open = openFiles.getIfPresent(version);
+  /** The retained descriptor if the version is open already, else null. */
+  @Override
+  public OpenFile openIfPresent(TableFile file) {
+    OpenFile open = openFiles.getIfPresent(file.version());
     if (open == null) {
       return null;
     }
@@ -155,7 +182,8 @@ final class LocalTables implements AutoCloseable {
   }
 
   /** Closes a version's descriptor once in-flight sends are done (after corruption or change). */
-  void forget(FileVersion version) {
+  @Override
+  public void forget(FileVersion version) {
     openFiles.invalidate(version);
   }
 
@@ -178,12 +206,15 @@ final class LocalTables implements AutoCloseable {
     }
   }
 
-  private List<TableFile> list(Path table) throws IOException {
+  private TableListing list(Path table) throws IOException {
     List<TableFile> files = new ArrayList<>();
+    List<TableFile> metadataFiles = new ArrayList<>();
     if (Files.isRegularFile(table)) {
-      files.add(new TableFile(table.getFileName().toString(), table, version(table)));
-      return files;
+      TableFile only = new TableFile(table.getFileName().toString(), table, version(table));
+      return TableListing.isTableMetadata(only.relativePath()) ? new TableListing(List.of(), List.of(only))
+          : new TableListing(List.of(only), List.of());
     }
+    Path metadataDir = table.resolve(TableListing.METADATA_DIR);
     if (!Files.isDirectory(table)) {
       throw new NoSuchFileException(table.toString());
     }
@@ -197,11 +228,18 @@ final class LocalTables implements AutoCloseable {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         String name = file.getFileName().toString();
+        boolean metadata = file.startsWith(metadataDir) || TableListing.isDeletionVectors(name);
         if (attrs.isRegularFile() && !TableScope.isHidden(file.getFileName())
-            && name.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+            && (metadata || name.toLowerCase(Locale.ROOT).endsWith(".parquet"))) {
           Path real = file.toRealPath();
           if (scope.insideRoot(real)) {
-            files.add(new TableFile(table.relativize(file).toString(), real, version(real)));
+            TableFile listed = new TableFile(table.relativize(file).toString(), real, version(real));
+            if (metadata) {
+              metadataFiles.add(listed);
+            }
+            if (name.toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+              files.add(listed);
+            }
           } else {
             log.warn("skipping {}: it links outside the worker's roots", TableScope.printable(file.toString()));
           }
@@ -210,7 +248,7 @@ final class LocalTables implements AutoCloseable {
       }
     });
     files.sort(Comparator.comparing(TableFile::relativePath));
-    return List.copyOf(files);
+    return new TableListing(files, metadataFiles);
   }
 
   static FileVersion version(Path real) throws IOException {

@@ -43,8 +43,12 @@ final class ResponseAssembler {
     this.maxPayloadBytes = maxPayloadBytes;
   }
 
-  /** Adds one file's plan; does not take a reference of {@code file}. */
-  void add(String relativePath, OpenFile file, FilePlan plan) throws ServiceException {
+  /**
+   * Adds one file's plan; does not take a reference of {@code file}.
+   *
+   * @param deletes the file's deleted rows, or null when none are
+   */
+  void add(String relativePath, OpenFile file, FilePlan plan, RowDeletes deletes) throws ServiceException {
     if (plan.rowGroups().isEmpty()) {
       return;
     }
@@ -66,6 +70,9 @@ final class ResponseAssembler {
               .setFirstRow(page.firstRow()));
         }
         rgb.addColumns(cb);
+      }
+      if (deletes != null) {
+        deletes.addTo(rgb, rg);
       }
       result.addRowGroups(rgb);
     }

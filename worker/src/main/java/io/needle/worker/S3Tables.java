@@ -41,20 +41,22 @@ import java.util.concurrent.Executor;
  * <p>Threading: listing runs on the loader executor (blocking on the async client there);
  * {@link #open} does no I/O and may run on an event loop.
  */
-final class S3Tables implements AutoCloseable {
+final class S3Tables implements TableStorage, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(S3Tables.class);
 
+  private final TableScope scope;
   private final S3AsyncClient client;
   private final S3Config config;
   private final MetadataCache metadata;
   private final S3RequestCounter counter;
-  private final AsyncLoadingCache<S3Location, List<TableFile>> manifests;
+  private final AsyncLoadingCache<S3Location, TableListing> manifests;
   private final Map<S3Location, List<TableFile>> lastListed = new ConcurrentHashMap<>();
   private final Cache<FileVersion, OpenFile> sources;
   private final Executor loader;
 
-  S3Tables(S3AsyncClient client, S3Config config, WorkerConfig workerConfig, MetadataCache metadata, Executor loader,
-      S3RequestCounter counter) {
+  S3Tables(TableScope scope, S3AsyncClient client, S3Config config, WorkerConfig workerConfig, MetadataCache metadata,
+      Executor loader, S3RequestCounter counter) {
+    this.scope = scope;
     this.client = client;
     this.config = config;
     this.metadata = metadata;
@@ -78,19 +80,46 @@ final class S3Tables implements AutoCloseable {
         .build();
   }
 
-  /** The table's files, sorted by key; completes on the loader when not cached. */
-  CompletableFuture<List<TableFile>> manifest(S3Location table) {
-    return manifests.get(table);
+  @Override
+  public CompletableFuture<TableListing> listing(String tableUri) {
+    try {
+      return manifests.get(scope.resolveS3(tableUri));
+    } catch (ServiceException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
-  /** Lists the table again now; the returned manifest is what the next lookups use. */
-  CompletableFuture<List<TableFile>> relist(S3Location table) {
+  /**
+   * Lists the table again now, through the listing cache (so one LIST serves every caller that
+   * asks at once); the returned manifest is what the next lookups use.
+   */
+  @Override
+  public CompletableFuture<TableListing> relisting(String tableUri, Executor executor, Deadline deadline) {
+    S3Location table;
+    try {
+      table = scope.resolveS3(tableUri);
+    } catch (ServiceException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     manifests.synchronous().invalidate(table);
     return manifests.get(table);
   }
 
+  /** Lists again at once, in the background: the next request finds the new listing or waits for it. */
+  @Override
+  public void expire(String tableUri) {
+    relisting(tableUri, loader, Deadline.never());
+  }
+
+  /** No I/O: a source of ranged GETs needs nothing opened. */
+  @Override
+  public OpenFile openIfPresent(TableFile file) {
+    return open(file);
+  }
+
   /** A retained source of the listed version (the caller releases it). No I/O. */
-  OpenFile open(TableFile file) {
+  @Override
+  public OpenFile open(TableFile file) {
     for (int attempt = 0; attempt < 3; attempt++) {
       OpenFile open = sources.get(file.version(), v -> create(file));
       try {
@@ -104,8 +133,9 @@ final class S3Tables implements AutoCloseable {
     return fresh;
   }
 
-  /** Drops a version's source (after corruption or change). */
-  void forget(FileVersion version) {
+  /** Drops a version's source and its cached metadata (after corruption or change). */
+  @Override
+  public void forget(FileVersion version) {
     sources.invalidate(version);
     metadata.invalidate(version);
   }
@@ -119,11 +149,16 @@ final class S3Tables implements AutoCloseable {
         config.coalesceGapBytes());
   }
 
-  private List<TableFile> list(S3Location table) throws S3ReadException {
+  private TableListing list(S3Location table) throws S3ReadException {
     List<TableFile> files = new ArrayList<>();
+    List<TableFile> metadataFiles = new ArrayList<>();
+    // A URI naming one metadata file (canonical prefixes end in '/'): that object alone.
+    String metadataObject = table.prefix().endsWith(TableListing.METADATA_SUFFIX + "/")
+        ? table.prefix().substring(0, table.prefix().length() - 1) : null;
     String token = null;
     do {
-      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(table.bucket()).prefix(table.prefix());
+      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(table.bucket())
+          .prefix(metadataObject != null ? metadataObject : table.prefix());
       if (token != null) {
         request.continuationToken(token);
       }
@@ -139,7 +174,20 @@ final class S3Tables implements AutoCloseable {
       }
       counter.listDone(started, null);
       for (S3Object object : page.contents()) {
+        if (metadataObject != null) {
+          if (object.key().equals(metadataObject)) {
+            String name = metadataObject.substring(metadataObject.lastIndexOf('/') + 1);
+            metadataFiles.add(new TableFile(name, null,
+                new FileVersion(table.objectUri(object.key()), object.size(), object.eTag())));
+          }
+          continue;
+        }
         String relative = object.key().substring(table.prefix().length());
+        if ((relative.startsWith(TableListing.METADATA_DIR) || TableListing.isDeletionVectors(relative))
+            && object.size() > 0) {
+          metadataFiles.add(new TableFile(relative, null,
+              new FileVersion(table.objectUri(object.key()), object.size(), object.eTag())));
+        }
         if (isTableFile(relative, object.size())) {
           FileVersion version = new FileVersion(table.objectUri(object.key()), object.size(), object.eTag());
           files.add(new TableFile(relative, null, version));
@@ -153,7 +201,7 @@ final class S3Tables implements AutoCloseable {
     if (config.prefetchMetadata()) {
       prefetch(manifest);
     }
-    return manifest;
+    return new TableListing(manifest, metadataFiles);
   }
 
   /** Versions listed last time and not now: their cached metadata and sources go at once. */

@@ -4,5 +4,19 @@ import io.needle.metadata.FileVersion;
 
 import java.nio.file.Path;
 
-/** One Parquet file of a table: its path relative to the table and the version listed. */
-record TableFile(String relativePath, Path realPath, FileVersion version) {}
+/**
+ * One Parquet file of a table: its path relative to the table, the version listed, the rows its
+ * table deleted (Iceberg row-level deletes) or null when none are, and what the table's metadata
+ * says of its column values (Iceberg manifests) or null when it says nothing.
+ */
+record TableFile(String relativePath, Path realPath, FileVersion version, RowDeletes deletes, KeyBounds bounds) {
+
+  /** A file of a directory table: no deleted rows, no bounds before its footer is read. */
+  TableFile(String relativePath, Path realPath, FileVersion version) {
+    this(relativePath, realPath, version, null, null);
+  }
+
+  TableFile withDeletes(RowDeletes rowDeletes) {
+    return new TableFile(relativePath, realPath, version, rowDeletes, bounds);
+  }
+}

@@ -1,7 +1,5 @@
 package io.needle.worker;
 
-import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.ByteString;
 import io.needle.metadata.FilePlan;
 import io.needle.metadata.FileSummary;
@@ -26,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,7 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -51,16 +47,13 @@ import java.util.function.Function;
  */
 final class TableService {
   private static final Logger log = LoggerFactory.getLogger(TableService.class);
-  private static final long MAX_SPELLING_CHARS = 2L << 20;
 
   private final TableScope scope;
-  private final LocalTables tables;
+  private final TableSources sources;
   private final MetadataCache metadata;
   private final WorkerConfig config;
   private final LoaderQueue requestLoads;
-  private final AsyncLoadingCache<String, Path> tablePaths;
   private final PageCache pages;
-  private final S3Tables s3;
   private final Repager repager;
   private final KeyIndexes keyIndexes;
 
@@ -69,44 +62,28 @@ final class TableService {
    * @param pages the page cache pages go through, or null to send them from the source files
    * @param s3 tables on S3, or null when no S3 root is configured; requires {@code pages}
    */
-  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
+  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config,
       LoaderQueue requestLoads, PageCache pages, S3Tables s3) {
-    this(scope, tables, metadata, config, loader, requestLoads, pages, s3, null, null);
+    this(scope, tables, metadata, config, requestLoads, pages, s3, null, null);
   }
 
   /**
    * @param repager re-pages chunks whose pages are too big, or null for none; requires {@code pages}
    * @param keyIndexes per-file key indexes (in the page store), or null to plan from statistics only
    */
-  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config, Executor loader,
+  TableService(TableScope scope, LocalTables tables, MetadataCache metadata, WorkerConfig config,
       LoaderQueue requestLoads, PageCache pages, S3Tables s3, Repager repager, KeyIndexes keyIndexes) {
     if ((s3 != null || repager != null) && pages == null) {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
     this.keyIndexes = keyIndexes;
-    this.s3 = s3;
+    this.sources = new TableSources(tables, s3, metadata);
     this.pages = pages;
     this.repager = repager;
     this.scope = scope;
-    this.tables = tables;
     this.metadata = metadata;
     this.config = config;
     this.requestLoads = requestLoads;
-    // Keyed by the URI as the client spelled it (resolving is what makes it canonical), so bounded
-    // by the characters held, not by entries: a client cycling through spellings of one table
-    // cannot grow it past this (URIs are at most 4 KiB each).
-    this.tablePaths = Caffeine.newBuilder()
-        .executor(loader)
-        .maximumWeight(MAX_SPELLING_CHARS)
-        .<String, Path>weigher((uri, path) -> uri.length())
-        .expireAfterWrite(config.manifestTtl())
-        .buildAsync(uri -> {
-          try {
-            return scope.resolve(uri);
-          } catch (ServiceException e) {
-            throw new CompletionException(e);
-          }
-        });
   }
 
   /**
@@ -137,9 +114,6 @@ final class TableService {
   }
 
   CompletableFuture<Answer> lookup(LookupRequest request, Deadline deadline) {
-    if (s3 == null || !S3Location.isS3(request.getTableUri())) {
-      return lookupOnce(request, deadline);
-    }
     // An S3 object that changed under its listed version (412, 404, other size): list the
     // table again and retry once on the new versions; the failed attempt produced no answer,
     // so no response ever combines bytes of two versions.
@@ -153,7 +127,8 @@ final class TableService {
       }
       if (unwrap(error) instanceof S3ReadException e && e.objectChanged()) {
         log.debug("retrying a lookup of {} after a change: {}", TableScope.printable(request.getTableUri()), e.getMessage());
-        return relistS3(request.getTableUri()).thenCompose(files -> lookupOnce(request, deadline));
+        return sources.forTable(request.getTableUri()).relist(request.getTableUri(), requestLoads, deadline)
+            .thenCompose(files -> lookupOnce(request, deadline));
       }
       return CompletableFuture.<Answer>failedFuture(unwrap(error));
     }).thenCompose(f -> f);
@@ -208,8 +183,14 @@ final class TableService {
     };
     return then(filesOf(request.getTableUri(), only), files -> {
       deadline.check();
+      if (!request.getAppliesDeletedRows()) {
+        refuseDeletes(files, request.getTableUri());
+      }
       List<CompletableFuture<Planned>> plans = new ArrayList<>(files.size());
       for (TableFile file : files) {
+        if (file.bounds() != null && file.bounds().excludesAll(spec.keyColumn(), spec.keys())) {
+          continue; // the table's metadata rules the file out: its footer is never read
+        }
         plans.add(pinned(file, deadline, open -> {
           CompletableFuture<FilePlan> plan = keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec);
           return succeeded(plan) ? CompletableFuture.completedFuture(new Planned(file, open, plan.join()))
@@ -226,6 +207,17 @@ final class TableService {
         return assemble(planned, suspects, deadline);
       });
     });
+  }
+
+  /** A client that does not drop deleted rows would answer them: it gets a typed refusal instead. */
+  private static void refuseDeletes(List<TableFile> files, String tableUri) {
+    for (TableFile f : files) {
+      if (f.deletes() != null) {
+        throw new CompletionException(new ServiceException(ErrorCode.UNSUPPORTED, "table "
+            + TableScope.printable(tableUri) + " has deleted rows (Iceberg row-level deletes) and this client does not"
+            + " drop them (applies_deleted_rows unset): use a client that does"));
+      }
+    }
   }
 
   private static Map<String, Set<Long>> suspects(LookupRequest request) {
@@ -290,13 +282,7 @@ final class TableService {
     if (tableUri.isEmpty()) {
       return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT, "table_uri is empty"));
     }
-    CompletableFuture<List<TableFile>> files;
-    if (s3 != null && S3Location.isS3(tableUri)) {
-      files = relistS3(tableUri);
-    } else {
-      files = tablePaths.get(tableUri).thenCompose(path -> tables.relist(path, requestLoads, deadline));
-    }
-    return files.thenApply(list -> {
+    return sources.forTable(tableUri).relist(tableUri, requestLoads, deadline).thenApply(list -> {
       RefreshResponse.Builder out = RefreshResponse.newBuilder();
       for (TableFile f : list) {
         out.addFiles(FileDescription.newBuilder().setPath(f.relativePath()).setVersion(f.version().wireToken())
@@ -306,22 +292,6 @@ final class TableService {
     });
   }
 
-  /**
-   * Lists an S3 table again now (incremental: only versions that changed lose their cached
-   * metadata); completes with the new manifest's files.
-   */
-  CompletableFuture<List<TableFile>> relistS3(String tableUri) {
-    if (s3 == null) {
-      return CompletableFuture.failedFuture(new ServiceException(ErrorCode.INVALID_ARGUMENT,
-          "this worker has no S3 roots: " + TableScope.printable(tableUri)));
-    }
-    try {
-      return s3.relist(scope.resolveS3(tableUri));
-    } catch (ServiceException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
   private record Planned(TableFile file, OpenFile open, FilePlan plan) {}
 
   private CompletableFuture<Answer> assemble(List<Planned> planned, Map<String, Set<Long>> suspects,
@@ -329,7 +299,7 @@ final class TableService {
     ResponseAssembler assembler = new ResponseAssembler(config.maxResponseBytes());
     try {
       for (Planned p : planned) {
-        assembler.add(p.file().relativePath(), p.open(), p.plan());
+        assembler.add(p.file().relativePath(), p.open(), p.plan(), p.file().deletes());
       }
       return assembler.finish(pages, suspects, deadline); // takes its own references of the files
     } catch (ServiceException e) {
@@ -347,16 +317,7 @@ final class TableService {
   }
 
   private CompletableFuture<List<TableFile>> filesOf(String tableUri, Set<String> only) {
-    CompletableFuture<List<TableFile>> listed;
-    if (s3 != null && S3Location.isS3(tableUri)) {
-      try {
-        listed = s3.manifest(scope.resolveS3(tableUri));
-      } catch (ServiceException e) {
-        return CompletableFuture.failedFuture(e);
-      }
-    } else {
-      listed = then(tablePaths.get(tableUri), tables::manifest);
-    }
+    CompletableFuture<List<TableFile>> listed = sources.forTable(tableUri).files(tableUri);
     if (only == null) {
       return listed;
     }
@@ -411,8 +372,8 @@ final class TableService {
    */
   private <T> CompletableFuture<T> pinned(TableFile file, Deadline deadline,
       Function<OpenFile, CompletableFuture<T>> work) {
-    boolean remote = file.realPath() == null;
-    OpenFile open = remote ? s3.open(file) : tables.openIfPresent(file.version());
+    TableSource source = sources.forFile(file);
+    OpenFile open = source.openIfPresent(file);
     CompletableFuture<OpenFile> opened;
     if (open != null) {
       opened = CompletableFuture.completedFuture(open);
@@ -421,7 +382,7 @@ final class TableService {
         opened = CompletableFuture.supplyAsync(() -> {
           deadline.check(); // queued work nobody waits for any more is dropped, not run
           try {
-            return tables.open(file);
+            return source.open(file);
           } catch (ServiceException e) {
             throw new CompletionException(e);
           }
@@ -454,10 +415,8 @@ final class TableService {
         if (keyIndexes != null && corrupt) {
           keyIndexes.forget(file.version());
         }
-        if (remote && (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged())) {
-          s3.forget(file.version());
-        } else if (corrupt) {
-          tables.forget(file.version());
+        if (corrupt || cause instanceof S3ReadException s3e && s3e.objectChanged()) {
+          source.forget(file.version());
         }
         // The loader's message names the server path and may quote the file's bytes (a footer
         // length read from a file that is not Parquet): the client learns the file, not those.

@@ -604,9 +604,9 @@ public final class Worker implements AutoCloseable {
       Meters meters = new Meters(registry, new RequestMetrics(registry), metadata);
       S3RequestCounter s3Requests = new S3RequestCounter(registry);
       S3Tables s3Tables = s3 == null ? null
-          : new S3Tables(S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
+          : new S3Tables(scope, S3Clients.create(s3), s3, config, metadata, loader, s3Requests);
       Repager repager = pages == null || !repaging.enabled() ? null : new Repager(repaging, pages.store(), metadata);
-      TableService service = new TableService(scope, tables, metadata, config, loader,
+      TableService service = new TableService(scope, tables, metadata, config,
           new LoaderQueue(loader, config.limits().maxQueuedLoads()), pages, s3Tables, repager, keyIndexes);
       return new Engine(loader, scope, tables, pages, s3Requests, s3Tables, service, meters, repager, keyIndexes);
     }
