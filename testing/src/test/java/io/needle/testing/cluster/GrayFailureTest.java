@@ -9,6 +9,7 @@ import io.needle.client.NeedleException;
 import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.testing.e2e.LeakRecorder;
+import io.needle.worker.hooks.TestHooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -71,7 +72,7 @@ class GrayFailureTest {
 
   private static void slowWorker(int lookups) throws Exception {
     try (InProcessCluster cluster = InProcessCluster.start(5, dir,
-        c -> c.name().equals("needle-1") ? c.withDebugLookupDelay(Duration.ofMillis(200)) : c)) {
+        name -> name.equals("needle-1") ? TestHooks.lookupDelay(Duration.ofMillis(200)) : TestHooks.NONE)) {
       Result off;
       try (NeedleClient client = cluster.clientBuilder().build()) {
         off = run(client, lookups, "hedging off");
