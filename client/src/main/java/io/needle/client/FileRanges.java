@@ -1,6 +1,7 @@
 package io.needle.client;
 
 import io.needle.decode.KeyType;
+import io.needle.protocol.proto.Key;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,8 +21,15 @@ import java.util.function.BiConsumer;
  * sorted table) that is one file. Files without a comparable range (no statistics, an order
  * Needle cannot compare) admit every key, as before. Immutable.
  */
-final class FileRanges {
-  private final List<TableView.FileEntry> files; // manifest order
+final class FileRanges<F extends FileRanges.Bounded> {
+  /** A file with the key range its statistics give (either end null when unknown). */
+  interface Bounded {
+    Key keyMin();
+
+    Key keyMax();
+  }
+
+  private final List<F> files; // manifest order
   private final int[] unranged;                  // manifest positions of files that admit every key
   private final int[] byMin;                     // manifest positions of ranged files, min ascending
   private final long[] minLongs;
@@ -31,7 +39,7 @@ final class FileRanges {
   private final byte[][] maxBytes;
   private final byte[][] reachBytes;
 
-  private FileRanges(List<TableView.FileEntry> files, int[] unranged, int[] byMin, long[] minLongs, long[] maxLongs,
+  private FileRanges(List<F> files, int[] unranged, int[] byMin, long[] minLongs, long[] maxLongs,
       long[] reachLongs, byte[][] minBytes, byte[][] maxBytes, byte[][] reachBytes) {
     this.files = files;
     this.unranged = unranged;
@@ -45,7 +53,7 @@ final class FileRanges {
   }
 
   /** The index of a table whose key column has {@code type} (null: a table without files). */
-  static FileRanges of(List<TableView.FileEntry> files, KeyType type) {
+  static <F extends Bounded> FileRanges<F> of(List<F> files, KeyType type) {
     return of(files, type != null && KeyRanges.prunable(type), type != null && type.isLong());
   }
 
@@ -53,11 +61,11 @@ final class FileRanges {
    * @param prune whether the key column's statistics order allows pruning ({@link KeyRanges#prunable})
    * @param longs whether keys are integers (else byte strings)
    */
-  static FileRanges of(List<TableView.FileEntry> files, boolean prune, boolean longs) {
+  static <F extends Bounded> FileRanges<F> of(List<F> files, boolean prune, boolean longs) {
     List<Integer> unranged = new ArrayList<>();
     List<Integer> ranged = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
-      TableView.FileEntry f = files.get(i);
+      F f = files.get(i);
       boolean comparable = prune && f.keyMin() != null && f.keyMax() != null && (longs
           ? f.keyMin().hasIntValue() && f.keyMax().hasIntValue()
           : f.keyMin().hasBytesValue() && f.keyMax().hasBytesValue());
@@ -70,18 +78,18 @@ final class FileRanges {
       long[] max = new long[n];
       long[] reach = new long[n];
       for (int j = 0; j < n; j++) {
-        TableView.FileEntry f = files.get(ranged.get(j));
+        F f = files.get(ranged.get(j));
         min[j] = f.keyMin().getIntValue();
         max[j] = f.keyMax().getIntValue();
         reach[j] = j == 0 ? max[j] : Math.max(reach[j - 1], max[j]);
       }
-      return new FileRanges(files, ints(unranged), ints(ranged), min, max, reach, null, null, null);
+      return new FileRanges<>(files, ints(unranged), ints(ranged), min, max, reach, null, null, null);
     }
     byte[][] min = new byte[n][];
     byte[][] max = new byte[n][];
     byte[][] reach = new byte[n][];
     for (int j = 0; j < n; j++) {
-      TableView.FileEntry f = files.get(ranged.get(j));
+      F f = files.get(ranged.get(j));
       min[j] = f.keyMin().getBytesValue().toByteArray();
       max[j] = f.keyMax().getBytesValue().toByteArray();
     }
@@ -98,14 +106,14 @@ final class FileRanges {
       byMin[j] = order[positions[j]];
       reach[j] = j == 0 || Arrays.compareUnsigned(sortedMax[j], reach[j - 1]) > 0 ? sortedMax[j] : reach[j - 1];
     }
-    return new FileRanges(files, ints(unranged), byMin, null, null, null, sortedMin, sortedMax, reach);
+    return new FileRanges<>(files, ints(unranged), byMin, null, null, null, sortedMin, sortedMax, reach);
   }
 
   /**
    * Calls {@code out} once for every file that may hold one of {@code keys}, in manifest order,
    * with the ordinals of the keys its range admits.
    */
-  void route(KeyRanges keys, BiConsumer<TableView.FileEntry, BitSet> out) {
+  void route(KeyRanges keys, BiConsumer<? super F, BitSet> out) {
     // Positions touched, not an array per manifest: a one-key lookup of a 10,000-file table
     // allocates and sweeps nothing of that size.
     java.util.Map<Integer, BitSet> admitted = new java.util.HashMap<>();

@@ -96,7 +96,7 @@ final class LookupKeys {
   }
 
   /** Calls {@code out} for every file of {@code files} that may hold one of these keys, with their ordinals. */
-  void routeOver(FileRanges files, java.util.function.BiConsumer<TableView.FileEntry, java.util.BitSet> out) {
+  <F extends FileRanges.Bounded> void routeOver(FileRanges<F> files, java.util.function.BiConsumer<? super F, java.util.BitSet> out) {
     files.route(ranges, out);
   }
 

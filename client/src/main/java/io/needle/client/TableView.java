@@ -26,10 +26,10 @@ final class TableView {
    * range (no statistics); {@code routingHash} hashes path and version, so a rewritten file may
    * move to another owner while its stale pages simply age out of the old one.
    */
-  record FileEntry(String path, String version, Key keyMin, Key keyMax, long routingHash) {}
+  record FileEntry(String path, String version, Key keyMin, Key keyMax, long routingHash) implements FileRanges.Bounded {}
 
   private final List<FileEntry> files;
-  private final FileRanges ranges;
+  private final FileRanges<FileEntry> ranges;
   private final Map<Long, FileSchema> schemas;
   private final KeyType keyType;
   private final long fetchedNanos;
@@ -73,7 +73,7 @@ final class TableView {
   }
 
   /** The files by key range, for routing a lookup's keys. */
-  FileRanges ranges() {
+  FileRanges<FileEntry> ranges() {
     return ranges;
   }
 

@@ -24,7 +24,7 @@ class FileRangesTest {
     return Key.newBuilder().setBytesValue(ByteString.copyFrom(v)).build();
   }
 
-  private static Map<String, BitSet> routed(FileRanges index, KeyRanges keys) {
+  private static Map<String, BitSet> routed(FileRanges<TableView.FileEntry> index, KeyRanges keys) {
     Map<String, BitSet> out = new LinkedHashMap<>();
     index.route(keys, (f, admitted) -> out.put(f.path(), admitted));
     return out;
