@@ -99,6 +99,11 @@ class SlowReaderTest {
           slow.sendQuietly(HostileClientsTest.Raw.frame(bigLookup(id))); // fails once the worker closed it
         }
       });
+      // First until the worker has counted the connection (the Raw client's connect returns
+      // before the worker's accept does), then until the worker has closed it.
+      for (int i = 0; i < 1_000 && worker.openConnections() == 0; i++) {
+        Thread.sleep(5);
+      }
       for (int i = 0; i < 6_000 && worker.openConnections() > 0; i++) {
         Thread.sleep(5);
       }
