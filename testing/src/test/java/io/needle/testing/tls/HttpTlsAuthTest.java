@@ -5,6 +5,7 @@ import io.needle.bench.gen.GenOptions;
 import io.needle.client.ClientTls;
 import io.needle.testing.ParquetOracle;
 import io.needle.testing.e2e.LeakRecorder;
+import io.needle.testsupport.CliRun;
 import io.needle.worker.AuthConfig;
 import io.needle.worker.ServerTls;
 import io.needle.worker.TlsConfig;
@@ -19,9 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -238,18 +237,7 @@ class HttpTlsAuthTest {
 
   /** exit code, stdout, stderr of one {@code needle} command in this JVM. */
   private static String[] cli(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = io.needle.cli.Main.run(args);
-      return new String[] {Integer.toString(exit), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+    CliRun run = CliRun.of(io.needle.cli.Main::run, args);
+    return new String[] {Integer.toString(run.exit()), run.out(), run.err()};
   }
 }
