@@ -41,13 +41,21 @@ final class PageCache implements AutoCloseable {
 
   private final PageStore store;
   private final Executor loader;
-  private final Map<PageKey, CompletableFuture<Fetched>> inFlight = new ConcurrentHashMap<>();
+  private final Map<Claim, CompletableFuture<Fetched>> inFlight = new ConcurrentHashMap<>();
   private final LongAdder sourceReads = new LongAdder();
   /** Bound on one coalesced read, so a sparse batch never turns into one huge allocation. */
   private static final long MAX_COALESCED_BYTES = 64L << 20;
 
   /** Bytes of one page read from the source, and their CRC32C. */
   private record Fetched(byte[] bytes, int crc32c) {}
+
+  /**
+   * One read in flight: a page and the length it was planned with. Why the length: two plans of
+   * one file version may give a page different lengths (page tables from different sources), and
+   * a lookup answered with bytes of another length than its header announces ships a payload
+   * whose every later page is shifted, which the client sees as checksum failures.
+   */
+  private record Claim(PageKey key, int length) {}
 
   PageCache(PageStore store, Executor loader) {
     this.store = store;
@@ -107,15 +115,16 @@ final class PageCache implements AutoCloseable {
       }
       int slot = first + i;
       CompletableFuture<Fetched> mine = new CompletableFuture<>();
-      CompletableFuture<Fetched> existing = inFlight.putIfAbsent(key, mine);
-      if (existing == null && storedMeanwhile(key, lengths[i], mine)) {
+      Claim claim = new Claim(key, lengths[i]);
+      CompletableFuture<Fetched> existing = inFlight.putIfAbsent(claim, mine);
+      if (existing == null && storedMeanwhile(claim, mine)) {
         existing = mine; // completed from the store: no read of the source
       }
       if (existing == null) {
         if (batch == null) {
           batch = new Batch(file, offsets.length - i, deadline);
         }
-        batch.add(key, offsets[i], lengths[i], mine);
+        batch.add(claim, offsets[i], mine);
       }
       CompletableFuture<Void> miss = (existing == null ? mine : existing).thenAccept(fetched -> {
         parts[slot] = new PagePart.Fetched(fetched.bytes());
@@ -178,8 +187,9 @@ final class PageCache implements AutoCloseable {
    * page, look in the store once more; if it is there, answer this claim from it (a copy of the
    * stored bytes, with their CRC32C) and give the claim up.
    */
-  private boolean storedMeanwhile(PageKey key, int length, CompletableFuture<Fetched> claim) {
-    PageHandle late = store.get(key);
+  private boolean storedMeanwhile(Claim page, CompletableFuture<Fetched> claim) {
+    int length = page.length();
+    PageHandle late = store.get(page.key());
     if (late == null) {
       return false;
     }
@@ -194,7 +204,7 @@ final class PageCache implements AutoCloseable {
     } finally {
       late.release();
       if (claim.isDone()) {
-        inFlight.remove(key, claim);
+        inFlight.remove(page, claim);
       }
     }
   }
@@ -206,7 +216,7 @@ final class PageCache implements AutoCloseable {
   private static final class Batch {
     final OpenFile file;
     final Deadline deadline;
-    final PageKey[] keys;
+    final Claim[] claims;
     final long[] offsets;
     final int[] lengths;
     @SuppressWarnings("unchecked")
@@ -217,16 +227,16 @@ final class PageCache implements AutoCloseable {
     Batch(OpenFile file, int capacity, Deadline deadline) {
       this.file = file;
       this.deadline = deadline;
-      this.keys = new PageKey[capacity];
+      this.claims = new Claim[capacity];
       this.offsets = new long[capacity];
       this.lengths = new int[capacity];
       this.futures = new CompletableFuture[capacity];
     }
 
-    void add(PageKey key, long offset, int length, CompletableFuture<Fetched> future) {
-      keys[count] = key;
+    void add(Claim claim, long offset, CompletableFuture<Fetched> future) {
+      claims[count] = claim;
       offsets[count] = offset;
-      lengths[count] = length;
+      lengths[count] = claim.length();
       futures[count++] = future;
     }
   }
@@ -294,7 +304,7 @@ final class PageCache implements AutoCloseable {
         Throwable cause = TableService.unwrap(error);
         for (int i = from; i < to; i++) {
           batch.futures[i].completeExceptionally(cause);
-          inFlight.remove(batch.keys[i], batch.futures[i]);
+          inFlight.remove(batch.claims[i], batch.futures[i]);
         }
         return;
       }
@@ -310,13 +320,13 @@ final class PageCache implements AutoCloseable {
       }
       for (int i = from; i < to; i++) {
         try {
-          if (!store.put(batch.keys[i], ByteBuffer.wrap(fetched[i - from].bytes()))) {
-            log.debug("page store declined {}", batch.keys[i]);
+          if (!store.put(batch.claims[i].key(), ByteBuffer.wrap(fetched[i - from].bytes()))) {
+            log.debug("page store declined {}", batch.claims[i].key());
           }
         } catch (RuntimeException e) {
-          log.warn("page store put of {} failed", batch.keys[i], e);
+          log.warn("page store put of {} failed", batch.claims[i].key(), e);
         } finally {
-          inFlight.remove(batch.keys[i], batch.futures[i]);
+          inFlight.remove(batch.claims[i], batch.futures[i]);
         }
       }
     } finally {
