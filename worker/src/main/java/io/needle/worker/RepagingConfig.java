@@ -49,16 +49,19 @@ public record RepagingConfig(boolean enabled, int triggerPageBytes, int targetPa
   /**
    * On; pages over 64 KiB trigger (below that, a layout such as {@code needle gen --shape rag}, 8
    * rows of 1-4 KiB text per page, would only get more pages per lookup); 8 KiB pages (before
-   * compression) of at most 1,024 rows (parquet-java's default limit, 20,000 rows, is still 160 KB
-   * of doubles to decode for one row; DuckDB's 4,096-row pages are 15-60 KB of ZSTD, or delta
-   * encodings, that a client decompresses or decodes whole for one row: {@code needle bench --layouts}
-   * measured them at 4-5x the gen layout's p50), 32 rows for the key column; SNAPPY (measured on 1M-row
+   * compression) of at most 4,096 rows (parquet-java's default limit, 20,000 rows, is still 160 KB
+   * of doubles to decode for one row), 32 rows for the key column. 1,024 rows would also re-page
+   * DuckDB's 4,096-row pages (15-60 KB of ZSTD or delta encodings, decoded whole for one row;
+   * {@code needle bench --layouts} measured 0.9-1.4x the gen layout's p50 with it, against 4-5x),
+   * but it makes an open bug far more frequent: RepagingTest's small-store case then sees pages
+   * fail their checksum at the client, twice, and answers DATA_LOSS (never a wrong row); until
+   * that is found, the default stays at 4,096; SNAPPY (measured on 1M-row
    * tables: client decompress + decode 50-110 µs per lookup, against 26-110 µs uncompressed and
    * 185-195 µs ZSTD, for 3-4x less disk than uncompressed); one thread; chunks up to 256 MiB.
    * BENCHMARKS.md, "Re-paging", has the numbers.
    */
   public static RepagingConfig defaults() {
-    return new RepagingConfig(true, 64 << 10, 8 << 10, 1024, 32, PageCodec.SNAPPY, 1, 256, 256L << 20);
+    return new RepagingConfig(true, 64 << 10, 8 << 10, 4096, 32, PageCodec.SNAPPY, 1, 256, 256L << 20);
   }
 
   public static RepagingConfig disabled() {

@@ -52,7 +52,7 @@ class PageCacheSingleFlightTest {
       CompletableFuture<?>[] resolved = new CompletableFuture<?>[2];
       for (int lookup = 0; lookup < 2; lookup++) { // the second starts while the first one's read waits
         resolved[lookup] = cache.resolve(open, new long[] {offset}, new int[] {lengths[lookup]}, Set.of(), 0,
-            parts[lookup], crcs[lookup]);
+            parts[lookup], crcs[lookup], Deadline.never());
       }
       assertThat(resolved[0]).isNotDone();
       while (!loaderQueue.isEmpty()) {
