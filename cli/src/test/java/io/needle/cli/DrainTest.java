@@ -1,5 +1,6 @@
 package io.needle.cli;
 
+import io.needle.testsupport.LookupLoad;
 import io.needle.bench.gen.FeatureRow;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
@@ -18,9 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,7 +49,7 @@ class DrainTest {
       assertThat(lookUp(toA, users, users.keyAt(1))).isTrue();
       awaitMember(both, "a");
       awaitMember(both, "b");
-      try (Load load = new Load(both.table(table.toString(), FeatureTable.KEY_COLUMN), users)) {
+      try (LookupLoad load = load(both.table(table.toString(), FeatureTable.KEY_COLUMN), users)) {
         load.awaitOk(200);
         long sigterm = System.nanoTime();
         a.terminate();
@@ -82,13 +80,13 @@ class DrainTest {
         assertThat(a.exited(30_000)).as("a exits").isTrue();
         long exitMillis = (System.nanoTime() - sigterm) / 1_000_000;
         load.awaitOk(load.ok() + 200); // the load goes on, on b
-        load.stop();
+        load.close();
         String stopped = logLine(a, " stopped ");
         assertThat(stopped).contains("in_flight_left=\"0\"");
         System.out.printf("T24 sigterm: not ready after %d ms; %d lookups served on a after that; refusal: %s; "
                 + "drain_ms %s (delay 8 s, grace 10 s); exit after %d ms; load: %d ok, %d failed, %d wrong rows%n",
             notReadyMillis, servedAfterNotReady, refusal.getMessage(), field(stopped, "drain_ms"), exitMillis, load.ok(),
-            load.failed(), load.wrong());
+            load.failures().size(), load.wrong());
         assertThat(load.failures()).as("failed lookups under the load").isEmpty();
         assertThat(load.wrong()).as("wrong rows").isZero();
       }
@@ -123,7 +121,7 @@ class DrainTest {
         for (int i = 0; i < workers; i++) {
           awaitMember(client, "w" + i);
         }
-        try (Load load = new Load(client.table(table.toString(), FeatureTable.KEY_COLUMN), users)) {
+        try (LookupLoad load = load(client.table(table.toString(), FeatureTable.KEY_COLUMN), users)) {
           load.awaitOk(300);
           for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < workers; i++) {
@@ -139,9 +137,9 @@ class DrainTest {
               load.awaitOk(load.ok() + 100);
             }
           }
-          load.stop();
+          load.close();
           System.out.printf("T24 rolling restart of %d workers x %d: %d ok, %d failed, %d wrong rows; drain_ms %s; "
-              + "pages recovered at each restart %s%n", workers, rounds, load.ok(), load.failed(), load.wrong(), drains, recovered);
+              + "pages recovered at each restart %s%n", workers, rounds, load.ok(), load.failures().size(), load.wrong(), drains, recovered);
           assertThat(load.failures()).as("failed lookups during the rolling restart").isEmpty();
           assertThat(load.wrong()).as("wrong rows").isZero();
         }
@@ -273,68 +271,8 @@ class DrainTest {
     return m.find() ? m.group(1) : "?";
   }
 
-  /** One thread of back-to-back lookups of random keys until stopped; counts and checks every answer. */
-  private static final class Load implements AutoCloseable {
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final AtomicLong ok = new AtomicLong();
-    private final AtomicLong wrong = new AtomicLong();
-    private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final Thread thread;
-
-    Load(Table t, FeatureTable users) {
-      thread = new Thread(() -> {
-        SplittableRandom random = new SplittableRandom(5);
-        while (!stop.get()) {
-          long key = users.keyAt(random.nextInt(8_000));
-          try {
-            if (lookUp(t, users, key)) {
-              ok.incrementAndGet();
-            } else {
-              wrong.incrementAndGet();
-            }
-          } catch (NeedleException e) {
-            failures.add(e.code() + ": " + e.getMessage());
-          }
-        }
-      }, "t24-load");
-      thread.start();
-    }
-
-    long ok() {
-      return ok.get();
-    }
-
-    long wrong() {
-      return wrong.get();
-    }
-
-    int failed() {
-      return failures.size();
-    }
-
-    List<String> failures() {
-      synchronized (failures) {
-        return List.copyOf(failures);
-      }
-    }
-
-    /** Waits (at most 60 s) until {@code target} lookups have succeeded. */
-    void awaitOk(long target) throws InterruptedException {
-      long end = System.nanoTime() + 60_000_000_000L;
-      while (ok.get() < target && System.nanoTime() - end < 0 && thread.isAlive()) {
-        Thread.sleep(10);
-      }
-      assertThat(ok.get()).as("lookups done").isGreaterThanOrEqualTo(target);
-    }
-
-    void stop() throws InterruptedException {
-      stop.set(true);
-      thread.join(30_000);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop();
-    }
+  /** Back-to-back lookups of random keys of {@code users}, each checked against the generator. */
+  private static LookupLoad load(Table t, FeatureTable users) {
+    return LookupLoad.start("t24-load", 5, 8_000, users::keyAt, key -> lookUp(t, users, key));
   }
 }

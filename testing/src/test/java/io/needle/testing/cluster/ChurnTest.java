@@ -1,5 +1,6 @@
 package io.needle.testing.cluster;
 
+import io.needle.testsupport.LookupLoad;
 import io.needle.bench.gen.FeatureRow;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
@@ -25,9 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,12 +96,12 @@ class ChurnTest {
       try (NeedleClient sixView = NeedleClient.builder().workers(all).requestTimeout(Duration.ofSeconds(30)).build();
            NeedleClient fiveView = NeedleClient.builder().workers(all.subList(0, 5)).requestTimeout(Duration.ofSeconds(30))
                .build()) {
-        Load a = new Load(sixView.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 7);
-        Load b = new Load(fiveView.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 8);
+        LookupLoad a = load(sixView.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 7);
+        LookupLoad b = load(fiveView.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 8);
         a.awaitOk(600);
         b.awaitOk(600);
-        a.stop();
-        b.stop();
+        a.close();
+        b.close();
         long twice = cluster.servedByMoreThanOne().size();
         System.out.printf("T21 two views (5 and 6 workers): %d + %d lookups, %d wrong rows, %d errors; %d files served by two"
             + " workers%n", a.ok(), b.ok(), a.wrong() + b.wrong(), a.failures().size() + b.failures().size(), twice);
@@ -135,7 +133,7 @@ class ChurnTest {
              .breakerOpen(Duration.ofMillis(300)).build()) {
       Worker flapper = cluster.workers.get(4);
       int port = flapper.address().getPort();
-      Load load = new Load(client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 9);
+      LookupLoad load = load(client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 9);
       load.awaitOk(200);
       int restarts = 0;
       try {
@@ -149,7 +147,7 @@ class ChurnTest {
         }
         load.awaitOk(load.ok() + 200);
       } finally {
-        load.stop();
+        load.close();
       }
       // Other workers served their own files, and the flapper's files only where they fail over to.
       Set<String> unexpected = new HashSet<>();
@@ -239,58 +237,8 @@ class ChurnTest {
     return true;
   }
 
-  /** Back-to-back lookups of random keys on one thread until stopped; every answer checked. */
-  private static final class Load {
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final AtomicLong ok = new AtomicLong();
-    private final AtomicLong wrong = new AtomicLong();
-    private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final Thread thread;
-
-    Load(Table t, long seed) {
-      thread = new Thread(() -> {
-        SplittableRandom random = new SplittableRandom(seed);
-        while (!stop.get()) {
-          long key = generator.keyAt(random.nextInt(FILES * 50));
-          try {
-            if (right(key, t.lookup(key, List.of()))) {
-              ok.incrementAndGet();
-            } else {
-              wrong.incrementAndGet();
-            }
-          } catch (NeedleException e) {
-            failures.add(e.code() + ": " + e.getMessage());
-          }
-        }
-      }, "t21-load");
-      thread.start();
-    }
-
-    long ok() {
-      return ok.get();
-    }
-
-    long wrong() {
-      return wrong.get();
-    }
-
-    List<String> failures() {
-      synchronized (failures) {
-        return List.copyOf(failures);
-      }
-    }
-
-    void awaitOk(long target) throws InterruptedException {
-      long end = System.nanoTime() + 60_000_000_000L;
-      while (ok.get() < target && System.nanoTime() - end < 0 && thread.isAlive()) {
-        Thread.sleep(10);
-      }
-      assertThat(ok.get()).as("lookups done").isGreaterThanOrEqualTo(target);
-    }
-
-    void stop() throws InterruptedException {
-      stop.set(true);
-      thread.join(30_000);
-    }
+  /** Back-to-back lookups of random keys, each checked against the generator's rows. */
+  private static LookupLoad load(Table t, long seed) {
+    return LookupLoad.start("t21-load", seed, FILES * 50, generator::keyAt, key -> right(key, t.lookup(key, List.of())));
   }
 }
