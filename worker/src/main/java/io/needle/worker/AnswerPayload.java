@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns an answer's page parts into the messages written after its header: runs of small parts
- * copied into one pooled buffer each, large parts as {@code sendfile} regions.
+ * and of the page store's pages copied into one pooled buffer each, large spans of the source
+ * files as {@code sendfile} regions.
  *
  * <p>Why copy: an answer is typically a dozen or more pages of a few KiB spread over a file, and
  * one {@code sendfile} per page was most of the worker's CPU per lookup (measured: 141 µs per
@@ -25,12 +26,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Ownership: each part's reference (file, page-store pin) is released once its bytes are
  * copied, or moves into the region that sends it. A part that cannot be copied (an I/O error, an
- * unusable map) is sent zero-copy instead, which fails the usual way if the disk does.
+ * unusable map) is sent zero-copy instead, which fails the usual way if the disk does (a page of
+ * the store sent so, on a disk that still reads, is the one case left where a reused region can
+ * change bytes in flight; the client's CRC32C check catches that and asks again).
  */
 final class AnswerPayload {
   private static final Logger log = LoggerFactory.getLogger(AnswerPayload.class);
 
-  /** Parts up to this length are copied; longer ones leave with {@code sendfile}. */
+  /** Parts up to this length are copied; longer spans of source files leave with {@code sendfile}. */
   static final int COPIED_PART_LIMIT = 64 * 1024;
 
   /** One run's buffer holds at most this much, so a huge batch never asks for one huge buffer. */
@@ -51,7 +54,7 @@ final class AnswerPayload {
     ByteBuf run = null;
     for (int i = 0; i < parts.size(); i++) {
       PagePart part = parts.get(i);
-      if (part.length() <= limit) {
+      if (copied(part, limit)) {
         if (run == null || run.writableBytes() < part.length()) {
           int bytes = runBytes(parts, i, limit);
           run = alloc.directBuffer(bytes, bytes);
@@ -93,10 +96,23 @@ final class AnswerPayload {
     }
   }
 
+  /**
+   * Whether a part is copied rather than sent zero-copy: parts up to {@code limit}, and a page of
+   * the page store whatever its length. Why the store's pages: {@code sendfile} does not copy, the
+   * socket keeps references to the region file's cached pages until the peer has read them (on
+   * loopback, until the client's {@code read}), while the pin on the region ends when
+   * {@code sendfile} returns; a region reused after that changed bytes already "sent", and the
+   * client saw them fail their CRC32C (issue #11, {@code StoredPageSendTest}). Source files are
+   * not rewritten in place, so their spans may still leave with {@code sendfile}.
+   */
+  private static boolean copied(PagePart part, int limit) {
+    return part.length() <= limit || part instanceof PagePart.Stored;
+  }
+
   /** Bytes of the consecutive copyable parts from {@code from} on, up to {@link #RUN_LIMIT}. */
   private static int runBytes(List<PagePart> parts, int from, int limit) {
     long bytes = 0;
-    for (int i = from; i < parts.size() && parts.get(i).length() <= limit; i++) {
+    for (int i = from; i < parts.size() && copied(parts.get(i), limit); i++) {
       if (bytes + parts.get(i).length() > RUN_LIMIT) {
         break;
       }

@@ -3,11 +3,17 @@ package io.needle.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.needle.metadata.FileVersion;
+import io.needle.pagestore.EvictionPolicy;
+import io.needle.pagestore.PageHandle;
+import io.needle.pagestore.PageKey;
+import io.needle.pagestore.PageStore;
+import io.needle.pagestore.PageStoreConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.FileRegion;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An answer's payload against the file's own bytes: runs of small parts become one buffer each,
- * in order, a large part becomes a sendfile region between them, and every file reference taken
+ * in order, a large span of a file becomes a sendfile region between them (a page of the page
+ * store is copied whatever its length), and every file reference taken
  * for a part is given back exactly when its bytes no longer need the file.
  */
 class AnswerPayloadTest {
@@ -112,6 +119,33 @@ class AnswerPayloadTest {
     messages.forEach(ReferenceCountUtil::release);
     assertThat(open.refCnt()).isEqualTo(1);
     open.release();
+  }
+
+  /**
+   * A page of the page store leaves in a buffer whatever its length, never by {@code sendfile}:
+   * the kernel would send the region file's cached pages by reference after the pin ended, and a
+   * reused region would change them in flight (issue #11; end to end in StoredPageSendTest).
+   */
+  @Test
+  void aLargePageOfThePageStoreIsCopiedNotSentFromTheRegionFile() throws Exception {
+    byte[] page = new byte[200_000];
+    new SplittableRandom(11).nextBytes(page);
+    PageStoreConfig config = new PageStoreConfig(dir.resolve("cache"), 3L << 20, 1 << 20, EvictionPolicy.FIFO, false,
+        8192, "answer-payload-test", false, false);
+    try (PageStore store = PageStore.open(config)) {
+      PageKey key = PageKey.of("f.parquet|t", 4);
+      assertThat(store.put(key, ByteBuffer.wrap(page))).isTrue();
+      PageHandle handle = store.get(key);
+      assertThat(handle).isNotNull();
+
+      List<Object> messages = AnswerPayload.messages(UnpooledByteBufAllocator.DEFAULT,
+          List.of(new PagePart.Stored(handle)), false);
+
+      assertThat(messages).hasSize(1);
+      assertThat(messages.get(0)).isInstanceOf(ByteBuf.class);
+      assertThat(readAll((ByteBuf) messages.get(0))).isEqualTo(page);
+      messages.forEach(ReferenceCountUtil::release);
+    }
   }
 
   private static byte[] readAll(ByteBuf buffer) {

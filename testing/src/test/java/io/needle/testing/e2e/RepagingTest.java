@@ -97,7 +97,7 @@ class RepagingTest {
   }
 
   /** parquet-java's defaults (1 MiB pages, dictionaries, v1, offset index), SNAPPY, a sorted int64 key. */
-  private static void writeParquetJavaDefaults(Path file) throws IOException {
+  static void writeParquetJavaDefaults(Path file) throws IOException {
     MessageType schema = MessageTypeParser.parseMessageType("""
         message t {
           required int64 id;
