@@ -49,19 +49,18 @@ public record RepagingConfig(boolean enabled, int triggerPageBytes, int targetPa
   /**
    * On; pages over 64 KiB trigger (below that, a layout such as {@code needle gen --shape rag}, 8
    * rows of 1-4 KiB text per page, would only get more pages per lookup); 8 KiB pages (before
-   * compression) of at most 4,096 rows (parquet-java's default limit, 20,000 rows, is still 160 KB
-   * of doubles to decode for one row), 32 rows for the key column. 1,024 rows would also re-page
-   * DuckDB's 4,096-row pages (15-60 KB of ZSTD or delta encodings, decoded whole for one row;
-   * {@code needle bench --layouts} measured 0.9-1.4x the gen layout's p50 with it, against 4-5x),
-   * but it makes an open bug far more frequent: RepagingTest's small-store case then sees pages
-   * fail their checksum at the client, twice, and answers DATA_LOSS (never a wrong row); until
-   * that is found, the default stays at 4,096; SNAPPY (measured on 1M-row
-   * tables: client decompress + decode 50-110 µs per lookup, against 26-110 µs uncompressed and
-   * 185-195 µs ZSTD, for 3-4x less disk than uncompressed); one thread; chunks up to 256 MiB.
-   * BENCHMARKS.md, "Re-paging", has the numbers.
+   * compression) of at most 1,024 rows, 32 rows for the key column. Why 1,024: parquet-java's
+   * default limit, 20,000 rows, is still 160 KB of doubles to decode for one row, and DuckDB's
+   * 4,096-row pages are 15-60 KB of ZSTD or delta encodings, decompressed or decoded whole for one
+   * row; at 1,024 they are re-paged too ({@code needle bench --layouts}: present-key wire bytes
+   * those of the gen layout, and p50 within 1.5x of it on the DuckDB layouts, against 4-5x at
+   * 4,096; BENCHMARKS.md). SNAPPY (measured on 1M-row tables: client decompress + decode
+   * 50-110 µs per lookup, against 26-110 µs uncompressed and 185-195 µs ZSTD, for 3-4x less disk
+   * than uncompressed); one thread; chunks up to 256 MiB. BENCHMARKS.md, "Re-paging", has the
+   * numbers.
    */
   public static RepagingConfig defaults() {
-    return new RepagingConfig(true, 64 << 10, 8 << 10, 4096, 32, PageCodec.SNAPPY, 1, 256, 256L << 20);
+    return new RepagingConfig(true, 64 << 10, 8 << 10, 1024, 32, PageCodec.SNAPPY, 1, 256, 256L << 20);
   }
 
   public static RepagingConfig disabled() {
