@@ -47,7 +47,7 @@ final class DictionaryValues {
   }
 
   /** Emits entry {@code index}. */
-  void emit(int index, RowMaterializer.Value converter) {
+  void emit(int index, ValueConverter converter) {
     if (index < 0 || index >= entries) {
       throw new IndexOutOfBoundsException("dictionary index " + index + " outside the " + entries + " entries");
     }

@@ -25,7 +25,7 @@ import org.apache.parquet.schema.Type;
  * {@code k * width}, PLAIN BOOLEAN at bit {@code k}, PLAIN BYTE_ARRAY by hopping over {@code k}
  * length-prefixed values, dictionary-encoded by the {@code k}-th index (bit width byte, then
  * hybrid runs) into the dictionary page, decoded once per lookup into offsets. The physical value
- * goes through {@link RowMaterializer.Value}, the parquet path's own converter, so both paths
+ * goes through {@link ValueConverter}, the parquet path's own converter, so both paths
  * produce identical Java values.
  *
  * <p>Lists of primitives ({@link Shape#LIST}: a LIST group over one repeated primitive, 2- or
@@ -210,7 +210,7 @@ final class FlatColumnLookup {
   Object[] read() throws DecodeException {
     Object[] out = new Object[pageOfRow.length];
     Object[] cell = new Object[1];
-    RowMaterializer.Value converter = new RowMaterializer.Value(type, value -> cell[0] = value);
+    ValueConverter converter = new ValueConverter(type, value -> cell[0] = value);
     for (int m = 0; m < out.length; m++) {
       cell[0] = null;
       if (shape == Shape.SCALAR) {
@@ -224,7 +224,7 @@ final class FlatColumnLookup {
   }
 
   /** The list at row {@code position} of a page (see the class comment for the level rules). */
-  private Object readList(ParsedPage page, int position, RowMaterializer.Value converter, Object[] cell)
+  private Object readList(ParsedPage page, int position, ValueConverter converter, Object[] cell)
       throws DecodeException {
     Prefix whole = new Prefix(page, Integer.MAX_VALUE); // levels first, then values: read it all
     byte[] body = whole.data;
@@ -330,7 +330,7 @@ final class FlatColumnLookup {
       }
     }
 
-    void emitNext(RowMaterializer.Value converter) throws DecodeException {
+    void emitNext(ValueConverter converter) throws DecodeException {
       if (dictionaryEncoded) {
         dictionary().emit(indexes.next(), converter);
       } else if (typeName == PrimitiveTypeName.BINARY) {
@@ -344,7 +344,7 @@ final class FlatColumnLookup {
     }
   }
 
-  private void readOne(ParsedPage page, int position, RowMaterializer.Value converter) throws DecodeException {
+  private void readOne(ParsedPage page, int position, ValueConverter converter) throws DecodeException {
     Prefix body = new Prefix(page, 4); // a V1 page's definition levels start with their length
     byte[] data = body.data;
     long levels = PageLevels.definition(page, data, 0, maxDefinition > 0);
@@ -400,7 +400,7 @@ final class FlatColumnLookup {
   }
 
   /** Emits the k-th PLAIN value of the values starting at {@code from}. */
-  private void emitPlain(Prefix body, int from, int k, RowMaterializer.Value converter) throws DecodeException {
+  private void emitPlain(Prefix body, int from, int k, ValueConverter converter) throws DecodeException {
     byte[] data = body.data;
     int to = data.length;
     switch (typeName) {

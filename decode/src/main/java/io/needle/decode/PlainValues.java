@@ -53,7 +53,7 @@ final class PlainValues {
   }
 
   /** Emits the fixed-width value of {@code typeName} ({@code width} bytes) at {@code at}. */
-  static void emitFixed(PrimitiveTypeName typeName, int width, byte[] data, int at, RowMaterializer.Value converter) {
+  static void emitFixed(PrimitiveTypeName typeName, int width, byte[] data, int at, ValueConverter converter) {
     switch (typeName) {
       case INT32 -> converter.addInt((int) INT_LE.get(data, at));
       case INT64 -> converter.addLong((long) LONG_LE.get(data, at));
@@ -65,7 +65,7 @@ final class PlainValues {
   }
 
   /** Emits the byte array whose length prefix is at {@code at} and which ends at {@code end}. */
-  static void emitBinary(byte[] data, int at, int end, RowMaterializer.Value converter) {
+  static void emitBinary(byte[] data, int at, int end, ValueConverter converter) {
     converter.addBinary(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
   }
 }

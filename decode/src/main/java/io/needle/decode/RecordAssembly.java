@@ -39,10 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * shared by every decode call of a {@link RowGroupDecoder} (and its {@code withoutFastPath} twin).
  */
 final class RecordAssembly<R> {
-  /** One decode call's view of a row group's pages. */
-  interface Columns {
-    ParsedPage page(int index) throws DecodeException;
-
+  /** One decode call's view of a row group's pages (parsed on demand, once each). */
+  interface Columns extends FlatColumnLookup.Pages {
     /** The pages of leaf column {@code leaf}; CORRUPT when the response has none. */
     ColumnPages column(int leaf) throws DecodeException;
 

@@ -353,7 +353,7 @@ public final class RowGroupDecoder<R> {
             && FlatColumnLookup.shapeOf(field, leaves.get(fieldLeaves[f][0])) != null) {
           int leaf = fieldLeaves[f][0];
           lookup = FlatColumnLookup.plan(field, leaves.get(leaf), column(leaf), rowGroup.getRowCount(), matches.rows,
-              matches.count, this::page);
+              matches.count, this);
         }
         if (lookup != null) {
           fast.put(schemaIndex, lookup.read());
