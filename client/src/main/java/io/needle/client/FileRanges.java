@@ -1,7 +1,7 @@
 package io.needle.client;
 
-import io.needle.decode.KeyType;
 import io.needle.protocol.proto.Key;
+import io.needle.protocol.proto.KeyOrder;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,17 +18,22 @@ import java.util.function.BiConsumer;
  * <p>How: ranged files sorted by min, with {@code reach[j]} the largest max among the first
  * {@code j + 1} of them. The files that may hold key k are among those with min ≤ k, found by
  * walking down from the last of them while {@code reach} still reaches k; for disjoint ranges (a
- * sorted table) that is one file. Files without a comparable range (no statistics, an order
- * Needle cannot compare) admit every key, as before. Immutable.
+ * sorted table) that is one file. Ranges compare in the order the worker named for them
+ * ({@link KeyOrder}); the index takes the order of the first ranged file, and files without a
+ * range, with no order named, or with another order (a table whose files disagree) admit every
+ * key. Immutable.
  */
 final class FileRanges<F extends FileRanges.Bounded> {
-  /** A file with the key range its statistics give (either end null when unknown). */
+  /** A file with the key range its statistics give (either end null when unknown) and its order. */
   interface Bounded {
     Key keyMin();
 
     Key keyMax();
+
+    KeyOrder keyOrder();
   }
 
+  private final KeyOrder order; // of the ranged files; KEY_ORDER_UNKNOWN when none
   private final List<F> files; // manifest order
   private final int[] unranged;                  // manifest positions of files that admit every key
   private final int[] byMin;                     // manifest positions of ranged files, min ascending
@@ -39,8 +44,9 @@ final class FileRanges<F extends FileRanges.Bounded> {
   private final byte[][] maxBytes;
   private final byte[][] reachBytes;
 
-  private FileRanges(List<F> files, int[] unranged, int[] byMin, long[] minLongs, long[] maxLongs,
+  private FileRanges(KeyOrder order, List<F> files, int[] unranged, int[] byMin, long[] minLongs, long[] maxLongs,
       long[] reachLongs, byte[][] minBytes, byte[][] maxBytes, byte[][] reachBytes) {
+    this.order = order;
     this.files = files;
     this.unranged = unranged;
     this.byMin = byMin;
@@ -52,38 +58,40 @@ final class FileRanges<F extends FileRanges.Bounded> {
     this.reachBytes = reachBytes;
   }
 
-  /** The index of a table whose key column has {@code type} (null: a table without files). */
-  static <F extends Bounded> FileRanges<F> of(List<F> files, KeyType type) {
-    return of(files, type != null && KeyRanges.prunable(type), type != null && type.isLong());
-  }
-
-  /**
-   * @param prune whether the key column's statistics order allows pruning ({@link KeyRanges#prunable})
-   * @param longs whether keys are integers (else byte strings)
-   */
-  static <F extends Bounded> FileRanges<F> of(List<F> files, boolean prune, boolean longs) {
+  /** The index of a table's files, in manifest order. */
+  static <F extends Bounded> FileRanges<F> of(List<F> files) {
+    KeyOrder order = KeyOrder.KEY_ORDER_UNKNOWN;
+    for (F f : files) {
+      if (f.keyMin() != null && f.keyMax() != null && f.keyOrder() != KeyOrder.KEY_ORDER_UNKNOWN) {
+        order = f.keyOrder();
+        break;
+      }
+    }
+    boolean longs = KeyRanges.comparesLongs(order);
     List<Integer> unranged = new ArrayList<>();
     List<Integer> ranged = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       F f = files.get(i);
-      boolean comparable = prune && f.keyMin() != null && f.keyMax() != null && (longs
+      boolean comparable = order != KeyOrder.KEY_ORDER_UNKNOWN && f.keyOrder() == order
+          && f.keyMin() != null && f.keyMax() != null && (longs
           ? f.keyMin().hasIntValue() && f.keyMax().hasIntValue()
           : f.keyMin().hasBytesValue() && f.keyMax().hasBytesValue());
       (comparable ? ranged : unranged).add(i);
     }
     int n = ranged.size();
     if (longs) {
-      ranged.sort(Comparator.comparingLong(i -> files.get(i).keyMin().getIntValue()));
+      KeyOrder o = order;
+      ranged.sort(Comparator.comparingLong(i -> KeyRanges.comparable(o, files.get(i).keyMin().getIntValue())));
       long[] min = new long[n];
       long[] max = new long[n];
       long[] reach = new long[n];
       for (int j = 0; j < n; j++) {
         F f = files.get(ranged.get(j));
-        min[j] = f.keyMin().getIntValue();
-        max[j] = f.keyMax().getIntValue();
+        min[j] = KeyRanges.comparable(order, f.keyMin().getIntValue());
+        max[j] = KeyRanges.comparable(order, f.keyMax().getIntValue());
         reach[j] = j == 0 ? max[j] : Math.max(reach[j - 1], max[j]);
       }
-      return new FileRanges<>(files, ints(unranged), ints(ranged), min, max, reach, null, null, null);
+      return new FileRanges<>(order, files, ints(unranged), ints(ranged), min, max, reach, null, null, null);
     }
     byte[][] min = new byte[n][];
     byte[][] max = new byte[n][];
@@ -93,7 +101,7 @@ final class FileRanges<F extends FileRanges.Bounded> {
       min[j] = f.keyMin().getBytesValue().toByteArray();
       max[j] = f.keyMax().getBytesValue().toByteArray();
     }
-    Integer[] order = ranged.toArray(Integer[]::new);
+    Integer[] manifestAt = ranged.toArray(Integer[]::new);
     Integer[] positions = new Integer[n];
     Arrays.setAll(positions, j -> j);
     Arrays.sort(positions, (a, b) -> Arrays.compareUnsigned(min[a], min[b]));
@@ -103,15 +111,21 @@ final class FileRanges<F extends FileRanges.Bounded> {
     for (int j = 0; j < n; j++) {
       sortedMin[j] = min[positions[j]];
       sortedMax[j] = max[positions[j]];
-      byMin[j] = order[positions[j]];
+      byMin[j] = manifestAt[positions[j]];
       reach[j] = j == 0 || Arrays.compareUnsigned(sortedMax[j], reach[j - 1]) > 0 ? sortedMax[j] : reach[j - 1];
     }
-    return new FileRanges<>(files, ints(unranged), byMin, null, null, null, sortedMin, sortedMax, reach);
+    return new FileRanges<>(order, files, ints(unranged), byMin, null, null, null, sortedMin, sortedMax, reach);
+  }
+
+  /** The order the ranges compare in: build the lookup's {@link KeyRanges} in it. */
+  KeyOrder order() {
+    return order;
   }
 
   /**
    * Calls {@code out} once for every file that may hold one of {@code keys}, in manifest order,
-   * with the ordinals of the keys its range admits.
+   * with the ordinals of the keys its range admits. Keys sorted in another order than
+   * {@link #order} prune nothing.
    */
   void route(KeyRanges keys, BiConsumer<? super F, BitSet> out) {
     // Positions touched, not an array per manifest: a one-key lookup of a 10,000-file table
@@ -120,7 +134,7 @@ final class FileRanges<F extends FileRanges.Bounded> {
     for (int position : unranged) {
       admitted.put(position, keys.all());
     }
-    if (!keys.pruning()) {
+    if (!keys.pruning() || keys.order() != order) { // the order also fixes the kind: longs or bytes
       for (int position : byMin) {
         admitted.put(position, keys.all());
       }

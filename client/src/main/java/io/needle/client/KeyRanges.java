@@ -1,9 +1,7 @@
 package io.needle.client;
 
-import io.needle.decode.KeyType;
 import io.needle.protocol.proto.Key;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.PrimitiveType;
+import io.needle.protocol.proto.KeyOrder;
 
 import java.util.Arrays;
 import java.util.BitSet;
@@ -12,65 +10,73 @@ import java.util.BitSet;
  * Which of a batch's distinct keys a file's [min, max] key range admits: the pruning that keeps a
  * key from being sent to workers whose files cannot hold it.
  *
- * <p>Keys are sorted once per batch in the column's physical order, so each file costs two binary
- * searches. Pruning is only done where Parquet's statistics order is certain and matches the
- * comparison here: signed INT32/INT64 (plain, date, time, timestamp, decimal), and byte arrays
- * compared as unsigned bytes (plain binary, string, enum, json, bson, uuid). Unsigned integers,
- * binary decimals (signed two's complement) and anything else admit every key: when unsure, do
- * not prune, because a wrong prune is a missing row.
+ * <p>Keys are sorted once per batch in the order the worker named for the table's key ranges
+ * ({@link KeyOrder}, decided by the worker's one statistics-order rule), so each file costs two
+ * binary searches. The client has no order rule of its own: it compares in the order named
+ * (signed or unsigned integers, unsigned bytes), and with no order named every key is admitted,
+ * because a wrong prune is a missing row. Unsigned integers are kept with their sign bit flipped
+ * ({@link #comparable}), so that one signed comparison serves both integer orders.
  */
 final class KeyRanges {
   private final int count;
-  private final boolean prune;
-  private final long[] sortedLongs;    // when long keys
+  private final KeyOrder order;        // the order keys were sorted in; KEY_ORDER_UNKNOWN: no pruning
+  private final long[] sortedLongs;    // when long keys, in comparable form
   private final byte[][] sortedBytes;  // when byte keys
   private final int[] ordinalAt;       // ordinal of the i-th sorted key
 
-  private KeyRanges(int count, boolean prune, long[] sortedLongs, byte[][] sortedBytes, int[] ordinalAt) {
+  private KeyRanges(int count, KeyOrder order, long[] sortedLongs, byte[][] sortedBytes, int[] ordinalAt) {
     this.count = count;
-    this.prune = prune;
+    this.order = order;
     this.sortedLongs = sortedLongs;
     this.sortedBytes = sortedBytes;
     this.ordinalAt = ordinalAt;
   }
 
-  static boolean prunable(KeyType type) {
-    PrimitiveType p = type.parquetType();
-    LogicalTypeAnnotation l = p.getLogicalTypeAnnotation();
-    return switch (p.getPrimitiveTypeName()) {
-      case INT32, INT64 -> !(l instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation i && !i.isSigned());
-      case BINARY, FIXED_LEN_BYTE_ARRAY -> l == null
-          || l instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
-          || l instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation
-          || l instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation
-          || l instanceof LogicalTypeAnnotation.BsonLogicalTypeAnnotation
-          || l instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation;
-      default -> false;
-    };
+  /** Whether integer ranges in {@code order} prune. */
+  static boolean comparesLongs(KeyOrder order) {
+    return order == KeyOrder.KEY_ORDER_SIGNED_INT || order == KeyOrder.KEY_ORDER_UNSIGNED_INT;
   }
 
-  static KeyRanges ofLongs(long[] distinct, boolean prune) {
-    Integer[] order = order(distinct.length);
-    Arrays.sort(order, (a, b) -> Long.compare(distinct[a], distinct[b]));
+  /** Whether byte-string ranges in {@code order} prune. */
+  static boolean comparesBytes(KeyOrder order) {
+    return order == KeyOrder.KEY_ORDER_UNSIGNED_BYTES;
+  }
+
+  /** {@code v} mapped so that a signed comparison orders it as {@code order} does (integer orders). */
+  static long comparable(KeyOrder order, long v) {
+    return order == KeyOrder.KEY_ORDER_UNSIGNED_INT ? v ^ Long.MIN_VALUE : v;
+  }
+
+  /** Integer keys sorted in {@code order}; an order that is not an integer order prunes nothing. */
+  static KeyRanges ofLongs(long[] distinct, KeyOrder order) {
+    KeyOrder used = comparesLongs(order) ? order : KeyOrder.KEY_ORDER_UNKNOWN;
+    long[] comparable = new long[distinct.length];
+    for (int i = 0; i < distinct.length; i++) {
+      comparable[i] = comparable(used, distinct[i]);
+    }
+    Integer[] positions = positions(distinct.length);
+    Arrays.sort(positions, (a, b) -> Long.compare(comparable[a], comparable[b]));
     long[] sorted = new long[distinct.length];
     int[] ordinalAt = new int[distinct.length];
-    for (int i = 0; i < order.length; i++) {
-      sorted[i] = distinct[order[i]];
-      ordinalAt[i] = order[i];
+    for (int i = 0; i < positions.length; i++) {
+      sorted[i] = comparable[positions[i]];
+      ordinalAt[i] = positions[i];
     }
-    return new KeyRanges(distinct.length, prune, sorted, null, ordinalAt);
+    return new KeyRanges(distinct.length, used, sorted, null, ordinalAt);
   }
 
-  static KeyRanges ofBytes(byte[][] distinct, boolean prune) {
-    Integer[] order = order(distinct.length);
-    Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(distinct[a], distinct[b]));
+  /** Byte-string keys sorted in {@code order}; an order that is not a byte order prunes nothing. */
+  static KeyRanges ofBytes(byte[][] distinct, KeyOrder order) {
+    KeyOrder used = comparesBytes(order) ? order : KeyOrder.KEY_ORDER_UNKNOWN;
+    Integer[] positions = positions(distinct.length);
+    Arrays.sort(positions, (a, b) -> Arrays.compareUnsigned(distinct[a], distinct[b]));
     byte[][] sorted = new byte[distinct.length][];
     int[] ordinalAt = new int[distinct.length];
-    for (int i = 0; i < order.length; i++) {
-      sorted[i] = distinct[order[i]];
-      ordinalAt[i] = order[i];
+    for (int i = 0; i < positions.length; i++) {
+      sorted[i] = distinct[positions[i]];
+      ordinalAt[i] = positions[i];
     }
-    return new KeyRanges(distinct.length, prune, null, sorted, ordinalAt);
+    return new KeyRanges(distinct.length, used, null, sorted, ordinalAt);
   }
 
   /** Ordinals of the keys in [min, max]; every key when the range is unknown or not comparable. */
@@ -78,10 +84,10 @@ final class KeyRanges {
     BitSet out = new BitSet(count);
     int from = 0;
     int to = count; // exclusive
-    if (prune && min != null && max != null) {
+    if (pruning() && min != null && max != null) {
       if (sortedLongs != null && min.hasIntValue() && max.hasIntValue()) {
-        from = lowerBound(min.getIntValue());
-        to = upperBound(max.getIntValue());
+        from = lowerBound(comparable(order, min.getIntValue()));
+        to = upperBound(comparable(order, max.getIntValue()));
       } else if (sortedBytes != null && min.hasBytesValue() && max.hasBytesValue()) {
         from = lowerBound(min.getBytesValue().toByteArray());
         to = upperBound(max.getBytesValue().toByteArray());
@@ -98,17 +104,22 @@ final class KeyRanges {
     return count;
   }
 
-  /** Whether key ranges may prune keys at all (the statistics order is certain). */
+  /** Whether key ranges may prune keys at all (an order was named for these keys). */
   boolean pruning() {
-    return prune;
+    return order != KeyOrder.KEY_ORDER_UNKNOWN;
   }
 
-  /** The {@code i}-th key in ascending order (long keys). */
+  /** The order the keys are sorted in. */
+  KeyOrder order() {
+    return order;
+  }
+
+  /** The {@code i}-th key in ascending order (long keys), in {@link #comparable} form. */
   long longAt(int i) {
     return sortedLongs[i];
   }
 
-  /** The {@code i}-th key in ascending unsigned order (byte keys). */
+  /** The {@code i}-th key in ascending order (byte keys). */
   byte[] bytesAt(int i) {
     return sortedBytes[i];
   }
@@ -181,11 +192,11 @@ final class KeyRanges {
     return lo;
   }
 
-  private static Integer[] order(int n) {
-    Integer[] order = new Integer[n];
+  private static Integer[] positions(int n) {
+    Integer[] positions = new Integer[n];
     for (int i = 0; i < n; i++) {
-      order[i] = i;
+      positions[i] = i;
     }
-    return order;
+    return positions;
   }
 }

@@ -25,16 +25,18 @@ final class LookupKeys {
   private final int[] ordinalOfCaller;
   private final List<Key> wireKeys;
   private final KeyMatcher matcher;
-  private final KeyRanges ranges;
+  private final long[] distinctLongs;   // when long keys
+  private final byte[][] distinctBytes; // when byte keys
 
   private LookupKeys(KeyType type, List<Object> callerKeys, int[] ordinalOfCaller, List<Key> wireKeys,
-      KeyMatcher matcher, KeyRanges ranges) {
+      KeyMatcher matcher, long[] distinctLongs, byte[][] distinctBytes) {
     this.type = type;
     this.callerKeys = callerKeys;
     this.ordinalOfCaller = ordinalOfCaller;
     this.wireKeys = wireKeys;
     this.matcher = matcher;
-    this.ranges = ranges;
+    this.distinctLongs = distinctLongs;
+    this.distinctBytes = distinctBytes;
   }
 
   /**
@@ -58,8 +60,7 @@ final class LookupKeys {
         ordinalOfCaller[i] = ordinal;
       }
       long[] d = Arrays.copyOf(distinct, ordinals.size());
-      return new LookupKeys(type, callerKeys, ordinalOfCaller, List.copyOf(wireKeys), KeyMatcher.ofLongs(d),
-          KeyRanges.ofLongs(d, KeyRanges.prunable(type)));
+      return new LookupKeys(type, callerKeys, ordinalOfCaller, List.copyOf(wireKeys), KeyMatcher.ofLongs(d), d, null);
     }
     Map<ByteBuffer, Integer> ordinals = new HashMap<>();
     List<byte[]> distinct = new ArrayList<>();
@@ -74,8 +75,7 @@ final class LookupKeys {
       ordinalOfCaller[i] = ordinal;
     }
     byte[][] d = distinct.toArray(byte[][]::new);
-    return new LookupKeys(type, callerKeys, ordinalOfCaller, List.copyOf(wireKeys), KeyMatcher.ofBytes(d),
-        KeyRanges.ofBytes(d, KeyRanges.prunable(type)));
+    return new LookupKeys(type, callerKeys, ordinalOfCaller, List.copyOf(wireKeys), KeyMatcher.ofBytes(d), null, d);
   }
 
   /** Whether these keys were normalised for {@code other}'s physical type (a re-described table may differ). */
@@ -97,7 +97,9 @@ final class LookupKeys {
 
   /** Calls {@code out} for every file of {@code files} that may hold one of these keys, with their ordinals. */
   <F extends FileRanges.Bounded> void routeOver(FileRanges<F> files, java.util.function.BiConsumer<? super F, java.util.BitSet> out) {
-    files.route(ranges, out);
+    // Sorted in the order the worker named for the files' ranges: one sort per routing.
+    files.route(distinctLongs != null ? KeyRanges.ofLongs(distinctLongs, files.order())
+        : KeyRanges.ofBytes(distinctBytes, files.order()), out);
   }
 
   /** The caller's keys in their order (each once), with the rows found for their distinct key. */

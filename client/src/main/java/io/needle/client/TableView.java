@@ -8,6 +8,7 @@ import io.needle.protocol.proto.DescribeResponse;
 import io.needle.protocol.proto.FileDescription;
 import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.Key;
+import io.needle.protocol.proto.KeyOrder;
 import io.needle.protocol.proto.Schema;
 
 import java.util.HashMap;
@@ -23,10 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class TableView {
   /**
    * One file of the manifest. {@code keyMin}/{@code keyMax} are null when the worker knows no key
-   * range (no statistics); {@code routingHash} hashes path and version, so a rewritten file may
+   * range (no statistics, or none in an order it trusts), and compare in {@code keyOrder}; {@code routingHash} hashes path and version, so a rewritten file may
    * move to another owner while its stale pages simply age out of the old one.
    */
-  record FileEntry(String path, String version, Key keyMin, Key keyMax, long routingHash) implements FileRanges.Bounded {}
+  record FileEntry(String path, String version, Key keyMin, Key keyMax, KeyOrder keyOrder, long routingHash)
+      implements FileRanges.Bounded {}
 
   private final List<FileEntry> files;
   private final FileRanges<FileEntry> ranges;
@@ -39,7 +41,7 @@ final class TableView {
 
   private TableView(List<FileEntry> files, Map<Long, FileSchema> schemas, KeyType keyType, long fetchedNanos) {
     this.files = files;
-    this.ranges = FileRanges.of(files, keyType);
+    this.ranges = FileRanges.of(files);
     this.schemas = schemas;
     this.keyType = keyType;
     this.fetchedNanos = fetchedNanos;
@@ -60,9 +62,9 @@ final class TableView {
     }
     List<FileEntry> files = new java.util.ArrayList<>(describe.getFilesCount());
     for (FileDescription f : describe.getFilesList()) {
-      boolean ranged = f.hasKeyMin() && f.hasKeyMax();
+      boolean ranged = f.hasKeyMin() && f.hasKeyMax() && f.getKeyOrder() != KeyOrder.KEY_ORDER_UNKNOWN;
       files.add(new FileEntry(f.getPath(), f.getVersion(), ranged ? f.getKeyMin() : null, ranged ? f.getKeyMax() : null,
-          Rendezvous.hash(f.getPath() + '\n' + f.getVersion())));
+          ranged ? f.getKeyOrder() : KeyOrder.KEY_ORDER_UNKNOWN, Rendezvous.hash(f.getPath() + '\n' + f.getVersion())));
     }
     return new TableView(List.copyOf(files), Map.copyOf(schemas), keyType, nowNanos);
   }

@@ -2,6 +2,7 @@ package io.needle.client;
 
 import com.google.protobuf.ByteString;
 import io.needle.protocol.proto.Key;
+import io.needle.protocol.proto.KeyOrder;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -44,10 +45,14 @@ class FileRangesTest {
         boolean unranged = random.nextInt(10) == 0;
         bounds[f] = unranged ? null : new long[] {min, max};
         files.add(new TableView.FileEntry(String.format("f%03d", f), "v", unranged ? null : longKey(min),
-            unranged ? null : longKey(max), f));
+            unranged ? null : longKey(max), KeyOrder.KEY_ORDER_SIGNED_INT, f));
       }
       long[] keys = random.longs(1 + random.nextInt(50), -600, 6_500).distinct().toArray();
       boolean prune = random.nextInt(8) != 0;
+      if (!prune) { // the worker named no order: nothing prunes
+        files.replaceAll(e -> new TableView.FileEntry(e.path(), e.version(), e.keyMin(), e.keyMax(),
+            KeyOrder.KEY_ORDER_UNKNOWN, e.routingHash()));
+      }
       Map<String, BitSet> expected = new LinkedHashMap<>();
       for (int f = 0; f < fileCount; f++) {
         BitSet admitted = new BitSet();
@@ -60,7 +65,8 @@ class FileRangesTest {
           expected.put(files.get(f).path(), admitted);
         }
       }
-      Map<String, BitSet> actual = routed(FileRanges.of(files, prune, true), KeyRanges.ofLongs(keys, prune));
+      FileRanges<TableView.FileEntry> index = FileRanges.of(files);
+      Map<String, BitSet> actual = routed(index, KeyRanges.ofLongs(keys, index.order()));
       assertThat(actual).isEqualTo(expected);
       assertThat(List.copyOf(actual.keySet())).isSorted(); // manifest order
     }
@@ -79,7 +85,8 @@ class FileRangesTest {
         byte[] min = Arrays.compareUnsigned(a, b) <= 0 ? a : b;
         byte[] max = min == a ? b : a;
         bounds[f] = new byte[][] {min, max};
-        files.add(new TableView.FileEntry(String.format("f%03d", f), "v", bytesKey(min), bytesKey(max), f));
+        files.add(new TableView.FileEntry(String.format("f%03d", f), "v", bytesKey(min), bytesKey(max),
+            KeyOrder.KEY_ORDER_UNSIGNED_BYTES, f));
       }
       byte[][] keys = new byte[1 + random.nextInt(30)][];
       for (int k = 0; k < keys.length; k++) {
@@ -98,7 +105,8 @@ class FileRangesTest {
           expected.put(files.get(f).path(), admitted);
         }
       }
-      assertThat(routed(FileRanges.of(files, true, false), KeyRanges.ofBytes(keys, true))).isEqualTo(expected);
+      assertThat(routed(FileRanges.of(files), KeyRanges.ofBytes(keys, KeyOrder.KEY_ORDER_UNSIGNED_BYTES)))
+          .isEqualTo(expected);
     }
   }
 
@@ -106,10 +114,38 @@ class FileRangesTest {
   void oneKeyOfTenThousandSortedFilesReachesOneFile() {
     List<TableView.FileEntry> files = new ArrayList<>();
     for (int f = 0; f < 10_000; f++) {
-      files.add(new TableView.FileEntry(String.format("part-%05d", f), "v", longKey(f * 10L), longKey(f * 10L + 9), f));
+      files.add(new TableView.FileEntry(String.format("part-%05d", f), "v", longKey(f * 10L), longKey(f * 10L + 9),
+          KeyOrder.KEY_ORDER_SIGNED_INT, f));
     }
-    Map<String, BitSet> routed = routed(FileRanges.of(files, true, true), KeyRanges.ofLongs(new long[] {73_215}, true));
+    Map<String, BitSet> routed = routed(FileRanges.of(files),
+        KeyRanges.ofLongs(new long[] {73_215}, KeyOrder.KEY_ORDER_SIGNED_INT));
     assertThat(routed).containsOnlyKeys("part-07321");
+  }
+
+  @Test
+  void unsignedRangesAcrossTheSignBitReachTheFileThatHoldsTheKey() {
+    // Unsigned INT64 files: [0, 2^63 - 1] and [2^63, 2^64 - 1]; the second's bits are negative.
+    List<TableView.FileEntry> files = List.of(
+        new TableView.FileEntry("low", "v", longKey(0), longKey(Long.MAX_VALUE), KeyOrder.KEY_ORDER_UNSIGNED_INT, 0),
+        new TableView.FileEntry("high", "v", longKey(Long.MIN_VALUE), longKey(-1), KeyOrder.KEY_ORDER_UNSIGNED_INT, 1));
+    FileRanges<TableView.FileEntry> index = FileRanges.of(files);
+    assertThat(routed(index, KeyRanges.ofLongs(new long[] {-5}, index.order()))).containsOnlyKeys("high");
+    assertThat(routed(index, KeyRanges.ofLongs(new long[] {5}, index.order()))).containsOnlyKeys("low");
+    // Keys sorted in another order than the files' prune nothing.
+    assertThat(routed(index, KeyRanges.ofLongs(new long[] {-5}, KeyOrder.KEY_ORDER_SIGNED_INT)))
+        .containsOnlyKeys("low", "high");
+  }
+
+  @Test
+  void aFileInAnotherOrderThanTheTableAdmitsEveryKey() {
+    List<TableView.FileEntry> files = List.of(
+        new TableView.FileEntry("a", "v", longKey(0), longKey(9), KeyOrder.KEY_ORDER_SIGNED_INT, 0),
+        new TableView.FileEntry("b", "v", longKey(10), longKey(19), KeyOrder.KEY_ORDER_UNSIGNED_INT, 1),
+        new TableView.FileEntry("c", "v", longKey(20), longKey(29), KeyOrder.KEY_ORDER_SIGNED_INT, 2),
+        new TableView.FileEntry("d", "v", null, null, KeyOrder.KEY_ORDER_UNKNOWN, 3));
+    FileRanges<TableView.FileEntry> index = FileRanges.of(files);
+    assertThat(index.order()).isEqualTo(KeyOrder.KEY_ORDER_SIGNED_INT);
+    assertThat(routed(index, KeyRanges.ofLongs(new long[] {25}, index.order()))).containsOnlyKeys("b", "c", "d");
   }
 
   private static byte[] randomBytes(SplittableRandom random) {

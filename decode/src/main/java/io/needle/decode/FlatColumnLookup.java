@@ -5,16 +5,12 @@ import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.format.Encoding;
-import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * The fast path of {@link RowGroupDecoder}: reads the values of a flat column (a top-level
@@ -29,7 +25,7 @@ import java.nio.ByteOrder;
  * {@code k * width}, PLAIN BOOLEAN at bit {@code k}, PLAIN BYTE_ARRAY by hopping over {@code k}
  * length-prefixed values, dictionary-encoded by the {@code k}-th index (bit width byte, then
  * hybrid runs) into the dictionary page, decoded once per lookup into offsets. The physical value
- * goes through {@link RowMaterializer.Value}, the parquet path's own converter, so both paths
+ * goes through {@link ValueConverter}, the parquet path's own converter, so both paths
  * produce identical Java values.
  *
  * <p>Lists of primitives ({@link Shape#LIST}: a LIST group over one repeated primitive, 2- or
@@ -47,9 +43,6 @@ import java.nio.ByteOrder;
  * <p>Not thread-safe: one instance belongs to one decode call.
  */
 final class FlatColumnLookup {
-  static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
   /** The response's pages, parsed on demand (one cache per decode call). */
   interface Pages {
     ParsedPage page(int index) throws DecodeException;
@@ -76,7 +69,7 @@ final class FlatColumnLookup {
   private final ParsedPage dictionaryPage;
   private final ParsedPage[] pageOfRow;
   private final int[] positionOfRow;
-  private Dictionary dictionary;
+  private DictionaryValues dictionary;
 
   private FlatColumnLookup(Shape shape, Type field, ColumnDescriptor leaf, Codec codec, ParsedPage dictionaryPage,
       ParsedPage[] pageOfRow, int[] positionOfRow) {
@@ -85,7 +78,7 @@ final class FlatColumnLookup {
     this.entryDefined = listDefined + 1;
     this.type = leaf.getPrimitiveType();
     this.typeName = type.getPrimitiveTypeName();
-    this.width = fixedWidth(type);
+    this.width = PlainValues.fixedWidth(type);
     this.maxDefinition = leaf.getMaxDefinitionLevel();
     this.levelBitWidth = 32 - Integer.numberOfLeadingZeros(maxDefinition);
     this.codec = codec;
@@ -217,7 +210,7 @@ final class FlatColumnLookup {
   Object[] read() throws DecodeException {
     Object[] out = new Object[pageOfRow.length];
     Object[] cell = new Object[1];
-    RowMaterializer.Value converter = new RowMaterializer.Value(type, value -> cell[0] = value);
+    ValueConverter converter = new ValueConverter(type, value -> cell[0] = value);
     for (int m = 0; m < out.length; m++) {
       cell[0] = null;
       if (shape == Shape.SCALAR) {
@@ -231,25 +224,16 @@ final class FlatColumnLookup {
   }
 
   /** The list at row {@code position} of a page (see the class comment for the level rules). */
-  private Object readList(ParsedPage page, int position, RowMaterializer.Value converter, Object[] cell)
+  private Object readList(ParsedPage page, int position, ValueConverter converter, Object[] cell)
       throws DecodeException {
     Prefix whole = new Prefix(page, Integer.MAX_VALUE); // levels first, then values: read it all
     byte[] body = whole.data;
-    int repetitionFrom;
-    int repetitionTo;
-    int definitionFrom;
-    int definitionTo;
-    if (page.isV2()) {
-      repetitionFrom = 0;
-      repetitionTo = page.v2RepetitionLevelBytes();
-      definitionFrom = repetitionTo;
-      definitionTo = definitionFrom + page.v2DefinitionLevelBytes();
-    } else {
-      repetitionFrom = 4;
-      repetitionTo = 4 + prefixedLength(body, 0, "repetition");
-      definitionFrom = repetitionTo + 4;
-      definitionTo = definitionFrom + prefixedLength(body, repetitionTo, "definition");
-    }
+    long repetitionLevels = PageLevels.repetition(page, body);
+    int repetitionFrom = PageLevels.from(repetitionLevels);
+    int repetitionTo = PageLevels.to(repetitionLevels);
+    long definitionLevels = PageLevels.definition(page, body, repetitionTo, true);
+    int definitionFrom = PageLevels.from(definitionLevels);
+    int definitionTo = PageLevels.to(definitionLevels);
     if (definitionTo > body.length) {
       throw new IndexOutOfBoundsException("levels end at byte " + definitionTo + " of a " + body.length + "-byte page");
     }
@@ -308,18 +292,6 @@ final class FlatColumnLookup {
     return level;
   }
 
-  /** The 4-byte little-endian length of a V1 level section at {@code at}, checked against the page. */
-  static int prefixedLength(byte[] body, int at, String what) {
-    if (at + 4 > body.length) {
-      throw new IndexOutOfBoundsException(what + " levels' length past the page");
-    }
-    int length = (int) INT_LE.get(body, at);
-    if (length < 0 || length > body.length - at - 4) {
-      throw new IndexOutOfBoundsException(what + " levels of " + length + " bytes in a " + body.length + "-byte page");
-    }
-    return length;
-  }
-
   /** Consecutive values of one page from the {@code first}-th on: PLAIN, or dictionary indexes. */
   private final class ValueCursor {
     private final Prefix body;
@@ -350,7 +322,7 @@ final class FlatColumnLookup {
         at = from;
         if (typeName == PrimitiveTypeName.BINARY) {
           for (int i = 0; i < first; i++) {
-            at = checkedEnd(data, at, to);
+            at = PlainValues.checkedEnd(data, at, to);
           }
         } else {
           at = from;
@@ -358,12 +330,12 @@ final class FlatColumnLookup {
       }
     }
 
-    void emitNext(RowMaterializer.Value converter) throws DecodeException {
+    void emitNext(ValueConverter converter) throws DecodeException {
       if (dictionaryEncoded) {
         dictionary().emit(indexes.next(), converter);
       } else if (typeName == PrimitiveTypeName.BINARY) {
-        int end = checkedEnd(data, at, to);
-        converter.addBinary(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
+        int end = PlainValues.checkedEnd(data, at, to);
+        PlainValues.emitBinary(data, at, end, converter);
         at = end;
       } else {
         emitPlain(body, at, next, converter);
@@ -372,26 +344,12 @@ final class FlatColumnLookup {
     }
   }
 
-  private void readOne(ParsedPage page, int position, RowMaterializer.Value converter) throws DecodeException {
+  private void readOne(ParsedPage page, int position, ValueConverter converter) throws DecodeException {
     Prefix body = new Prefix(page, 4); // a V1 page's definition levels start with their length
     byte[] data = body.data;
-    int levelsFrom;
-    int levelsTo;
-    if (page.isV2()) {
-      levelsFrom = page.v2RepetitionLevelBytes();
-      levelsTo = levelsFrom + page.v2DefinitionLevelBytes();
-    } else if (maxDefinition > 0) {
-      int length = (int) INT_LE.get(data, 0);
-      if (length < 0 || length > data.length - 4) {
-        throw new IndexOutOfBoundsException("definition levels of " + length + " bytes in a " + data.length
-            + "-byte page");
-      }
-      levelsFrom = 4;
-      levelsTo = 4 + length;
-    } else {
-      levelsFrom = 0;
-      levelsTo = 0;
-    }
+    long levels = PageLevels.definition(page, data, 0, maxDefinition > 0);
+    int levelsFrom = PageLevels.from(levels);
+    int levelsTo = PageLevels.to(levels);
     int k = position;
     if (maxDefinition > 0) {
       body.need(levelsTo);
@@ -442,7 +400,7 @@ final class FlatColumnLookup {
   }
 
   /** Emits the k-th PLAIN value of the values starting at {@code from}. */
-  private void emitPlain(Prefix body, int from, int k, RowMaterializer.Value converter) throws DecodeException {
+  private void emitPlain(Prefix body, int from, int k, ValueConverter converter) throws DecodeException {
     byte[] data = body.data;
     int to = data.length;
     switch (typeName) {
@@ -458,12 +416,12 @@ final class FlatColumnLookup {
         int at = from;
         for (int i = 0; i < k; i++) {
           body.need(at + 4);
-          at = checkedEnd(data, at, to);
+          at = PlainValues.checkedEnd(data, at, to);
         }
         body.need(at + 4);
-        int end = checkedEnd(data, at, to);
+        int end = PlainValues.checkedEnd(data, at, to);
         body.need(end);
-        converter.addBinary(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
+        PlainValues.emitBinary(data, at, end, converter);
       }
       default -> {
         long at = from + (long) k * width;
@@ -471,90 +429,16 @@ final class FlatColumnLookup {
           throw new IndexOutOfBoundsException("value " + k + " of " + width + " bytes past the values");
         }
         body.need((int) at + width);
-        emitFixed(data, (int) at, converter);
+        PlainValues.emitFixed(typeName, width, data, (int) at, converter);
       }
     }
   }
 
-  /** The end of the length-prefixed value at {@code at}. */
-  static int checkedEnd(byte[] data, int at, int to) {
-    if (at + 4 > to) {
-      throw new IndexOutOfBoundsException("binary length at byte " + at + " past the values");
-    }
-    int length = (int) INT_LE.get(data, at);
-    if (length < 0 || length > to - at - 4) {
-      throw new IndexOutOfBoundsException("binary value of " + length + " bytes at byte " + at + " past the values");
-    }
-    return at + 4 + length;
-  }
-
-  private void emitFixed(byte[] data, int at, RowMaterializer.Value converter) {
-    switch (typeName) {
-      case INT32 -> converter.addInt((int) INT_LE.get(data, at));
-      case INT64 -> converter.addLong((long) LONG_LE.get(data, at));
-      case FLOAT -> converter.addFloat(Float.intBitsToFloat((int) INT_LE.get(data, at)));
-      case DOUBLE -> converter.addDouble(Double.longBitsToDouble((long) LONG_LE.get(data, at)));
-      case INT96, FIXED_LEN_BYTE_ARRAY -> converter.addBinary(Binary.fromConstantByteArray(data, at, width));
-      default -> throw new IllegalStateException("not a fixed-width type: " + typeName);
-    }
-  }
-
-  static int fixedWidth(PrimitiveType type) {
-    return switch (type.getPrimitiveTypeName()) {
-      case INT32, FLOAT -> 4;
-      case INT64, DOUBLE -> 8;
-      case INT96 -> 12;
-      case FIXED_LEN_BYTE_ARRAY -> type.getTypeLength();
-      case BOOLEAN, BINARY -> 0;
-    };
-  }
-
-  private Dictionary dictionary() throws DecodeException {
+  private DictionaryValues dictionary() throws DecodeException {
     if (dictionary == null) {
-      dictionary = new Dictionary(dictionaryPage.dictionaryBody(codec), dictionaryPage.dictionaryEntryCount());
+      dictionary = new DictionaryValues(typeName, width, dictionaryPage.dictionaryBody(codec),
+          dictionaryPage.dictionaryEntryCount());
     }
     return dictionary;
-  }
-
-  /** A PLAIN dictionary page, indexed once: entry offsets for binary, direct offsets for fixed width. */
-  private final class Dictionary {
-    private final byte[] data;
-    private final int entries;
-    private final int[] binaryStarts; // BINARY only: start of each entry's bytes, length in binaryEnds
-    private final int[] binaryEnds;
-
-    Dictionary(byte[] data, int entries) {
-      this.data = data;
-      this.entries = entries;
-      if (typeName == PrimitiveTypeName.BINARY) {
-        binaryStarts = new int[entries];
-        binaryEnds = new int[entries];
-        int at = 0;
-        for (int i = 0; i < entries; i++) {
-          int end = checkedEnd(data, at, data.length);
-          binaryStarts[i] = at + 4;
-          binaryEnds[i] = end;
-          at = end;
-        }
-      } else {
-        binaryStarts = null;
-        binaryEnds = null;
-        if ((long) entries * width > data.length) {
-          throw new IndexOutOfBoundsException(entries + " dictionary entries of " + width + " bytes in "
-              + data.length + " bytes");
-        }
-      }
-    }
-
-    void emit(int index, RowMaterializer.Value converter) {
-      if (index < 0 || index >= entries) {
-        throw new IndexOutOfBoundsException("dictionary index " + index + " outside the " + entries + " entries");
-      }
-      if (binaryStarts != null) {
-        converter.addBinary(Binary.fromConstantByteArray(data, binaryStarts[index], binaryEnds[index] - binaryStarts[index]));
-      } else {
-        emitFixed(data, index * width, converter);
-      }
-    }
   }
 }

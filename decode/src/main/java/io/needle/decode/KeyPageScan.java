@@ -43,20 +43,15 @@ final class KeyPageScan {
       return false;
     }
     byte[] data = page.dataBody(codec);
-    int levelsFrom = 0;
-    int levelsTo = 0;
-    if (page.isV2()) {
-      levelsTo = page.v2DefinitionLevelBytes();
-    } else if (maxDefinition > 0) {
-      levelsFrom = 4;
-      levelsTo = 4 + FlatColumnLookup.prefixedLength(data, 0, "definition");
-    }
+    long section = PageLevels.definition(page, data, 0, maxDefinition > 0);
+    int levelsFrom = PageLevels.from(section);
+    int levelsTo = PageLevels.to(section);
     if (levelsTo > data.length) {
       throw new IndexOutOfBoundsException("definition levels end at byte " + levelsTo + " of a " + data.length
           + "-byte page");
     }
     HybridRuns.Cursor levels = maxDefinition > 0 ? new HybridRuns.Cursor(data, levelsFrom, levelsTo, 1) : null;
-    int width = FlatColumnLookup.fixedWidth(leaf.getPrimitiveType());
+    int width = PlainValues.fixedWidth(leaf.getPrimitiveType());
     int values = page.valueCount();
     int at = levelsTo;
     for (int position = 0; position < values; position++) {
@@ -66,22 +61,22 @@ final class KeyPageScan {
       int ordinal;
       switch (typeName) {
         case INT32 -> {
-          checkFits(at, 4, data.length);
-          ordinal = keys.ordinalOf((int) FlatColumnLookup.INT_LE.get(data, at));
+          PlainValues.checkFits(at, 4, data.length);
+          ordinal = keys.ordinalOf((int) PlainValues.INT_LE.get(data, at));
           at += 4;
         }
         case INT64 -> {
-          checkFits(at, 8, data.length);
-          ordinal = keys.ordinalOf((long) FlatColumnLookup.LONG_LE.get(data, at));
+          PlainValues.checkFits(at, 8, data.length);
+          ordinal = keys.ordinalOf((long) PlainValues.LONG_LE.get(data, at));
           at += 8;
         }
         case BINARY -> {
-          int end = FlatColumnLookup.checkedEnd(data, at, data.length);
+          int end = PlainValues.checkedEnd(data, at, data.length);
           ordinal = keys.ordinalOf(Binary.fromConstantByteArray(data, at + 4, end - at - 4));
           at = end;
         }
         default -> { // FIXED_LEN_BYTE_ARRAY, INT96
-          checkFits(at, width, data.length);
+          PlainValues.checkFits(at, width, data.length);
           ordinal = keys.ordinalOf(Binary.fromConstantByteArray(data, at, width));
           at += width;
         }
@@ -91,11 +86,5 @@ final class KeyPageScan {
       }
     }
     return true;
-  }
-
-  private static void checkFits(int at, int width, int end) {
-    if (at + width > end) {
-      throw new IndexOutOfBoundsException("value of " + width + " bytes at byte " + at + " past the values");
-    }
   }
 }

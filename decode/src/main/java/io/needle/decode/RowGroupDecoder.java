@@ -1,6 +1,5 @@
 package io.needle.decode;
 
-import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
 import io.needle.protocol.proto.RowGroupPages;
@@ -9,14 +8,7 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.impl.ColumnReaderImpl;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.column.page.PageReader;
-import org.apache.parquet.filter2.compat.FilterCompat;
-import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.MessageColumnIO;
-import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 
 import java.nio.ByteBuffer;
@@ -26,23 +18,25 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.PrimitiveIterator;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Decodes the pages of one row group of a lookup response: scans the key column's pages for the
  * requested keys, then materializes the requested fields of each matching row.
  *
- * <p>How: the key column's data pages form runs (a page with a known first row starts a run, a
- * page with first_row -1 continues it); each run is read with parquet's {@code ColumnReaderImpl}
- * and row = run's first row + value index (the key column is top-level and not repeated). The
- * requested fields are then assembled by parquet's own record reader over a {@link PageReadStore}
- * whose {@code getRowIndexes()} lists exactly the matching rows: parquet's
- * {@code SynchronizingColumnReader} skips to them using each page's first row index, the way
- * parquet-java's column-index filtering works. A field whose pages have unknown first rows (no
- * offset index in the file) is instead read from row 0 without row indexes, keeping the matching
- * records. The two groups are assembled by separate readers and merged per row.
+ * <p>The seams, as a Parquet reader has them (compare Trino's {@code PageReader}, value decoders
+ * and flat/nested column readers, or parquet-java's {@code ColumnReaderImpl} over its
+ * {@code ValuesReader}s):
+ * <ul>
+ *   <li>page header and body: {@link ParsedPage} (header parsed eagerly, CRC checked, body
+ *       decompressed lazily), {@link PageLevels} (where a data page's levels lie) and
+ *       {@link HybridRuns} (the RLE/bit-packed level and index runs);
+ *   <li>value decoders per encoding: {@link PlainValues} and {@link DictionaryValues} on the
+ *       direct path; parquet-column's readers ({@link ColumnPageReader}) for every other encoding;
+ *   <li>column readers: {@link KeyColumnScan} (the key column, every value), {@link FlatColumnLookup}
+ *       (a flat field or a list of primitives at a few rows, straight from the page bytes);
+ *   <li>row assembly: {@link RecordAssembly} (parquet's record reader for everything else) and
+ *       {@link RowMaterializer} (values into Java objects), merged per row here.
+ * </ul>
  *
  * <p>Fast path: a flat field (a top-level primitive, not repeated) or a list of primitives whose
  * pages all have known first rows and a common encoding skips parquet's readers entirely:
@@ -54,12 +48,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * the sink is called only after the whole row group decoded, so a corrupt page never produces
  * values, and an exception thrown by the sink propagates as is.
  *
- * <p>Threading: immutable apart from a concurrent cache of column-IO plans; one instance can
- * serve concurrent {@code decode} calls for every row group of files that share a schema.
+ * <p>Threading: immutable apart from {@link RecordAssembly}'s concurrent cache of column-IO plans;
+ * one instance can serve concurrent {@code decode} calls for every row group of files that share a
+ * schema.
  */
 public final class RowGroupDecoder<R> {
-  private static final PrimitiveConverter NO_CONVERTER = new PrimitiveConverter() {};
-
   private final MessageType fileType;
   private final String createdBy;
   private final VersionParser.ParsedVersion writerVersion;
@@ -72,7 +65,7 @@ public final class RowGroupDecoder<R> {
   private final int[] fieldInSchema;
   /** Per output field: the leaf indexes of its columns. */
   private final int[][] fieldLeaves;
-  private final Map<BitSet, MessageColumnIO> plans;
+  private final RecordAssembly<R> assembly;
   private final RowFactory<R> rowFactory;
   /** Whether flat fields go through {@link FlatColumnLookup} (off only to compare the two paths). */
   private final boolean fastPath;
@@ -100,13 +93,13 @@ public final class RowGroupDecoder<R> {
 
   private RowGroupDecoder(FileSchema schema, String keyColumn, List<String> fields, RowFactory<R> rowFactory,
       boolean keyed) throws DecodeException {
-    this.plans = new ConcurrentHashMap<>();
     this.rowFactory = java.util.Objects.requireNonNull(rowFactory, "rowFactory is null");
     this.fastPath = true;
     this.fileType = schema.messageType();
     this.createdBy = schema.createdBy();
     this.writerVersion = parseVersion(createdBy);
     this.leaves = fileType.getColumns();
+    this.assembly = new RecordAssembly<>(fileType, createdBy, rowFactory);
     if (keyed) {
       this.keyType = schema.keyType(keyColumn);
       this.keyDescriptor = fileType.getColumnDescription(new String[] {keyColumn});
@@ -137,7 +130,7 @@ public final class RowGroupDecoder<R> {
   }
 
   private RowGroupDecoder(RowGroupDecoder<R> other, boolean fastPath) {
-    this.plans = other.plans;
+    this.assembly = other.assembly;
     this.rowFactory = other.rowFactory;
     this.fastPath = fastPath;
     this.fileType = other.fileType;
@@ -269,7 +262,7 @@ public final class RowGroupDecoder<R> {
   }
 
   /** The state of one decode call. */
-  private final class Decoding {
+  private final class Decoding implements RecordAssembly.Columns {
     private final RowGroupPages rowGroup;
     private final List<ByteBuffer> segments;
     private final ParsedPage[] parsed;
@@ -298,6 +291,11 @@ public final class RowGroupDecoder<R> {
       byLeaf.putIfAbsent(keyLeaf, rowGroup.getColumns(0));
     }
 
+    @Override
+    public long rowCount() {
+      return rowGroup.getRowCount();
+    }
+
     long decompressNanos() {
       long sum = 0;
       for (ParsedPage p : parsed) {
@@ -308,7 +306,8 @@ public final class RowGroupDecoder<R> {
       return sum;
     }
 
-    ParsedPage page(int index) throws DecodeException {
+    @Override
+    public ParsedPage page(int index) throws DecodeException {
       if (index < 0 || index >= parsed.length) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "page index " + index + " outside the response's "
             + parsed.length + " pages");
@@ -321,64 +320,13 @@ public final class RowGroupDecoder<R> {
       return page;
     }
 
-    DictionaryPage dictionary(ColumnPages column) throws DecodeException {
+    @Override
+    public DictionaryPage dictionary(ColumnPages column) throws DecodeException {
       return column.getDictionaryPage() < 0 ? null : page(column.getDictionaryPage()).dictionaryPage(column.getCodec());
     }
 
     Matches scanKeys(KeyMatcher keys) throws DecodeException {
-      ColumnPages column = rowGroup.getColumns(0);
-      Codec codec = column.getCodec();
-      DictionaryPage dictionary = dictionary(column);
-      Matches matches = new Matches();
-      List<DataPage> dataPages = column.getDataPagesList();
-      int i = 0;
-      while (i < dataPages.size()) {
-        long runFirstRow = dataPages.get(i).getFirstRow();
-        if (runFirstRow < 0) {
-          throw new DecodeException(DecodeException.Kind.CORRUPT, "key column's first page has an unknown first row");
-        }
-        if (fastPath && (i + 1 == dataPages.size() || dataPages.get(i + 1).getFirstRow() >= 0)) { // one-page run
-          ParsedPage page = page(dataPages.get(i).getPage());
-          if (KeyPageScan.scanKeyPage(keyDescriptor, codec, page, keys,
-              (position, ordinal) -> matches.add(runFirstRow + position, ordinal))) {
-            i++;
-            continue;
-          }
-        }
-        List<ColumnPageReader.Entry> run = new ArrayList<>();
-        long values = 0;
-        do {
-          ParsedPage page = page(dataPages.get(i).getPage());
-          values += page.valueCount();
-          run.add(new ColumnPageReader.Entry(page, -1, 0));
-          i++;
-        } while (i < dataPages.size() && dataPages.get(i).getFirstRow() < 0);
-        if (values > 0) {
-          scanRun(new ColumnPageReader(codec, keyDescriptor, dictionary, run, values, false), runFirstRow,
-              values, keys, matches);
-        }
-      }
-      return matches;
-    }
-
-    private void scanRun(PageReader reader, long firstRow, long values, KeyMatcher keys, Matches matches)
-        throws DecodeException {
-      ColumnReaderImpl column = new ColumnReaderImpl(keyDescriptor, reader, NO_CONVERTER, writerVersion);
-      int maxDefinition = keyDescriptor.getMaxDefinitionLevel();
-      PrimitiveTypeName type = keyDescriptor.getPrimitiveType().getPrimitiveTypeName();
-      for (long v = 0; v < values; v++) {
-        if (column.getCurrentDefinitionLevel() == maxDefinition) {
-          int ordinal = switch (type) {
-            case INT32 -> keys.ordinalOf(column.getInteger());
-            case INT64 -> keys.ordinalOf(column.getLong());
-            default -> keys.ordinalOf(column.getBinary());
-          };
-          if (ordinal >= 0) {
-            matches.add(firstRow + v, ordinal);
-          }
-        }
-        column.consume();
-      }
+      return KeyColumnScan.scan(this, rowGroup.getColumns(0), keyDescriptor, writerVersion, fastPath, keys);
     }
 
     List<R> materialize(Matches matches) throws DecodeException {
@@ -405,7 +353,7 @@ public final class RowGroupDecoder<R> {
             && FlatColumnLookup.shapeOf(field, leaves.get(fieldLeaves[f][0])) != null) {
           int leaf = fieldLeaves[f][0];
           lookup = FlatColumnLookup.plan(field, leaves.get(leaf), column(leaf), rowGroup.getRowCount(), matches.rows,
-              matches.count, this::page);
+              matches.count, this);
         }
         if (lookup != null) {
           fast.put(schemaIndex, lookup.read());
@@ -413,8 +361,8 @@ public final class RowGroupDecoder<R> {
           indexed.set(schemaIndex);
         }
       }
-      Object[][] indexedRecords = indexed.isEmpty() ? null : readIndexed(indexed, matches);
-      Object[][] sequentialRecords = sequential.isEmpty() ? null : readSequential(sequential, matches);
+      Object[][] indexedRecords = indexed.isEmpty() ? null : assembly.readIndexed(this, indexed, matches);
+      Object[][] sequentialRecords = sequential.isEmpty() ? null : assembly.readSequential(this, sequential, matches);
       List<R> rows = new ArrayList<>(matches.count);
       for (int m = 0; m < matches.count; m++) {
         Object[] values = new Object[outputNames.length];
@@ -435,161 +383,14 @@ public final class RowGroupDecoder<R> {
       return rows;
     }
 
-    private ColumnPages column(int leaf) throws DecodeException {
+    @Override
+    public ColumnPages column(int leaf) throws DecodeException {
       ColumnPages column = byLeaf.get(leaf);
       if (column == null) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "the response has no pages for leaf column " + leaf
             + " (" + Arrays.toString(leaves.get(leaf).getPath()) + ")");
       }
       return column;
-    }
-
-    private Object[][] readIndexed(BitSet fields, Matches matches) throws DecodeException {
-      MessageColumnIO io = plan(fields);
-      Map<ColumnDescriptor, ColumnPageReader> readers = new HashMap<>();
-      for (int leaf = 0; leaf < leaves.size(); leaf++) {
-        if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
-          continue;
-        }
-        ColumnPages column = column(leaf);
-        List<DataPage> dataPages = column.getDataPagesList();
-        List<ColumnPageReader.Entry> entries = new ArrayList<>(dataPages.size());
-        long values = 0;
-        int target = 0;
-        for (int p = 0; p < dataPages.size(); p++) {
-          long first = dataPages.get(p).getFirstRow();
-          long end = p + 1 < dataPages.size() ? dataPages.get(p + 1).getFirstRow() : rowGroup.getRowCount();
-          if (end <= first) {
-            throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + ": page first rows go backwards ("
-                + first + " then " + end + ")");
-          }
-          // Only pages holding a wanted row go to parquet: the synchronizing reader jumps between
-          // pages by their first rows, and would otherwise decompress and scan every page it
-          // then skips (most of a lookup's time, measured).
-          while (target < matches.count && matches.rows[target] < first) {
-            target++;
-          }
-          if (target == matches.count || matches.rows[target] >= end) {
-            continue;
-          }
-          ParsedPage page = page(dataPages.get(p).getPage());
-          values += page.valueCount();
-          entries.add(new ColumnPageReader.Entry(page, first, (int) Math.min(Integer.MAX_VALUE, end - first)));
-        }
-        readers.put(leaves.get(leaf), reader(column, leaf, entries, values, true));
-      }
-      long[] rows = Arrays.copyOf(matches.rows, matches.count);
-      return read(io, new Store(readers, matches.count, rows), matches.count, null);
-    }
-
-    private Object[][] readSequential(BitSet fields, Matches matches) throws DecodeException {
-      MessageColumnIO io = plan(fields);
-      Map<ColumnDescriptor, ColumnPageReader> readers = new HashMap<>();
-      for (int leaf = 0; leaf < leaves.size(); leaf++) {
-        if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
-          continue;
-        }
-        ColumnPages column = column(leaf);
-        List<ColumnPageReader.Entry> entries = new ArrayList<>();
-        long values = 0;
-        List<DataPage> dataPages = column.getDataPagesList();
-        if (!dataPages.isEmpty() && dataPages.get(0).getFirstRow() != 0) {
-          throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf
-              + " has pages of unknown first row that do not start at row 0");
-        }
-        for (DataPage p : dataPages) {
-          // Every page from row 0 is here: known first rows of other pages need no use.
-          ParsedPage page = page(p.getPage());
-          values += page.valueCount();
-          entries.add(new ColumnPageReader.Entry(page, -1, 0));
-        }
-        readers.put(leaves.get(leaf), reader(column, leaf, entries, values, false));
-      }
-      long lastRow = matches.rows[matches.count - 1];
-      return read(io, new Store(readers, lastRow + 1, null), lastRow + 1, matches);
-    }
-
-    private ColumnPageReader reader(ColumnPages column, int leaf, List<ColumnPageReader.Entry> entries, long values,
-        boolean synchronizing) throws DecodeException {
-      if (values <= 0) {
-        throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + " has no values for the matching rows");
-      }
-      return new ColumnPageReader(column.getCodec(), leaves.get(leaf), dictionary(column), entries, values, synchronizing);
-    }
-
-    /** Reads {@code records} records; with {@code keep}, keeps only the records at its rows. */
-    private Object[][] read(MessageColumnIO io, PageReadStore store, long records, Matches keep) {
-      RowMaterializer materializer = new RowMaterializer(io.getType(), rowFactory);
-      RecordReader<Object[]> reader = io.getRecordReader(store, materializer, FilterCompat.NOOP);
-      int wanted = keep == null ? (int) records : keep.count;
-      Object[][] out = new Object[wanted][];
-      int next = 0;
-      for (long r = 0; r < records && next < wanted; r++) {
-        Object[] record = reader.read();
-        if (keep == null || keep.rows[next] == r) {
-          out[next++] = record;
-        }
-      }
-      return out;
-    }
-  }
-
-  private MessageColumnIO plan(BitSet fields) {
-    return plans.computeIfAbsent((BitSet) fields.clone(), f -> {
-      List<Type> types = new ArrayList<>();
-      for (int i = f.nextSetBit(0); i >= 0; i = f.nextSetBit(i + 1)) {
-        types.add(fileType.getType(i));
-      }
-      MessageType requested = new MessageType(fileType.getName(), types);
-      return new ColumnIOFactory(createdBy).getColumnIO(requested, fileType);
-    });
-  }
-
-  /**
-   * The page readers of one group of fields, restricted to the matching rows when indexes are given.
-   *
-   * <p>Parquet asks for a column's page reader and then, for the same column, for the row indexes
-   * ({@code ColumnReadStoreImpl.getColumnReader}); each column gets its own {@link TargetRows}
-   * tied to the reader it was just given.
-   */
-  private static final class Store implements PageReadStore {
-    private final Map<ColumnDescriptor, ColumnPageReader> readers;
-    private final long rowCount;
-    private final long[] rowIndexes;
-    private ColumnPageReader lastGiven;
-
-    Store(Map<ColumnDescriptor, ColumnPageReader> readers, long rowCount, long[] rowIndexes) {
-      this.readers = readers;
-      this.rowCount = rowCount;
-      this.rowIndexes = rowIndexes;
-    }
-
-    @Override
-    public PageReader getPageReader(ColumnDescriptor descriptor) {
-      ColumnPageReader reader = readers.get(descriptor);
-      if (reader == null) {
-        throw new IllegalStateException("no pages for column " + descriptor);
-      }
-      lastGiven = reader;
-      return reader;
-    }
-
-    @Override
-    public long getRowCount() {
-      return rowCount;
-    }
-
-    @Override
-    public Optional<PrimitiveIterator.OfLong> getRowIndexes() {
-      if (rowIndexes == null) {
-        return Optional.empty();
-      }
-      if (lastGiven == null) {
-        throw new IllegalStateException("row indexes asked before any page reader: parquet's read order changed");
-      }
-      TargetRows rows = new TargetRows(rowIndexes, lastGiven);
-      lastGiven = null;
-      return Optional.of(rows);
     }
   }
 }

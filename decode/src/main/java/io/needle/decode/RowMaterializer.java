@@ -1,33 +1,18 @@
 package io.needle.decode;
 
-import org.apache.parquet.io.ParquetDecodingException;
-import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
-import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.io.api.RecordMaterializer;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.LogicalTypeAnnotation.DecimalLogicalTypeAnnotation;
-import org.apache.parquet.schema.LogicalTypeAnnotation.IntLogicalTypeAnnotation;
-import org.apache.parquet.schema.LogicalTypeAnnotation.TimeLogicalTypeAnnotation;
-import org.apache.parquet.schema.LogicalTypeAnnotation.TimestampLogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 
-import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -46,6 +31,9 @@ import java.util.function.Consumer;
  *   <li>any other repeated field is a list of its element (zero occurrences: an empty list);</li>
  *   <li>any other group is a {@link Row}.</li>
  * </ul>
+ *
+ * <p>Primitive values become Java values in {@link ValueConverter}, which the direct path
+ * ({@link FlatColumnLookup}) uses too.
  *
  * <p>One instance per record reader: converters hold the record being assembled.
  */
@@ -70,14 +58,9 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
     return root;
   }
 
-  /** A value's receiver in its parent: a field slot, a list, a map entry. */
-  interface Slot {
-    void set(Object value);
-  }
-
-  Converter converterFor(Type type, Slot slot) {
+  Converter converterFor(Type type, ValueConverter.Slot slot) {
     if (type.isPrimitive()) {
-      return new Value(type.asPrimitiveType(), slot);
+      return new ValueConverter(type.asPrimitiveType(), slot);
     }
     GroupType group = type.asGroupType();
     LogicalTypeAnnotation logical = group.getLogicalTypeAnnotation();
@@ -122,7 +105,7 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
         Type field = type.getType(i);
         int index = i;
         repeated[i] = field.isRepetition(Type.Repetition.REPEATED);
-        Slot slot = repeated[i] ? value -> appendTo(current[index], value) : value -> current[index] = value;
+        ValueConverter.Slot slot = repeated[i] ? value -> appendTo(current[index], value) : value -> current[index] = value;
         children[i] = converterFor(field, slot);
       }
     }
@@ -162,13 +145,13 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
   /** A LIST-annotated group: collects its elements. */
   final class ListValues extends GroupConverter {
     private final Converter element;
-    private final Slot out;
+    private final ValueConverter.Slot out;
     private List<Object> list;
 
-    ListValues(GroupType listType, Slot out) {
+    ListValues(GroupType listType, ValueConverter.Slot out) {
       this.out = out;
       Type repeated = listType.getType(0);
-      Slot add = value -> list.add(value);
+      ValueConverter.Slot add = value -> list.add(value);
       if (repeated.isPrimitive() || isElementItself(repeated.asGroupType(), listType.getName())) {
         this.element = converterFor(repeated, add);
       } else {
@@ -203,10 +186,10 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
   /** A MAP-annotated group: collects key/value entries in order. */
   final class MapValues extends GroupConverter {
     private final Converter entries;
-    private final Slot out;
+    private final ValueConverter.Slot out;
     private Map<Object, Object> map;
 
-    MapValues(GroupType mapType, Slot out) {
+    MapValues(GroupType mapType, ValueConverter.Slot out) {
       this.out = out;
       this.entries = new GroupValues(mapType.getType(0).asGroupType(),
           values -> map.put(values[0], values.length > 1 ? values[1] : null));
@@ -225,178 +208,6 @@ final class RowMaterializer extends RecordMaterializer<Object[]> {
     @Override
     public void end() {
       out.set(Collections.unmodifiableMap(map));
-    }
-  }
-
-  /** How a primitive's physical value becomes its Java value. */
-  enum Kind {
-    BOOLEAN, INT, UINT32, LONG, UINT64, FLOAT, DOUBLE, DATE, TIME_MILLIS, TIME_MICROS, TIME_NANOS,
-    TIMESTAMP_MILLIS, TIMESTAMP_MICROS, TIMESTAMP_NANOS, DECIMAL, STRING, UUID, FLOAT16, INT96, BYTES
-  }
-
-  static Kind kindOf(PrimitiveType type) {
-    LogicalTypeAnnotation logical = type.getLogicalTypeAnnotation();
-    switch (type.getPrimitiveTypeName()) {
-      case BOOLEAN:
-        return Kind.BOOLEAN;
-      case INT32:
-        if (logical instanceof IntLogicalTypeAnnotation i && !i.isSigned() && i.getBitWidth() == 32) {
-          return Kind.UINT32;
-        } else if (logical instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation) {
-          return Kind.DATE;
-        } else if (logical instanceof TimeLogicalTypeAnnotation) {
-          return Kind.TIME_MILLIS;
-        } else if (logical instanceof DecimalLogicalTypeAnnotation) {
-          return Kind.DECIMAL;
-        }
-        return Kind.INT;
-      case INT64:
-        if (logical instanceof IntLogicalTypeAnnotation i && !i.isSigned()) {
-          return Kind.UINT64;
-        } else if (logical instanceof TimeLogicalTypeAnnotation t) {
-          return switch (t.getUnit()) {
-            case MILLIS -> Kind.TIME_MILLIS;
-            case MICROS -> Kind.TIME_MICROS;
-            case NANOS -> Kind.TIME_NANOS;
-          };
-        } else if (logical instanceof TimestampLogicalTypeAnnotation t) {
-          return switch (t.getUnit()) {
-            case MILLIS -> Kind.TIMESTAMP_MILLIS;
-            case MICROS -> Kind.TIMESTAMP_MICROS;
-            case NANOS -> Kind.TIMESTAMP_NANOS;
-          };
-        } else if (logical instanceof DecimalLogicalTypeAnnotation) {
-          return Kind.DECIMAL;
-        }
-        return Kind.LONG;
-      case INT96:
-        return Kind.INT96;
-      case FLOAT:
-        return Kind.FLOAT;
-      case DOUBLE:
-        return Kind.DOUBLE;
-      case BINARY:
-      case FIXED_LEN_BYTE_ARRAY:
-        if (logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
-            || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation
-            || logical instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation) {
-          return Kind.STRING;
-        } else if (logical instanceof DecimalLogicalTypeAnnotation) {
-          return Kind.DECIMAL;
-        } else if (logical instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation
-            && type.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY) {
-          return Kind.UUID;
-        } else if (logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation
-            && type.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY) {
-          return Kind.FLOAT16;
-        }
-        return Kind.BYTES;
-      default:
-        throw new IllegalArgumentException("unknown primitive type " + type);
-    }
-  }
-
-  /** One primitive value: converts the physical value by {@link Kind} and hands it to the slot. */
-  static final class Value extends PrimitiveConverter {
-    private static final long JULIAN_EPOCH_DAY = 2_440_588L;
-
-    private final Kind kind;
-    private final int scale;
-    private final Slot out;
-
-    Value(PrimitiveType type, Slot out) {
-      this.kind = kindOf(type);
-      this.scale = type.getLogicalTypeAnnotation() instanceof DecimalLogicalTypeAnnotation d ? d.getScale() : 0;
-      this.out = out;
-    }
-
-    @Override
-    public void addBoolean(boolean value) {
-      out.set(value);
-    }
-
-    @Override
-    public void addInt(int value) {
-      out.set(switch (kind) {
-        case UINT32 -> (Object) (value & 0xffffffffL);
-        case DATE -> LocalDate.ofEpochDay(value);
-        case TIME_MILLIS -> LocalTime.ofNanoOfDay(value * 1_000_000L);
-        case DECIMAL -> BigDecimal.valueOf(value, scale);
-        default -> (Object) value;
-      });
-    }
-
-    @Override
-    public void addLong(long value) {
-      out.set(switch (kind) {
-        case UINT64 -> value >= 0 ? BigInteger.valueOf(value) : BigInteger.valueOf(value).add(BigInteger.ONE.shiftLeft(64));
-        case TIME_MILLIS -> LocalTime.ofNanoOfDay(Math.multiplyExact(value, 1_000_000L));
-        case TIME_MICROS -> LocalTime.ofNanoOfDay(Math.multiplyExact(value, 1_000L));
-        case TIME_NANOS -> LocalTime.ofNanoOfDay(value);
-        case TIMESTAMP_MILLIS -> Instant.ofEpochMilli(value);
-        case TIMESTAMP_MICROS -> Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1_000L);
-        case TIMESTAMP_NANOS -> Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000_000L), Math.floorMod(value, 1_000_000_000L));
-        case DECIMAL -> BigDecimal.valueOf(value, scale);
-        default -> (Object) value;
-      });
-    }
-
-    @Override
-    public void addFloat(float value) {
-      out.set(value);
-    }
-
-    @Override
-    public void addDouble(double value) {
-      out.set(value);
-    }
-
-    @Override
-    public void addBinary(Binary value) {
-      out.set(switch (kind) {
-        case STRING -> new String(value.getBytesUnsafe(), StandardCharsets.UTF_8);
-        case DECIMAL -> decimal(value);
-        case UUID -> uuid(value);
-        case FLOAT16 -> float16(value);
-        case INT96 -> int96(value);
-        default -> value.getBytes();
-      });
-    }
-
-    private BigDecimal decimal(Binary value) {
-      byte[] bytes = value.getBytesUnsafe();
-      if (bytes.length == 0) {
-        throw new ParquetDecodingException("empty decimal value");
-      }
-      return new BigDecimal(new BigInteger(bytes), scale);
-    }
-
-    private static UUID uuid(Binary value) {
-      byte[] b = value.getBytesUnsafe();
-      if (b.length != 16) {
-        throw new ParquetDecodingException("UUID value of " + b.length + " bytes");
-      }
-      return new UUID(java.nio.ByteBuffer.wrap(b).getLong(), java.nio.ByteBuffer.wrap(b).getLong(8));
-    }
-
-    private static Float float16(Binary value) {
-      byte[] b = value.getBytesUnsafe();
-      if (b.length != 2) {
-        throw new ParquetDecodingException("FLOAT16 value of " + b.length + " bytes");
-      }
-      return HalfFloat.toFloat((short) ((b[1] & 0xff) << 8 | (b[0] & 0xff)));
-    }
-
-    private static Instant int96(Binary value) {
-      byte[] b = value.getBytesUnsafe();
-      if (b.length != 12) {
-        throw new ParquetDecodingException("INT96 value of " + b.length + " bytes");
-      }
-      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-      long nanosOfDay = buffer.getLong(0);
-      long julianDay = buffer.getInt(8);
-      long days = julianDay - JULIAN_EPOCH_DAY;
-      return Instant.ofEpochSecond(Math.multiplyExact(days, 86_400L), 0).plusNanos(nanosOfDay);
     }
   }
 }

@@ -7,7 +7,7 @@ import org.apache.parquet.format.CompressionCodec;
  * need. Immutable; every offset has been checked against the file's data region at load time.
  *
  * <p>Key bounds ({@code hasBounds}, {@code minLong}...) are filled only for columns usable as
- * keys, normalised as {@link LeafColumn.StatsOrder} describes.
+ * keys, normalised as {@link StatsOrder} describes.
  */
 final class ChunkMeta {
   static final long ABSENT = -1;

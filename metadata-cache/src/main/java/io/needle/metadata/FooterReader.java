@@ -1,7 +1,6 @@
 package io.needle.metadata;
 
 import io.needle.metadata.LeafColumn.PhysicalType;
-import io.needle.metadata.LeafColumn.StatsOrder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,7 +14,6 @@ import org.apache.parquet.column.values.bloomfilter.XxHash;
 import org.apache.parquet.format.ColumnChunk;
 import org.apache.parquet.format.ColumnMetaData;
 import org.apache.parquet.format.ColumnOrder;
-import org.apache.parquet.format.ConvertedType;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.format.FieldRepetitionType;
 import org.apache.parquet.format.FileMetaData;
@@ -242,31 +240,8 @@ final class FooterReader {
         throw Corruption.at(version, footerStart, "schema leaf " + path + " has type_length " + typeLength);
       }
       int index = leaves.size();
-      StatsOrder order = statsOrder(e, type);
-      if (orders != null && index < orders.size() && (orders.get(index) == null || !orders.get(index).isSetTYPE_ORDER())) {
-        order = StatsOrder.UNKNOWN;
-      }
+      StatsOrder order = StatsOrder.of(e, type, orders, index);
       leaves.add(new LeafColumn(index, path, type, typeLength, rep, def, top, depth == 1, order));
-    }
-
-    private static StatsOrder statsOrder(SchemaElement e, PhysicalType type) {
-      ConvertedType converted = e.isSetConverted_type() ? e.getConverted_type() : null;
-      switch (type) {
-        case INT32, INT64 -> {
-          boolean unsigned = converted == ConvertedType.UINT_8 || converted == ConvertedType.UINT_16
-              || converted == ConvertedType.UINT_32 || converted == ConvertedType.UINT_64
-              || (e.isSetLogicalType() && e.getLogicalType().isSetINTEGER() && !e.getLogicalType().getINTEGER().isIsSigned());
-          return unsigned ? StatsOrder.UNSIGNED : StatsOrder.SIGNED;
-        }
-        case BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY -> {
-          boolean signedBytes = converted == ConvertedType.DECIMAL || converted == ConvertedType.INTERVAL
-              || (e.isSetLogicalType() && (e.getLogicalType().isSetDECIMAL() || e.getLogicalType().isSetFLOAT16()));
-          return signedBytes ? StatsOrder.UNKNOWN : StatsOrder.BYTES;
-        }
-        default -> {
-          return StatsOrder.UNKNOWN;
-        }
-      }
     }
 
     private ChunkMeta chunkMeta(int rg, LeafColumn leaf, ColumnChunk chunk) throws ParquetException {
@@ -337,16 +312,9 @@ final class FooterReader {
       Statistics stats = meta.getStatistics();
       if (stats != null && leaf.usableAsKey()) {
         allNull = leaf.maxDefinitionLevel() > 0 && stats.isSetNull_count() && stats.getNull_count() == meta.getNum_values();
-        byte[] min = null;
-        byte[] max = null;
-        if (stats.isSetMin_value() && stats.isSetMax_value()) {
-          min = stats.getMin_value();
-          max = stats.getMax_value();
-        } else if (leaf.order() == StatsOrder.SIGNED && stats.isSetMin() && stats.isSetMax()) {
-          min = stats.getMin();
-          max = stats.getMax();
-        }
-        if (leaf.order() != StatsOrder.UNKNOWN && StatsValues.wellFormed(leaf, min) && StatsValues.wellFormed(leaf, max)) {
+        byte[] min = leaf.order().min(stats);
+        byte[] max = leaf.order().max(stats);
+        if (StatsValues.wellFormed(leaf, min) && StatsValues.wellFormed(leaf, max)) {
           hasBounds = true;
           if (leaf.type() == PhysicalType.INT32 || leaf.type() == PhysicalType.INT64) {
             minLong = StatsValues.decodeLong(leaf, min);

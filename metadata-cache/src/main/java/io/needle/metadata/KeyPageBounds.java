@@ -13,7 +13,7 @@ import java.util.Arrays;
  * {@link #unboundedPages} and are candidates for every key; all-null pages appear in neither.
  * {@code ordered} is ASCENDING or DESCENDING only when the bounds really are monotone (checked
  * at construction: a writer's boundary_order is not trusted blindly), so a binary search is safe.
- * Long bounds are normalised (see {@link LeafColumn.StatsOrder}) and compare with Long.compare;
+ * Long bounds are normalised (see {@link StatsOrder}) and compare with Long.compare;
  * byte bounds compare with Arrays.compareUnsigned.
  */
 final class KeyPageBounds {

@@ -1,7 +1,6 @@
 package io.needle.metadata;
 
 import io.needle.metadata.LeafColumn.PhysicalType;
-import io.needle.metadata.LeafColumn.StatsOrder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;

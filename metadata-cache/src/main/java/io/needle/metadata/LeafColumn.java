@@ -11,7 +11,7 @@ package io.needle.metadata;
  * @param maxDefinitionLevel 0 when every field on the path is required
  * @param topField index of the top-level field the leaf belongs to
  * @param topLevel the leaf is itself a top-level field
- * @param order how statistics of this column compare
+ * @param order how statistics of this column compare ({@link StatsOrder} decides)
  */
 record LeafColumn(
     int index,
@@ -41,21 +41,5 @@ record LeafColumn(
   /** Physical types, as the Parquet format names them. */
   enum PhysicalType {
     BOOLEAN, INT32, INT64, INT96, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY
-  }
-
-  /**
-   * The order min/max statistics follow. Long-valued orders are normalised at load time so that
-   * the planner compares every long key with a plain signed {@code Long.compare}: unsigned INT32
-   * values are widened without sign, unsigned INT64 values have their sign bit flipped.
-   */
-  enum StatsOrder {
-    /** Signed INT32 / INT64. */
-    SIGNED,
-    /** UINT_8/16/32 on INT32; UINT_64 on INT64. */
-    UNSIGNED,
-    /** Unsigned lexicographic bytes: BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY except decimals. */
-    BYTES,
-    /** No order the planner can use (decimal and interval bytes, floats, INT96, BOOLEAN). */
-    UNKNOWN
   }
 }

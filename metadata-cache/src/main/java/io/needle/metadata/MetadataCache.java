@@ -202,7 +202,7 @@ public final class MetadataCache {
         : Types.primitive(physical, repetition).named(leaf.path());
     ColumnDescriptor descriptor = new ColumnDescriptor(new String[] {leaf.path()}, type, 0, leaf.maxDefinitionLevel());
     return new KeyColumnLayout(file.version, file.schemaInfo, leafIndex, descriptor, List.copyOf(groups),
-        leaf.order() == LeafColumn.StatsOrder.UNSIGNED);
+        leaf.order() == StatsOrder.UNSIGNED);
   }
 
   /**
@@ -248,6 +248,7 @@ public final class MetadataCache {
   private static FileSummary summary(FileMetadata file, String keyColumn) throws ParquetException {
     Keys min = null;
     Keys max = null;
+    StatsOrder order = StatsOrder.UNKNOWN;
     if (keyColumn != null) {
       int leafIndex = Planner.keyLeaf(file, keyColumn);
       LeafColumn leaf = file.leaves[leafIndex];
@@ -276,16 +277,17 @@ public final class MetadataCache {
         }
       }
       if (known && any) {
+        order = leaf.order();
         if (minBytes == null) {
-          min = Keys.ofLongs(StatsValues.denormalise(leaf, minLong));
-          max = Keys.ofLongs(StatsValues.denormalise(leaf, maxLong));
+          min = Keys.ofLongs(StatsValues.keyForm(leaf, minLong));
+          max = Keys.ofLongs(StatsValues.keyForm(leaf, maxLong));
         } else {
           min = Keys.ofBytes(minBytes.clone());
           max = Keys.ofBytes(maxBytes.clone());
         }
       }
     }
-    return new FileSummary(file.version, file.schemaInfo, file.rowCount, min, max);
+    return new FileSummary(file.version, file.schemaInfo, file.rowCount, min, max, order);
   }
 
   // ---------------------------------------------------------------- re-paged chunks (worker-built)
@@ -315,7 +317,7 @@ public final class MetadataCache {
       }
     }
     return new ChunkLayout(file.version, file.schemaInfo, rowGroup, leaf, file.leafCount(), file.rowGroupRows[rowGroup],
-        chunk.start, chunk.end, chunk.codec, column.usableAsKey() && column.order() != LeafColumn.StatsOrder.UNKNOWN,
+        chunk.start, chunk.end, chunk.codec, column.usableAsKey() && column.order() != StatsOrder.UNKNOWN,
         maxPageRows);
   }
 
@@ -332,7 +334,7 @@ public final class MetadataCache {
     }
     LeafColumn leaf = file.leaves[chunk.leaf];
     KeyPageBounds bounds = null;
-    if (chunk.keyMins != null && leaf.usableAsKey() && leaf.order() != LeafColumn.StatsOrder.UNKNOWN) {
+    if (chunk.keyMins != null && leaf.usableAsKey() && leaf.order() != StatsOrder.UNKNOWN) {
       java.util.List<byte[]> mins = new java.util.ArrayList<>(chunk.pageCount());
       java.util.List<byte[]> maxs = new java.util.ArrayList<>(chunk.pageCount());
       for (int p = 0; p < chunk.pageCount(); p++) {

@@ -1,7 +1,6 @@
 package io.needle.metadata;
 
 import io.needle.metadata.LeafColumn.PhysicalType;
-import io.needle.metadata.LeafColumn.StatsOrder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
@@ -152,13 +151,8 @@ final class PageHeaderWalker {
         maxs.add(NULL_PAGE);
         return;
       }
-      if (stats.isSetMin_value() && stats.isSetMax_value()) {
-        min = stats.getMin_value();
-        max = stats.getMax_value();
-      } else if (leaf.order() == StatsOrder.SIGNED && stats.isSetMin() && stats.isSetMax()) {
-        min = stats.getMin();
-        max = stats.getMax();
-      }
+      min = leaf.order().min(stats);
+      max = leaf.order().max(stats);
       if (!StatsValues.wellFormed(leaf, min) || !StatsValues.wellFormed(leaf, max)) {
         min = null;
         max = null;

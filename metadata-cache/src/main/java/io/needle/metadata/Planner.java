@@ -1,7 +1,6 @@
 package io.needle.metadata;
 
 import io.needle.metadata.LeafColumn.PhysicalType;
-import io.needle.metadata.LeafColumn.StatsOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;

@@ -1,7 +1,6 @@
 package io.needle.metadata;
 
 import io.needle.metadata.LeafColumn.PhysicalType;
-import io.needle.metadata.LeafColumn.StatsOrder;
 
 /**
  * Decoding of PLAIN-encoded statistics values (footer, column index, page headers) into the
@@ -37,6 +36,16 @@ final class StatsValues {
       v = v << 8 | (b[i] & 0xff);
     }
     return leaf.order() == StatsOrder.UNSIGNED ? v ^ Long.MIN_VALUE : v;
+  }
+
+  /**
+   * A normalised long in the form lookups carry keys: the value's own bits, INT32 sign-extended
+   * (an unsigned INT32 of 0xFFFFFFFF is -1), so that it compares with the caller's keys in the
+   * column's order.
+   */
+  static long keyForm(LeafColumn leaf, long normalised) {
+    long bits = denormalise(leaf, normalised);
+    return leaf.type() == PhysicalType.INT32 ? (int) bits : bits;
   }
 
   /** The caller-visible key of a normalised long (inverse of the INT64 sign flip). */

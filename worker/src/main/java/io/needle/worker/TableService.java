@@ -3,6 +3,7 @@ package io.needle.worker;
 import com.google.protobuf.ByteString;
 import io.needle.metadata.FilePlan;
 import io.needle.metadata.FileSummary;
+import io.needle.metadata.StatsOrder;
 import io.needle.metadata.Keys;
 import io.needle.metadata.LookupSpec;
 import io.needle.metadata.MetadataCache;
@@ -13,6 +14,7 @@ import io.needle.protocol.proto.DescribeResponse;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.FileDescription;
 import io.needle.protocol.proto.Key;
+import io.needle.protocol.proto.KeyOrder;
 import io.needle.protocol.proto.LookupRequest;
 import io.needle.protocol.proto.PageId;
 import io.needle.protocol.proto.RefreshRequest;
@@ -262,8 +264,8 @@ final class TableService {
           if (s.schema().createdBy() != null) {
             d.setCreatedBy(s.schema().createdBy());
           }
-          if (s.keyMin() != null && s.keyMax() != null) {
-            d.setKeyMin(key(s.keyMin())).setKeyMax(key(s.keyMax()));
+          if (s.keyMin() != null && s.keyMax() != null && s.keyOrder() != StatsOrder.UNKNOWN) {
+            d.setKeyMin(key(s.keyMin())).setKeyMax(key(s.keyMax())).setKeyOrder(keyOrder(s.keyOrder()));
           }
           out.addFiles(d);
         }
@@ -468,6 +470,15 @@ final class TableService {
       keys = Keys.ofBytes(bytes);
     }
     return new LookupSpec(request.getKeyColumn(), keys, request.getColumnsList());
+  }
+
+  private static KeyOrder keyOrder(StatsOrder order) {
+    return switch (order) {
+      case SIGNED -> KeyOrder.KEY_ORDER_SIGNED_INT;
+      case UNSIGNED -> KeyOrder.KEY_ORDER_UNSIGNED_INT;
+      case BYTES -> KeyOrder.KEY_ORDER_UNSIGNED_BYTES;
+      case UNKNOWN -> KeyOrder.KEY_ORDER_UNKNOWN;
+    };
   }
 
   private static Key key(Keys keys) {
