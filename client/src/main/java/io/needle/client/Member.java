@@ -10,6 +10,9 @@ package io.needle.client;
  * breaker is half-open: the membership task sends one health probe over a fresh connection, and
  * only its success closes the breaker, so real lookups never pay for probing a dead worker.
  *
+ * <p>Pushback: a refusal for load that carries a retry-after hint holds the member off for that
+ * long, breaker or not (see {@link #holdOff}).
+ *
  * <p>Threading: read by every calling thread, written by reply callbacks and the membership task;
  * the fields are volatile and a lost update between two concurrent failures only changes a
  * back-off by one step, which is harmless.
@@ -22,6 +25,7 @@ final class Member {
   private volatile boolean open;
   private volatile long retryAtNanos;
   private volatile int consecutiveOpens;
+  private volatile long heldOffUntilNanos = System.nanoTime(); // pushback: in the past unless a hint came
 
   /** @param nameHash the name's {@code Rendezvous.hash}, by which routing scores the member */
   Member(String name, long nameHash, String address, long baseOpenNanos) {
@@ -47,9 +51,19 @@ final class Member {
     this.address = newAddress;
   }
 
-  /** True when the breaker is closed: the member takes routed requests. */
+  /** True when the breaker is closed and no pushback holds it off: the member takes routed requests. */
   boolean isAvailable(long nowNanos) {
-    return !open;
+    return !open && nowNanos - heldOffUntilNanos >= 0;
+  }
+
+  /**
+   * The worker asked for quiet (a retry-after hint on a refusal for load): route around it until
+   * {@code untilNanos}. Unlike a failure this needs no probe: the worker answered, it is alive.
+   */
+  void holdOff(long untilNanos) {
+    if (untilNanos - heldOffUntilNanos > 0) {
+      heldOffUntilNanos = untilNanos;
+    }
   }
 
   /** Open and its open time has passed: due for a half-open health probe. */

@@ -248,7 +248,12 @@ public final class NeedleClient implements AutoCloseable {
       return this;
     }
 
-    /** Retries allowed per call on average (0.2 by default), plus 10 per second. */
+    /**
+     * Retries earned per successful request (0.2 by default), gRPC's retry throttling: each failed
+     * request costs one of 20 tokens, each success earns {@code ratio}, and retries stop while
+     * half or fewer are left. So retries stay at most about 10 plus {@code ratio} times the
+     * successes, and stop in an outage. Retries wait a jittered backoff (up to 10 ms, doubling).
+     */
     public Builder retryBudget(double ratio) {
       this.retryRatio = ratio(ratio, "retry budget");
       return this;
