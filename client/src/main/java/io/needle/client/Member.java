@@ -1,5 +1,7 @@
 package io.needle.client;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * One worker as the client sees it: its stable name (from the health RPC), the address it was
  * last seen at, and a circuit breaker.
@@ -26,6 +28,11 @@ final class Member {
   private volatile long retryAtNanos;
   private volatile int consecutiveOpens;
   private volatile long heldOffUntilNanos = System.nanoTime(); // pushback: in the past unless a hint came
+  private volatile long ejectedUntilNanos = heldOffUntilNanos;  // outlier ejection: likewise
+  private int ejectionMultiplier; // the membership thread's only
+  private final LongAdder attempts = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  private final LongAdder latencyNanos = new LongAdder();
 
   /** @param nameHash the name's {@code Rendezvous.hash}, by which routing scores the member */
   Member(String name, long nameHash, String address, long baseOpenNanos) {
@@ -53,7 +60,46 @@ final class Member {
 
   /** True when the breaker is closed and no pushback holds it off: the member takes routed requests. */
   boolean isAvailable(long nowNanos) {
-    return !open && nowNanos - heldOffUntilNanos >= 0;
+    return !open && nowNanos - heldOffUntilNanos >= 0 && nowNanos - ejectedUntilNanos >= 0;
+  }
+
+  /** An attempt sent to this member ended after {@code nanos}: answered, or failed retryably. */
+  void attemptEnded(long nanos, boolean failed) {
+    attempts.increment();
+    latencyNanos.add(nanos);
+    if (failed) {
+      failures.increment();
+    }
+  }
+
+  /** The attempts since the last call, for outlier detection. */
+  Interval takeInterval() {
+    return new Interval(attempts.sumThenReset(), failures.sumThenReset(), latencyNanos.sumThenReset());
+  }
+
+  record Interval(long attempts, long failures, long latencyNanos) {
+    double meanLatencyNanos() {
+      return attempts == 0 ? 0 : (double) latencyNanos / attempts;
+    }
+  }
+
+  boolean isEjected(long nowNanos) {
+    return nowNanos - ejectedUntilNanos < 0;
+  }
+
+  /** Ejects for base × (times ejected lately), at most max; returns how long. */
+  long eject(long nowNanos, long baseNanos, long maxNanos) {
+    ejectionMultiplier++;
+    long forNanos = Math.min(Math.max(baseNanos, maxNanos), baseNanos * ejectionMultiplier);
+    ejectedUntilNanos = nowNanos + forNanos;
+    return forNanos;
+  }
+
+  /** One step off the ejection multiplier (an interval spent in routing). */
+  void decayEjections() {
+    if (ejectionMultiplier > 0) {
+      ejectionMultiplier--;
+    }
   }
 
   /**

@@ -38,7 +38,8 @@ public final class NeedleClient implements AutoCloseable {
     ClientTls tls = b.tlsCa == null && b.tlsCertificate == null ? null
         : ClientTls.fromPem(b.tlsCa, b.tlsCertificate, b.tlsKey, b.tlsVerifyHostname);
     this.workers = new Workers(new Workers.Settings(List.copyOf(b.workers), b.workersDns, b.connectTimeout,
-        b.maxResponseFrameBytes, b.blockingCalls, tls, b.token, b.transport, b.membershipRefresh, b.breakerOpen),
+        b.maxResponseFrameBytes, b.blockingCalls, tls, b.token, b.transport, b.membershipRefresh, b.breakerOpen,
+        b.outlierEjection),
         counters);
     CallPolicy policy = new CallPolicy(b.requestTimeout, b.attemptTimeout, b.hedgeDelay, b.hedgeQuantile,
         b.retryRatio, b.hedgeRatio, counters);
@@ -63,9 +64,14 @@ public final class NeedleClient implements AutoCloseable {
     return workers.configured();
   }
 
-  /** Names of the workers currently taking requests (breaker closed), sorted. */
+  /** Names of the workers currently taking requests (breaker closed, not held off or ejected), sorted. */
   public List<String> liveWorkers() {
     return workers.liveNames();
+  }
+
+  /** Names of the workers out of routing as outliers now (see {@link OutlierEjection}), sorted. */
+  public List<String> ejectedWorkers() {
+    return workers.ejectedNames();
   }
 
   /**
@@ -96,6 +102,7 @@ public final class NeedleClient implements AutoCloseable {
     private Duration describeTtl = Duration.ofSeconds(30);
     private Duration membershipRefresh = Duration.ofSeconds(5);
     private Duration breakerOpen = Duration.ofMillis(500);
+    private OutlierEjection outlierEjection;
     private Duration hedgeDelay;
     private double hedgeQuantile;
     private double hedgeRatio = 0.1;
@@ -222,6 +229,16 @@ public final class NeedleClient implements AutoCloseable {
     /** How long a failed worker is skipped before a health probe may bring it back (doubles while it stays down). */
     public Builder breakerOpen(Duration open) {
       this.breakerOpen = positive(open, "breakerOpen");
+      return this;
+    }
+
+    /**
+     * Take workers whose attempts fail or are slow far beyond the others' out of routing for a
+     * while (see {@link OutlierEjection}; {@code OutlierEjection.defaults()} is a good start). Off
+     * by default: a fleet of two cannot tell which one is the outlier.
+     */
+    public Builder outlierEjection(OutlierEjection settings) {
+      this.outlierEjection = requireNonNull(settings, "settings is null");
       return this;
     }
 

@@ -169,8 +169,10 @@ final class RoutedCall<T> {
       CompletableFuture<Reply> answer) {
     answer.whenComplete((reply, error) -> {
       if (error == null) {
+        long took = System.nanoTime() - start;
         owner.succeeded();
-        policy.answeredIn(System.nanoTime() - start, hedged);
+        owner.attemptEnded(took, false);
+        policy.answeredIn(took, hedged);
         race.succeeded(List.of(reply));
         return;
       }
@@ -182,9 +184,11 @@ final class RoutedCall<T> {
         if (cause instanceof NeedleException ne && ne.isSourceFailure()) {
           owner.succeeded(); // it answered: the worker is fine, its source is not
         }
+        owner.attemptEnded(System.nanoTime() - start, false); // it answered, if only with an error
         race.failNow(cause);
         return;
       }
+      owner.attemptEnded(System.nanoTime() - start, true);
       workers.failed(owner);
       if (!race.isDone() && !race.othersPending() && policy.mayRetry(deadlineNanos)) {
         race.started();
@@ -209,8 +213,9 @@ final class RoutedCall<T> {
       return;
     }
     boolean someoneLeft = false;
+    long now = System.nanoTime();
     for (Member m : workers.members()) {
-      if (!next.contains(m.name())) {
+      if (!next.contains(m.name()) && m.isAvailable(now)) { // no hedge to a worker down, held off or ejected
         someoneLeft = true;
         break;
       }
