@@ -27,8 +27,11 @@ final class Member {
   private volatile boolean open;
   private volatile long retryAtNanos;
   private volatile int consecutiveOpens;
-  private volatile long heldOffUntilNanos = System.nanoTime(); // pushback: in the past unless a hint came
-  private volatile long ejectedUntilNanos = heldOffUntilNanos;  // outlier ejection: likewise
+  /** No hold or ejection: the times are compared as differences, so "none" cannot be a time. */
+  private static final long NEVER = Long.MIN_VALUE;
+
+  private volatile long heldOffUntilNanos = NEVER; // pushback
+  private volatile long ejectedUntilNanos = NEVER; // outlier ejection
   private int ejectionMultiplier; // the membership thread's only
   private final LongAdder attempts = new LongAdder();
   private final LongAdder failures = new LongAdder();
@@ -60,7 +63,7 @@ final class Member {
 
   /** True when the breaker is closed and no pushback holds it off: the member takes routed requests. */
   boolean isAvailable(long nowNanos) {
-    return !open && nowNanos - heldOffUntilNanos >= 0 && nowNanos - ejectedUntilNanos >= 0;
+    return !open && !before(nowNanos, heldOffUntilNanos) && !before(nowNanos, ejectedUntilNanos);
   }
 
   /** An attempt sent to this member ended after {@code nanos}: answered, or failed retryably. */
@@ -84,7 +87,7 @@ final class Member {
   }
 
   boolean isEjected(long nowNanos) {
-    return nowNanos - ejectedUntilNanos < 0;
+    return before(nowNanos, ejectedUntilNanos);
   }
 
   /** Ejects for base × (times ejected lately), at most max; returns how long. */
@@ -107,9 +110,15 @@ final class Member {
    * {@code untilNanos}. Unlike a failure this needs no probe: the worker answered, it is alive.
    */
   void holdOff(long untilNanos) {
-    if (untilNanos - heldOffUntilNanos > 0) {
+    long held = heldOffUntilNanos;
+    if (held == NEVER || untilNanos - held > 0) {
       heldOffUntilNanos = untilNanos;
     }
+  }
+
+  /** True while {@code untilNanos} (NEVER: no such time) is still ahead of {@code nowNanos}. */
+  private static boolean before(long nowNanos, long untilNanos) {
+    return untilNanos != NEVER && nowNanos - untilNanos < 0;
   }
 
   /** Open and its open time has passed: due for a half-open health probe. */
