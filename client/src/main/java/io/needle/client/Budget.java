@@ -1,7 +1,8 @@
 package io.needle.client;
 
 /**
- * A token bucket that caps extra requests (retries, hedges) at a fraction of the real ones.
+ * A token bucket that caps hedges at a fraction of the real requests (retries have their own
+ * {@link RetryThrottle}, which follows the failure rate instead).
  *
  * <p>Every first attempt deposits {@code ratio} tokens; every extra request withdraws one; a
  * steady trickle of {@code minPerSecond} tokens lets a quiet client still retry. The bucket holds

@@ -1,23 +1,30 @@
 package io.needle.client;
 
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The one policy of every routed call, blocking or asynchronous, lookup or describe: the call's
- * deadline, how long one attempt may take, when a slow owner is hedged, and the budgets that cap
- * retries and hedges (see {@link Budget}). {@link RoutedCall} is its only user on the call path.
+ * deadline, how long one attempt may take, when a slow owner is hedged, how long a retry waits
+ * (jittered backoff), and what caps retries ({@link RetryThrottle}) and hedges ({@link Budget}).
+ * {@link RoutedCall} is its only user on the call path.
  *
  * <p>Threading: immutable settings; the latency window and budgets synchronise themselves.
  */
 final class CallPolicy {
   private static final long NO_DEADLINE_NANOS = TimeUnit.DAYS.toNanos(365);
+  /** The first retry waits up to this; each later one of the same call up to twice the last. */
+  private static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final int BACKOFF_MAX_DOUBLINGS = 6;
+  /** Retry throttle size: ten retries in a row before the failure rate decides (gRPC: 10 of 20). */
+  private static final double RETRY_TOKENS = 20;
 
   private final long requestTimeoutNanos; // 0: none
   private final long attemptTimeoutNanos; // Long.MAX_VALUE: none
   private final long hedgeFixedNanos;     // -1: not a fixed delay
   private final LatencyWindow latencies;  // null: not by quantile
-  private final Budget retryBudget;
+  private final RetryThrottle retryThrottle;
   private final Budget hedgeBudget;
   private final Counters counters;
 
@@ -34,7 +41,7 @@ final class CallPolicy {
     this.attemptTimeoutNanos = attempt == 0 ? Long.MAX_VALUE : attempt;
     this.hedgeFixedNanos = hedgeDelay == null ? -1 : hedgeDelay.toNanos();
     this.latencies = hedgeQuantile > 0 ? new LatencyWindow(hedgeQuantile) : null;
-    this.retryBudget = new Budget(retryRatio, 10, 20, System.nanoTime());
+    this.retryThrottle = new RetryThrottle(retryRatio, RETRY_TOKENS);
     this.hedgeBudget = new Budget(hedgeRatio, 1, 10, System.nanoTime());
     this.counters = counters;
   }
@@ -61,28 +68,42 @@ final class CallPolicy {
     return latencies == null ? -1 : latencies.estimateNanos();
   }
 
-  /** A successful attempt's latency, for hedging at a quantile. */
-  void answeredIn(long nanos) {
-    if (latencies != null) {
+  /** An attempt answered: its latency (for hedging at a quantile) and a refill of the retry throttle. */
+  void answeredIn(long nanos, boolean hedgedCall) {
+    retryThrottle.succeeded();
+    if (hedgedCall && latencies != null) {
       latencies.record(nanos);
     }
   }
 
-  /** Every routed call pays into the budgets once: extra requests stay a fraction of calls. */
+  /** Every routed call pays into the hedge budget once: hedges stay a fraction of calls. */
   void callStarted() {
-    retryBudget.deposit();
     hedgeBudget.deposit();
   }
 
-  /** Whether a failed attempt may go again to a next owner: time is left and the budget allows. */
+  /**
+   * A retryable attempt failed: whether it may go again to a next owner (time is left and the
+   * throttle allows). Every such failure drains the throttle, whether or not it is retried.
+   */
   boolean mayRetry(long deadlineNanos) {
-    long now = System.nanoTime();
-    if (deadlineNanos - now > 0 && retryBudget.tryWithdraw(now)) {
+    retryThrottle.failed();
+    if (deadlineNanos - System.nanoTime() > 0 && retryThrottle.allowsRetry()) {
       counters.retries.increment();
       return true;
     }
     counters.retriesDenied.increment();
     return false;
+  }
+
+  /**
+   * How long the {@code retry}-th retry of a call (1 for the first) waits: "full jitter", uniform
+   * in [0, base × 2^(retry-1)], so clients that failed together do not retry together; at most
+   * half the time left, so the retry still has time to be answered.
+   */
+  long backoffNanos(int retry, long deadlineNanos) {
+    long ceiling = BACKOFF_BASE_NANOS << Math.min(Math.max(retry - 1, 0), BACKOFF_MAX_DOUBLINGS);
+    long delay = ThreadLocalRandom.current().nextLong(ceiling + 1);
+    return Math.max(0, Math.min(delay, (deadlineNanos - System.nanoTime()) / 2));
   }
 
   /** Whether a slow owner may be doubled now. */

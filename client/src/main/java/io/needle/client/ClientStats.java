@@ -13,6 +13,7 @@ package io.needle.client;
  * @param hedges second requests sent because an owner was slow
  * @param hedgesWon hedges that answered before the request they doubled
  * @param hedgesDenied hedges the hedge budget refused
+ * @param ejections workers taken out of routing as outliers (see {@link OutlierEjection})
  */
 public record ClientStats(long workerRequests, long blockingCalls, long blockingFallbacks, long retries,
-    long retriesDenied, long hedges, long hedgesWon, long hedgesDenied) {}
+    long retriesDenied, long hedges, long hedgesWon, long hedgesDenied, long ejections) {}

@@ -12,9 +12,11 @@ final class Counters {
   final LongAdder hedges = new LongAdder();
   final LongAdder hedgesWon = new LongAdder();
   final LongAdder hedgesDenied = new LongAdder();
+  final LongAdder ejections = new LongAdder();
 
   ClientStats snapshot() {
     return new ClientStats(workerRequests.sum(), blockingCalls.sum(), blockingFallbacks.sum(), retries.sum(),
-        retriesDenied.sum(), hedges.sum(), hedgesWon.sum(), hedgesDenied.sum());
+        retriesDenied.sum(), hedges.sum(), hedgesWon.sum(), hedgesDenied.sum(),
+        ejections.sum());
   }
 }

@@ -22,9 +22,10 @@ final class Errors {
     };
     if (error.getSourceFailure()) {
       return new NeedleException(code, "source unavailable: " + error.getMessage() + " (worker " + worker
-          + " is up; its source failed)", null, true);
+          + " is up; its source failed)", null, true, 0);
     }
-    return new NeedleException(code, error.getMessage() + " (worker " + worker + ")");
+    return new NeedleException(code, error.getMessage() + " (worker " + worker + ")", null, false,
+        Integer.toUnsignedLong(error.getRetryAfterMs()));
   }
 
   static NeedleException fromDecode(DecodeException e, String where) {

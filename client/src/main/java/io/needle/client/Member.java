@@ -1,5 +1,7 @@
 package io.needle.client;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * One worker as the client sees it: its stable name (from the health RPC), the address it was
  * last seen at, and a circuit breaker.
@@ -9,6 +11,9 @@ package io.needle.client;
  * doubling on each consecutive opening up to 8 times that. Once the open time has passed the
  * breaker is half-open: the membership task sends one health probe over a fresh connection, and
  * only its success closes the breaker, so real lookups never pay for probing a dead worker.
+ *
+ * <p>Pushback: a refusal for load that carries a retry-after hint holds the member off for that
+ * long, breaker or not (see {@link #holdOff}).
  *
  * <p>Threading: read by every calling thread, written by reply callbacks and the membership task;
  * the fields are volatile and a lost update between two concurrent failures only changes a
@@ -22,6 +27,15 @@ final class Member {
   private volatile boolean open;
   private volatile long retryAtNanos;
   private volatile int consecutiveOpens;
+  /** No hold or ejection: the times are compared as differences, so "none" cannot be a time. */
+  private static final long NEVER = Long.MIN_VALUE;
+
+  private volatile long heldOffUntilNanos = NEVER; // pushback
+  private volatile long ejectedUntilNanos = NEVER; // outlier ejection
+  private int ejectionMultiplier; // the membership thread's only
+  private final LongAdder attempts = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  private final LongAdder latencyNanos = new LongAdder();
 
   /** @param nameHash the name's {@code Rendezvous.hash}, by which routing scores the member */
   Member(String name, long nameHash, String address, long baseOpenNanos) {
@@ -47,9 +61,64 @@ final class Member {
     this.address = newAddress;
   }
 
-  /** True when the breaker is closed: the member takes routed requests. */
+  /** True when the breaker is closed and no pushback holds it off: the member takes routed requests. */
   boolean isAvailable(long nowNanos) {
-    return !open;
+    return !open && !before(nowNanos, heldOffUntilNanos) && !before(nowNanos, ejectedUntilNanos);
+  }
+
+  /** An attempt sent to this member ended after {@code nanos}: answered, or failed retryably. */
+  void attemptEnded(long nanos, boolean failed) {
+    attempts.increment();
+    latencyNanos.add(nanos);
+    if (failed) {
+      failures.increment();
+    }
+  }
+
+  /** The attempts since the last call, for outlier detection. */
+  Interval takeInterval() {
+    return new Interval(attempts.sumThenReset(), failures.sumThenReset(), latencyNanos.sumThenReset());
+  }
+
+  record Interval(long attempts, long failures, long latencyNanos) {
+    double meanLatencyNanos() {
+      return attempts == 0 ? 0 : (double) latencyNanos / attempts;
+    }
+  }
+
+  boolean isEjected(long nowNanos) {
+    return before(nowNanos, ejectedUntilNanos);
+  }
+
+  /** Ejects for base × (times ejected lately), at most max; returns how long. */
+  long eject(long nowNanos, long baseNanos, long maxNanos) {
+    ejectionMultiplier++;
+    long forNanos = Math.min(Math.max(baseNanos, maxNanos), baseNanos * ejectionMultiplier);
+    ejectedUntilNanos = nowNanos + forNanos;
+    return forNanos;
+  }
+
+  /** One step off the ejection multiplier (an interval spent in routing). */
+  void decayEjections() {
+    if (ejectionMultiplier > 0) {
+      ejectionMultiplier--;
+    }
+  }
+
+  /**
+   * The worker asked for quiet (a retry-after hint on a refusal for load): route around it until
+   * {@code untilNanos}. Unlike a failure this needs no probe: the worker answered, it is alive.
+   */
+  void holdOff(long untilNanos) {
+    long held = heldOffUntilNanos;
+    if (held == NEVER || untilNanos - held > 0) {
+      heldOffUntilNanos = untilNanos;
+    }
+  }
+
+  /** True while {@code untilNanos} (NEVER: no such time) is still ahead of {@code nowNanos}. */
+  private static boolean before(long nowNanos, long untilNanos) {
+    return untilNanos != NEVER && nowNanos - untilNanos < 0;
   }
 
   /** Open and its open time has passed: due for a half-open health probe. */

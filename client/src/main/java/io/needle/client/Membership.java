@@ -31,8 +31,8 @@ import java.util.function.Function;
  * old pod's files. A listed address that does not answer keeps its member, breaker open, so that
  * its files fail over to their next owners rather than reshuffling everything.
  *
- * <p>Threading: one daemon scheduler thread runs the refresh (DNS resolution blocks) and the
- * half-open probes of open breakers every {@code probeNanos}; health replies complete on the
+ * <p>Threading: one daemon scheduler thread runs the refresh (DNS resolution blocks), the
+ * half-open probes of open breakers every {@code probeNanos} and the outlier sweeps; health replies complete on the
  * client's event loop. {@link #members()} is a volatile snapshot read by every call.
  */
 final class Membership implements AutoCloseable {
@@ -69,8 +69,9 @@ final class Membership implements AutoCloseable {
   private volatile List<Member> members = List.of();
   private volatile NeedleException refusal; // the last refresh's UNAUTHENTICATED answer, if any
 
+  /** @param outliers null when outlier ejection is off */
   Membership(Source source, Function<String, CompletableFuture<HealthResponse>> prober, long refreshNanos,
-      long probeNanos, long breakerOpenNanos) {
+      long probeNanos, long breakerOpenNanos, OutlierDetector outliers) {
     this.source = source;
     this.prober = prober;
     this.breakerOpenNanos = breakerOpenNanos;
@@ -81,6 +82,10 @@ final class Membership implements AutoCloseable {
     });
     timer.scheduleWithFixedDelay(this::refreshQuietly, 0, refreshNanos, TimeUnit.NANOSECONDS);
     timer.scheduleWithFixedDelay(this::probeOpenBreakers, probeNanos, probeNanos, TimeUnit.NANOSECONDS);
+    if (outliers != null) {
+      long every = outliers.intervalNanos();
+      timer.scheduleWithFixedDelay(() -> outliers.sweep(members, System.nanoTime()), every, every, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Completes once the first refresh has finished (whatever it found). */

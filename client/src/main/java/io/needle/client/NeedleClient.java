@@ -38,7 +38,8 @@ public final class NeedleClient implements AutoCloseable {
     ClientTls tls = b.tlsCa == null && b.tlsCertificate == null ? null
         : ClientTls.fromPem(b.tlsCa, b.tlsCertificate, b.tlsKey, b.tlsVerifyHostname);
     this.workers = new Workers(new Workers.Settings(List.copyOf(b.workers), b.workersDns, b.connectTimeout,
-        b.maxResponseFrameBytes, b.blockingCalls, tls, b.token, b.transport, b.membershipRefresh, b.breakerOpen),
+        b.maxResponseFrameBytes, b.blockingCalls, tls, b.token, b.transport, b.membershipRefresh, b.breakerOpen,
+        b.outlierEjection),
         counters);
     CallPolicy policy = new CallPolicy(b.requestTimeout, b.attemptTimeout, b.hedgeDelay, b.hedgeQuantile,
         b.retryRatio, b.hedgeRatio, counters);
@@ -63,9 +64,14 @@ public final class NeedleClient implements AutoCloseable {
     return workers.configured();
   }
 
-  /** Names of the workers currently taking requests (breaker closed), sorted. */
+  /** Names of the workers currently taking requests (breaker closed, not held off or ejected), sorted. */
   public List<String> liveWorkers() {
     return workers.liveNames();
+  }
+
+  /** Names of the workers out of routing as outliers now (see {@link OutlierEjection}), sorted. */
+  public List<String> ejectedWorkers() {
+    return workers.ejectedNames();
   }
 
   /**
@@ -96,6 +102,7 @@ public final class NeedleClient implements AutoCloseable {
     private Duration describeTtl = Duration.ofSeconds(30);
     private Duration membershipRefresh = Duration.ofSeconds(5);
     private Duration breakerOpen = Duration.ofMillis(500);
+    private OutlierEjection outlierEjection;
     private Duration hedgeDelay;
     private double hedgeQuantile;
     private double hedgeRatio = 0.1;
@@ -225,6 +232,16 @@ public final class NeedleClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Take workers whose attempts fail or are slow far beyond the others' out of routing for a
+     * while (see {@link OutlierEjection}; {@code OutlierEjection.defaults()} is a good start). Off
+     * by default: a fleet of two cannot tell which one is the outlier.
+     */
+    public Builder outlierEjection(OutlierEjection settings) {
+      this.outlierEjection = requireNonNull(settings, "settings is null");
+      return this;
+    }
+
     /** Hedge after a fixed delay: a worker silent for {@code delay} gets a twin request at the next owner. */
     public Builder hedgeAfter(Duration delay) {
       this.hedgeDelay = nonNegative(delay, "hedge delay");
@@ -248,7 +265,12 @@ public final class NeedleClient implements AutoCloseable {
       return this;
     }
 
-    /** Retries allowed per call on average (0.2 by default), plus 10 per second. */
+    /**
+     * Retries earned per successful request (0.2 by default), gRPC's retry throttling: each failed
+     * request costs one of 20 tokens, each success earns {@code ratio}, and retries stop while
+     * half or fewer are left. So retries stay at most about 10 plus {@code ratio} times the
+     * successes, and stop in an outage. Retries wait a jittered backoff (up to 10 ms, doubling).
+     */
     public Builder retryBudget(double ratio) {
       this.retryRatio = ratio(ratio, "retry budget");
       return this;

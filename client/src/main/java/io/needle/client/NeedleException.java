@@ -1,5 +1,7 @@
 package io.needle.client;
 
+import java.time.Duration;
+
 import static java.util.Objects.requireNonNull;
 
 /** A lookup that failed; {@link #code()} says how, and whether a retry can help. */
@@ -32,23 +34,34 @@ public final class NeedleException extends RuntimeException {
 
   private final Code code;
   private final boolean sourceFailure;
+  private final long retryAfterMillis;
 
   public NeedleException(Code code, String message) {
-    this(code, message, null, false);
+    this(code, message, null, false, 0);
   }
 
   public NeedleException(Code code, String message, Throwable cause) {
-    this(code, message, cause, false);
+    this(code, message, cause, false, 0);
   }
 
-  NeedleException(Code code, String message, Throwable cause, boolean sourceFailure) {
+  NeedleException(Code code, String message, Throwable cause, boolean sourceFailure, long retryAfterMillis) {
     super(code + ": " + message, cause);
     this.code = requireNonNull(code, "code is null");
     this.sourceFailure = sourceFailure;
+    this.retryAfterMillis = retryAfterMillis;
   }
 
   public Code code() {
     return code;
+  }
+
+  /**
+   * The worker's pushback: it refused the request for load (busy, queue full, draining) and asked
+   * to be sent nothing for this long; zero when it gave no hint. The client already holds that
+   * worker off for this long; a caller retrying by itself should wait at least this long too.
+   */
+  public Duration retryAfter() {
+    return Duration.ofMillis(retryAfterMillis);
   }
 
   /**

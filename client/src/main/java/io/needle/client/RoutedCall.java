@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -24,8 +25,9 @@ import java.util.function.ToLongFunction;
  * <ul>
  *   <li>An owner that fails retryably (connection lost or refused, UNAVAILABLE, no answer within
  *       the attempt timeout) is marked down and its items go again, each to its next owner in
- *       rendezvous order, excluding every worker this call already gave up on. Retries draw on
- *       the retry budget; non-retryable errors fail the call at once.</li>
+ *       rendezvous order, excluding every worker this call already gave up on, after a jittered
+ *       backoff. Retries are capped by the retry throttle; non-retryable errors fail the call at
+ *       once. An error carrying pushback (retry-after) holds its worker off for that long.</li>
  *   <li>With hedging on, an owner that has not answered after the hedge delay gets a twin
  *       request at the items' next owners, if the hedge budget allows; the first complete answer
  *       wins and the other's frames are released when they arrive.</li>
@@ -167,28 +169,43 @@ final class RoutedCall<T> {
       CompletableFuture<Reply> answer) {
     answer.whenComplete((reply, error) -> {
       if (error == null) {
+        long took = System.nanoTime() - start;
         owner.succeeded();
-        if (hedged) {
-          policy.answeredIn(System.nanoTime() - start);
-        }
+        owner.attemptEnded(took, false);
+        policy.answeredIn(took, hedged);
         race.succeeded(List.of(reply));
         return;
       }
       Throwable cause = Futures.unwrap(error);
+      if (cause instanceof NeedleException ne && !ne.retryAfter().isZero()) {
+        owner.holdOff(System.nanoTime() + ne.retryAfter().toNanos()); // pushback: send it nothing for that long
+      }
       if (!(cause instanceof NeedleException ne) || !ne.isRetryable() || ne.isSourceFailure()) {
         if (cause instanceof NeedleException ne && ne.isSourceFailure()) {
           owner.succeeded(); // it answered: the worker is fine, its source is not
         }
+        owner.attemptEnded(System.nanoTime() - start, false); // it answered, if only with an error
         race.failNow(cause);
         return;
       }
+      owner.attemptEnded(System.nanoTime() - start, true);
       workers.failed(owner);
       if (!race.isDone() && !race.othersPending() && policy.mayRetry(deadlineNanos)) {
         race.started();
-        fetch(items, next, mayHedge, cause).whenComplete((replies, e) -> settle(race, replies, e));
+        retryLater(items, next, mayHedge, cause, race);
       }
       race.failed(cause);
     });
+  }
+
+  /** The retry, to the items' next owners, after the policy's jittered backoff. */
+  private void retryLater(List<T> items, Set<String> next, boolean mayHedge, Throwable cause, Race race) {
+    Runnable retry = () -> fetch(items, next, mayHedge, cause).whenComplete((replies, e) -> settle(race, replies, e));
+    try {
+      workers.schedule(retry, policy.backoffNanos(next.size(), deadlineNanos));
+    } catch (RejectedExecutionException e) {
+      race.failed(cause); // the client is closing: no retry will run
+    }
   }
 
   private void hedge(List<T> items, Set<String> next, Race race) {
@@ -196,8 +213,9 @@ final class RoutedCall<T> {
       return;
     }
     boolean someoneLeft = false;
+    long now = System.nanoTime();
     for (Member m : workers.members()) {
-      if (!next.contains(m.name())) {
+      if (!next.contains(m.name()) && m.isAvailable(now)) { // no hedge to a worker down, held off or ejected
         someoneLeft = true;
         break;
       }

@@ -37,7 +37,7 @@ final class Workers implements AutoCloseable {
   /** How to find and reach the workers, as the builder was told. */
   record Settings(List<String> addresses, String dnsNameAndPort, Duration connectTimeout, int maxResponseFrameBytes,
       boolean blockingCalls, ClientTls tls, String token, Transport transport, Duration membershipRefresh,
-      Duration breakerOpen) {}
+      Duration breakerOpen, OutlierEjection outlierEjection) {}
 
   private final Settings settings;
   private final Counters counters;
@@ -64,7 +64,8 @@ final class Workers implements AutoCloseable {
         ? Membership.dns(dns.substring(0, dns.lastIndexOf(':')), Integer.parseInt(dns.substring(dns.lastIndexOf(':') + 1)))
         : Membership.staticList(inProcess != null ? List.of(InProcessCalls.ADDRESS) : settings.addresses());
     this.membership = new Membership(source, this::health, settings.membershipRefresh().toNanos(), PROBE_INTERVAL_NANOS,
-        settings.breakerOpen().toNanos());
+        settings.breakerOpen().toNanos(),
+        settings.outlierEjection() == null ? null : new OutlierDetector(settings.outlierEjection(), counters.ejections));
   }
 
   /** The workers this client was given: the static list, or the DNS {@code name:port}. */
@@ -73,12 +74,25 @@ final class Workers implements AutoCloseable {
         : inProcess != null ? List.of(InProcessCalls.ADDRESS) : settings.addresses();
   }
 
-  /** Names of the workers taking requests now (breaker closed), sorted. */
+  /** Names of the workers taking requests now (breaker closed, not held off or ejected), sorted. */
   List<String> liveNames() {
     List<String> out = new ArrayList<>();
     long now = System.nanoTime();
     for (Member m : membership.members()) {
       if (m.isAvailable(now)) {
+        out.add(m.name());
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Names of the workers out of routing as outliers now, sorted. */
+  List<String> ejectedNames() {
+    List<String> out = new ArrayList<>();
+    long now = System.nanoTime();
+    for (Member m : membership.members()) {
+      if (m.isEjected(now)) {
         out.add(m.name());
       }
     }

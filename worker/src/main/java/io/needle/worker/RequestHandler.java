@@ -132,13 +132,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
       return;
     }
     if (status.refusing()) {
-      failed(ctx, null, 0, error(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
+      failed(ctx, null, 0, pushback(request.getRequestId(), ErrorCode.UNAVAILABLE, "worker " + status.name() + " is draining"));
       return;
     }
     boolean lookup = request.getBodyCase() == Request.BodyCase.LOOKUP;
     int keys = lookup ? request.getLookup().getKeysCount() : 0;
     if (status.inFlight() >= limits.maxInFlight()) {
-      failed(ctx, lookup ? request.getLookup().getTableUri() : null, keys, error(request.getRequestId(),
+      failed(ctx, lookup ? request.getLookup().getTableUri() : null, keys, pushback(request.getRequestId(),
           ErrorCode.RESOURCE_EXHAUSTED, "worker busy: " + limits.maxInFlight() + " requests in flight, retry later"));
       return;
     }
@@ -263,6 +263,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
   private static Response error(long requestId, ErrorCode code, String message) {
     return Response.newBuilder().setRequestId(requestId)
         .setError(io.needle.protocol.proto.Error.newBuilder().setCode(code).setMessage(message)).build();
+  }
+
+  /** A refusal for load: the error carries the pushback hint, so clients hold off this worker. */
+  private static Response pushback(long requestId, ErrorCode code, String message) {
+    return Response.newBuilder().setRequestId(requestId).setError(io.needle.protocol.proto.Error.newBuilder()
+        .setCode(code).setMessage(message).setRetryAfterMs(ServerLimits.RETRY_AFTER_MILLIS)).build();
   }
 
   /** The decoder's gate: frames are cut only while another request may start. */

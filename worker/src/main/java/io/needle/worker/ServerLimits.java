@@ -41,6 +41,13 @@ public record ServerLimits(
   /** Bytes each connection may buffer outside the shared budget: a request of about 1,400 keys. */
   public static final int FREE_BUFFERED_BYTES = 16 << 10;
 
+  /**
+   * The pushback a refusal for load carries (busy, queue full, draining): clients send this
+   * worker nothing for this long. Short, because a worker is busy for milliseconds; long enough
+   * that a client's next lookups go elsewhere instead of into the same full queue.
+   */
+  public static final int RETRY_AFTER_MILLIS = 100;
+
   public ServerLimits {
     positive("maxConnections", maxConnections);
     positive("maxConnectionsPerAddress", maxConnectionsPerAddress);

@@ -585,8 +585,9 @@ final class TableService {
       };
       message = scope.withoutRoots(pe.getMessage());
     } else if (t instanceof RejectedExecutionException) {
-      code = ErrorCode.RESOURCE_EXHAUSTED;
-      message = "worker busy: too much work queued, retry later";
+      return io.needle.protocol.proto.Error.newBuilder().setCode(ErrorCode.RESOURCE_EXHAUSTED)
+          .setMessage("worker busy: too much work queued, retry later").setRetryAfterMs(ServerLimits.RETRY_AFTER_MILLIS)
+          .build();
     } else if (t instanceof NoSuchFileException) {
       code = ErrorCode.NOT_FOUND;
       message = "no such table or file" + table;

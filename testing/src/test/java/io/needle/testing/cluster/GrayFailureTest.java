@@ -6,6 +6,7 @@ import io.needle.bench.gen.GenOptions;
 import io.needle.client.ClientStats;
 import io.needle.client.NeedleClient;
 import io.needle.client.NeedleException;
+import io.needle.client.OutlierEjection;
 import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.testing.e2e.LeakRecorder;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,8 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * share of the time. Hedging after the p75 observed without hedging must answer every lookup right, with the extra
  * requests held to the hedge budget; a pause may fail a few lookups (typed, retryable), never a
  * row. Latencies print as {@code T19}
- * lines (reported, not asserted). Outlier ejection (gRFC A50) is not implemented in the client:
- * a slow worker is hedged around, not ejected.
+ * lines (reported, not asserted). With outlier ejection on, a worker that keeps pausing is taken
+ * out of routing (no lookup reaches it while it is out, though it answers again) and comes back
+ * by itself after the ejection time.
  */
 class GrayFailureTest {
   private static final int ROWS = 6_000;
@@ -110,6 +113,132 @@ class GrayFailureTest {
   @Tag("soak")
   void aWorkerPausedTwoSecondsInTenForAMinute() throws Exception {
     pauses(6, 2_000, 8_000);
+  }
+
+  @Test
+  void aPausingWorkerIsEjectedAndComesBack() throws Exception {
+    ejection(1);
+  }
+
+  @Test
+  @Tag("soak")
+  void aWorkerThatKeepsPausingIsEjectedEachTime() throws Exception {
+    ejection(4);
+  }
+
+  /**
+   * Three worker processes behind counting proxies, a client with outlier ejection (sweeps every
+   * 500 ms, judged on 3 attempts, at most one worker of three out, for 8 s; slow means 3 times the
+   * median and 100 ms above it). Each round: SIGSTOP one worker 1.5 s in every 3 s, as GC pauses
+   * would, until the client ejects it; then look up while it is out (nothing may reach it, though
+   * it answers again: the breaker alone would let it back at the next probe), then until it is
+   * back (it must get its files again).
+   */
+  private static void ejection(int rounds) throws Exception {
+    List<ChildWorker> children = new ArrayList<>();
+    List<OverloadProxy> proxies = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        children.add(ChildWorker.start(dir, "needle-e" + i, 0));
+        proxies.add(new OverloadProxy(new InetSocketAddress("127.0.0.1", children.get(i).port)));
+      }
+      OutlierEjection settings = new OutlierEjection(Duration.ofMillis(500), Duration.ofSeconds(8), Duration.ofSeconds(32),
+          34, 3, 50, 3, Duration.ofMillis(100));
+      try (NeedleClient client = NeedleClient.builder().workers(proxies.stream().map(OverloadProxy::address).toList())
+          .requestTimeout(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(1)).hedgeAfter(Duration.ofMillis(100))
+          .hedgeBudget(HEDGE_BUDGET).membershipRefresh(Duration.ofMillis(500)).outlierEjection(settings).build()) {
+        awaitLive(client, List.of("needle-e0", "needle-e1", "needle-e2"));
+        Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+        SplittableRandom random = new SplittableRandom(23);
+        Result r = new Result("SIGSTOP until ejected, " + rounds + " rounds");
+        long start = System.nanoTime();
+        ChildWorker paused = children.get(1);
+        OverloadProxy pausedProxy = proxies.get(1);
+        // Warm: a cold worker on a loaded machine can look like an outlier; let any such ejection end.
+        lookUpFor(table, random, r, 1_000);
+        long calm = System.nanoTime() + 60_000_000_000L;
+        while (!client.ejectedWorkers().isEmpty()) {
+          assertThat(System.nanoTime() - calm < 0).as("none ejected, now %s", client.ejectedWorkers()).isTrue();
+          Thread.sleep(50);
+        }
+        for (int round = 1; round <= rounds; round++) {
+          long stopped = System.nanoTime();
+          int cycles = 0;
+          while (!client.ejectedWorkers().contains("needle-e1") && cycles++ < 10) {
+            signal("STOP", paused);
+            try {
+              lookUpUntilEjected(client, table, random, r, 1_500);
+            } finally {
+              signal("CONT", paused);
+            }
+            lookUpUntilEjected(client, table, random, r, 1_500);
+          }
+          long ejectedAfter = System.nanoTime() - stopped;
+          // Only it: at most one of the three may be out at once.
+          assertThat(client.ejectedWorkers()).as("ejected in round %d", round).containsExactly("needle-e1");
+          long reached = pausedProxy.lookups();
+          int whileOut = 0;
+          while (client.ejectedWorkers().contains("needle-e1") && whileOut < 300) {
+            lookUp(table, random, r);
+            whileOut++;
+          }
+          long strays = pausedProxy.lookups() - reached;
+          long back = System.nanoTime() + 60_000_000_000L;
+          while (!client.liveWorkers().contains("needle-e1")) {
+            assertThat(System.nanoTime() - back < 0).as("ejected worker back, now %s", client.liveWorkers()).isTrue();
+            lookUp(table, random, r);
+          }
+          long beforeBack = pausedProxy.lookups();
+          for (int i = 0; i < 100; i++) {
+            lookUp(table, random, r);
+          }
+          long servedBack = pausedProxy.lookups() - beforeBack;
+          System.out.printf("T19 ejection round %d: ejected %d ms after the first SIGSTOP (%d pause cycles); %d lookups"
+              + " while out, %d reached it; back: %d of 100 lookups reached it%n", round, ejectedAfter / 1_000_000, cycles,
+              whileOut, strays, servedBack);
+          assertThat(whileOut).as("lookups made while the worker was out").isPositive();
+          // The one lookup under way when the ejection ended may reach it; nothing else may.
+          assertThat(strays).as("lookups reaching the ejected worker").isLessThanOrEqualTo(1);
+          assertThat(servedBack).as("the worker serves its files again once back").isPositive();
+        }
+        r.seconds = (System.nanoTime() - start) / 1e9;
+        r.print();
+        ClientStats stats = client.stats();
+        System.out.printf("T19 ejection: %d lookups, %d failed, %d wrong rows; hedges %d (%.1f%% extra requests),"
+            + " retries %d, ejections %d%n", r.nanos.size() + r.failures.size(), r.failures.size(), r.wrong,
+            stats.hedges(), 100.0 * stats.hedges() / (r.nanos.size() + r.failures.size()), stats.retries(),
+            stats.ejections());
+        assertThat(r.wrong).as("wrong rows").isZero();
+        assertThat(r.failures).as("failed lookups while a worker pauses").allSatisfy(f ->
+            assertThat(f).matches("(DEADLINE_EXCEEDED|UNAVAILABLE): .*"));
+        assertThat((double) stats.hedges()).as("hedges within the budget")
+            .isLessThanOrEqualTo(HEDGE_BUDGET * (r.nanos.size() + r.failures.size()) + r.seconds + 10);
+      }
+    } finally {
+      for (ChildWorker c : children) {
+        signal("CONT", c);
+        c.close();
+      }
+      for (OverloadProxy p : proxies) {
+        p.close();
+      }
+    }
+  }
+
+  private static void lookUpUntilEjected(NeedleClient client, Table table, SplittableRandom random, Result r, long millis) {
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() - end < 0 && !client.ejectedWorkers().contains("needle-e1")) {
+      lookUp(table, random, r);
+    }
+  }
+
+  /** Waits (bounded) until {@code names} are among the client's live workers. */
+  private static void awaitLive(NeedleClient client, List<String> names) throws InterruptedException {
+    long until = System.nanoTime() + 60_000_000_000L;
+    while (!client.liveWorkers().containsAll(names)) { // child JVMs on a loaded machine answer their first probes late
+      assertThat(System.nanoTime() - until < 0).as("%s live, now %s", names, client.liveWorkers()).isTrue();
+      Thread.sleep(20);
+    }
   }
 
   private static void pauses(int cycles, long pausedMillis, long runningMillis) throws Exception {

@@ -42,6 +42,7 @@ final class OverloadProxy implements AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private volatile double share;
   private volatile ErrorCode code = ErrorCode.UNAVAILABLE;
+  private volatile int retryAfterMillis;
 
   OverloadProxy(InetSocketAddress upstream) throws IOException {
     this.upstream = upstream;
@@ -55,9 +56,15 @@ final class OverloadProxy implements AutoCloseable {
     return "127.0.0.1:" + server.getLocalPort();
   }
 
-  /** From now on, answer this share of lookups with {@code errorCode} (0: none). */
+  /** From now on, answer this share of lookups with {@code errorCode} (0: none), without pushback. */
   void refuse(double newShare, ErrorCode errorCode) {
+    refuse(newShare, errorCode, 0);
+  }
+
+  /** As {@link #refuse(double, ErrorCode)}, the error carrying a retry-after hint as the worker's do. */
+  void refuse(double newShare, ErrorCode errorCode, int newRetryAfterMillis) {
     this.code = errorCode;
+    this.retryAfterMillis = newRetryAfterMillis;
     this.share = newShare;
   }
 
@@ -107,7 +114,8 @@ final class OverloadProxy implements AutoCloseable {
             if (refuse) {
               refused.incrementAndGet();
               Response error = Response.newBuilder().setRequestId(request.getRequestId())
-                  .setError(Error.newBuilder().setCode(code).setMessage("worker overloaded (injected)")).build();
+                  .setError(Error.newBuilder().setCode(code).setMessage("worker overloaded (injected)")
+                      .setRetryAfterMs(retryAfterMillis)).build();
               synchronized (toClient) {
                 BlockingFrames.write(toClient, error);
               }
