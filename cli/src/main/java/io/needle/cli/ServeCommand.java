@@ -56,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
   Duration drainGrace;
 
   @Option(names = "--drain-delay", defaultValue = "0s", description = "On SIGTERM: report not ready at once but keep "
-      + "serving this long before refusing new requests, while endpoints and clients learn of it (Kubernetes: a few "
+      + "serving this long (lookup and HTTP ports) before closing them and refusing new requests, while endpoints and clients learn of it (Kubernetes: a few "
       + "seconds; delay plus grace below the pod's grace period). Default: ${DEFAULT-VALUE}")
   Duration drainDelay;
 
@@ -373,14 +373,16 @@ final class ServeCommand implements Callable<Integer> {
       long start = System.nanoTime();
       int left = -1;
       try {
-        if (http != null) {
-          http.close(); // before the drain: its calls would only meet UNAVAILABLE
-        }
-        left = worker.drain(drainDelay, drainGrace); // SIGTERM: not ready, serve on for the delay, refuse, finish, close
+        // SIGTERM: not ready, serve on for the delay (the HTTP port too), stop accepting on every port, refuse,
+        // finish, close
+        left = worker.drain(drainDelay, drainGrace);
       } catch (InterruptedException e) {
         worker.close();
         Thread.currentThread().interrupt();
       } finally {
+        if (http != null) {
+          http.close(); // after the worker: its calls went through it until the end
+        }
         if (health != null) {
           health.close();
         }

@@ -435,9 +435,10 @@ public final class Worker implements AutoCloseable {
    * Graceful shutdown (SIGTERM): report not ready at once (health RPC, {@code /readyz}) but keep
    * serving for {@code delay}, because load balancers, Kubernetes endpoints and clients' membership
    * refreshes learn of it only after a while and would otherwise send requests into refusals; then
-   * stop accepting connections, answer new requests on open connections with UNAVAILABLE (clients
-   * fail over to the next owner), let in-flight requests finish for at most {@code grace}, then
-   * {@link #close}. Returns the number of requests still in flight when the grace period ran out
+   * stop accepting connections on every port (the lookup port, its TLS port, and those bound with
+   * {@link #listen}: the HTTP port), answer new requests on open connections with UNAVAILABLE
+   * (clients fail over to the next owner; HTTP calls get 503), let in-flight requests finish for
+   * at most {@code grace}, then {@link #close}. Returns the number of requests still in flight when the grace period ran out
    * (0 for a clean drain).
    */
   public int drain(java.time.Duration delay, java.time.Duration grace) throws InterruptedException {
@@ -451,6 +452,9 @@ public final class Worker implements AutoCloseable {
     }
     if (tlsServer != null) {
       tlsServer.close().syncUninterruptibly();
+    }
+    for (Channel listener : listeners) {
+      listener.close().syncUninterruptibly();
     }
     long deadline = System.nanoTime() + grace.toNanos();
     while (status.inFlight() > 0 && System.nanoTime() - deadline < 0) {
