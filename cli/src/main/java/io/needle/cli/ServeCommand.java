@@ -3,6 +3,7 @@ package io.needle.cli;
 import io.needle.metadata.MetadataCacheConfig;
 import io.needle.pagestore.PageStoreConfig;
 import io.needle.worker.AuthConfig;
+import io.needle.worker.ServerAuth;
 import io.needle.worker.ServerTls;
 import io.needle.worker.TlsConfig;
 import io.needle.worker.ServerLimits;
@@ -55,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
   Duration drainGrace;
 
   @Option(names = "--drain-delay", defaultValue = "0s", description = "On SIGTERM: report not ready at once but keep "
-      + "serving this long before refusing new requests, while endpoints and clients learn of it (Kubernetes: a few "
+      + "serving this long (lookup and HTTP ports) before closing them and refusing new requests, while endpoints and clients learn of it (Kubernetes: a few "
       + "seconds; delay plus grace below the pod's grace period). Default: ${DEFAULT-VALUE}")
   Duration drainDelay;
 
@@ -141,8 +142,13 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--auth-policy", description = "Authenticate every client, on the lookup and HTTP ports, and allow "
       + "only what this YAML or JSON file grants (tokens as SHA-256 digests, table prefixes per identity); "
-      + "everything else is denied.")
+      + "everything else is denied. Reloaded when the file changes (see --auth-reload-interval).")
   Path authPolicy;
+
+  @Option(names = "--auth-reload-interval", defaultValue = "10s", description = "How often the --auth-policy file "
+      + "is checked for changes; a change that loads applies to the next request on every connection, one that "
+      + "does not is logged and the old policy kept. Default: ${DEFAULT-VALUE}")
+  Duration authReloadInterval;
   @Option(names = "--http-port", defaultValue = "-1", description = "HTTP/JSON port: POST /v1/lookup and Feast's "
       + "POST /get-online-features (-1 = none, 0 = any free port). Default: ${DEFAULT-VALUE}")
   int httpPort;
@@ -249,7 +255,8 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException((tlsClientCa != null ? "--tls-client-ca" : "--tls-port")
           + " needs --tls-cert and --tls-key");
     }
-    AuthConfig auth = authPolicy == null ? null : AuthConfig.load(authPolicy);
+    ServerAuth watched = authPolicy == null ? null : ServerAuth.watch(authPolicy, authReloadInterval);
+    AuthConfig auth = watched == null ? null : watched.config(); // as at start: what the warnings and mTLS mode see
     if (httpPort >= 0 && auth != null && !auth.tokens().isEmpty() && !httpTls()) {
       System.err.println("warning: tokens are checked on a plaintext HTTP port: anyone on the network path can read "
           + "them (leave out --no-http-tls)");
@@ -259,14 +266,31 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("warning: tokens are checked on a plaintext port: anyone on the network path can read them"
             + " (give --tls-cert and --tls-key)");
       }
-      return new WorkerSecurity(null, -1, auth);
+      return WorkerSecurity.of(null, -1, watched);
     }
     TlsConfig tls = tlsConfig();
     if (tlsClientCa != null) {
       tls = tls.withClientCa(tlsClientCa, auth != null && !auth.tokens().isEmpty()
           ? TlsConfig.ClientCertificate.OPTIONAL : TlsConfig.ClientCertificate.REQUIRED);
     }
-    return new WorkerSecurity(ServerTls.start(tls), tlsPort, auth);
+    try {
+      return WorkerSecurity.of(ServerTls.start(tls), tlsPort, watched);
+    } catch (RuntimeException e) {
+      if (watched != null) {
+        watched.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Stops the TLS and policy file watchers (after the worker). */
+  private static void close(WorkerSecurity security) {
+    if (security.tls() != null) {
+      security.tls().close();
+    }
+    if (security.auth() != null) {
+      security.auth().close();
+    }
   }
 
   @Override
@@ -312,9 +336,7 @@ final class ServeCommand implements Callable<Integer> {
       worker = Worker.start(config, pageStore, s3, security,
           io.needle.worker.RepagingConfig.defaults().withEnabled(repage));
     } catch (IOException | InterruptedException | RuntimeException e) {
-      if (security.tls() != null) {
-        security.tls().close();
-      }
+      close(security);
       deleteQuietly(temporaryCache);
       throw Ports.inUse(e) ? new IllegalArgumentException("--port " + port + ": " + bind + ":" + port
           + " is already in use (another process listens there); stop it or choose another --port", e) : e;
@@ -326,9 +348,7 @@ final class ServeCommand implements Callable<Integer> {
           healthTls ? tlsConfig().withoutClientCa() : null);
     } catch (IOException | RuntimeException e) {
       worker.close();
-      if (security.tls() != null) {
-        security.tls().close();
-      }
+      close(security);
       deleteQuietly(temporaryCache);
       throw Ports.inUse(e) ? new IllegalArgumentException("--health-port " + healthPort + ": " + bind + ":"
           + healthPort + " is already in use (another process listens there); stop it or choose another "
@@ -341,9 +361,7 @@ final class ServeCommand implements Callable<Integer> {
         health.close();
       }
       worker.close();
-      if (security.tls() != null) {
-        security.tls().close();
-      }
+      close(security);
       deleteQuietly(temporaryCache);
       throw Ports.inUse(e) ? new IllegalArgumentException("--http-port " + httpPort + ": " + bind + ":" + httpPort
           + " is already in use (another process listens there); stop it or choose another --http-port", e) : e;
@@ -355,14 +373,16 @@ final class ServeCommand implements Callable<Integer> {
       long start = System.nanoTime();
       int left = -1;
       try {
-        if (http != null) {
-          http.close(); // before the drain: its calls would only meet UNAVAILABLE
-        }
-        left = worker.drain(drainDelay, drainGrace); // SIGTERM: not ready, serve on for the delay, refuse, finish, close
+        // SIGTERM: not ready, serve on for the delay (the HTTP port too), stop accepting on every port, refuse,
+        // finish, close
+        left = worker.drain(drainDelay, drainGrace);
       } catch (InterruptedException e) {
         worker.close();
         Thread.currentThread().interrupt();
       } finally {
+        if (http != null) {
+          http.close(); // after the worker: its calls went through it until the end
+        }
         if (health != null) {
           health.close();
         }
@@ -371,9 +391,7 @@ final class ServeCommand implements Callable<Integer> {
             .addKeyValue("drain_ms", (System.nanoTime() - start) / 1_000_000)
             .addKeyValue("in_flight_left", left).addKeyValue("lookups", worker.lookupsServed())
             .addKeyValue("errors", worker.errorsAnswered()).log();
-        if (security.tls() != null) {
-          security.tls().close();
-        }
+        close(security);
         stopped.countDown();
       }
     }, "needle-shutdown"));

@@ -23,18 +23,26 @@ final class ServeProcess implements AutoCloseable {
   private final CompletableFuture<Void> stderrDone;
   final String address;
   final int healthPort;
+  final int httpPort; // -1 without --http-port
 
   private ServeProcess(Process process, List<String> stderr, CompletableFuture<Void> stderrDone, String address,
-      int healthPort) {
+      int healthPort, int httpPort) {
     this.process = process;
     this.stderr = stderr;
     this.stderrDone = stderrDone;
     this.address = address;
     this.healthPort = healthPort;
+    this.httpPort = httpPort;
   }
 
   static ServeProcess start(List<String> args, List<String> jvmArgs) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    return start(List.of(), args, jvmArgs);
+  }
+
+  /** @param launcher a command that runs the JVM's command line given after it (a sandbox), or empty */
+  static ServeProcess start(List<String> launcher, List<String> args, List<String> jvmArgs) throws IOException {
+    List<String> command = new ArrayList<>(launcher);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("--enable-native-access")
           || a.startsWith("-Dchronicle")) {
@@ -82,7 +90,9 @@ final class ServeProcess implements AutoCloseable {
     }
     Matcher m = Pattern.compile("ready (\\S+) name \\S+(?: health (\\d+))?").matcher(ready);
     assertThat(m.find()).as(ready).isTrue();
-    return new ServeProcess(process, lines, stderrDone, m.group(1), m.group(2) == null ? -1 : Integer.parseInt(m.group(2)));
+    Matcher http = Pattern.compile(" http (\\d+)").matcher(ready);
+    return new ServeProcess(process, lines, stderrDone, m.group(1), m.group(2) == null ? -1 : Integer.parseInt(m.group(2)),
+        http.find() ? Integer.parseInt(http.group(1)) : -1);
   }
 
   List<String> stderr() {

@@ -23,25 +23,28 @@ import java.util.Map;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * Checks who a connection is and what it may ask, from an {@link AuthConfig}; one per worker,
- * one {@link Session} per connection. Answers never name a table: a refused client learns
- * nothing about what the worker serves.
+ * Who a connection is and what it may ask, under one {@link AuthConfig}: built once per policy
+ * (at start and at each reload, by {@link ServerAuth}) and immutable; one {@link Session} per
+ * connection. Answers never name a table: a refused client learns nothing about what the worker
+ * serves, and an expired token, a token for another worker and an unknown token get the same
+ * answer.
  */
 final class AccessGate {
   private static final int SAN_DNS = 2;
   private static final int SAN_URI = 6;
 
   private final byte[][] tokenDigests;
-  private final String[] tokenPrincipals;
+  private final AuthConfig.Token[] tokens;
+  private final long[] tokenNotAfterMillis; // Long.MAX_VALUE: no expiry
   private final Map<String, Rights> rights = new HashMap<>();
 
   AccessGate(AuthConfig config) {
     tokenDigests = new byte[config.tokens().size()][];
-    tokenPrincipals = new String[config.tokens().size()];
+    tokens = config.tokens().toArray(AuthConfig.Token[]::new);
+    tokenNotAfterMillis = new long[tokens.length];
     for (int i = 0; i < tokenDigests.length; i++) {
-      AuthConfig.Token t = config.tokens().get(i);
-      tokenDigests[i] = HexFormat.of().parseHex(t.sha256().substring("sha256:".length()));
-      tokenPrincipals[i] = t.principal();
+      tokenDigests[i] = HexFormat.of().parseHex(tokens[i].sha256().substring("sha256:".length()));
+      tokenNotAfterMillis[i] = tokens[i].expires() == null ? Long.MAX_VALUE : tokens[i].expires().toEpochMilli();
     }
     for (Policy.Grant g : config.policy().grants()) {
       List<TablePrefix> prefixes = new ArrayList<>();
@@ -52,25 +55,40 @@ final class AccessGate {
     }
   }
 
-  Session session() {
-    return new Session();
-  }
-
-  /**
-   * The principal of {@code token}, or null. Every configured digest is compared, each in
-   * constant time, so the time taken says nothing about which digest came close.
-   */
-  String principalOfToken(String token) {
-    byte[] digest;
+  /** The SHA-256 of a token as sent: what is compared, and all a session keeps of it. */
+  static byte[] digest(String token) {
     try {
-      digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError("every JDK has SHA-256", e);
     }
-    String found = null;
+  }
+
+  /**
+   * The principal of the token with this digest, or null when no token has it, it has expired at
+   * {@code nowMillis}, or a worker named {@code workerName} is not in its audience. Every
+   * configured digest is compared, each in constant time, so the time taken says nothing about
+   * which digest came close.
+   */
+  String principalOfToken(byte[] digest, String workerName, long nowMillis) {
+    int found = tokenIndex(digest);
+    if (found < 0 || nowMillis >= tokenNotAfterMillis[found] || !tokens[found].accepts(workerName)) {
+      return null;
+    }
+    return tokens[found].principal();
+  }
+
+  /** When the token with this digest expires (epoch millis; Long.MAX_VALUE: never). */
+  long notAfterMillis(byte[] digest) {
+    int found = tokenIndex(digest);
+    return found < 0 ? Long.MIN_VALUE : tokenNotAfterMillis[found];
+  }
+
+  private int tokenIndex(byte[] digest) {
+    int found = -1;
     for (int i = 0; i < tokenDigests.length; i++) {
-      if (MessageDigest.isEqual(digest, tokenDigests[i]) && found == null) {
-        found = tokenPrincipals[i];
+      if (MessageDigest.isEqual(digest, tokenDigests[i]) && found < 0) {
+        found = i;
       }
     }
     return found;
@@ -149,33 +167,63 @@ final class AccessGate {
   /** A refusal (or the answer to Authenticate): write {@code answer}, then close if asked. */
   record Verdict(Response answer, boolean close) {}
 
-  /** One connection's identity; used on its event loop only. */
-  final class Session {
-    private boolean certificateChecked;
+  /**
+   * One connection's identity; used on its event loop only. Each request is checked against the
+   * policy current when it arrives: after a reload the principal is found again (a token by its
+   * digest, a certificate by its identities) and the new grants apply from the next request on,
+   * on connections open before the reload as on new ones. A token removed, rotated or expired
+   * ends its connections' rights: their next request is answered UNAUTHENTICATED and the
+   * connection closed, as if the token had been wrong from the start.
+   */
+  static final class Session {
+    private final ServerAuth auth;
+    private final String workerName;
+    private AccessGate gate;  // the policy the state below was found under; null before the first request
+    private byte[] tokenDigest; // non-null once a token authenticated the connection
+    private long tokenNotAfterMillis = Long.MAX_VALUE;
     private String principal; // null until authenticated
     private Rights granted;   // null: nothing allowed
     private String lastLookupUri = ""; // the last table a lookup was allowed on (skips re-parsing)
 
-    private Session() {}
+    Session(ServerAuth auth, String workerName) {
+      this.auth = auth;
+      this.workerName = workerName;
+    }
 
     /** Null when {@code request} may go on to the service, else what to answer. */
     Verdict admit(Channel channel, Request request) {
-      if (!certificateChecked) {
-        certificateChecked = true;
-        principal = principalOfCertificate(channel);
-        granted = principal == null ? null : rights.get(principal);
-      }
       long id = request.getRequestId();
+      AccessGate current = auth.gate();
+      if (current != gate) { // the first request, or the policy was reloaded since the last one
+        gate = current;
+        lastLookupUri = "";
+        if (tokenDigest == null) {
+          principal = gate.principalOfCertificate(channel);
+        } else {
+          principal = gate.principalOfToken(tokenDigest, workerName, System.currentTimeMillis());
+          tokenNotAfterMillis = gate.notAfterMillis(tokenDigest);
+          if (principal == null) {
+            return refuse(id, ErrorCode.UNAUTHENTICATED, "token not accepted", true);
+          }
+        }
+        granted = principal == null ? null : gate.rights.get(principal);
+      }
+      if (tokenDigest != null && System.currentTimeMillis() >= tokenNotAfterMillis) {
+        return refuse(id, ErrorCode.UNAUTHENTICATED, "token not accepted", true); // it expired on this connection
+      }
       if (request.getBodyCase() == Request.BodyCase.AUTHENTICATE) {
         if (granted != null) {
           return refuse(id, ErrorCode.INVALID_ARGUMENT, "this connection is authenticated already", false);
         }
-        String tokenPrincipal = principalOfToken(request.getAuthenticate().getToken());
+        byte[] digest = digest(request.getAuthenticate().getToken());
+        String tokenPrincipal = gate.principalOfToken(digest, workerName, System.currentTimeMillis());
         if (tokenPrincipal == null) {
           return refuse(id, ErrorCode.UNAUTHENTICATED, "token not accepted", true);
         }
+        tokenDigest = digest;
+        tokenNotAfterMillis = gate.notAfterMillis(digest);
         principal = tokenPrincipal;
-        granted = rights.get(tokenPrincipal);
+        granted = gate.rights.get(tokenPrincipal);
         return new Verdict(Response.newBuilder().setRequestId(id)
             .setAuthenticate(AuthenticateResponse.newBuilder().setPrincipal(principal)).build(), false);
       }
@@ -208,7 +256,7 @@ final class AccessGate {
       return false;
     }
 
-    private Verdict refuse(long requestId, ErrorCode code, String message, boolean close) {
+    private static Verdict refuse(long requestId, ErrorCode code, String message, boolean close) {
       return new Verdict(Response.newBuilder().setRequestId(requestId)
           .setError(Error.newBuilder().setCode(code).setMessage(message)).build(), close);
     }

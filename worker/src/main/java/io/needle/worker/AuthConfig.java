@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,6 +30,8 @@ import static java.util.Objects.requireNonNull;
  * tokens:
  *   - name: batch-scorer                   # the principal "token:batch-scorer"
  *     sha256: "sha256:9f86d081884c7d65..."  # printf %s "$TOKEN" | sha256sum
+ *     expires: "2027-01-31T00:00:00Z"       # optional: refused from this instant on
+ *     audience: ["needle-prod-*"]           # optional: only workers so named (--name) accept it
  * grants:
  *   - principal: "spiffe://example.org/ns/ml/sa/ranker"
  *     tables: ["file:///data/features/", "s3://bucket/features/"]
@@ -42,18 +47,34 @@ import static java.util.Objects.requireNonNull;
 public record AuthConfig(List<Token> tokens, Policy policy) {
   private static final Pattern TOKEN_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
-  private static final long MAX_FILE_BYTES = 1 << 20;
+  private static final Pattern WORKER_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,253}\\*?|\\*");
+  /** Larger is not an auth policy; also the bound on what a reload reads. */
+  static final long MAX_FILE_BYTES = 1 << 20;
 
   /**
    * One accepted token.
    *
    * @param name its principal is {@code token:NAME}
    * @param sha256 {@code sha256:} and the lowercase hex SHA-256 of the token's UTF-8 bytes
+   * @param expires the instant from which the token is refused (UNAUTHENTICATED, as an unknown
+   *     token: also on connections it authenticated before), or null for a token that does not
+   *     expire
+   * @param audience the names of the workers ({@code WorkerConfig#name}, {@code serve --name})
+   *     that accept the token, each exact or ending in {@code *} (a prefix); empty: every worker.
+   *     A token leaked from one fleet (staging, say) then opens nothing in another that shares the
+   *     policy file.
    */
-  public record Token(String name, String sha256) {
+  public record Token(String name, String sha256, Instant expires, List<String> audience) {
     public Token {
       requireNonNull(name, "token name is null");
       requireNonNull(sha256, "token digest is null");
+      audience = List.copyOf(audience);
+      for (String a : audience) {
+        if (!WORKER_NAME.matcher(a).matches()) {
+          throw new IllegalArgumentException("token " + name + ": audience entry '" + a + "' is not 1-253 of "
+              + "[A-Za-z0-9._:-], with an optional * at the end");
+        }
+      }
       if (!TOKEN_NAME.matcher(name).matches()) {
         throw new IllegalArgumentException("token name " + name + " is not 1-64 of [A-Za-z0-9._-]");
       }
@@ -63,8 +84,26 @@ public record AuthConfig(List<Token> tokens, Policy policy) {
       }
     }
 
+    /** A token without expiry or audience. */
+    public Token(String name, String sha256) {
+      this(name, sha256, null, List.of());
+    }
+
     public String principal() {
       return "token:" + name;
+    }
+
+    /** True when a worker named {@code workerName} accepts this token. */
+    boolean accepts(String workerName) {
+      if (audience.isEmpty()) {
+        return true;
+      }
+      for (String a : audience) {
+        if (a.endsWith("*") ? workerName.startsWith(a.substring(0, a.length() - 1)) : workerName.equals(a)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
@@ -109,9 +148,15 @@ public record AuthConfig(List<Token> tokens, Policy policy) {
       for (int i = 0; i < tokenList.size(); i++) {
         String where = "tokens[" + i + "]";
         Map<?, ?> t = map(tokenList.get(i), where);
-        onlyKeys(t, where, "name", "sha256");
+        onlyKeys(t, where, "name", "sha256", "expires", "audience");
+        List<String> audience = new ArrayList<>();
+        List<?> audienceList = list(t.get("audience"), where + ".audience");
+        for (int j = 0; j < audienceList.size(); j++) {
+          audience.add(string(audienceList.get(j), where + ".audience[" + j + "]"));
+        }
         try {
-          tokens.add(new Token(string(t.get("name"), where + ".name"), string(t.get("sha256"), where + ".sha256")));
+          tokens.add(new Token(string(t.get("name"), where + ".name"), string(t.get("sha256"), where + ".sha256"),
+              instant(t.get("expires"), where + ".expires"), audience));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -162,6 +207,18 @@ public record AuthConfig(List<Token> tokens, Policy policy) {
       throw new IllegalArgumentException(where + " must be a string");
     }
     return s;
+  }
+
+  private static Instant instant(Object o, String where) {
+    if (o == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(string(o, where)).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(where + " must be an ISO-8601 instant with its offset, such as "
+          + "\"2027-01-31T00:00:00Z\" (quoted): " + o);
+    }
   }
 
   private static boolean bool(Object o, String where, boolean absent) {

@@ -7,15 +7,19 @@ import io.netty.channel.Channel;
  * identities and grants as the lookup port. A request names its token in {@code Authorization:
  * Bearer TOKEN}; without that header, the connection's client certificate identifies it. A
  * token that is sent and wrong is refused even beside a good certificate: a wrong credential is
- * never overlooked.
+ * never overlooked. Each request is checked against the policy in force when it arrives (see
+ * {@link ServerAuth}); an expired token, or one whose audience leaves this worker out, is refused
+ * as an unknown one.
  */
 public final class HttpAuth {
   private static final String BEARER = "Bearer ";
 
-  private final AccessGate gate;
+  private final ServerAuth auth;
+  private final String workerName;
 
-  HttpAuth(AccessGate gate) {
-    this.gate = gate;
+  HttpAuth(ServerAuth auth, String workerName) {
+    this.auth = auth;
+    this.workerName = workerName;
   }
 
   /**
@@ -23,23 +27,27 @@ public final class HttpAuth {
    * when absent); null when nothing identifies the caller (answer 401).
    */
   public Caller caller(Channel channel, String authorization) {
+    AccessGate gate = auth.gate(); // one policy for the whole request
     String principal;
     if (authorization != null) {
       if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
         return null;
       }
-      principal = gate.principalOfToken(authorization.substring(BEARER.length()).strip());
+      principal = gate.principalOfToken(AccessGate.digest(authorization.substring(BEARER.length()).strip()),
+          workerName, System.currentTimeMillis());
     } else {
       principal = gate.principalOfCertificate(channel);
     }
-    return principal == null ? null : new Caller(principal);
+    return principal == null ? null : new Caller(gate, principal);
   }
 
   /** An authenticated caller of the HTTP port. */
-  public final class Caller {
+  public static final class Caller {
+    private final AccessGate gate;
     private final String principal;
 
-    private Caller(String principal) {
+    private Caller(AccessGate gate, String principal) {
+      this.gate = gate;
       this.principal = principal;
     }
 

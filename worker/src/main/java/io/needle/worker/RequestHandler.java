@@ -73,14 +73,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
   /**
    * @param tls the connection is encrypted: every page is copied (SslHandler takes buffers, not
    *     file regions), which costs the zero-copy send; see BENCHMARKS.md for what it costs
-   * @param gate who may do what, or null when the worker does not authenticate clients
+   * @param auth who may do what, or null when the worker does not authenticate clients
    */
   RequestHandler(TableService service, int maxInFlight, ServerLimits limits, ConnectionGuard guard,
-      WorkerStatus status, long lookupDelayNanos, RequestMetrics metrics, boolean tls, AccessGate gate) {
+      WorkerStatus status, long lookupDelayNanos, RequestMetrics metrics, boolean tls, ServerAuth auth) {
     super(Frame.class, true);
     this.metrics = metrics;
     this.copyAll = tls;
-    this.access = gate == null ? null : gate.session();
+    this.access = auth == null ? null : new AccessGate.Session(auth, status.name());
     this.service = service;
     this.maxInFlight = maxInFlight;
     this.limits = limits;

@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.Certificate;
@@ -32,23 +30,18 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A server's TLS context, kept current with its PEM files: any Netty server pipeline (the lookup
  * port, the HTTP ports) installs {@link #newHandler} first, and each new connection gets the
  * context of the files as they were at the last check. Connections already open keep theirs.
  *
- * <p>BoringSSL (netty-tcnative) when its native library loads, else the JDK's provider. A daemon
- * thread reads the files every {@link TlsConfig#reloadInterval} (a few KiB; contents, not
- * modification times, which a rotation may keep, are compared);
- * a changed set that does not load (a key written before its certificate, say) keeps the old
- * context and is tried again at the next check, so a rotation never takes the port down.
+ * <p>BoringSSL (netty-tcnative) when its native library loads, else the JDK's provider. The files
+ * are {@link WatchedFiles}, checked every {@link TlsConfig#reloadInterval}: a changed set that
+ * does not load (a key written before its certificate, say) keeps the old context and is tried
+ * again at the next check, so a rotation never takes the port down.
  */
 public final class ServerTls implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
@@ -70,24 +63,19 @@ public final class ServerTls implements AutoCloseable {
 
   private final TlsConfig config;
   private final SslProvider provider;
-  private final ScheduledExecutorService reloader;
-  private final AtomicLong reloads = new AtomicLong();
-  private volatile SslContext context;
-  private List<String> stamps; // reloader thread only, after the constructor
-  private List<String> failedStamps = List.of();
+  private final WatchedFiles<SslContext> context;
 
-  private ServerTls(TlsConfig config, SslProvider provider, SslContext context, List<String> stamps) {
+  private ServerTls(TlsConfig config, SslProvider provider) {
     this.config = config;
     this.provider = provider;
-    this.context = context;
-    this.stamps = stamps;
-    this.reloader = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "needle-tls-reload");
-      t.setDaemon(true);
-      return t;
-    });
-    long every = config.reloadInterval().toNanos();
-    reloader.scheduleWithFixedDelay(this::reloadIfChanged, every, every, TimeUnit.NANOSECONDS);
+    List<Path> files = new ArrayList<>(3);
+    for (Path p : new Path[] {config.certificateChainFile(), config.privateKeyFile(), config.clientCaFile()}) {
+      if (p != null) {
+        files.add(p);
+      }
+    }
+    this.context = new WatchedFiles<>("TLS files", files, MAX_PEM_BYTES, config.reloadInterval(),
+        () -> build(config, provider), "needle-tls-reload");
   }
 
   /**
@@ -107,14 +95,7 @@ public final class ServerTls implements AutoCloseable {
         yield SslProvider.OPENSSL;
       }
     };
-    List<String> stamps;
-    try {
-      stamps = stamps(config);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("TLS: cannot read " + e.getMessage(), e);
-    }
-    SslContext context = build(config, provider);
-    ServerTls tls = new ServerTls(config, provider, context, stamps);
+    ServerTls tls = new ServerTls(config, provider);
     log.info("TLS on ({}), certificate {}, client certificates {}", provider == SslProvider.OPENSSL
         ? "OpenSSL: " + OpenSsl.versionString() : "JDK provider", config.certificateChainFile(),
         config.clientCaFile() == null ? "not asked for" : config.clientCertificate().name().toLowerCase(java.util.Locale.ROOT)
@@ -127,7 +108,7 @@ public final class ServerTls implements AutoCloseable {
    * A handshake not done within {@link TlsConfig#handshakeTimeout} closes the connection.
    */
   public SslHandler newHandler(ByteBufAllocator alloc) {
-    SslHandler handler = context.newHandler(alloc);
+    SslHandler handler = context.current().newHandler(alloc);
     handler.setHandshakeTimeout(config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
     return handler;
   }
@@ -139,7 +120,7 @@ public final class ServerTls implements AutoCloseable {
 
   /** The current context (it changes when the files do). */
   public SslContext context() {
-    return context;
+    return context.current();
   }
 
   /** True when BoringSSL serves, false for the JDK provider. */
@@ -149,36 +130,12 @@ public final class ServerTls implements AutoCloseable {
 
   /** Times the files were loaded again after a change. */
   public long reloads() {
-    return reloads.get();
+    return context.reloads();
   }
 
   @Override
   public void close() {
-    reloader.shutdownNow();
-  }
-
-  private void reloadIfChanged() {
-    List<String> now;
-    try {
-      now = stamps(config);
-    } catch (IOException e) {
-      log.warn("TLS files unreadable, keeping the loaded ones: {}", e.getMessage());
-      return;
-    }
-    if (now.equals(stamps)) {
-      return;
-    }
-    try {
-      context = build(config, provider);
-      stamps = now;
-      reloads.incrementAndGet();
-      log.info("TLS files changed: new connections use the new certificate");
-    } catch (RuntimeException e) {
-      if (!now.equals(failedStamps)) { // once per change, not at every check
-        log.warn("TLS files changed but do not load, keeping the old ones: {}", e.getMessage());
-        failedStamps = now;
-      }
-    }
+    context.close();
   }
 
   private static SslContext build(TlsConfig config, SslProvider provider) {
@@ -248,25 +205,5 @@ public final class ServerTls implements AutoCloseable {
     if (!verifier.verify(signature)) {
       throw new InvalidKeyException("the private key does not belong to the certificate");
     }
-  }
-
-  /** A digest of each file's contents, following symlinks (Kubernetes swaps a link). */
-  private static List<String> stamps(TlsConfig config) throws IOException {
-    List<String> out = new ArrayList<>(3);
-    for (Path p : new Path[] {config.certificateChainFile(), config.privateKeyFile(), config.clientCaFile()}) {
-      if (p != null) {
-        try {
-          if (Files.size(p) > MAX_PEM_BYTES) {
-            throw new IOException("larger than " + MAX_PEM_BYTES + " bytes, not a PEM certificate or key");
-          }
-          out.add(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-        } catch (IOException e) {
-          throw new IOException(p + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-          throw new AssertionError("every JDK has SHA-256", e);
-        }
-      }
-    }
-    return out;
   }
 }

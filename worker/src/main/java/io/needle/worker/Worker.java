@@ -80,10 +80,10 @@ public final class Worker implements AutoCloseable {
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
       S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard, Repager repager,
-      KeyIndexes keyIndexes, WorkerSecurity security, AccessGate gate) {
+      KeyIndexes keyIndexes, WorkerSecurity security) {
     this.keyIndexes = keyIndexes;
     this.security = security;
-    this.httpAuth = gate == null ? null : new HttpAuth(gate);
+    this.httpAuth = security.auth() == null ? null : new HttpAuth(security.auth(), status.name());
     this.meters = meters;
     this.tlsServer = tlsServer;
     this.localCalls = new LocalCalls(service, status);
@@ -196,7 +196,6 @@ public final class Worker implements AutoCloseable {
     // down was seen to leave an accepted connection open, and a client then waited on it.
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     long lookupDelayNanos = hooks.lookupDelay().toNanos();
-    AccessGate gate = security.auth() == null ? null : new AccessGate(security.auth());
     Channel server = null;
     try {
       ServerBootstrap bootstrap = new ServerBootstrap()
@@ -218,7 +217,7 @@ public final class Worker implements AutoCloseable {
                 ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
               }
               RequestHandler requests = new RequestHandler(service, config.maxInFlightPerConnection(), limits, guard,
-                  status, lookupDelayNanos, meters.requests(), tls != null, gate);
+                  status, lookupDelayNanos, meters.requests(), tls != null, security.auth());
               ch.pipeline()
                   .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS))
                   .addLast("write-stall", new WriteStallGuard(limits.writeStallTimeout()))
@@ -236,9 +235,9 @@ public final class Worker implements AutoCloseable {
       log.debug("worker listening on {} ({}{}), roots {}", server.localAddress(), epoll ? "epoll" : "nio",
           security.tlsOnMainPort() ? ", TLS only" : tlsServer != null ? ", TLS on " + tlsServer.localAddress() : ", plaintext",
           scope.roots());
-      if (gate != null) {
+      if (security.auth() != null) {
         log.info("clients authenticate: {} tokens, {} grants, everything else denied",
-            security.auth().tokens().size(), security.auth().policy().grants().size());
+            security.auth().config().tokens().size(), security.auth().config().policy().grants().size());
       }
       if (!hooks.lookupDelay().isZero()) {
         log.warn("test hook on: every lookup is delayed by {}", hooks.lookupDelay());
@@ -247,7 +246,7 @@ public final class Worker implements AutoCloseable {
         log.debug("serving S3 roots {}", s3.roots());
       }
       return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
-          meters, service, guard, repager, keyIndexes, security, gate);
+          meters, service, guard, repager, keyIndexes, security);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       if (server != null) {
         server.close();
@@ -281,7 +280,7 @@ public final class Worker implements AutoCloseable {
     status.name(config.name().isEmpty() ? "in-process" : config.name());
     return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
         engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()),
-        engine.repager(), engine.keyIndexes(), WorkerSecurity.none(), null);
+        engine.repager(), engine.keyIndexes(), WorkerSecurity.none());
   }
 
   /**
@@ -436,9 +435,10 @@ public final class Worker implements AutoCloseable {
    * Graceful shutdown (SIGTERM): report not ready at once (health RPC, {@code /readyz}) but keep
    * serving for {@code delay}, because load balancers, Kubernetes endpoints and clients' membership
    * refreshes learn of it only after a while and would otherwise send requests into refusals; then
-   * stop accepting connections, answer new requests on open connections with UNAVAILABLE (clients
-   * fail over to the next owner), let in-flight requests finish for at most {@code grace}, then
-   * {@link #close}. Returns the number of requests still in flight when the grace period ran out
+   * stop accepting connections on every port (the lookup port, its TLS port, and those bound with
+   * {@link #listen}: the HTTP port), answer new requests on open connections with UNAVAILABLE
+   * (clients fail over to the next owner; HTTP calls get 503), let in-flight requests finish for
+   * at most {@code grace}, then {@link #close}. Returns the number of requests still in flight when the grace period ran out
    * (0 for a clean drain).
    */
   public int drain(java.time.Duration delay, java.time.Duration grace) throws InterruptedException {
@@ -452,6 +452,9 @@ public final class Worker implements AutoCloseable {
     }
     if (tlsServer != null) {
       tlsServer.close().syncUninterruptibly();
+    }
+    for (Channel listener : listeners) {
+      listener.close().syncUninterruptibly();
     }
     long deadline = System.nanoTime() + grace.toNanos();
     while (status.inFlight() > 0 && System.nanoTime() - deadline < 0) {

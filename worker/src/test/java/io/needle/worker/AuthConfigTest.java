@@ -109,10 +109,48 @@ class AuthConfigTest {
     AccessGate gate = new AccessGate(new AuthConfig(
         List.of(new AuthConfig.Token("a", sha256("token-a")), new AuthConfig.Token("b", sha256("token-b"))),
         new Policy(List.of())));
-    assertThat(gate.principalOfToken("token-a")).isEqualTo("token:a");
-    assertThat(gate.principalOfToken("token-b")).isEqualTo("token:b");
-    assertThat(gate.principalOfToken("token-c")).isNull();
-    assertThat(gate.principalOfToken("")).isNull();
-    assertThat(gate.principalOfToken(sha256("token-a"))).isNull(); // the digest is not the token
+    assertThat(principalOf(gate, "token-a")).isEqualTo("token:a");
+    assertThat(principalOf(gate, "token-b")).isEqualTo("token:b");
+    assertThat(principalOf(gate, "token-c")).isNull();
+    assertThat(principalOf(gate, "")).isNull();
+    assertThat(principalOf(gate, sha256("token-a"))).isNull(); // the digest is not the token
+  }
+
+  private static String principalOf(AccessGate gate, String token) {
+    return gate.principalOfToken(AccessGate.digest(token), "worker-0", System.currentTimeMillis());
+  }
+
+  @Test
+  void aTokenIsRefusedFromItsExpiryOnAndByWorkersOutsideItsAudience() throws Exception {
+    AuthConfig config = load("""
+        tokens:
+          - {name: soon, sha256: "%s", expires: "2027-01-31T00:00:00Z"}
+          - {name: local, sha256: "%s", expires: "2027-01-31T01:00:00+01:00", audience: ["needle-prod-*", "edge"]}
+        """.formatted(sha256("token-soon"), sha256("token-local")));
+    java.time.Instant expiry = java.time.Instant.parse("2027-01-31T00:00:00Z");
+    assertThat(config.tokens().get(0).expires()).isEqualTo(expiry);
+    assertThat(config.tokens().get(1).expires()).as("the offset is applied").isEqualTo(expiry);
+    assertThat(config.tokens().get(0).audience()).isEmpty();
+    AccessGate gate = new AccessGate(config);
+    long before = expiry.toEpochMilli() - 1;
+    long at = expiry.toEpochMilli();
+    byte[] soon = AccessGate.digest("token-soon");
+    byte[] local = AccessGate.digest("token-local");
+    assertThat(gate.principalOfToken(soon, "anything", before)).isEqualTo("token:soon");
+    assertThat(gate.principalOfToken(soon, "anything", at)).as("not after its expiry").isNull();
+    assertThat(gate.principalOfToken(local, "needle-prod-3", before)).isEqualTo("token:local");
+    assertThat(gate.principalOfToken(local, "edge", before)).isEqualTo("token:local");
+    assertThat(gate.principalOfToken(local, "needle-staging-3", before)).as("outside its audience").isNull();
+    assertThat(gate.principalOfToken(local, "edge-2", before)).as("an exact name is not a prefix").isNull();
+    assertThat(gate.principalOfToken(local, "needle-prod-3", at)).isNull();
+
+    assertThatThrownBy(() -> load("tokens:\n  - {name: a, sha256: \"%s\", expires: \"next week\"}\n"
+        .formatted(sha256("x")))).hasMessageContaining("tokens[0].expires").hasMessageContaining("ISO-8601");
+    assertThatThrownBy(() -> load("tokens:\n  - {name: a, sha256: \"%s\", expires: \"2027-01-31T00:00:00\"}\n"
+        .formatted(sha256("x")))).as("no offset: whose midnight?").hasMessageContaining("tokens[0].expires");
+    assertThatThrownBy(() -> load("tokens:\n  - {name: a, sha256: \"%s\", audience: [\"a b\"]}\n"
+        .formatted(sha256("x")))).hasMessageContaining("tokens[0]").hasMessageContaining("audience");
+    assertThatThrownBy(() -> load("tokens:\n  - {name: a, sha256: \"%s\", audience: \"edge\"}\n"
+        .formatted(sha256("x")))).hasMessageContaining("tokens[0].audience must be a list");
   }
 }

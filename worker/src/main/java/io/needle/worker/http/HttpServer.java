@@ -121,7 +121,9 @@ public final class HttpServer implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.close().syncUninterruptibly();
+    if (channel.isOpen()) { // a drain closes it with the worker's other ports, and may have shut its event loop down
+      channel.close().syncUninterruptibly();
+    }
     executor.shutdownNow();
     client.close();
   }
