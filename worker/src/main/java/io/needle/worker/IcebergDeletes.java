@@ -186,12 +186,20 @@ final class IcebergDeletes {
       throw unsupported("equality deletes on field ids " + ids + " (only one top-level integer, string or binary"
           + " column is applied)");
     }
-    String column = field.name();
+    String column = columnIn(data, field.fieldId(), field.name());
+    if (column == null) {
+      return; // a data file written before the column was added: its value is null there, which no delete equals
+    }
     Set<Long> longs = new HashSet<>();
     Set<ByteBuffer> bytes = new HashSet<>();
     OpenFile deleteFile = storage.open(listedFile(delete.location()));
     try {
-      ColumnValues.scan(layout(deleteFile, column), deleteFile, new ColumnValues.Sink() {
+      String deleteColumn = columnIn(deleteFile, field.fieldId(), field.name());
+      if (deleteColumn == null) {
+        throw new ServiceException(ErrorCode.DATA_LOSS, "equality delete file " + TableScope.printable(delete.location())
+            + " has no field " + field.fieldId() + ", its equality field");
+      }
+      ColumnValues.scan(layout(deleteFile, deleteColumn), deleteFile, new ColumnValues.Sink() {
         @Override
         public void int64(long fileRow, long value, boolean int32) {
           longs.add(value);
@@ -229,14 +237,42 @@ final class IcebergDeletes {
     };
   }
 
-  private long[] rowGroupRows(OpenFile open) throws IOException {
-    KeyColumnLayout layout = layout(open, table.schema().columns().get(0).name());
+  private long[] rowGroupRows(OpenFile open) throws IOException, DecodeException {
+    String column = null;
+    for (Types.NestedField field : table.schema().columns()) {
+      column = column != null ? column : columnIn(open, field.fieldId(), field.name());
+    }
+    KeyColumnLayout layout = layout(open, column);
     long[] out = new long[layout.rowGroups().size()];
     int i = 0;
     for (RowGroupPlan rg : layout.rowGroups()) {
       out[i++] = rg.rowCount();
     }
     return out;
+  }
+
+  /**
+   * The name of the file's top-level field with {@code fieldId}: by id when the file's schema
+   * carries ids (null when no field has it: written before the column was added), else
+   * {@code name}.
+   */
+  private String columnIn(OpenFile open, int fieldId, String name) throws IOException, DecodeException {
+    io.needle.decode.FileSchema schema = io.needle.decode.FileSchema.parse(
+        join(metadata.describe(open, null)).schema().thriftFileMetaData());
+    boolean ids = schema.messageType().getFields().stream().anyMatch(f -> f.getId() != null);
+    return ids ? EvolvedColumns.fieldName(schema, fieldId) : name;
+  }
+
+  private static <T> T join(java.util.concurrent.CompletableFuture<T> loading) throws IOException {
+    try {
+      return loading.join();
+    } catch (CompletionException e) {
+      Throwable cause = TableService.unwrap(e);
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw e;
+    }
   }
 
   private KeyColumnLayout layout(OpenFile open, String column) throws IOException {

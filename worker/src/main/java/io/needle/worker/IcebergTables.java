@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.needle.metadata.FileVersion;
 import io.needle.metadata.MetadataCache;
 import io.needle.protocol.proto.ErrorCode;
+import io.needle.protocol.proto.TableColumn;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.ManifestFile;
@@ -53,10 +54,12 @@ import java.util.regex.Pattern;
  *
  * <p>Row-level deletes are resolved to deleted rows per data file when the snapshot loads
  * ({@link IcebergDeletes}); lookups ship them with the pages and the client drops matches at them.
- * What is refused, as UNSUPPORTED with the reason, never answered wrongly: deletes other than
- * position deletes, deletion vectors and one-column equality deletes; schema evolution (Parquet
- * files written under an older schema name columns differently); data files that are not Parquet
- * or lie outside the table location.
+ * A table whose schema evolved is answered by field id ({@link EvolvedColumns}): files written
+ * under an older schema name columns differently, and the field ids Iceberg writes into each
+ * Parquet schema say which column each field is. What is refused, as UNSUPPORTED with the reason,
+ * never answered wrongly: deletes other than position deletes, deletion vectors and one-column
+ * equality deletes; fields changed inside a nested column; data files that are not Parquet or lie
+ * outside the table location.
  *
  * <p>Threading: reading metadata blocks and runs on the loader; once a table's listing and
  * snapshot are loaded, {@link #files} completes on the caller's thread without a hop.
@@ -197,7 +200,7 @@ final class IcebergTables implements TableSource {
 
   private List<TableFile> liveFiles(String tableUri, TableMetadata table, TableListing dataListing)
       throws ServiceException {
-    refuseEvolvedSchema(tableUri, table);
+    EvolvedColumns columns = evolvedColumns(tableUri, table);
     Snapshot snapshot = table.currentSnapshot();
     if (snapshot == null) {
       return List.of(); // a table with no data yet
@@ -210,7 +213,7 @@ final class IcebergTables implements TableSource {
     List<TableFile> files = new ArrayList<>();
     for (ManifestFile manifest : snapshot.dataManifests(io)) {
       for (DataEntry entry : manifests.get(manifest.path(), path -> dataEntries(manifest, io, table))) {
-        files.add(listedVersion(tableUri, table, entry, listed));
+        files.add(listedVersion(tableUri, table, entry, listed, columns));
       }
     }
     files.sort(Comparator.comparing(TableFile::relativePath));
@@ -230,7 +233,7 @@ final class IcebergTables implements TableSource {
   }
 
   private static TableFile listedVersion(String tableUri, TableMetadata table, DataEntry entry,
-      Map<String, TableFile> listed) throws ServiceException {
+      Map<String, TableFile> listed, EvolvedColumns columns) throws ServiceException {
     if (entry.format() != FileFormat.PARQUET) {
       throw new ServiceException(ErrorCode.UNSUPPORTED, "Iceberg table " + TableScope.printable(tableUri)
           + " has " + entry.format() + " data files; Needle serves Parquet only");
@@ -250,7 +253,7 @@ final class IcebergTables implements TableSource {
           + ": data file " + TableScope.printable(relative) + " has " + file.version().sizeBytes()
           + " bytes, its manifest says " + entry.sizeBytes());
     }
-    return new TableFile(file.relativePath(), file.realPath(), file.version(), null, entry.bounds());
+    return new TableFile(file.relativePath(), file.realPath(), file.version(), null, entry.bounds(), columns);
   }
 
   /**
@@ -329,30 +332,39 @@ final class IcebergTables implements TableSource {
   }
 
   /**
-   * Refuses a table whose schema changed since it was created: data files written before a
-   * rename or an added column name their columns differently from the current schema, and
-   * lookups resolve columns by name in each file.
+   * The table's columns matched by field id when its schema evolved (null when it never did: each
+   * file then names its columns as the table does). A change inside a nested column (a struct
+   * field renamed, added or dropped) is refused: only top-level columns are matched by id.
    */
-  private static void refuseEvolvedSchema(String tableUri, TableMetadata table) throws ServiceException {
+  private static EvolvedColumns evolvedColumns(String tableUri, TableMetadata table) throws ServiceException {
     Schema current = table.schema();
+    boolean evolved = false;
     for (Schema older : table.schemas()) {
       if (older.schemaId() == current.schemaId() || older.sameSchema(current)) {
         continue;
       }
-      String change = "columns changed";
+      evolved = true;
       for (Types.NestedField field : current.columns()) {
         Types.NestedField before = older.findField(field.fieldId());
-        if (before == null) {
-          change = "column " + field.name() + " was added";
-          break;
-        }
-        if (!before.name().equals(field.name())) {
-          change = "column " + before.name() + " was renamed to " + field.name();
-          break;
+        if (before != null && !field.type().isPrimitiveType() && !before.type().equals(field.type())) {
+          throw new ServiceException(ErrorCode.UNSUPPORTED, "Iceberg table " + TableScope.printable(tableUri)
+              + " changed fields inside column " + field.name() + "; Needle matches top-level columns only");
         }
       }
-      throw new ServiceException(ErrorCode.UNSUPPORTED, "Iceberg table " + TableScope.printable(tableUri)
-          + " evolved its schema (" + change + "); Needle does not serve evolved schemas yet");
+    }
+    if (!evolved) {
+      return null;
+    }
+    List<TableColumn> columns = new ArrayList<>();
+    for (Types.NestedField field : current.columns()) {
+      columns.add(TableColumn.newBuilder().setName(field.name()).setFieldId(field.fieldId())
+          .setType(field.type().toString()).build());
+    }
+    try {
+      return new EvolvedColumns(columns);
+    } catch (io.needle.decode.DecodeException e) {
+      throw new ServiceException(ErrorCode.DATA_LOSS, "Iceberg table " + TableScope.printable(tableUri)
+          + ": " + e.getMessage(), e);
     }
   }
 

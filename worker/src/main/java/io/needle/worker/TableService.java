@@ -191,14 +191,23 @@ final class TableService {
         if (file.bounds() != null && file.bounds().excludesAll(spec.keyColumn(), spec.keys())) {
           continue; // the table's metadata rules the file out: its footer is never read
         }
-        plans.add(pinned(file, deadline, open -> {
-          CompletableFuture<FilePlan> plan = keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec);
-          return succeeded(plan) ? CompletableFuture.completedFuture(new Planned(file, open, plan.join()))
-              : plan.thenApply(p -> new Planned(file, open, p));
-        }));
+        plans.add(pinned(file, deadline, open -> file.columns() == null ? plan(file, open, spec)
+            : then(metadata.describe(open, null), summary -> {
+              LookupSpec inFile = inFile(file, summary, spec);
+              if (inFile == null) {
+                open.release();
+                return CompletableFuture.completedFuture(null); // the file has no key field: no row of it matches
+              }
+              return plan(file, open, inFile);
+            })));
       }
       Map<String, Set<Long>> suspects = suspects(request);
-      return then(allOf(plans, planned -> planned.open().release()), planned -> {
+      return then(allOf(plans, planned -> {
+        if (planned != null) {
+          planned.open().release();
+        }
+      }), planned -> {
+        planned.removeIf(java.util.Objects::isNull);
         if (repager != null) {
           for (Planned p : planned) {
             repager.consider(p.open(), p.plan());
@@ -206,6 +215,37 @@ final class TableService {
         }
         return assemble(planned, suspects, deadline);
       });
+    });
+  }
+
+  private CompletableFuture<Planned> plan(TableFile file, OpenFile open, LookupSpec spec) {
+    CompletableFuture<FilePlan> plan = keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec);
+    return succeeded(plan) ? CompletableFuture.completedFuture(new Planned(file, open, plan.join()))
+        : plan.thenApply(p -> new Planned(file, open, p));
+  }
+
+  /** {@code spec} in the fields of a file of an evolved table, or null when none of its rows can match. */
+  private static LookupSpec inFile(TableFile file, FileSummary summary, LookupSpec spec) {
+    try {
+      return file.columns().inFile(summary.schema(), spec);
+    } catch (ServiceException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  /** The file's summary with the key range of the table's key column, under the file's own name for it. */
+  private CompletableFuture<FileSummary> describe(TableFile file, OpenFile open, String keyColumn) {
+    if (file.columns() == null || keyColumn == null) {
+      return metadata.describe(open, keyColumn);
+    }
+    return then(metadata.describe(open, null), summary -> {
+      String fileKey;
+      try {
+        fileKey = file.columns().fileKey(summary.schema(), keyColumn);
+      } catch (ServiceException e) {
+        throw new CompletionException(e);
+      }
+      return fileKey == null ? CompletableFuture.completedFuture(summary) : metadata.describe(open, fileKey);
     });
   }
 
@@ -242,7 +282,7 @@ final class TableService {
       for (TableFile file : files) {
         // The reference is released here on success only: on failure pinned() releases it (it
         // was released twice before, and the second release freed a file other requests held).
-        summaries.add(pinned(file, deadline, open -> metadata.describe(open, keyColumn).thenApply(s -> {
+        summaries.add(pinned(file, deadline, open -> describe(file, open, keyColumn).thenApply(s -> {
           open.release();
           return s;
         })));
@@ -266,6 +306,9 @@ final class TableService {
             d.setKeyMin(key(s.keyMin())).setKeyMax(key(s.keyMax()));
           }
           out.addFiles(d);
+        }
+        if (!files.isEmpty() && files.get(0).columns() != null) {
+          out.addAllTableColumns(files.get(0).columns().wire());
         }
         for (SchemaInfo schema : schemas.values()) {
           out.addSchemas(Schema.newBuilder().setId(schema.id())

@@ -1,7 +1,6 @@
 package io.needle.testing.iceberg;
 
 import io.needle.client.NeedleClient;
-import io.needle.client.NeedleException;
 import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.protocol.Frame;
@@ -29,7 +28,6 @@ import java.util.function.Function;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Iceberg tables on local disk, written by Iceberg's own writers, served by a real worker to a
@@ -170,18 +168,6 @@ public class IcebergTableTest {
       return Response.parseFrom(io.netty.buffer.ByteBufUtil.getBytes(frame.header()));
     } finally {
       frame.release();
-    }
-  }
-
-  @Test
-  void aRenamedColumnAnswersUnsupportedRatherThanUnderItsOldName() throws Exception {
-    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "renamed");
-    t.append(ids(0, 100), 1);
-    t.table.updateSchema().renameColumn("name", "label").commit();
-    try (Worker worker = worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
-      assertThatThrownBy(() -> client.table(t.location(), IcebergFixture.KEY).lookup(3L, List.of()))
-          .isInstanceOfSatisfying(NeedleException.class, e -> assertThat(e.code()).isEqualTo(NeedleException.Code.UNSUPPORTED))
-          .hasMessageContaining("renamed to label");
     }
   }
 }
