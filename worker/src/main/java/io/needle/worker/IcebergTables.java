@@ -73,6 +73,8 @@ final class IcebergTables implements TableSource {
   private final TableStorage storage;
   private final MetadataCache metadata;
   private final Executor loads;
+  /** The most deleted rows one snapshot may hold in memory ({@link IcebergDeletes}). */
+  private final long maxDeletedRows;
   /** The snapshot served per table URI, with the listings it came from (compared by identity). */
   private final Cache<String, Served> served;
   /** Live data files of each data manifest read so far, by manifest location. */
@@ -82,7 +84,8 @@ final class IcebergTables implements TableSource {
    * @param loads where snapshots load: not the loader, since resolving deletes waits on
    *     metadata loads that run there
    */
-  IcebergTables(TableStorage storage, MetadataCache metadata, Executor loads) {
+  IcebergTables(TableStorage storage, MetadataCache metadata, Executor loads, long maxDeletedRows) {
+    this.maxDeletedRows = maxDeletedRows;
     this.storage = storage;
     this.metadata = metadata;
     this.loads = loads;
@@ -150,7 +153,8 @@ final class IcebergTables implements TableSource {
     }
     Throwable cause = files.handle((ok, error) -> TableService.unwrap(error)).join();
     return cause instanceof ServiceException se
-        && (se.code() == ErrorCode.UNSUPPORTED || se.code() == ErrorCode.DATA_LOSS);
+        && (se.code() == ErrorCode.UNSUPPORTED || se.code() == ErrorCode.DATA_LOSS
+            || se.code() == ErrorCode.RESOURCE_EXHAUSTED); // too many deleted rows: the same snapshot would be again
   }
 
   private TableMetadata readMetadata(TableFile metadataFile) {
@@ -220,7 +224,7 @@ final class IcebergTables implements TableSource {
     for (ManifestFile manifest : snapshot.deleteManifests(io)) {
       if (!Boolean.FALSE.equals(manifest.hasAddedFiles()) || !Boolean.FALSE.equals(manifest.hasExistingFiles())) {
         try {
-          return List.copyOf(new IcebergDeletes(tableUri, table, storage, metadata, dataListing).apply(files, io));
+          return List.copyOf(new IcebergDeletes(tableUri, table, storage, metadata, dataListing, maxDeletedRows).apply(files, io));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         } catch (io.needle.decode.DecodeException e) {

@@ -77,7 +77,7 @@ final class TableService {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
     this.keyIndexes = keyIndexes;
-    this.sources = new TableSources(tables, s3, metadata);
+    this.sources = new TableSources(tables, s3, metadata, config.icebergMaxDeletedRows());
     this.pages = pages;
     this.repager = repager;
     this.scope = scope;

@@ -22,11 +22,14 @@ final class TableSources {
   private final TableSource local;
   private final TableSource s3;
 
-  /** @param s3 tables on S3, or null when no S3 root is configured */
-  TableSources(LocalTables local, S3Tables s3, MetadataCache metadata) {
+  /**
+   * @param s3 tables on S3, or null when no S3 root is configured
+   * @param maxDeletedRows the most deleted rows an Iceberg snapshot may hold in memory
+   */
+  TableSources(LocalTables local, S3Tables s3, MetadataCache metadata, long maxDeletedRows) {
     Executor snapshotLoads = snapshotLoader();
-    this.local = new IcebergTables(local, metadata, snapshotLoads);
-    this.s3 = s3 == null ? null : new IcebergTables(s3, metadata, snapshotLoads);
+    this.local = new IcebergTables(local, metadata, snapshotLoads, maxDeletedRows);
+    this.s3 = s3 == null ? null : new IcebergTables(s3, metadata, snapshotLoads, maxDeletedRows);
   }
 
   /**

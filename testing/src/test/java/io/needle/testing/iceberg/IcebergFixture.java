@@ -160,15 +160,30 @@ public final class IcebergFixture {
 
   /** Deletes rows by the value of {@code keyColumn}, a long column (an equality delete file on it). */
   public void deleteKeys(String keyColumn, long... ids) throws IOException {
-    Schema keyOnly = table.schema().select(keyColumn);
+    List<List<Object>> tuples = new ArrayList<>();
+    for (long id : ids) {
+      tuples.add(List.of(id));
+    }
+    deleteEqual(List.of(keyColumn), tuples);
+  }
+
+  /**
+   * Deletes the rows whose values of {@code columns} equal one of {@code tuples} (an equality
+   * delete file on those columns; a null value deletes rows where the column is null).
+   */
+  public void deleteEqual(List<String> columns, List<List<Object>> tuples) throws IOException {
+    Schema deleteSchema = table.schema().select(columns);
+    int[] ids = columns.stream().mapToInt(c -> table.schema().findField(c).fieldId()).toArray();
     OutputFile out = table.io().newOutputFile(table.locationProvider().newDataLocation("eq-" + UUID.randomUUID() + ".parquet"));
     var writer = new GenericFileWriterFactory.Builder(table).deleteFileFormat(FileFormat.PARQUET)
-        .equalityFieldIds(new int[] {table.schema().findField(keyColumn).fieldId()}).equalityDeleteRowSchema(keyOnly).build()
+        .equalityFieldIds(ids).equalityDeleteRowSchema(deleteSchema).build()
         .newEqualityDeleteWriter(EncryptedFiles.plainAsEncryptedOutput(out), table.spec(), null);
     try (writer) {
-      for (long id : ids) {
-        GenericRecord r = GenericRecord.create(keyOnly);
-        r.setField(keyColumn, id);
+      for (List<Object> tuple : tuples) {
+        GenericRecord r = GenericRecord.create(deleteSchema);
+        for (int i = 0; i < columns.size(); i++) {
+          r.setField(columns.get(i), tuple.get(i));
+        }
         writer.write(r);
       }
     }
