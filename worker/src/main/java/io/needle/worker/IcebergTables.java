@@ -79,6 +79,10 @@ final class IcebergTables implements TableSource {
   private final Cache<String, Served> served;
   /** Live data files of each data manifest read so far, by manifest location. */
   private final Cache<String, List<DataEntry>> manifests;
+  /** Snapshot loads under way, by table URI: one per table and listing however many lookups wait. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Loading> loading = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Snapshot loads started since the worker started (tests: single flight). */
+  private final java.util.concurrent.atomic.AtomicLong loadsStarted = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param loads where snapshots load: not the loader, since resolving deletes waits on
@@ -96,6 +100,9 @@ final class IcebergTables implements TableSource {
 
   /** A live data file of a manifest: where it is and how many bytes the manifest says it has. */
   private record DataEntry(String location, long sizeBytes, FileFormat format, KeyBounds bounds) {}
+
+  /** A snapshot load under way for a table: the listing it loads and the files it will give. */
+  private record Loading(TableListing listing, CompletableFuture<List<TableFile>> files) {}
 
   /** What a table answered from: the listings and the snapshot's files (or its refusal). */
   private record Served(TableListing listing, String dataLocation, TableListing dataListing,
@@ -120,6 +127,26 @@ final class IcebergTables implements TableSource {
         || now.dataListing() == storage.listing(now.dataLocation()).getNow(null))) {
       return now.files(); // the warm path: same listings, same snapshot
     }
+    // Single flight: lookups that find the same listing not loaded yet wait for one load.
+    Loading mine = new Loading(listing, new CompletableFuture<>());
+    Loading running = loading.merge(tableUri, mine, (current, fresh) -> current.listing() == listing ? current : fresh);
+    if (running != mine) {
+      return running.files();
+    }
+    load(tableUri, listing, now).whenComplete((files, error) -> {
+      loading.remove(tableUri, mine);
+      if (error != null) {
+        mine.files().completeExceptionally(TableService.unwrap(error));
+      } else {
+        mine.files().complete(files);
+      }
+    });
+    return mine.files();
+  }
+
+  /** Loads the snapshot a listing names and keeps it when worth keeping (see {@link #worthKeeping}). */
+  private CompletableFuture<List<TableFile>> load(String tableUri, TableListing listing, Served now) {
+    loadsStarted.incrementAndGet();
     CompletableFuture<TableMetadata> loaded;
     try {
       loaded = CompletableFuture.supplyAsync(() -> readMetadata(newest(listing)), loads);
@@ -383,6 +410,11 @@ final class IcebergTables implements TableSource {
         storage.forget(f.version());
       }
     }
+  }
+
+  /** Snapshot loads started since the worker started: one per table and listing (single flight). */
+  long loadsStarted() {
+    return loadsStarted.get();
   }
 
   @Override

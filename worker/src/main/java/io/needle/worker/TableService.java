@@ -319,6 +319,11 @@ final class TableService {
     });
   }
 
+  /** Iceberg snapshot loads started, over all tables. */
+  long icebergSnapshotLoads() {
+    return sources.icebergSnapshotLoads();
+  }
+
   /** The Refresh RPC: lists the table again now and answers with its files. */
   CompletableFuture<Response> relist(RefreshRequest request, Deadline deadline) {
     String tableUri = request.getTableUri();

@@ -19,8 +19,8 @@ final class TableSources {
   /** Beyond this, a lookup that needs a snapshot loaded is refused as busy (RESOURCE_EXHAUSTED). */
   private static final int MAX_QUEUED_SNAPSHOT_LOADS = 64;
 
-  private final TableSource local;
-  private final TableSource s3;
+  private final IcebergTables local;
+  private final IcebergTables s3;
 
   /**
    * @param s3 tables on S3, or null when no S3 root is configured
@@ -46,6 +46,11 @@ final class TableSources {
         });
     pool.allowCoreThreadTimeOut(true);
     return pool;
+  }
+
+  /** Iceberg snapshot loads started, local and S3 tables. */
+  long icebergSnapshotLoads() {
+    return local.loadsStarted() + (s3 == null ? 0 : s3.loadsStarted());
   }
 
   TableSource forTable(String tableUri) {

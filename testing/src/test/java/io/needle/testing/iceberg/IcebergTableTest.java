@@ -170,4 +170,32 @@ public class IcebergTableTest {
       frame.release();
     }
   }
+
+  @Test
+  void requestsThatFindTheSnapshotNotLoadedShareOneLoad() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "single");
+    t.append(ids(0, 100), 1);
+    t.append(ids(100, 200), 1);
+    WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10));
+    try (Worker worker = Worker.startInProcess(config, null, null)) {
+      // Sent together: they all wait on the one listing of the cold table, then find no snapshot.
+      List<java.util.concurrent.CompletableFuture<Frame>> calls = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        calls.add(worker.call(Request.newBuilder().setRequestId(i).setDescribe(
+            io.needle.protocol.proto.DescribeRequest.newBuilder().setTableUri(t.location()).setKeyColumn(IcebergFixture.KEY))
+            .build()));
+      }
+      for (var call : calls) {
+        Frame frame = call.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+          Response answer = Response.parseFrom(io.netty.buffer.ByteBufUtil.getBytes(frame.header()));
+          assertThat(answer.hasError()).as(answer.getError().getMessage()).isFalse();
+          assertThat(answer.getDescribe().getFilesCount()).isEqualTo(2);
+        } finally {
+          frame.release();
+        }
+      }
+      assertThat(worker.icebergSnapshotLoads()).as("snapshot loads for 16 concurrent Describes").isEqualTo(1);
+    }
+  }
 }
