@@ -29,6 +29,9 @@ final class TableView {
    */
   record FileEntry(String path, String version, Key keyMin, Key keyMax, long routingHash) implements FileRanges.Bounded {}
 
+  /** The schema id of a file the worker described without reading its footer (an Iceberg manifest's bounds). */
+  private static final long NOT_READ = 0;
+
   private final List<FileEntry> files;
   private final FileRanges<FileEntry> ranges;
   private final Map<Long, FileSchema> schemas;
@@ -70,6 +73,9 @@ final class TableView {
     KeyType keyType = null;
     for (FileDescription f : describe.getFilesList()) {
       FileSchema schema = schemas.get(f.getSchemaId());
+      if (schema == null && f.getSchemaId() == NOT_READ) {
+        continue; // described from the table's metadata: its schema comes with a later Describe
+      }
       if (schema == null) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "describe lists a file with an unknown schema id");
       }

@@ -318,7 +318,7 @@ final class IcebergTables implements TableSource {
         }
       }
     }
-    return longs.isEmpty() && bytes.isEmpty() ? null : new KeyBounds(longs, bytes);
+    return longs.isEmpty() && bytes.isEmpty() ? null : new KeyBounds(longs, bytes, f.recordCount());
   }
 
   private static void addRange(Map<String, long[]> longs, Map<String, byte[][]> bytes, String column, Object lo,

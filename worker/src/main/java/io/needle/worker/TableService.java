@@ -279,7 +279,12 @@ final class TableService {
     return filesOf(request.getTableUri(), null).thenCompose(files -> {
       deadline.check();
       List<CompletableFuture<FileSummary>> summaries = new ArrayList<>(files.size());
-      for (TableFile file : files) {
+      for (int i = 0; i < files.size(); i++) {
+        TableFile file = files.get(i);
+        if (i > 0 && fromManifest(file, keyColumn)) {
+          summaries.add(CompletableFuture.completedFuture(null)); // described below without its footer
+          continue;
+        }
         // The reference is released here on success only: on failure pinned() releases it (it
         // was released twice before, and the second release freed a file other requests held).
         summaries.add(pinned(file, deadline, open -> describe(file, open, keyColumn).thenApply(s -> {
@@ -292,6 +297,10 @@ final class TableService {
         Map<Long, SchemaInfo> schemas = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
           FileSummary s = list.get(i);
+          if (s == null) {
+            out.addFiles(manifestDescription(files.get(i), keyColumn));
+            continue;
+          }
           schemas.putIfAbsent(s.schema().id(), s.schema());
           FileDescription.Builder d = FileDescription.newBuilder()
               .setPath(files.get(i).relativePath())
@@ -317,6 +326,33 @@ final class TableService {
         return Response.newBuilder().setDescribe(out).build();
       });
     });
+  }
+
+  /**
+   * Whether a Describe gives {@code file} from the table's own metadata, without reading its
+   * footer: when that metadata has the file's rows and key range and the footer is not loaded
+   * yet. A lookup reads the footer when it first needs the file, and the client describes the
+   * table again for the schema of a file it has not seen (schema id 0 until then). Columns
+   * matched by field id need every file's schema up front: those tables read every footer.
+   */
+  private boolean fromManifest(TableFile file, String keyColumn) {
+    return keyColumn != null && file.columns() == null && file.bounds() != null && file.bounds().rowCount() >= 0
+        && file.bounds().hasRange(keyColumn) && !metadata.isLoaded(file.version());
+  }
+
+  private static FileDescription manifestDescription(TableFile file, String keyColumn) {
+    FileDescription.Builder d = FileDescription.newBuilder().setPath(file.relativePath())
+        .setVersion(file.version().wireToken()).setSizeBytes(file.version().sizeBytes())
+        .setRowCount(file.bounds().rowCount());
+    long[] longs = file.bounds().longs().get(keyColumn);
+    if (longs != null) {
+      d.setKeyMin(Key.newBuilder().setIntValue(longs[0])).setKeyMax(Key.newBuilder().setIntValue(longs[1]));
+    } else {
+      byte[][] bytes = file.bounds().bytes().get(keyColumn);
+      d.setKeyMin(Key.newBuilder().setBytesValue(ByteString.copyFrom(bytes[0])))
+          .setKeyMax(Key.newBuilder().setBytesValue(ByteString.copyFrom(bytes[1])));
+    }
+    return d.build();
   }
 
   /** Iceberg snapshot loads started, over all tables. */
