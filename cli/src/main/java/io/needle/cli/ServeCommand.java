@@ -43,6 +43,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--manifest-ttl", defaultValue = "2s", description = "How long a table's file list is trusted. Default: ${DEFAULT-VALUE}")
   Duration manifestTtl;
 
+  @Option(names = "--iceberg-max-deleted-rows", defaultValue = "10000000", description = "The most deleted rows one "
+      + "Iceberg snapshot may hold in memory (8 bytes each): a table over it answers RESOURCE_EXHAUSTED until it is "
+      + "compacted. Default: ${DEFAULT-VALUE}")
+  long icebergMaxDeletedRows;
+
   @Option(names = "--name", description = "Stable worker name clients route by (in Kubernetes the StatefulSet pod name). "
       + "Default: $NEEDLE_WORKER_NAME, else bind address:port.")
   String name;
@@ -322,6 +327,7 @@ final class ServeCommand implements Callable<Integer> {
     String workerName = name != null ? name : System.getenv().getOrDefault("NEEDLE_WORKER_NAME", "");
     WorkerConfig defaults = WorkerConfig.defaults(bind, port, paths);
     WorkerConfig config = defaults.withManifestTtl(manifestTtl).withName(workerName)
+        .withIcebergMaxDeletedRows(icebergMaxDeletedRows)
         .withOpenFiles(maxOpenFiles, defaults.transport())
         .withMetadata(new MetadataCacheConfig(option("--metadata-cache-size", metadataCacheSize),
             defaults.metadata().footerTailBytes()))

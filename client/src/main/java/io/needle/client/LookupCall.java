@@ -205,7 +205,7 @@ final class LookupCall {
     List<RowGroupTask> tasks = new ArrayList<>();
     for (Answered a : answered) {
       try {
-        RowGroupDecoder<Row> decoder = v.decoder(a.file().getSchemaId(), table.keyColumn(), fields);
+        TableView.FileDecoder decoder = v.decoder(a.file().getSchemaId(), table.keyColumn(), fields);
         for (RowGroupPages rg : a.file().getRowGroupsList()) {
           tasks.add(new RowGroupTask(a, decoder, rg));
         }
@@ -246,16 +246,16 @@ final class LookupCall {
   }
 
   /** One row group of an answer to decode. */
-  private record RowGroupTask(Answered answered, RowGroupDecoder<Row> decoder, RowGroupPages rowGroup) {
+  private record RowGroupTask(Answered answered, TableView.FileDecoder decoder, RowGroupPages rowGroup) {
     Matched decode(KeyMatcher matcher) {
       Matched out = new Matched();
       try {
-        out.decompressNanos = decoder.decode(rowGroup, answered.pages(), matcher, (ordinal, row, value) -> {
+        out.decompressNanos = decoder.rows().decode(rowGroup, answered.pages(), matcher, (ordinal, row, value) -> {
           if (rowGroup.getDeletedRowsCount() > 0 && isDeleted(rowGroup, row)) {
             return; // the table deleted this row (Iceberg deletes): never answered
           }
           out.ordinals.add(ordinal);
-          out.rows.add(value);
+          out.rows.add(decoder.tableRow(value));
         });
       } catch (DecodeException e) {
         throw new RowGroupFailure(answered.file().getPath(), e);

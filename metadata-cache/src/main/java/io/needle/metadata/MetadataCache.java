@@ -233,6 +233,11 @@ public final class MetadataCache {
     return true;
   }
 
+  /** Whether the metadata of {@code version} is loaded (a describe or plan of it completes at once). Never loads. */
+  public boolean isLoaded(FileVersion version) {
+    return cached(version) != null;
+  }
+
   /** Describes one file; {@code keyColumn} may be null. */
   public CompletableFuture<FileSummary> describe(FileSource source, String keyColumn) {
     requireNonNull(source, "source is null");

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.needle.metadata.FileVersion;
 import io.needle.metadata.MetadataCache;
 import io.needle.protocol.proto.ErrorCode;
+import io.needle.protocol.proto.TableColumn;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.ManifestFile;
@@ -53,10 +54,12 @@ import java.util.regex.Pattern;
  *
  * <p>Row-level deletes are resolved to deleted rows per data file when the snapshot loads
  * ({@link IcebergDeletes}); lookups ship them with the pages and the client drops matches at them.
- * What is refused, as UNSUPPORTED with the reason, never answered wrongly: deletes other than
- * position deletes, deletion vectors and one-column equality deletes; schema evolution (Parquet
- * files written under an older schema name columns differently); data files that are not Parquet
- * or lie outside the table location.
+ * A table whose schema evolved is answered by field id ({@link EvolvedColumns}): files written
+ * under an older schema name columns differently, and the field ids Iceberg writes into each
+ * Parquet schema say which column each field is. What is refused, as UNSUPPORTED with the reason,
+ * never answered wrongly: deletes other than position deletes, deletion vectors and one-column
+ * equality deletes; fields changed inside a nested column; data files that are not Parquet or lie
+ * outside the table location.
  *
  * <p>Threading: reading metadata blocks and runs on the loader; once a table's listing and
  * snapshot are loaded, {@link #files} completes on the caller's thread without a hop.
@@ -70,16 +73,23 @@ final class IcebergTables implements TableSource {
   private final TableStorage storage;
   private final MetadataCache metadata;
   private final Executor loads;
+  /** The most deleted rows one snapshot may hold in memory ({@link IcebergDeletes}). */
+  private final long maxDeletedRows;
   /** The snapshot served per table URI, with the listings it came from (compared by identity). */
   private final Cache<String, Served> served;
   /** Live data files of each data manifest read so far, by manifest location. */
   private final Cache<String, List<DataEntry>> manifests;
+  /** Snapshot loads under way, by table URI: one per table and listing however many lookups wait. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Loading> loading = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Snapshot loads started since the worker started (tests: single flight). */
+  private final java.util.concurrent.atomic.AtomicLong loadsStarted = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param loads where snapshots load: not the loader, since resolving deletes waits on
    *     metadata loads that run there
    */
-  IcebergTables(TableStorage storage, MetadataCache metadata, Executor loads) {
+  IcebergTables(TableStorage storage, MetadataCache metadata, Executor loads, long maxDeletedRows) {
+    this.maxDeletedRows = maxDeletedRows;
     this.storage = storage;
     this.metadata = metadata;
     this.loads = loads;
@@ -90,6 +100,9 @@ final class IcebergTables implements TableSource {
 
   /** A live data file of a manifest: where it is and how many bytes the manifest says it has. */
   private record DataEntry(String location, long sizeBytes, FileFormat format, KeyBounds bounds) {}
+
+  /** A snapshot load under way for a table: the listing it loads and the files it will give. */
+  private record Loading(TableListing listing, CompletableFuture<List<TableFile>> files) {}
 
   /** What a table answered from: the listings and the snapshot's files (or its refusal). */
   private record Served(TableListing listing, String dataLocation, TableListing dataListing,
@@ -114,6 +127,26 @@ final class IcebergTables implements TableSource {
         || now.dataListing() == storage.listing(now.dataLocation()).getNow(null))) {
       return now.files(); // the warm path: same listings, same snapshot
     }
+    // Single flight: lookups that find the same listing not loaded yet wait for one load.
+    Loading mine = new Loading(listing, new CompletableFuture<>());
+    Loading running = loading.merge(tableUri, mine, (current, fresh) -> current.listing() == listing ? current : fresh);
+    if (running != mine) {
+      return running.files();
+    }
+    load(tableUri, listing, now).whenComplete((files, error) -> {
+      loading.remove(tableUri, mine);
+      if (error != null) {
+        mine.files().completeExceptionally(TableService.unwrap(error));
+      } else {
+        mine.files().complete(files);
+      }
+    });
+    return mine.files();
+  }
+
+  /** Loads the snapshot a listing names and keeps it when worth keeping (see {@link #worthKeeping}). */
+  private CompletableFuture<List<TableFile>> load(String tableUri, TableListing listing, Served now) {
+    loadsStarted.incrementAndGet();
     CompletableFuture<TableMetadata> loaded;
     try {
       loaded = CompletableFuture.supplyAsync(() -> readMetadata(newest(listing)), loads);
@@ -147,7 +180,8 @@ final class IcebergTables implements TableSource {
     }
     Throwable cause = files.handle((ok, error) -> TableService.unwrap(error)).join();
     return cause instanceof ServiceException se
-        && (se.code() == ErrorCode.UNSUPPORTED || se.code() == ErrorCode.DATA_LOSS);
+        && (se.code() == ErrorCode.UNSUPPORTED || se.code() == ErrorCode.DATA_LOSS
+            || se.code() == ErrorCode.RESOURCE_EXHAUSTED); // too many deleted rows: the same snapshot would be again
   }
 
   private TableMetadata readMetadata(TableFile metadataFile) {
@@ -197,7 +231,7 @@ final class IcebergTables implements TableSource {
 
   private List<TableFile> liveFiles(String tableUri, TableMetadata table, TableListing dataListing)
       throws ServiceException {
-    refuseEvolvedSchema(tableUri, table);
+    EvolvedColumns columns = evolvedColumns(tableUri, table);
     Snapshot snapshot = table.currentSnapshot();
     if (snapshot == null) {
       return List.of(); // a table with no data yet
@@ -210,14 +244,14 @@ final class IcebergTables implements TableSource {
     List<TableFile> files = new ArrayList<>();
     for (ManifestFile manifest : snapshot.dataManifests(io)) {
       for (DataEntry entry : manifests.get(manifest.path(), path -> dataEntries(manifest, io, table))) {
-        files.add(listedVersion(tableUri, table, entry, listed));
+        files.add(listedVersion(tableUri, table, entry, listed, columns));
       }
     }
     files.sort(Comparator.comparing(TableFile::relativePath));
     for (ManifestFile manifest : snapshot.deleteManifests(io)) {
       if (!Boolean.FALSE.equals(manifest.hasAddedFiles()) || !Boolean.FALSE.equals(manifest.hasExistingFiles())) {
         try {
-          return List.copyOf(new IcebergDeletes(tableUri, table, storage, metadata, dataListing).apply(files, io));
+          return List.copyOf(new IcebergDeletes(tableUri, table, storage, metadata, dataListing, maxDeletedRows).apply(files, io));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         } catch (io.needle.decode.DecodeException e) {
@@ -230,7 +264,7 @@ final class IcebergTables implements TableSource {
   }
 
   private static TableFile listedVersion(String tableUri, TableMetadata table, DataEntry entry,
-      Map<String, TableFile> listed) throws ServiceException {
+      Map<String, TableFile> listed, EvolvedColumns columns) throws ServiceException {
     if (entry.format() != FileFormat.PARQUET) {
       throw new ServiceException(ErrorCode.UNSUPPORTED, "Iceberg table " + TableScope.printable(tableUri)
           + " has " + entry.format() + " data files; Needle serves Parquet only");
@@ -250,7 +284,7 @@ final class IcebergTables implements TableSource {
           + ": data file " + TableScope.printable(relative) + " has " + file.version().sizeBytes()
           + " bytes, its manifest says " + entry.sizeBytes());
     }
-    return new TableFile(file.relativePath(), file.realPath(), file.version(), null, entry.bounds());
+    return new TableFile(file.relativePath(), file.realPath(), file.version(), null, entry.bounds(), columns);
   }
 
   /**
@@ -284,7 +318,7 @@ final class IcebergTables implements TableSource {
         }
       }
     }
-    return longs.isEmpty() && bytes.isEmpty() ? null : new KeyBounds(longs, bytes);
+    return longs.isEmpty() && bytes.isEmpty() ? null : new KeyBounds(longs, bytes, f.recordCount());
   }
 
   private static void addRange(Map<String, long[]> longs, Map<String, byte[][]> bytes, String column, Object lo,
@@ -329,30 +363,39 @@ final class IcebergTables implements TableSource {
   }
 
   /**
-   * Refuses a table whose schema changed since it was created: data files written before a
-   * rename or an added column name their columns differently from the current schema, and
-   * lookups resolve columns by name in each file.
+   * The table's columns matched by field id when its schema evolved (null when it never did: each
+   * file then names its columns as the table does). A change inside a nested column (a struct
+   * field renamed, added or dropped) is refused: only top-level columns are matched by id.
    */
-  private static void refuseEvolvedSchema(String tableUri, TableMetadata table) throws ServiceException {
+  private static EvolvedColumns evolvedColumns(String tableUri, TableMetadata table) throws ServiceException {
     Schema current = table.schema();
+    boolean evolved = false;
     for (Schema older : table.schemas()) {
       if (older.schemaId() == current.schemaId() || older.sameSchema(current)) {
         continue;
       }
-      String change = "columns changed";
+      evolved = true;
       for (Types.NestedField field : current.columns()) {
         Types.NestedField before = older.findField(field.fieldId());
-        if (before == null) {
-          change = "column " + field.name() + " was added";
-          break;
-        }
-        if (!before.name().equals(field.name())) {
-          change = "column " + before.name() + " was renamed to " + field.name();
-          break;
+        if (before != null && !field.type().isPrimitiveType() && !before.type().equals(field.type())) {
+          throw new ServiceException(ErrorCode.UNSUPPORTED, "Iceberg table " + TableScope.printable(tableUri)
+              + " changed fields inside column " + field.name() + "; Needle matches top-level columns only");
         }
       }
-      throw new ServiceException(ErrorCode.UNSUPPORTED, "Iceberg table " + TableScope.printable(tableUri)
-          + " evolved its schema (" + change + "); Needle does not serve evolved schemas yet");
+    }
+    if (!evolved) {
+      return null;
+    }
+    List<TableColumn> columns = new ArrayList<>();
+    for (Types.NestedField field : current.columns()) {
+      columns.add(TableColumn.newBuilder().setName(field.name()).setFieldId(field.fieldId())
+          .setType(field.type().toString()).build());
+    }
+    try {
+      return new EvolvedColumns(columns);
+    } catch (io.needle.decode.DecodeException e) {
+      throw new ServiceException(ErrorCode.DATA_LOSS, "Iceberg table " + TableScope.printable(tableUri)
+          + ": " + e.getMessage(), e);
     }
   }
 
@@ -367,6 +410,11 @@ final class IcebergTables implements TableSource {
         storage.forget(f.version());
       }
     }
+  }
+
+  /** Snapshot loads started since the worker started: one per table and listing (single flight). */
+  long loadsStarted() {
+    return loadsStarted.get();
   }
 
   @Override

@@ -11,14 +11,22 @@ import java.util.Map;
  * top-level column, the closed range its non-null values lie in. A lookup whose keys all fall
  * outside the key column's range skips the file without opening it.
  *
+ * <p>With the row count the metadata gives, they also describe the file without its footer.
+ *
  * @param longs integer-valued columns (int, long, date, timestamp): {min, max}
  * @param bytes byte-valued columns (string as UTF-8, binary, fixed, uuid): {min, max}, compared unsigned
+ * @param rowCount the file's rows as the metadata says, or -1 when it does not say
  */
-record KeyBounds(Map<String, long[]> longs, Map<String, byte[][]> bytes) {
+record KeyBounds(Map<String, long[]> longs, Map<String, byte[][]> bytes, long rowCount) {
 
   KeyBounds {
     longs = Map.copyOf(longs);
     bytes = Map.copyOf(bytes);
+  }
+
+  /** Whether the metadata gives a range for {@code column}. */
+  boolean hasRange(String column) {
+    return longs.containsKey(column) || bytes.containsKey(column);
   }
 
   /** True when no key of {@code keys} can be in the file's {@code column}. */

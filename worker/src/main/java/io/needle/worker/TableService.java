@@ -79,7 +79,7 @@ final class TableService {
       throw new IllegalArgumentException("S3 tables need a page store");
     }
     this.keyIndexes = keyIndexes;
-    this.sources = new TableSources(tables, s3, metadata);
+    this.sources = new TableSources(tables, s3, metadata, config.icebergMaxDeletedRows());
     this.pages = pages;
     this.repager = repager;
     this.scope = scope;
@@ -193,14 +193,23 @@ final class TableService {
         if (file.bounds() != null && file.bounds().excludesAll(spec.keyColumn(), spec.keys())) {
           continue; // the table's metadata rules the file out: its footer is never read
         }
-        plans.add(pinned(file, deadline, open -> {
-          CompletableFuture<FilePlan> plan = keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec);
-          return succeeded(plan) ? CompletableFuture.completedFuture(new Planned(file, open, plan.join()))
-              : plan.thenApply(p -> new Planned(file, open, p));
-        }));
+        plans.add(pinned(file, deadline, open -> file.columns() == null ? plan(file, open, spec)
+            : then(metadata.describe(open, null), summary -> {
+              LookupSpec inFile = inFile(file, summary, spec);
+              if (inFile == null) {
+                open.release();
+                return CompletableFuture.completedFuture(null); // the file has no key field: no row of it matches
+              }
+              return plan(file, open, inFile);
+            })));
       }
       Map<String, Set<Long>> suspects = suspects(request);
-      return then(allOf(plans, planned -> planned.open().release()), planned -> {
+      return then(allOf(plans, planned -> {
+        if (planned != null) {
+          planned.open().release();
+        }
+      }), planned -> {
+        planned.removeIf(java.util.Objects::isNull);
         if (repager != null) {
           for (Planned p : planned) {
             repager.consider(p.open(), p.plan());
@@ -208,6 +217,37 @@ final class TableService {
         }
         return assemble(planned, suspects, deadline);
       });
+    });
+  }
+
+  private CompletableFuture<Planned> plan(TableFile file, OpenFile open, LookupSpec spec) {
+    CompletableFuture<FilePlan> plan = keyIndexes == null ? metadata.plan(open, spec) : keyIndexes.plan(open, spec);
+    return succeeded(plan) ? CompletableFuture.completedFuture(new Planned(file, open, plan.join()))
+        : plan.thenApply(p -> new Planned(file, open, p));
+  }
+
+  /** {@code spec} in the fields of a file of an evolved table, or null when none of its rows can match. */
+  private static LookupSpec inFile(TableFile file, FileSummary summary, LookupSpec spec) {
+    try {
+      return file.columns().inFile(summary.schema(), spec);
+    } catch (ServiceException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  /** The file's summary with the key range of the table's key column, under the file's own name for it. */
+  private CompletableFuture<FileSummary> describe(TableFile file, OpenFile open, String keyColumn) {
+    if (file.columns() == null || keyColumn == null) {
+      return metadata.describe(open, keyColumn);
+    }
+    return then(metadata.describe(open, null), summary -> {
+      String fileKey;
+      try {
+        fileKey = file.columns().fileKey(summary.schema(), keyColumn);
+      } catch (ServiceException e) {
+        throw new CompletionException(e);
+      }
+      return fileKey == null ? CompletableFuture.completedFuture(summary) : metadata.describe(open, fileKey);
     });
   }
 
@@ -241,10 +281,15 @@ final class TableService {
     return filesOf(request.getTableUri(), null).thenCompose(files -> {
       deadline.check();
       List<CompletableFuture<FileSummary>> summaries = new ArrayList<>(files.size());
-      for (TableFile file : files) {
+      for (int i = 0; i < files.size(); i++) {
+        TableFile file = files.get(i);
+        if (i > 0 && fromManifest(file, keyColumn)) {
+          summaries.add(CompletableFuture.completedFuture(null)); // described below without its footer
+          continue;
+        }
         // The reference is released here on success only: on failure pinned() releases it (it
         // was released twice before, and the second release freed a file other requests held).
-        summaries.add(pinned(file, deadline, open -> metadata.describe(open, keyColumn).thenApply(s -> {
+        summaries.add(pinned(file, deadline, open -> describe(file, open, keyColumn).thenApply(s -> {
           open.release();
           return s;
         })));
@@ -254,6 +299,10 @@ final class TableService {
         Map<Long, SchemaInfo> schemas = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
           FileSummary s = list.get(i);
+          if (s == null) {
+            out.addFiles(manifestDescription(files.get(i), keyColumn));
+            continue;
+          }
           schemas.putIfAbsent(s.schema().id(), s.schema());
           FileDescription.Builder d = FileDescription.newBuilder()
               .setPath(files.get(i).relativePath())
@@ -269,6 +318,9 @@ final class TableService {
           }
           out.addFiles(d);
         }
+        if (!files.isEmpty() && files.get(0).columns() != null) {
+          out.addAllTableColumns(files.get(0).columns().wire());
+        }
         for (SchemaInfo schema : schemas.values()) {
           out.addSchemas(Schema.newBuilder().setId(schema.id())
               .setParquetSchema(ByteString.copyFrom(schema.thriftFileMetaData())));
@@ -276,6 +328,38 @@ final class TableService {
         return Response.newBuilder().setDescribe(out).build();
       });
     });
+  }
+
+  /**
+   * Whether a Describe gives {@code file} from the table's own metadata, without reading its
+   * footer: when that metadata has the file's rows and key range and the footer is not loaded
+   * yet. A lookup reads the footer when it first needs the file, and the client describes the
+   * table again for the schema of a file it has not seen (schema id 0 until then). Columns
+   * matched by field id need every file's schema up front: those tables read every footer.
+   */
+  private boolean fromManifest(TableFile file, String keyColumn) {
+    return keyColumn != null && file.columns() == null && file.bounds() != null && file.bounds().rowCount() >= 0
+        && file.bounds().hasRange(keyColumn) && !metadata.isLoaded(file.version());
+  }
+
+  private static FileDescription manifestDescription(TableFile file, String keyColumn) {
+    FileDescription.Builder d = FileDescription.newBuilder().setPath(file.relativePath())
+        .setVersion(file.version().wireToken()).setSizeBytes(file.version().sizeBytes())
+        .setRowCount(file.bounds().rowCount());
+    long[] longs = file.bounds().longs().get(keyColumn);
+    if (longs != null) {
+      d.setKeyMin(Key.newBuilder().setIntValue(longs[0])).setKeyMax(Key.newBuilder().setIntValue(longs[1]));
+    } else {
+      byte[][] bytes = file.bounds().bytes().get(keyColumn);
+      d.setKeyMin(Key.newBuilder().setBytesValue(ByteString.copyFrom(bytes[0])))
+          .setKeyMax(Key.newBuilder().setBytesValue(ByteString.copyFrom(bytes[1])));
+    }
+    return d.build();
+  }
+
+  /** Iceberg snapshot loads started, over all tables. */
+  long icebergSnapshotLoads() {
+    return sources.icebergSnapshotLoads();
   }
 
   /** The Refresh RPC: lists the table again now and answers with its files. */

@@ -19,14 +19,17 @@ final class TableSources {
   /** Beyond this, a lookup that needs a snapshot loaded is refused as busy (RESOURCE_EXHAUSTED). */
   private static final int MAX_QUEUED_SNAPSHOT_LOADS = 64;
 
-  private final TableSource local;
-  private final TableSource s3;
+  private final IcebergTables local;
+  private final IcebergTables s3;
 
-  /** @param s3 tables on S3, or null when no S3 root is configured */
-  TableSources(LocalTables local, S3Tables s3, MetadataCache metadata) {
+  /**
+   * @param s3 tables on S3, or null when no S3 root is configured
+   * @param maxDeletedRows the most deleted rows an Iceberg snapshot may hold in memory
+   */
+  TableSources(LocalTables local, S3Tables s3, MetadataCache metadata, long maxDeletedRows) {
     Executor snapshotLoads = snapshotLoader();
-    this.local = new IcebergTables(local, metadata, snapshotLoads);
-    this.s3 = s3 == null ? null : new IcebergTables(s3, metadata, snapshotLoads);
+    this.local = new IcebergTables(local, metadata, snapshotLoads, maxDeletedRows);
+    this.s3 = s3 == null ? null : new IcebergTables(s3, metadata, snapshotLoads, maxDeletedRows);
   }
 
   /**
@@ -43,6 +46,11 @@ final class TableSources {
         });
     pool.allowCoreThreadTimeOut(true);
     return pool;
+  }
+
+  /** Iceberg snapshot loads started, local and S3 tables. */
+  long icebergSnapshotLoads() {
+    return local.loadsStarted() + (s3 == null ? 0 : s3.loadsStarted());
   }
 
   TableSource forTable(String tableUri) {

@@ -64,6 +64,7 @@ public final class Worker implements AutoCloseable {
   private final S3RequestCounter s3Requests;
   private final Meters meters;
   private final LocalCalls localCalls;
+  private final TableService service;
   private final java.util.List<Channel> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final ConnectionGuard guard;
   private final Repager repager;
@@ -87,6 +88,7 @@ public final class Worker implements AutoCloseable {
     this.meters = meters;
     this.tlsServer = tlsServer;
     this.localCalls = new LocalCalls(service, status);
+    this.service = service;
     this.guard = guard;
     this.repager = repager;
     this.connections = connections;
@@ -499,6 +501,11 @@ public final class Worker implements AutoCloseable {
     if (pages != null) {
       pages.close(); // after the event loops: no send from the store is in flight any more
     }
+  }
+
+  /** Iceberg snapshot loads this worker started (metadata file, manifests, deletes), over all tables. */
+  public long icebergSnapshotLoads() {
+    return service.icebergSnapshotLoads();
   }
 
   /** Ranged GETs this worker sent to S3 (SDK retries not counted separately). */

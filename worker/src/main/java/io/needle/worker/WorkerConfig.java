@@ -26,6 +26,8 @@ import static java.util.Objects.requireNonNull;
  * @param name the worker's stable identity in a cluster (a StatefulSet pod name), reported by the
  *     health RPC; clients route by it, never by address. Empty means "bind address:port".
  * @param limits connections, timeouts and queues a client may hold (see {@link ServerLimits})
+ * @param icebergMaxDeletedRows the most deleted rows one Iceberg snapshot may hold in memory (8
+ *     bytes each): a snapshot over it is refused with RESOURCE_EXHAUSTED until it changes
  */
 public record WorkerConfig(
     String bindHost,
@@ -41,7 +43,11 @@ public record WorkerConfig(
     int maxOpenFiles,
     Transport transport,
     String name,
-    ServerLimits limits) {
+    ServerLimits limits,
+    long icebergMaxDeletedRows) {
+
+  /** Deleted rows an Iceberg snapshot may hold by default: 80 MB of row positions. */
+  public static final long DEFAULT_ICEBERG_MAX_DELETED_ROWS = 10_000_000;
 
   /** Netty transport: native epoll where available, else NIO. */
   public enum Transport { AUTO, EPOLL, NIO }
@@ -66,6 +72,15 @@ public record WorkerConfig(
     requireNonNull(transport, "transport is null");
     requireNonNull(name, "name is null");
     requireNonNull(limits, "limits is null");
+    positive("icebergMaxDeletedRows", icebergMaxDeletedRows);
+  }
+
+  /** Everything but the Iceberg deleted-row limit, which takes its default. */
+  public WorkerConfig(String bindHost, int port, List<Path> roots, int maxRequestFrameBytes, long maxResponseBytes,
+      int maxKeysPerRequest, int maxInFlightPerConnection, Duration manifestTtl, MetadataCacheConfig metadata,
+      int loaderThreads, int maxOpenFiles, Transport transport, String name, ServerLimits limits) {
+    this(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest, maxInFlightPerConnection,
+        manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits, DEFAULT_ICEBERG_MAX_DELETED_ROWS);
   }
 
   /** Everything but the server limits, which take their defaults. */
@@ -84,42 +99,49 @@ public record WorkerConfig(
 
   public WorkerConfig withManifestTtl(Duration ttl) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport, name, limits);
+        maxInFlightPerConnection, ttl, metadata, loaderThreads, maxOpenFiles, transport, name, limits, icebergMaxDeletedRows);
   }
 
   public WorkerConfig withLimits(int maxRequestFrameBytes, long maxResponseBytes, int maxKeysPerRequest) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits, icebergMaxDeletedRows);
   }
 
   /** The same config with at most {@code newMaxOpenFiles} open file versions, on {@code newTransport}. */
   public WorkerConfig withOpenFiles(int newMaxOpenFiles, Transport newTransport) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, newMaxOpenFiles, newTransport, name, limits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, newMaxOpenFiles, newTransport, name, limits,
+        icebergMaxDeletedRows);
   }
 
   /** The same config with {@code newMetadata} as the metadata cache's bounds. */
   public WorkerConfig withMetadata(MetadataCacheConfig newMetadata) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, newMetadata, loaderThreads, maxOpenFiles, transport, name, limits);
+        maxInFlightPerConnection, manifestTtl, newMetadata, loaderThreads, maxOpenFiles, transport, name, limits, icebergMaxDeletedRows);
   }
 
   /** The same config with a stable worker name (see {@link #name()}). */
   public WorkerConfig withName(String newName) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, newName, limits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, newName, limits, icebergMaxDeletedRows);
   }
 
   /** The same config with other server limits (connections, timeouts, queues). */
   public WorkerConfig withServerLimits(ServerLimits newLimits) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, newLimits);
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, newLimits, icebergMaxDeletedRows);
   }
 
   /** The same config with at most {@code newMax} requests in flight per connection. */
   public WorkerConfig withMaxInFlightPerConnection(int newMax) {
     return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
-        newMax, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits);
+        newMax, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits, icebergMaxDeletedRows);
+  }
+
+  /** The same config with at most {@code max} deleted rows held per Iceberg snapshot. */
+  public WorkerConfig withIcebergMaxDeletedRows(long max) {
+    return new WorkerConfig(bindHost, port, roots, maxRequestFrameBytes, maxResponseBytes, maxKeysPerRequest,
+        maxInFlightPerConnection, manifestTtl, metadata, loaderThreads, maxOpenFiles, transport, name, limits, max);
   }
 
   private static void positive(String name, long value) {

@@ -35,6 +35,8 @@ public final class WorkerMetrics {
         .description("ranged GETs sent to S3 (footers, indexes, pages)").register(registry);
     FunctionCounter.builder("needle.s3.list.requests", worker, w -> w.s3ListRequests())
         .description("ListObjectsV2 requests sent to S3 (table manifests)").register(registry);
+    FunctionCounter.builder("needle.iceberg.snapshot.loads", worker, w -> w.icebergSnapshotLoads())
+        .description("Iceberg snapshots loaded (metadata, manifests, deletes): one per table and commit").register(registry);
     if (worker.pageStoreStats() == null) {
       return;
     }

@@ -69,11 +69,16 @@ public final class IcebergFixture {
 
   /** Like {@link #create(String, Path, String)} with the given format version (3: deletion vectors). */
   public static IcebergFixture create(String warehouse, Path mappedDir, String name, int formatVersion) {
+    return create(warehouse, mappedDir, name, formatVersion, SCHEMA);
+  }
+
+  /** Like {@link #create(String, Path, String, int)} with the given schema. */
+  public static IcebergFixture create(String warehouse, Path mappedDir, String name, int formatVersion, Schema schema) {
     MappedFileIO io = new MappedFileIO();
     io.initialize(Map.of(MappedFileIO.PREFIX, mappedDir == null ? "" : warehouse,
         MappedFileIO.DIR, mappedDir == null ? "" : mappedDir.toString()));
     FileTableOperations ops = new FileTableOperations(io);
-    ops.create(TableMetadata.newTableMetadata(SCHEMA, PartitionSpec.unpartitioned(), SortOrder.unsorted(),
+    ops.create(TableMetadata.newTableMetadata(schema, PartitionSpec.unpartitioned(), SortOrder.unsorted(),
         warehouse + "/" + name, Map.of(TableProperties.FORMAT_VERSION, Integer.toString(formatVersion))));
     Table table = new BaseTable(ops, name);
     return new IcebergFixture(table);
@@ -99,6 +104,19 @@ public final class IcebergFixture {
       }
     }
     return writer.toDataFile();
+  }
+
+  /** Appends one Parquet data file of {@code rows} (records of the table's current schema). */
+  public DataFile appendRecords(List<Record> rows) throws IOException {
+    OutputFile out = table.io().newOutputFile(table.locationProvider().newDataLocation(UUID.randomUUID() + ".parquet"));
+    DataWriter<Record> writer = new GenericFileWriterFactory.Builder(table).dataFileFormat(FileFormat.PARQUET).build()
+        .newDataWriter(EncryptedFiles.plainAsEncryptedOutput(out), table.spec(), null);
+    try (writer) {
+      rows.forEach(writer::write);
+    }
+    DataFile file = writer.toDataFile();
+    table.newAppend().appendFile(file).commit();
+    return file;
   }
 
   public DataFile append(List<Long> ids, int gen) throws IOException {
@@ -137,15 +155,35 @@ public final class IcebergFixture {
 
   /** Deletes rows by key (an equality delete file on the key column). */
   public void deleteKeys(long... ids) throws IOException {
-    Schema keyOnly = table.schema().select(KEY);
+    deleteKeys(KEY, ids);
+  }
+
+  /** Deletes rows by the value of {@code keyColumn}, a long column (an equality delete file on it). */
+  public void deleteKeys(String keyColumn, long... ids) throws IOException {
+    List<List<Object>> tuples = new ArrayList<>();
+    for (long id : ids) {
+      tuples.add(List.of(id));
+    }
+    deleteEqual(List.of(keyColumn), tuples);
+  }
+
+  /**
+   * Deletes the rows whose values of {@code columns} equal one of {@code tuples} (an equality
+   * delete file on those columns; a null value deletes rows where the column is null).
+   */
+  public void deleteEqual(List<String> columns, List<List<Object>> tuples) throws IOException {
+    Schema deleteSchema = table.schema().select(columns);
+    int[] ids = columns.stream().mapToInt(c -> table.schema().findField(c).fieldId()).toArray();
     OutputFile out = table.io().newOutputFile(table.locationProvider().newDataLocation("eq-" + UUID.randomUUID() + ".parquet"));
     var writer = new GenericFileWriterFactory.Builder(table).deleteFileFormat(FileFormat.PARQUET)
-        .equalityFieldIds(new int[] {table.schema().findField(KEY).fieldId()}).equalityDeleteRowSchema(keyOnly).build()
+        .equalityFieldIds(ids).equalityDeleteRowSchema(deleteSchema).build()
         .newEqualityDeleteWriter(EncryptedFiles.plainAsEncryptedOutput(out), table.spec(), null);
     try (writer) {
-      for (long id : ids) {
-        GenericRecord r = GenericRecord.create(keyOnly);
-        r.setField(KEY, id);
+      for (List<Object> tuple : tuples) {
+        GenericRecord r = GenericRecord.create(deleteSchema);
+        for (int i = 0; i < columns.size(); i++) {
+          r.setField(columns.get(i), tuple.get(i));
+        }
         writer.write(r);
       }
     }

@@ -1,7 +1,6 @@
 package io.needle.testing.iceberg;
 
 import io.needle.client.NeedleClient;
-import io.needle.client.NeedleException;
 import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.protocol.Frame;
@@ -29,7 +28,6 @@ import java.util.function.Function;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Iceberg tables on local disk, written by Iceberg's own writers, served by a real worker to a
@@ -174,14 +172,76 @@ public class IcebergTableTest {
   }
 
   @Test
-  void aRenamedColumnAnswersUnsupportedRatherThanUnderItsOldName() throws Exception {
-    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "renamed");
+  void requestsThatFindTheSnapshotNotLoadedShareOneLoad() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "single");
     t.append(ids(0, 100), 1);
-    t.table.updateSchema().renameColumn("name", "label").commit();
+    t.append(ids(100, 200), 1);
+    WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10));
+    try (Worker worker = Worker.startInProcess(config, null, null)) {
+      // Sent together: they all wait on the one listing of the cold table, then find no snapshot.
+      List<java.util.concurrent.CompletableFuture<Frame>> calls = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        calls.add(worker.call(Request.newBuilder().setRequestId(i).setDescribe(
+            io.needle.protocol.proto.DescribeRequest.newBuilder().setTableUri(t.location()).setKeyColumn(IcebergFixture.KEY))
+            .build()));
+      }
+      for (var call : calls) {
+        Frame frame = call.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+          Response answer = Response.parseFrom(io.netty.buffer.ByteBufUtil.getBytes(frame.header()));
+          assertThat(answer.hasError()).as(answer.getError().getMessage()).isFalse();
+          assertThat(answer.getDescribe().getFilesCount()).isEqualTo(2);
+        } finally {
+          frame.release();
+        }
+      }
+      assertThat(worker.icebergSnapshotLoads()).as("snapshot loads for 16 concurrent Describes").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aDescribeGivesFilesFromTheManifestsWithoutReadingTheirFooters() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "lazy");
+    List<DataFile> files = List.of(t.append(ids(0, 100), 1), t.append(ids(1000, 1100), 1), t.append(ids(2000, 2050), 1));
+    try (Worker worker = Worker.startInProcess(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)), null, null)) {
+      Response described = describe(worker, t.location());
+      assertThat(described.hasError()).as(described.getError().getMessage()).isFalse();
+      List<io.needle.protocol.proto.FileDescription> listed = described.getDescribe().getFilesList();
+      assertThat(listed).hasSize(3);
+      assertThat(listed.get(0).getSchemaId()).as("the first file's footer is read: the key's type").isNotZero();
+      assertThat(described.getDescribe().getSchemasList()).hasSize(1);
+      for (int i = 0; i < listed.size(); i++) {
+        io.needle.protocol.proto.FileDescription f = listed.get(i);
+        DataFile data = files.stream().filter(d -> d.location().endsWith(f.getPath())).findFirst().orElseThrow();
+        assertThat(f.getRowCount()).as(f.getPath()).isEqualTo(data.recordCount());
+        if (i > 0) {
+          assertThat(f.getSchemaId()).as("described from the manifest: footer not read").isZero();
+        }
+      }
+      assertThat(listed).extracting(f -> f.getKeyMin().getIntValue(), f -> f.getKeyMax().getIntValue())
+          .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(0L, 99L),
+              org.assertj.core.groups.Tuple.tuple(1000L, 1099L), org.assertj.core.groups.Tuple.tuple(2000L, 2049L));
+
+      // Once a lookup has read a file's footer, the Describe gives it from there.
+      assertThat(call(worker, t.location(), 1005).hasError()).isFalse();
+      Response again = describe(worker, t.location());
+      assertThat(again.getDescribe().getFilesList()).filteredOn(f -> f.getKeyMin().getIntValue() == 1000L)
+          .singleElement().satisfies(f -> assertThat(f.getSchemaId()).isEqualTo(listed.get(0).getSchemaId()));
+    }
+    // Lookups through a real client on a fresh worker: the files described from the manifest answer.
     try (Worker worker = worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
-      assertThatThrownBy(() -> client.table(t.location(), IcebergFixture.KEY).lookup(3L, List.of()))
-          .isInstanceOfSatisfying(NeedleException.class, e -> assertThat(e.code()).isEqualTo(NeedleException.Code.UNSUPPORTED))
-          .hasMessageContaining("renamed to label");
+      assertAnswers(t, client.table(t.location(), IcebergFixture.KEY), List.of(5L, 1005L, 2049L, 1500L),
+          IcebergTableTest::localPath);
+    }
+  }
+
+  private static Response describe(Worker worker, String table) throws Exception {
+    Frame frame = worker.call(Request.newBuilder().setRequestId(1).setDescribe(io.needle.protocol.proto.DescribeRequest
+        .newBuilder().setTableUri(table).setKeyColumn(IcebergFixture.KEY)).build()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      return Response.parseFrom(io.netty.buffer.ByteBufUtil.getBytes(frame.header()));
+    } finally {
+      frame.release();
     }
   }
 }
