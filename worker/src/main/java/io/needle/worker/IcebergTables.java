@@ -334,7 +334,7 @@ final class IcebergTables implements TableSource {
     }
   }
 
-  /** A string as UTF-8, binary and fixed as they are, a UUID as its 16 bytes; null for other types. */
+  /** A string as UTF-8, binary and fixed as they are; null for other types. */
   private static byte[] asBytes(Object value) {
     if (value instanceof CharSequence s) {
       return s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -344,9 +344,9 @@ final class IcebergTables implements TableSource {
       b.duplicate().get(out);
       return out;
     }
-    if (value instanceof java.util.UUID u) {
-      return ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits()).array();
-    }
+    // Not a UUID: Iceberg's UUID comparator has not always been bytewise (it compared the two
+    // halves as signed longs), so a manifest's UUID bounds may not be in byte order; the footer's
+    // statistics decide for those files.
     return null;
   }
 

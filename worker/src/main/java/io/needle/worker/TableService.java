@@ -346,13 +346,16 @@ final class TableService {
     FileDescription.Builder d = FileDescription.newBuilder().setPath(file.relativePath())
         .setVersion(file.version().wireToken()).setSizeBytes(file.version().sizeBytes())
         .setRowCount(file.bounds().rowCount());
+    // Iceberg orders integers, dates and timestamps as signed, strings and binary as unsigned bytes
     long[] longs = file.bounds().longs().get(keyColumn);
     if (longs != null) {
-      d.setKeyMin(Key.newBuilder().setIntValue(longs[0])).setKeyMax(Key.newBuilder().setIntValue(longs[1]));
+      d.setKeyMin(Key.newBuilder().setIntValue(longs[0])).setKeyMax(Key.newBuilder().setIntValue(longs[1]))
+          .setKeyOrder(KeyOrder.KEY_ORDER_SIGNED_INT);
     } else {
       byte[][] bytes = file.bounds().bytes().get(keyColumn);
       d.setKeyMin(Key.newBuilder().setBytesValue(ByteString.copyFrom(bytes[0])))
-          .setKeyMax(Key.newBuilder().setBytesValue(ByteString.copyFrom(bytes[1])));
+          .setKeyMax(Key.newBuilder().setBytesValue(ByteString.copyFrom(bytes[1])))
+          .setKeyOrder(KeyOrder.KEY_ORDER_UNSIGNED_BYTES);
     }
     return d.build();
   }
