@@ -76,10 +76,11 @@ final class LookupHeader implements AnswerHeader {
   /**
    * Adds a file's result.
    *
+   * @param version the plan's {@link io.needle.metadata.FileVersion#wireToken()}
    * @param pageIndexes see {@link File#pages}
    * @param deletes the file's deleted rows, or null when none are
    */
-  void addFile(String path, FilePlan plan, int[] pageIndexes, RowDeletes deletes) {
+  void addFile(String path, String version, FilePlan plan, int[] pageIndexes, RowDeletes deletes) {
     List<RowGroupPlan> rowGroups = plan.rowGroups();
     int columns = 0;
     for (RowGroupPlan rg : rowGroups) {
@@ -108,7 +109,6 @@ final class LookupHeader implements AnswerHeader {
       sizes[rgAt] = rgSize;
       rowGroupsBytes += nested(FileResult.ROW_GROUPS_FIELD_NUMBER, rgSize);
     }
-    String version = plan.version().wireToken();
     long schemaId = plan.schema().id();
     int size = string(FileResult.PATH_FIELD_NUMBER, path) + string(FileResult.VERSION_FIELD_NUMBER, version)
         + (schemaId == 0 ? 0 : CodedOutputStream.computeFixed64Size(FileResult.SCHEMA_ID_FIELD_NUMBER, schemaId)) + rowGroupsBytes;

@@ -58,7 +58,7 @@ final class ResponseAssembler {
         }
       }
     }
-    header.addFile(relativePath, plan, pageIndexes, deletes);
+    header.addFile(relativePath, file.wireToken(), plan, pageIndexes, deletes);
     header.addPages(offsets, lengths);
     for (int length : lengths) {
       payloadBytes += length;

@@ -155,7 +155,7 @@ class LookupHeaderTest {
     }
     int[] pageIndexes = indexes.stream().mapToInt(Integer::intValue).toArray();
     if (!rowGroups.isEmpty()) {
-      header.addFile(path, new FilePlan(version, new SchemaInfo(schemaId, new byte[0], "test"), rowGroups),
+      header.addFile(path, version.wireToken(), new FilePlan(version, new SchemaInfo(schemaId, new byte[0], "test"), rowGroups),
           pageIndexes, deletes);
       header.addPages(offsets.stream().mapToLong(Long::longValue).toArray(),
           lengths.stream().mapToInt(Integer::intValue).toArray());
