@@ -82,11 +82,11 @@ final class LookupHeader implements AnswerHeader {
    */
   void addFile(String path, String version, FilePlan plan, int[] pageIndexes, RowDeletes deletes) {
     List<RowGroupPlan> rowGroups = plan.rowGroups();
-    int columns = 0;
-    for (RowGroupPlan rg : rowGroups) {
-      columns += rg.columns().size();
+    int columnCount = 0;
+    for (int r = 0; r < rowGroups.size(); r++) {
+      columnCount += rowGroups.get(r).columns().size();
     }
-    int[] sizes = new int[rowGroups.size() + columns];
+    int[] sizes = new int[rowGroups.size() + columnCount];
     long[][] deleted = new long[rowGroups.size()][];
     int s = 0;
     int p = 0;
@@ -95,11 +95,14 @@ final class LookupHeader implements AnswerHeader {
       RowGroupPlan rg = rowGroups.get(r);
       int rgAt = s++;
       int rgSize = uint32(RowGroupPages.ROW_GROUP_FIELD_NUMBER, rg.rowGroup()) + uint64(RowGroupPages.ROW_COUNT_FIELD_NUMBER, rg.rowCount());
-      for (ColumnPlan column : rg.columns()) {
+      List<ColumnPlan> columns = rg.columns();
+      for (int c = 0; c < columns.size(); c++) {
+        ColumnPlan column = columns.get(c);
         int size = uint32(ColumnPages.LEAF_FIELD_NUMBER, column.leaf()) + enumValue(ColumnPages.CODEC_FIELD_NUMBER, codec(column))
             + int32(ColumnPages.DICTIONARY_PAGE_FIELD_NUMBER, pageIndexes[p++]);
-        for (PageRef page : column.dataPages()) {
-          size += nested(ColumnPages.DATA_PAGES_FIELD_NUMBER, dataPageSize(pageIndexes[p++], page.firstRow()));
+        List<PageRef> dataPages = column.dataPages();
+        for (int d = 0; d < dataPages.size(); d++) {
+          size += nested(ColumnPages.DATA_PAGES_FIELD_NUMBER, dataPageSize(pageIndexes[p++], dataPages.get(d).firstRow()));
         }
         sizes[s++] = size;
         rgSize += nested(RowGroupPages.COLUMNS_FIELD_NUMBER, size);
@@ -132,7 +135,8 @@ final class LookupHeader implements AnswerHeader {
       out.writeUInt64(Response.REQUEST_ID_FIELD_NUMBER, requestId);
     }
     writeTag(out, Response.LOOKUP_FIELD_NUMBER, lookupSize(planNanos, readNanos));
-    for (File file : files) {
+    for (int f = 0; f < files.size(); f++) {
+      File file = files.get(f);
       writeTag(out, LookupResponse.FILES_FIELD_NUMBER, file.size());
       writeFile(out, file);
     }
@@ -181,7 +185,9 @@ final class LookupHeader implements AnswerHeader {
       if (rg.rowCount() != 0) {
         out.writeUInt64(RowGroupPages.ROW_COUNT_FIELD_NUMBER, rg.rowCount());
       }
-      for (ColumnPlan column : rg.columns()) {
+      List<ColumnPlan> columns = rg.columns();
+      for (int c = 0; c < columns.size(); c++) { // indexed: no iterator per row group
+        ColumnPlan column = columns.get(c);
         writeTag(out, RowGroupPages.COLUMNS_FIELD_NUMBER, file.sizes()[s++]);
         if (column.leaf() != 0) {
           out.writeUInt32(ColumnPages.LEAF_FIELD_NUMBER, column.leaf());
@@ -194,7 +200,9 @@ final class LookupHeader implements AnswerHeader {
         if (dictionary != 0) {
           out.writeInt32(ColumnPages.DICTIONARY_PAGE_FIELD_NUMBER, dictionary);
         }
-        for (PageRef page : column.dataPages()) {
+        List<PageRef> dataPages = column.dataPages();
+        for (int d = 0; d < dataPages.size(); d++) {
+          PageRef page = dataPages.get(d);
           int index = file.pages()[p++];
           writeTag(out, ColumnPages.DATA_PAGES_FIELD_NUMBER, dataPageSize(index, page.firstRow()));
           if (index != 0) {
