@@ -16,9 +16,23 @@ import java.io.UncheckedIOException;
 public final class FrameWriter {
   private FrameWriter() {}
 
+  /** Writes a header's protobuf bytes; exactly the length it was framed with. */
+  @FunctionalInterface
+  public interface HeaderBody {
+    void writeTo(CodedOutputStream out) throws IOException;
+  }
+
   /** Prefix and header of a frame whose payload of {@code payloadBytes} follows. */
   public static ByteBuf header(ByteBufAllocator alloc, MessageLite header, long payloadBytes) {
-    int headerLength = header.getSerializedSize();
+    return header(alloc, header.getSerializedSize(), header::writeTo, payloadBytes);
+  }
+
+  /**
+   * Prefix and header of a frame whose payload of {@code payloadBytes} follows, the header written
+   * by {@code body} (for a header encoded without building its message); {@code body} must write
+   * exactly {@code headerLength} bytes.
+   */
+  public static ByteBuf header(ByteBufAllocator alloc, int headerLength, HeaderBody body, long payloadBytes) {
     long frameLength = 4L + headerLength + payloadBytes;
     if (frameLength > 0xFFFF_FFFFL - 4) {
       throw new IllegalArgumentException("frame too large: " + frameLength);
@@ -28,7 +42,7 @@ public final class FrameWriter {
       buf.writeInt((int) frameLength);
       buf.writeInt(headerLength);
       CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(buf.writerIndex(), headerLength));
-      header.writeTo(out);
+      body.writeTo(out);
       out.checkNoSpaceLeft();
       buf.writerIndex(buf.writerIndex() + headerLength);
       return buf;

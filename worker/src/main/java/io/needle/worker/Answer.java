@@ -12,9 +12,9 @@ import java.util.List;
  * @param versions the file versions whose pages the answer carries (canonical paths), for
  *     {@link WorkerStatus#served}
  */
-record Answer(Response header, List<PagePart> parts, long payloadBytes, List<FileVersion> versions) {
+record Answer(AnswerHeader header, List<PagePart> parts, long payloadBytes, List<FileVersion> versions) {
   static Answer headerOnly(Response header) {
-    return new Answer(header, List.of(), 0, List.of());
+    return new Answer(AnswerHeader.of(header), List.of(), 0, List.of());
   }
 
   void release() {

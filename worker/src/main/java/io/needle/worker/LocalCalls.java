@@ -1,12 +1,12 @@
 package io.needle.worker;
 
+import com.google.protobuf.CodedOutputStream;
 import io.needle.protocol.Frame;
+import io.needle.protocol.FrameWriter;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
-import io.needle.protocol.proto.WorkerTimings;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
@@ -70,20 +70,28 @@ final class LocalCalls {
       payload.release();
       return frame(error(request, ErrorCode.UNAVAILABLE, e.getMessage()), null);
     }
-    Response.Builder header = answer.header().toBuilder().setRequestId(request.getRequestId());
-    if (header.hasLookup()) {
-      header.getLookupBuilder().setTimings(WorkerTimings.newBuilder()
-          .setPlanNanos(planned - started).setReadNanos(System.nanoTime() - planned));
-    }
-    return frame(header.build(), payload);
+    long planNanos = planned - started;
+    long readNanos = System.nanoTime() - planned;
+    return frame(answer.header(), request.getRequestId(), planNanos, readNanos, payload);
+  }
+
+  private static Frame frame(Response header, ByteBuf payload) {
+    return frame(header.getSerializedSize(), header::writeTo, payload);
+  }
+
+  private static Frame frame(AnswerHeader header, long requestId, long planNanos, long readNanos, ByteBuf payload) {
+    return frame(header.serializedSize(requestId, planNanos, readNanos),
+        out -> header.writeTo(out, requestId, planNanos, readNanos), payload);
   }
 
   /** The header's bytes then the payload's, one frame that owns {@code payload} (not copied again). */
-  private static Frame frame(Response header, ByteBuf payload) {
-    int headerBytes = header.getSerializedSize();
+  private static Frame frame(int headerBytes, FrameWriter.HeaderBody header, ByteBuf payload) {
     ByteBuf headerBuf = PooledByteBufAllocator.DEFAULT.heapBuffer(headerBytes, headerBytes);
     try {
-      header.writeTo(new ByteBufOutputStream(headerBuf));
+      CodedOutputStream out = CodedOutputStream.newInstance(headerBuf.array(), headerBuf.arrayOffset(), headerBytes);
+      header.writeTo(out);
+      out.checkNoSpaceLeft();
+      headerBuf.writerIndex(headerBytes);
     } catch (IOException e) {
       headerBuf.release();
       if (payload != null) {

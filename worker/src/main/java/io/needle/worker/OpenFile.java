@@ -26,6 +26,7 @@ import java.nio.channels.FileChannel;
 final class OpenFile extends AbstractReferenceCounted implements FileSource {
   private final FileVersion version;
   private final String versionKey; // the page store's name of the version, asked per lookup
+  private final String wireToken; // the version as answers name it, written per lookup
   private final FileChannel channel;
   private final FileSource remote;
   private final int coalesceGapBytes;
@@ -35,6 +36,7 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   OpenFile(FileVersion version, FileChannel channel) {
     this.version = version;
     this.versionKey = PageCache.versionKey(version);
+    this.wireToken = version.wireToken();
     this.channel = channel;
     this.remote = null;
     this.coalesceGapBytes = 0;
@@ -44,6 +46,7 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   OpenFile(FileSource remote, int coalesceGapBytes) {
     this.version = remote.version();
     this.versionKey = PageCache.versionKey(version);
+    this.wireToken = version.wireToken();
     this.channel = null;
     this.remote = remote;
     this.coalesceGapBytes = coalesceGapBytes;
@@ -74,6 +77,11 @@ final class OpenFile extends AbstractReferenceCounted implements FileSource {
   /** {@link PageCache#versionKey(FileVersion)} of this version, made once. */
   String versionKey() {
     return versionKey;
+  }
+
+  /** {@link FileVersion#wireToken()} of this version, made once. */
+  String wireToken() {
+    return wireToken;
   }
 
   /**

@@ -10,7 +10,6 @@ import io.needle.protocol.proto.AuthenticateResponse;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.Response;
-import io.needle.protocol.proto.WorkerTimings;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -231,13 +230,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
   private void write(ChannelHandlerContext ctx, InFlight call, Answer answer) {
     long planned = System.nanoTime();
     List<Object> payload = AnswerPayload.messages(ctx.alloc(), answer.parts(), copyAll);
-    Response.Builder header = answer.header().toBuilder().setRequestId(call.requestId);
     long planNanos = planned - call.startedNanos;
     long readNanos = System.nanoTime() - planned;
-    if (header.hasLookup()) {
-      header.getLookupBuilder().setTimings(WorkerTimings.newBuilder().setPlanNanos(planNanos).setReadNanos(readNanos));
-    }
-    ByteBuf headerFrame = FrameWriter.header(ctx.alloc(), header.build(), answer.payloadBytes());
+    AnswerHeader header = answer.header();
+    long requestId = call.requestId;
+    ByteBuf headerFrame = FrameWriter.header(ctx.alloc(), header.serializedSize(requestId, planNanos, readNanos),
+        out -> header.writeTo(out, requestId, planNanos, readNanos), answer.payloadBytes());
     long bytes = headerFrame.readableBytes() + answer.payloadBytes();
     ctx.write(headerFrame, ctx.voidPromise());
     for (Object message : payload) {

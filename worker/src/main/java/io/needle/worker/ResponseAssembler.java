@@ -5,14 +5,7 @@ import io.needle.metadata.FilePlan;
 import io.needle.metadata.PageRef;
 import io.needle.metadata.RowGroupPlan;
 import io.needle.protocol.proto.Codec;
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
 import io.needle.protocol.proto.ErrorCode;
-import io.needle.protocol.proto.FileResult;
-import io.needle.protocol.proto.LookupResponse;
-import io.needle.protocol.proto.PageSegment;
-import io.needle.protocol.proto.Response;
-import io.needle.protocol.proto.RowGroupPages;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.parquet.format.CompressionCodec;
 
 /**
- * Turns the plans of one lookup into a response header and its payload parts.
+ * Turns the plans of one lookup into a response header ({@link LookupHeader}) and its payload parts.
  *
  * <p>Every page goes out once, however many keys, row groups or columns refer to it; pages of a
  * file go out in file order. Without a page cache the payload is spans of the source files
@@ -32,7 +25,7 @@ import org.apache.parquet.format.CompressionCodec;
  */
 final class ResponseAssembler {
   private final long maxPayloadBytes;
-  private final LookupResponse.Builder response = LookupResponse.newBuilder();
+  private final LookupHeader header = new LookupHeader();
   private final List<FilePages> files = new ArrayList<>();
   private long payloadBytes;
 
@@ -54,32 +47,21 @@ final class ResponseAssembler {
     }
     long[] offsets = distinctOffsets(plan);
     int[] lengths = new int[offsets.length];
-    int firstPage = response.getPagesCount();
-    FileResult.Builder result = FileResult.newBuilder()
-        .setPath(relativePath)
-        .setVersion(plan.version().wireToken())
-        .setSchemaId(plan.schema().id());
+    int firstPage = header.pageCount();
+    int[] pageIndexes = new int[pageRefs(plan)];
+    int p = 0;
     for (RowGroupPlan rg : plan.rowGroups()) {
-      RowGroupPages.Builder rgb = RowGroupPages.newBuilder().setRowGroup(rg.rowGroup()).setRowCount(rg.rowCount());
       for (ColumnPlan column : rg.columns()) {
-        ColumnPages.Builder cb = ColumnPages.newBuilder().setLeaf(column.leaf()).setCodec(wireCodec(column.codec()));
-        cb.setDictionaryPage(column.dictionary() == null ? -1 : firstPage + index(offsets, lengths, column.dictionary()));
+        pageIndexes[p++] = column.dictionary() == null ? -1 : firstPage + index(offsets, lengths, column.dictionary());
         for (PageRef page : column.dataPages()) {
-          cb.addDataPages(DataPage.newBuilder()
-              .setPage(firstPage + index(offsets, lengths, page))
-              .setFirstRow(page.firstRow()));
+          pageIndexes[p++] = firstPage + index(offsets, lengths, page);
         }
-        rgb.addColumns(cb);
       }
-      if (deletes != null) {
-        deletes.addTo(rgb, rg);
-      }
-      result.addRowGroups(rgb);
     }
-    response.addFiles(result);
-    for (int i = 0; i < offsets.length; i++) {
-      response.addPages(PageSegment.newBuilder().setLength(lengths[i]).setFileOffset(offsets[i]));
-      payloadBytes += lengths[i];
+    header.addFile(relativePath, file.wireToken(), plan, pageIndexes, deletes);
+    header.addPages(offsets, lengths);
+    for (int length : lengths) {
+      payloadBytes += length;
     }
     if (payloadBytes > maxPayloadBytes) {
       throw new ServiceException(ErrorCode.RESOURCE_EXHAUSTED, "response would carry " + payloadBytes
@@ -99,7 +81,7 @@ final class ResponseAssembler {
     if (cache == null) {
       return CompletableFuture.completedFuture(answer(spansOfSources(), null));
     }
-    int pages = response.getPagesCount();
+    int pages = header.pageCount();
     PagePart[] parts = new PagePart[pages];
     int[] crcs = new int[pages];
     CompletableFuture<?>[] resolving = new CompletableFuture<?>[files.size()];
@@ -135,15 +117,13 @@ final class ResponseAssembler {
 
   private Answer answer(List<PagePart> parts, int[] crcs) {
     if (crcs != null) {
-      for (int i = 0; i < crcs.length; i++) {
-        response.getPagesBuilder(i).setCrc32C(crcs[i]).setHasCrc32C(true);
-      }
+      header.crcs(crcs);
     }
     List<io.needle.metadata.FileVersion> versions = new ArrayList<>(files.size());
     for (FilePages fp : files) {
       versions.add(fp.file().version());
     }
-    return new Answer(Response.newBuilder().setLookup(response).build(), List.copyOf(parts), payloadBytes, versions);
+    return new Answer(header, List.copyOf(parts), payloadBytes, versions);
   }
 
   /** Adjacent pages of a file merge into one span: one sendfile for a column chunk's run. */
@@ -169,6 +149,17 @@ final class ResponseAssembler {
       file.retain();
       parts.add(new PagePart.FileSpan(file, start, end - start));
     }
+  }
+
+  /** References to pages in {@code plan}: a dictionary slot per column (maybe none), and each data page. */
+  private static int pageRefs(FilePlan plan) {
+    int n = 0;
+    for (RowGroupPlan rg : plan.rowGroups()) {
+      for (ColumnPlan c : rg.columns()) {
+        n += 1 + c.dataPages().size();
+      }
+    }
+    return n;
   }
 
   private static long[] distinctOffsets(FilePlan plan) {

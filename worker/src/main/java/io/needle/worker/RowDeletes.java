@@ -2,7 +2,6 @@ package io.needle.worker;
 
 import io.needle.metadata.PageRef;
 import io.needle.metadata.RowGroupPlan;
-import io.needle.protocol.proto.RowGroupPages;
 
 import java.util.Arrays;
 import java.util.List;
@@ -45,28 +44,37 @@ record RowDeletes(long[][] byRowGroup) {
     return new RowDeletes(out);
   }
 
-  /** Adds to {@code out} the deleted rows of {@code rg} that its shipped key pages cover. */
-  void addTo(RowGroupPages.Builder out, RowGroupPlan rg) {
+  /** The deleted rows of {@code rg} that its shipped key pages cover, ascending. */
+  long[] shipped(RowGroupPlan rg) {
     long[] deleted = rg.rowGroup() < byRowGroup.length ? byRowGroup[rg.rowGroup()] : new long[0];
     if (deleted.length == 0) {
-      return;
+      return deleted;
     }
     List<PageRef> keyPages = rg.columns().get(0).dataPages();
     for (PageRef page : keyPages) {
       if (page.firstRow() < 0) { // rows per page unknown: every deleted row of the row group
-        for (long row : deleted) {
-          out.addDeletedRows(row);
-        }
-        return;
+        return deleted;
       }
     }
+    long[] out = new long[covered(deleted, keyPages, rg.rowCount(), null)];
+    covered(deleted, keyPages, rg.rowCount(), out);
+    return out;
+  }
+
+  /** Counts the deleted rows each key page covers and, when {@code out} is not null, lists them. */
+  private static int covered(long[] deleted, List<PageRef> keyPages, long rowCount, long[] out) {
+    int n = 0;
     for (int p = 0; p < keyPages.size(); p++) {
       long from = keyPages.get(p).firstRow();
-      long to = p + 1 < keyPages.size() ? keyPages.get(p + 1).firstRow() : rg.rowCount();
+      long to = p + 1 < keyPages.size() ? keyPages.get(p + 1).firstRow() : rowCount;
       int at = Arrays.binarySearch(deleted, from);
       for (int i = at >= 0 ? at : -at - 1; i < deleted.length && deleted[i] < to; i++) {
-        out.addDeletedRows(deleted[i]);
+        if (out != null) {
+          out[n] = deleted[i];
+        }
+        n++;
       }
     }
+    return n;
   }
 }

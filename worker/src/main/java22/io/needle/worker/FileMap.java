@@ -51,7 +51,8 @@ final class FileMap implements AutoCloseable {
       return false;
     }
     try {
-      MemorySegment.copy(segment, position, MemorySegment.ofBuffer(dst.nioBuffer(dst.writerIndex(), length)), 0,
+      // internalNioBuffer: the pooled buffer's own cached view, not a new ByteBuffer per span.
+      MemorySegment.copy(segment, position, MemorySegment.ofBuffer(dst.internalNioBuffer(dst.writerIndex(), length)), 0,
           length);
     } catch (InternalError | RuntimeException fault) {
       return false;

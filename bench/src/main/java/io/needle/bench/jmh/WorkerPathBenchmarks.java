@@ -51,9 +51,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * 200,000 rows in 2 files; each request names the one file whose key range holds its key, as
  * the client does.
  *
- * <p>Also the answer's header on its own: framing it as the worker does after planning
- * ({@code toBuilder}, request id and timings, {@link FrameWriter}) and parsing it as the client
- * does ({@link Messages#parseResponse}), with a real answer's header of one key and twelve columns.
+ * <p>Also the answer's header on its own: framing it with protobuf's generated code
+ * ({@code toBuilder}, request id and timings, {@link FrameWriter}), as the worker did before it
+ * wrote lookup headers straight from its plans ({@code LookupHeader}, package-private in the
+ * worker; its cost is in {@link #presentKey}), and parsing it as the client does
+ * ({@link Messages#parseResponse}), with a real answer's header of one key and twelve columns.
+ * {@link WorkerAllocation} counts the worker's bytes per lookup per thread, which a loaded
+ * machine does not blur.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
