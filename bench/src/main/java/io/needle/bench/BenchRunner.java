@@ -79,6 +79,9 @@ public final class BenchRunner {
   private static final Duration FIRST_TOUCH_TIMEOUT = Duration.ofMinutes(2);
   /** At most this many lookups between two checks that a worker's background work has settled. */
   private static final int SETTLE_CALLS = 2_000;
+  /** Calls per target (in {@link #JIT_WARMUP_ROUNDS} alternating rounds) before a layout and its rewrite are measured. */
+  private static final int JIT_WARMUP_CALLS = 4_000;
+  private static final int JIT_WARMUP_ROUNDS = 4;
   /** A worker that still builds after this long is measured as it is (and the report says so). */
   private static final Duration SETTLE_LIMIT = Duration.ofMinutes(5);
   private static final String RAG_DIR = "_rag";
@@ -325,11 +328,15 @@ public final class BenchRunner {
         Table table = client.table(uri(s.table), s.table.keyColumn());
         NeedleTarget needle = new NeedleTarget("Needle", table, s.table.columns(), null);
         settleBeforeMeasuring(worker, needle, s);
-        Wire wire = measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
+        NeedleTarget gen = null;
         if (genLayout != null) {
-          NeedleTarget gen = new NeedleTarget("Needle (gen layout)", client.table(uri(genLayout), s.table.keyColumn()),
+          gen = new NeedleTarget("Needle (gen layout)", client.table(uri(genLayout), s.table.keyColumn()),
               s.table.columns(), null);
           settleBeforeMeasuring(worker, gen, s);
+          warmUpTogether(s, needle, gen);
+        }
+        Wire wire = measure(s, needle, o.needlePlan(), o.warmupCalls(), cpu, address, uri(s.table), client);
+        if (gen != null) {
           measure(s, gen, o.needlePlan(), o.warmupCalls(), null, address, uri(genLayout), client);
         }
         NeedleTarget inProcess = new NeedleTarget("Needle embedded", embedded.table(uri(s.table), s.table.keyColumn()),
@@ -593,6 +600,21 @@ public final class BenchRunner {
     if (!settled) {
       note(target.name() + " on " + s.label + ": the worker still built key indexes or re-paged after "
           + SETTLE_LIMIT.toSeconds() + " s of lookups; measured as it was");
+    }
+  }
+
+  /**
+   * Warms a table and its gen-layout rewrite up together, in alternating rounds, before either is
+   * measured. Measured as before (the table settled and measured, then its rewrite), the first
+   * layouts of a JVM took every stage, worker plan and client decode included, 3-8x longer than
+   * their rewrite measured right after them (2026-12-07 layout runs): the lookup path was still
+   * being compiled, on a loaded machine, while the table was measured, and was hot for the rewrite.
+   */
+  private void warmUpTogether(Scenario s, NeedleTarget needle, NeedleTarget gen) throws Exception {
+    LoadPlan round = new LoadPlan(1, JIT_WARMUP_CALLS / JIT_WARMUP_ROUNDS, Duration.ofSeconds(20), 0);
+    for (int i = 0; i < JIT_WARMUP_ROUNDS; i++) {
+      LoadDriver.run(needle, s.calls, round, LoadDriver.Progress.NONE);
+      LoadDriver.run(gen, s.calls, round, LoadDriver.Progress.NONE);
     }
   }
 

@@ -23,7 +23,9 @@ public final class S3ChildWorker {
     S3Config s3 = S3Config.defaults(List.of(URI.create("s3://" + S3Fixture.BUCKET + "/")), "us-east-1")
         .withEndpoint(URI.create(args[1]), true)
         .withStaticCredentials(S3Fixture.ACCESS_KEY, S3Fixture.SECRET_KEY)
-        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), 1)
+        // Generous: on a loaded 2-core machine the in-test S3 server has taken over 10 s to answer a
+        // LIST (S3KeyIndexRestartTest failed so), and a timed-out attempt's retry would add a request.
+        .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60), 1)
         .withPrefetchMetadata(false);
     PageStoreConfig store = new PageStoreConfig(cache, 128L << 20, 1 << 20, EvictionPolicy.LRU, false, 8192, "test", true,
         false);
