@@ -7,6 +7,7 @@ import io.needle.client.NeedleClient;
 import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.testing.e2e.LeakRecorder;
+import io.needle.testsupport.Eventually;
 import io.needle.worker.Worker;
 import io.needle.worker.hooks.TestHooks;
 import org.junit.jupiter.api.AfterAll;
@@ -61,6 +62,15 @@ class SlowWorkerTest {
 
   private static InProcessCluster slowSecond(Duration delay) throws Exception {
     return InProcessCluster.start(3, dir, name -> name.equals("needle-1") ? TestHooks.lookupDelay(delay) : TestHooks.NONE);
+  }
+
+  /**
+   * Waits (bounded) until the client's membership holds all three workers: its first look may
+   * miss one that answers its health call late on a loaded machine, and a later refresh adds it.
+   */
+  private static void awaitAllThree(NeedleClient client) throws InterruptedException {
+    Eventually.holds("all three workers in the client's membership", Duration.ofSeconds(60),
+        () -> client.liveWorkers().size() == 3);
   }
 
   /** One key per file, so that every worker owns some of the lookups. */
@@ -137,6 +147,7 @@ class SlowWorkerTest {
     try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
          NeedleClient client = cluster.clientBuilder().attemptTimeout(ATTEMPT_TIMEOUT)
              .breakerOpen(Duration.ofMinutes(10)).build()) {
+      awaitAllThree(client);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       List<Object> keys = new ArrayList<>(oneKeyPerFile(manyFiles));
       Map<Object, List<Row>> result = table.lookupAll(keys, List.of("user_id"));
@@ -154,6 +165,7 @@ class SlowWorkerTest {
     try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
          NeedleClient client = cluster.clientBuilder().attemptTimeout(ATTEMPT_TIMEOUT)
              .breakerOpen(Duration.ofMinutes(10)).build()) {
+      awaitAllThree(client);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       for (long key : oneKeyPerFile(manyFiles)) { // one key per call: each to its file's owner, blocking
         List<Row> rows = table.lookup(key, List.of("user_id"));
