@@ -65,6 +65,17 @@ class SlowWorkerTest {
   }
 
   /**
+   * A client whose breakers, not its membership refresh, decide who is live during the test: a
+   * refresh finds the slow worker's health fine and closes its breaker again, so with the
+   * attempt timeout above a test outlasts the default 5 s refresh. The first look at the
+   * membership gets 10 s per health call instead of 3 on a loaded machine, so it finds all three.
+   */
+  private static NeedleClient failingOverClient(InProcessCluster cluster) {
+    return cluster.clientBuilder().attemptTimeout(ATTEMPT_TIMEOUT).breakerOpen(Duration.ofMinutes(10))
+        .connectTimeout(Duration.ofSeconds(10)).membershipRefresh(Duration.ofMinutes(10)).build();
+  }
+
+  /**
    * Waits (bounded) until the client's membership holds all three workers: its first look may
    * miss one that answers its health call late on a loaded machine, and a later refresh adds it.
    */
@@ -145,8 +156,7 @@ class SlowWorkerTest {
   @Test
   void anAttemptTimeoutFailsOverFromAWorkerThatDoesNotAnswer() throws Exception {
     try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
-         NeedleClient client = cluster.clientBuilder().attemptTimeout(ATTEMPT_TIMEOUT)
-             .breakerOpen(Duration.ofMinutes(10)).build()) {
+         NeedleClient client = failingOverClient(cluster)) {
       awaitAllThree(client);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       List<Object> keys = new ArrayList<>(oneKeyPerFile(manyFiles));
@@ -163,8 +173,7 @@ class SlowWorkerTest {
   @Test
   void aBlockingCallEndsItsAttemptAtTheAttemptTimeoutAndFailsOver() throws Exception {
     try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
-         NeedleClient client = cluster.clientBuilder().attemptTimeout(ATTEMPT_TIMEOUT)
-             .breakerOpen(Duration.ofMinutes(10)).build()) {
+         NeedleClient client = failingOverClient(cluster)) {
       awaitAllThree(client);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       for (long key : oneKeyPerFile(manyFiles)) { // one key per call: each to its file's owner, blocking
