@@ -176,7 +176,9 @@ class DrainTest {
     try (ServeProcess serve = ServeProcess.start(List.of("--root", "s3://needle-t24/", "--port", "0", "--health-port", "0",
             "--s3-endpoint", s3.endpoint().toString(), "--s3-path-style", "--s3-attempt-timeout", "10s",
             "--s3-call-timeout", "20s", "--cache-size", "64m", "--name", "t24"), List.of("-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp"))));
-         NeedleClient client = NeedleClient.builder().workers(List.of(serve.address)).requestTimeout(Duration.ofSeconds(30))
+         // 2 min: the first lookup lists the table and loads its metadata from the loopback S3
+         // server in a cold JVM, which took over 30 s at a load of 45.
+         NeedleClient client = NeedleClient.builder().workers(List.of(serve.address)).requestTimeout(Duration.ofMinutes(2))
              .build()) {
       awaitMember(client, "t24");
       Table t = client.table("s3://needle-t24/users", FeatureTable.KEY_COLUMN);
