@@ -71,8 +71,9 @@ class SlowWorkerTest {
    * membership gets 10 s per health call instead of 3 on a loaded machine, so it finds all three.
    */
   private static NeedleClient failingOverClient(InProcessCluster cluster) {
-    return cluster.clientBuilder().attemptTimeout(ATTEMPT_TIMEOUT).breakerOpen(Duration.ofMinutes(10))
-        .connectTimeout(Duration.ofSeconds(10)).membershipRefresh(Duration.ofMinutes(10)).build();
+    return cluster.clientBuilder().requestTimeout(Duration.ofMinutes(2)).attemptTimeout(ATTEMPT_TIMEOUT)
+        .breakerOpen(Duration.ofMinutes(10)).connectTimeout(Duration.ofSeconds(10))
+        .membershipRefresh(Duration.ofMinutes(10)).build();
   }
 
   /**
@@ -98,12 +99,12 @@ class SlowWorkerTest {
   }
 
   /**
-   * An attempt timeout that a healthy worker meets even on a loaded 2-core machine (a cold lookup
-   * there can take a second or more), and the slow worker's delay far beyond it: a healthy worker
-   * that timed out would open its breaker and leave {@code liveWorkers}.
+   * An attempt timeout that a healthy worker meets even on a loaded 2-core machine (at a load of
+   * 45 one took more than 5 s), and the slow worker's delay far beyond it: a healthy worker that
+   * timed out would open its breaker and leave {@code liveWorkers}.
    */
-  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration NEVER_ANSWERS = Duration.ofMinutes(2);
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration NEVER_ANSWERS = Duration.ofMinutes(10);
 
   @Test
   void hedgesAnswerForASlowWorkerAndTheFirstAnswerWins() throws Exception {
