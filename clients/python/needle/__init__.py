@@ -39,9 +39,17 @@ __all__ = [
 
 
 class NeedleError(Exception):
-    """A call Needle could not answer: ``code`` is the Java API's error code, ``status`` the HTTP status."""
+    """A call Needle could not answer: ``code`` is the Java API's error code, ``status`` the HTTP status.
+
+    Each subclass's ``code`` is its name in upper snake case (``NotFound`` is ``NOT_FOUND``), so the
+    classes below name the codes once.
+    """
 
     code = "INTERNAL"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.code = "".join("_" + c if c.isupper() and i else c for i, c in enumerate(cls.__name__)).upper()
 
     def __init__(self, message, status=None):
         super().__init__(message)
@@ -50,47 +58,46 @@ class NeedleError(Exception):
 
 
 class NotFound(NeedleError):
-    code = "NOT_FOUND"
+    """No such table, file or column (HTTP 404)."""
 
 
 class InvalidArgument(NeedleError):
-    code = "INVALID_ARGUMENT"
+    """A request Needle cannot take: a key of the wrong type, a malformed body (HTTP 400)."""
 
 
 class Unauthenticated(NeedleError):
-    code = "UNAUTHENTICATED"
+    """Credentials missing or wrong (HTTP 401)."""
 
 
 class PermissionDenied(NeedleError):
-    code = "PERMISSION_DENIED"
+    """A table outside the roots or the caller's grants (HTTP 403)."""
 
 
 class Unsupported(NeedleError):
-    code = "UNSUPPORTED"
+    """A Parquet feature or type Needle does not serve."""
 
 
 class Unavailable(NeedleError):
-    code = "UNAVAILABLE"
+    """The worker or its source cannot be reached; retryable."""
 
 
 class DeadlineExceeded(NeedleError):
-    code = "DEADLINE_EXCEEDED"
+    """No answer within the deadline or the client's timeout."""
 
 
 class ResourceExhausted(NeedleError):
-    code = "RESOURCE_EXHAUSTED"
+    """A limit was hit (keys, bytes, in-flight requests); retry later or ask less."""
 
 
 class DataLoss(NeedleError):
-    code = "DATA_LOSS"
+    """The file's bytes are not what its metadata says."""
 
 
 class Internal(NeedleError):
-    code = "INTERNAL"
+    """A bug or an unexpected failure on the worker."""
 
 
-_ERRORS = {cls.code: cls for cls in (NotFound, InvalidArgument, Unauthenticated, PermissionDenied, Unsupported, Unavailable,
-                                     DeadlineExceeded, ResourceExhausted, DataLoss, Internal)}
+_ERRORS = {cls.code: cls for cls in NeedleError.__subclasses__()}
 
 
 class Needle:

@@ -7,6 +7,7 @@ import io.needle.bench.LayoutBench;
 import io.needle.bench.S3Options;
 import io.needle.bench.ScaleBench;
 import io.needle.bench.UserTableSpec;
+import io.needle.bench.harness.Directories;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.LoadPlan;
 import io.needle.bench.harness.Workload;
@@ -152,16 +153,11 @@ final class BenchCommand implements Callable<Integer> {
       return runLayouts();
     }
     if (tls) {
-      for (String option : List.of("--table", "--worker", "--s3", "--layouts", "--callers", "--rate")) {
-        if (matched(option)) {
-          throw new IllegalArgumentException(option + " does not go with --tls: it starts its own workers on a "
-              + "generated table");
-        }
-      }
+      rejectWith("--tls", "it starts its own workers on a generated table", "--table", "--worker", "--s3", "--layouts",
+          "--callers", "--rate");
       long tlsRows = matched("--rows") ? rows : 200_000;
       int tlsLookups = matched("--lookups") ? (int) Math.min(lookups, 10_000_000) : 5_000;
-      System.out.printf("needle %s: %d rows, %d lookups per path x 3 rounds%n",
-          String.join(" ", spec.commandLine().getParseResult().originalArgs()), tlsRows, tlsLookups);
+      System.out.printf("%s: %d rows, %d lookups per path x 3 rounds%n", commandLine(), tlsRows, tlsLookups);
       io.needle.bench.harness.TlsCost.run(tlsRows, tlsLookups, 3).print(System.out);
       return 0;
     }
@@ -181,19 +177,14 @@ final class BenchCommand implements Callable<Integer> {
         new LoadPlan(callers, lookups, duration, rate), warmup, baselineLookups, baselineDuration,
         coldSamples, !noRedis, !noDuckdb, !noParquetJava, out, seed, userTable(), compareGenLayout,
         pageStore != null && pageStore);
-    BenchRunner.run(options, s3 ? new S3Options(s3Latency) : null,
-        "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-        System.out);
+    BenchRunner.run(options, s3 ? new S3Options(s3Latency) : null, commandLine(), System.out);
     return 0;
   }
 
   /** The layout bench: the layout defaults for every option the command line leaves out. */
   private int runLayouts() throws Exception {
-    for (String option : List.of("--table", "--key-column", "--columns", "--compare-gen-layout", "--s3", "--worker")) {
-      if (matched(option)) {
-        throw new IllegalArgumentException(option + " does not go with --layouts: each layout is its own table");
-      }
-    }
+    rejectWith("--layouts", "each layout is its own table", "--table", "--key-column", "--columns",
+        "--compare-gen-layout", "--s3", "--worker");
     List<Layout> chosen = layouts.size() == 1 && layouts.get(0).equalsIgnoreCase("all")
         ? List.of(Layout.values()) : layouts.stream().map(Layout::of).toList();
     long layoutRows = matched("--rows") ? rows : 10_000;
@@ -213,14 +204,10 @@ final class BenchCommand implements Callable<Integer> {
       LayoutBench.run(chosen, layoutRows, dir, out, (table, genDir, outDir) -> new BenchOptions(layoutRows, 1, null,
               null, ws, ds, plan, warmupCalls, baselineCalls, baselineDuration, cold, redis, !noDuckdb, parquetJava,
               outDir, seed, table, genDir, pageStore == null || pageStore),
-          "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), System.out);
+          commandLine(), System.out);
     } finally {
       if (tableDir == null) {
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-          for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
+        Directories.deleteTree(dir);
       }
     }
     return 0;
@@ -228,25 +215,17 @@ final class BenchCommand implements Callable<Integer> {
 
   /** The scale bench: one generated table per file count, the same rows in each. */
   private int runScale() throws Exception {
-    for (String option : List.of("--table", "--s3", "--worker", "--layouts", "--workloads", "--keys")) {
-      if (matched(option)) {
-        throw new IllegalArgumentException(option + " does not go with --scale: it measures one-key lookups of "
-            + "generated tables");
-      }
-    }
+    rejectWith("--scale", "it measures one-key lookups of generated tables", "--table", "--s3", "--worker", "--layouts",
+        "--workloads", "--keys");
     Path dir = tableDir != null ? tableDir : Files.createTempDirectory("needle-bench-scale-");
     LoadPlan plan = new LoadPlan(callers, lookups, duration, rate);
     try {
       ScaleBench.run(new ScaleBench.Options(matched("--rows") ? rows : 1_000_000, scale, dir, plan,
               matched("--warmup") ? warmup : 2_000, seed),
-          "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), System.out);
+          commandLine(), System.out);
     } finally {
       if (tableDir == null) {
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-          for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            Files.deleteIfExists(p);
-          }
-        }
+        Directories.deleteTree(dir);
       }
     }
     return 0;
@@ -254,6 +233,20 @@ final class BenchCommand implements Callable<Integer> {
 
   private boolean matched(String option) {
     return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  /** Fails when any of {@code options} was given: they do not go with {@code mode}, {@code why}. */
+  private void rejectWith(String mode, String why, String... options) {
+    for (String option : options) {
+      if (matched(option)) {
+        throw new IllegalArgumentException(option + " does not go with " + mode + ": " + why);
+      }
+    }
+  }
+
+  /** The command line as given, for the reports' headers. */
+  private String commandLine() {
+    return "needle " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
   }
 
   /** The --table options as one spec, or null without --table; mistakes in them fail here. */

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.needle.bench.gen.Layout;
 import io.needle.bench.gen.LayoutTable;
+import io.needle.bench.harness.Directories;
 import io.needle.bench.harness.Ratios;
 import io.needle.bench.harness.Report;
 import io.needle.bench.harness.Settled;
@@ -13,7 +14,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -68,13 +68,7 @@ public final class LayoutBench {
   private static long ensureTable(Layout layout, long rows, Path dir, PrintStream out) throws IOException {
     Path marker = dir.resolve(".needle-layout-" + rows + "-rows");
     if (!Files.exists(marker)) {
-      if (Files.isDirectory(dir)) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-          for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-            Files.delete(p);
-          }
-        }
-      }
+      Directories.deleteTree(dir);
       long t0 = System.nanoTime();
       out.printf("writing layout %s, %,d keys, in %s ...%n", layout.label(), rows, dir);
       new LayoutTable(layout, rows, LayoutTable.DEFAULT_SEED).write(dir);

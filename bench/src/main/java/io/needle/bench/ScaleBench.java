@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.needle.bench.baseline.NeedleTarget;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
+import io.needle.bench.harness.Directories;
 import io.needle.bench.harness.KeyCalls;
 import io.needle.bench.harness.KeyDistribution;
 import io.needle.bench.harness.KeyPlan;
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -134,7 +134,7 @@ public final class ScaleBench {
           (touched - firstAnswered) / 1e9 * 1e3, r.stats(), heapAllFiles - heapBefore,
           metadataBytes / files, pagesFilled, perPage);
     } finally {
-      deleteRecursively(cache);
+      Directories.deleteTree(cache);
     }
   }
 
@@ -216,11 +216,4 @@ public final class ScaleBench {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

@@ -153,11 +153,7 @@ public final class TlsCost {
       return new Result(tls.openSsl() ? "BoringSSL (" + OpenSsl.versionString() + ")" : "JDK (netty-tcnative not loaded)",
           costs(perRound), costs(handshakeRounds));
     } finally {
-      try (var paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      Directories.deleteTree(dir);
     }
   }
 

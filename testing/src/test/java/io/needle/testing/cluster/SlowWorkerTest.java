@@ -7,6 +7,7 @@ import io.needle.client.NeedleClient;
 import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.testing.e2e.LeakRecorder;
+import io.needle.testsupport.Eventually;
 import io.needle.worker.Worker;
 import io.needle.worker.hooks.TestHooks;
 import org.junit.jupiter.api.AfterAll;
@@ -63,6 +64,27 @@ class SlowWorkerTest {
     return InProcessCluster.start(3, dir, name -> name.equals("needle-1") ? TestHooks.lookupDelay(delay) : TestHooks.NONE);
   }
 
+  /**
+   * A client whose breakers, not its membership refresh, decide who is live during the test: a
+   * refresh finds the slow worker's health fine and closes its breaker again, so with the
+   * attempt timeout above a test outlasts the default 5 s refresh. The first look at the
+   * membership gets 10 s per health call instead of 3 on a loaded machine, so it finds all three.
+   */
+  private static NeedleClient failingOverClient(InProcessCluster cluster) {
+    return cluster.clientBuilder().requestTimeout(Duration.ofMinutes(2)).attemptTimeout(ATTEMPT_TIMEOUT)
+        .breakerOpen(Duration.ofMinutes(10)).connectTimeout(Duration.ofSeconds(10))
+        .membershipRefresh(Duration.ofMinutes(10)).build();
+  }
+
+  /**
+   * Waits (bounded) until the client's membership holds all three workers: its first look may
+   * miss one that answers its health call late on a loaded machine, and a later refresh adds it.
+   */
+  private static void awaitAllThree(NeedleClient client) throws InterruptedException {
+    Eventually.holds("all three workers in the client's membership", Duration.ofSeconds(60),
+        () -> client.liveWorkers().size() == 3);
+  }
+
   /** One key per file, so that every worker owns some of the lookups. */
   private static List<Long> oneKeyPerFile() {
     return oneKeyPerFile(generator);
@@ -76,9 +98,20 @@ class SlowWorkerTest {
     return keys;
   }
 
+  /**
+   * An attempt timeout that a healthy worker meets even on a loaded 2-core machine (at a load of
+   * 45 one took more than 5 s), and the slow worker's delay far beyond it: a healthy worker that
+   * timed out would open its breaker and leave {@code liveWorkers}.
+   */
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration NEVER_ANSWERS = Duration.ofMinutes(10);
+
   @Test
   void hedgesAnswerForASlowWorkerAndTheFirstAnswerWins() throws Exception {
-    try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(2));
+    // The delay is far beyond what a hedge to a healthy worker takes under load, so that hedges
+    // win, and below the default attempt timeout (half the request timeout), so that a call
+    // whose hedge was denied waits for the slow answer instead of retrying.
+    try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(10));
          NeedleClient client = cluster.clientBuilder().hedgeAfter(Duration.ofMillis(20)).hedgeBudget(1.0).build()) {
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       for (long key : oneKeyPerFile(manyFiles)) {
@@ -101,15 +134,21 @@ class SlowWorkerTest {
     try (InProcessCluster cluster = slowSecond(Duration.ofMillis(100));
          NeedleClient client = cluster.clientBuilder().hedgeAfter(Duration.ZERO).hedgeBudget(0.0).build()) {
       Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      // A zero ratio leaves the initial burst of 10 tokens and a trickle of 1 per second, so the
+      // budget allows at most 10 + (seconds since the client was built) hedges. Calls go on
+      // (at least three rounds) until they outnumber that many with room to spare, whatever the
+      // machine's speed; bounded, so a machine too slow to outrun the trickle fails here.
+      long built = System.nanoTime();
+      long giveUp = built + Duration.ofMinutes(2).toNanos();
       int calls = 0;
-      for (int round = 0; round < 3; round++) {
+      for (int round = 0; round < 3 || calls <= 10 + (System.nanoTime() - built) / 1_000_000_000L + 5; round++) {
+        assertThat(System.nanoTime() - giveUp).as("calls outrunning the budget's trickle").isNegative();
         for (long key : oneKeyPerFile()) {
           assertThat(table.lookup(key, List.of("user_id"))).hasSize(1);
           calls++;
         }
       }
       ClientStats stats = client.stats();
-      // A zero ratio leaves the initial burst of 10 tokens and a trickle of 1 per second.
       assertThat(stats.hedges()).as("hedges of %d calls", calls).isLessThan(calls);
       assertThat(stats.hedgesDenied()).isPositive();
     }
@@ -117,9 +156,9 @@ class SlowWorkerTest {
 
   @Test
   void anAttemptTimeoutFailsOverFromAWorkerThatDoesNotAnswer() throws Exception {
-    try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(20));
-         NeedleClient client = cluster.clientBuilder().attemptTimeout(Duration.ofMillis(300))
-             .breakerOpen(Duration.ofMinutes(1)).build()) {
+    try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
+         NeedleClient client = failingOverClient(cluster)) {
+      awaitAllThree(client);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       List<Object> keys = new ArrayList<>(oneKeyPerFile(manyFiles));
       Map<Object, List<Row>> result = table.lookupAll(keys, List.of("user_id"));
@@ -134,9 +173,9 @@ class SlowWorkerTest {
 
   @Test
   void aBlockingCallEndsItsAttemptAtTheAttemptTimeoutAndFailsOver() throws Exception {
-    try (InProcessCluster cluster = slowSecond(Duration.ofSeconds(20));
-         NeedleClient client = cluster.clientBuilder().attemptTimeout(Duration.ofMillis(300))
-             .breakerOpen(Duration.ofMinutes(1)).build()) {
+    try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
+         NeedleClient client = failingOverClient(cluster)) {
+      awaitAllThree(client);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       for (long key : oneKeyPerFile(manyFiles)) { // one key per call: each to its file's owner, blocking
         List<Row> rows = table.lookup(key, List.of("user_id"));

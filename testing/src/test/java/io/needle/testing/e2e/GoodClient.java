@@ -24,8 +24,11 @@ final class GoodClient {
    * generator, each within a 10 s request timeout.
    */
   static void assertServes(Worker worker, FeatureTable generator, Path table, long rows) {
+    // The client's first membership look (a health call bounded by the connect timeout, 3 s by
+    // default) is given the request's 10 s too: beside a hostile load on a loaded machine it took
+    // longer than 3 s, and the client then knew no worker at all ("no workers known").
     try (NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
-        .requestTimeout(Duration.ofSeconds(10)).build()) {
+        .connectTimeout(Duration.ofSeconds(10)).requestTimeout(Duration.ofSeconds(10)).build()) {
       Table t = client.table(table.toUri().toString(), FeatureTable.KEY_COLUMN);
       SplittableRandom random = new SplittableRandom(7);
       for (int i = 0; i < 20; i++) {

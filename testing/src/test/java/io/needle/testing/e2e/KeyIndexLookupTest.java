@@ -229,7 +229,10 @@ class KeyIndexLookupTest {
       Table ints = client.table(intTable, "k");
       SplittableRandom random = new SplittableRandom(11);
       int lookups = 0;
-      for (; lookups < 600 && worker.keyIndexesBuilt() < 3; lookups++) {
+      // Builds run in the background: lookups go on until they have happened, bounded by time
+      // rather than by a count of lookups (600 were not always enough on a loaded machine).
+      long giveUp = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      for (; worker.keyIndexesBuilt() < 3 && System.nanoTime() - giveUp < 0; lookups++) {
         int key = random.nextInt(2 * ROWS + 2); // odd: present in the version on disk, or near it; even: absent
         List<String> want = new ArrayList<>();
         for (ParquetOracle oracle : oracles) {

@@ -7,46 +7,26 @@ import io.needle.client.NeedleClient;
 import io.needle.client.Table;
 import io.needle.pagestore.EvictionPolicy;
 import io.needle.pagestore.PageStoreConfig;
-import io.needle.protocol.proto.Key;
-import io.needle.protocol.proto.LookupRequest;
-import io.needle.protocol.proto.Request;
 import io.needle.worker.RepagingConfig;
 import io.needle.worker.RepagingStats;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The trade-off of re-paging, measured (soak: {@code -Dsoak}): ~1M-row tables with 1 MiB pages,
- * written by parquet-java's defaults (ZSTD) and by DuckDB's COPY (SNAPPY, one page per chunk).
+ * The trade-off of re-paging, measured (soak: {@code -Dsoak}): {@link RepagingTest}'s tables
+ * ({@link RepagingTables}) at 1M rows, with 1 MiB pages: parquet-java's defaults (ZSTD here) and
+ * DuckDB's COPY (SNAPPY, one page per chunk).
  * For each table: lookups with re-paging off, then the first-touch re-paging (time, bytes read,
  * bytes stored) and lookups on the re-paged pages with each page codec, printing wire bytes and
  * client decompress and decode time per lookup. Only sanity is asserted (speed is not).
@@ -63,65 +43,25 @@ class RepagingBenchmarkTest {
   void measureRepagingOnMillionRowTables() throws Exception {
     Path pj = Files.createDirectories(dir.resolve("tables/parquet_java_zstd"));
     long started = System.nanoTime();
-    writeParquetJava(pj.resolve("part-0.parquet"));
+    RepagingTables.writeParquetJavaDefaults(pj.resolve("part-0.parquet"), ROWS, CompressionCodecName.ZSTD);
     System.out.printf("wrote %s (%d bytes) in %d ms%n", pj, Files.size(pj.resolve("part-0.parquet")),
         (System.nanoTime() - started) / 1_000_000);
     Path duck = Files.createDirectories(dir.resolve("tables/duckdb_snappy"));
     started = System.nanoTime();
-    writeDuckDb(duck.resolve("part-0.parquet"));
+    RepagingTables.writeWithDuckDb(duck.resolve("part-0.parquet"), ROWS);
     System.out.printf("wrote %s (%d bytes) in %d ms%n", duck, Files.size(duck.resolve("part-0.parquet")),
         (System.nanoTime() - started) / 1_000_000);
     for (Path table : List.of(pj, duck)) {
-      measure(table, RepagingConfig.disabled(), "file's pages");
+      long step = table == pj ? RepagingTables.PARQUET_JAVA_KEY_STEP : RepagingTables.DUCKDB_KEY_STEP;
+      measure(table, step, RepagingConfig.disabled(), "file's pages");
       for (RepagingConfig.PageCodec codec : RepagingConfig.PageCodec.values()) {
-        measure(table, RepagingConfig.defaults().withCodec(codec), "re-paged " + codec);
+        measure(table, step, RepagingConfig.defaults().withCodec(codec), "re-paged " + codec);
       }
     }
   }
 
-  private static void writeParquetJava(Path file) throws IOException {
-    MessageType schema = MessageTypeParser.parseMessageType("""
-        message t {
-          required int64 id;
-          required binary name (STRING);
-          optional double score;
-          optional binary body (STRING);
-          optional group tags (LIST) { repeated group list { optional binary element (STRING); } }
-          required boolean flag;
-        }
-        """);
-    SimpleGroupFactory groups = new SimpleGroupFactory(schema);
-    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
-        .withConf(new PlainParquetConfiguration()).withType(schema).withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withCompressionCodec(CompressionCodecName.ZSTD).build()) {
-      for (long i = 0; i < ROWS; i++) {
-        Group g = groups.newGroup();
-        g.append("id", i * 3);
-        g.append("name", "name-" + (i % 37));
-        if (i % 5 != 0) {
-          g.append("score", i * 0.25);
-        }
-        g.append("body", "body of row " + i + " " + Long.toHexString(i * 0x9E3779B97F4A7C15L).repeat(6));
-        Group tags = g.addGroup("tags");
-        for (int t = 0; t < i % 4; t++) {
-          tags.addGroup("list").append("element", "t" + t + "-" + (i % 100));
-        }
-        g.append("flag", i % 7 == 1);
-        writer.write(g);
-      }
-    }
-  }
-
-  private static void writeDuckDb(Path file) throws Exception {
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement s = duck.createStatement()) {
-      s.execute("COPY (SELECT i * 3 AS id, 'name-' || (i % 37) AS name, CASE WHEN i % 5 = 0 THEN NULL ELSE i * 0.25 END AS score,"
-          + " 'body of row ' || i || ' ' || repeat(md5(i::VARCHAR), 3) AS body,"
-          + " [i % 100, i % 7]::BIGINT[] AS tags, i % 7 = 1 AS flag"
-          + " FROM range(" + ROWS + ") t(i)) TO '" + file + "' (FORMAT parquet)");
-    }
-  }
-
-  private static void measure(Path table, RepagingConfig repaging, String label) throws Exception {
+  /** Row i of {@code table} has key {@code i * step}. */
+  private static void measure(Path table, long step, RepagingConfig repaging, String label) throws Exception {
     Path cache = Files.createTempDirectory(dir, "cache");
     PageStoreConfig store = new PageStoreConfig(cache, 4L << 30, 16 << 20, EvictionPolicy.LRU, false, 8192, "bench", true,
         false);
@@ -134,18 +74,18 @@ class RepagingBenchmarkTest {
       // First touch: one key per 100k rows reaches every row group
       long touchStarted = System.nanoTime();
       for (long row = 0; row < ROWS; row += 100_000) {
-        assertThat(t.lookup(row * 3, List.of())).hasSize(1);
+        assertThat(t.lookup(row * step, List.of())).hasSize(1);
       }
       worker.repagingIdle().get(30, TimeUnit.MINUTES);
       long touchNanos = System.nanoTime() - touchStarted;
       RepagingStats stats = worker.repagingStats();
       for (int i = 0; i < LOOKUPS; i++) { // warm: JIT, page store
-        t.lookup(3L * random.nextInt(ROWS), List.of());
+        t.lookup(step * random.nextInt(ROWS), List.of());
       }
       LookupStages before = client.stages();
       long[] latencies = new long[LOOKUPS];
       for (int i = 0; i < LOOKUPS; i++) {
-        long key = 3L * random.nextInt(ROWS);
+        long key = step * random.nextInt(ROWS);
         long s = System.nanoTime();
         assertThat(t.lookup(key, List.of())).hasSize(1);
         latencies[i] = System.nanoTime() - s;
@@ -154,33 +94,16 @@ class RepagingBenchmarkTest {
       Arrays.sort(latencies);
       long wire = 0;
       int samples = 20;
-      for (int i = 0; i < samples; i++) {
-        wire += payloadBytes(worker, table, 3L * random.nextInt(ROWS));
+      try (RawLookup raw = new RawLookup(worker.address())) {
+        for (int i = 0; i < samples; i++) {
+          wire += raw.lookup(table.toUri().toString(), "id", List.of(), List.of(step * random.nextInt(ROWS))).payloadBytes();
+        }
       }
       System.out.printf("%s, %s: first touch %d ms (re-paging %d chunks: %d ms, %d bytes read, %d bytes stored);"
           + " per lookup: %d wire bytes, client decompress %.1f us, decode %.1f us, p50 %.1f us%n",
           table.getFileName(), label, touchNanos / 1_000_000, stats.chunksRepaged(), stats.buildNanos() / 1_000_000,
           stats.sourceBytesRead(), stats.pageBytesStored(), wire / samples, window.meanMicros(window.decompressNanos()),
           window.meanMicros(window.decodeNanos()), latencies[LOOKUPS / 2] / 1000.0);
-    }
-  }
-
-  /** Bytes of pages one lookup of {@code key} (every column) puts on the wire. */
-  private static long payloadBytes(Worker worker, Path table, long key) throws IOException {
-    LookupRequest lookup = LookupRequest.newBuilder().setTableUri(table.toUri().toString()).setKeyColumn("id")
-        .addKeys(Key.newBuilder().setIntValue(key)).build();
-    byte[] header = Request.newBuilder().setRequestId(1).setLookup(lookup).build().toByteArray();
-    try (Socket socket = new Socket(worker.address().getAddress(), worker.address().getPort())) {
-      DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-      out.writeInt(4 + header.length);
-      out.writeInt(header.length);
-      out.write(header);
-      out.flush();
-      DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-      long frame = Integer.toUnsignedLong(in.readInt());
-      int headerLength = in.readInt();
-      in.skipNBytes(frame - 4);
-      return frame - 4 - headerLength;
     }
   }
 }

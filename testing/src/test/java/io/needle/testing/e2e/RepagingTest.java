@@ -35,9 +35,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,17 +45,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.parquet.column.ParquetProperties;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -75,7 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the client reports corrupt must send the lookup back to the file's pages.
  */
 class RepagingTest {
-  private static final int ROWS = 100_000;
+  static final int ROWS = 100_000;
   /** Bit 62 marks re-paged pages on the wire (their PageSegment.file_offset). */
   private static final long REPAGED = 1L << 62;
 
@@ -88,83 +75,14 @@ class RepagingTest {
   @BeforeAll
   static void writeTables() throws Exception {
     parquetJava = Files.createDirectories(dir.resolve("tables/parquet_java"));
-    writeParquetJavaDefaults(parquetJava.resolve("part-0.parquet"));
+    RepagingTables.writeParquetJavaDefaults(parquetJava.resolve("part-0.parquet"), ROWS, CompressionCodecName.SNAPPY);
     duckDb = Files.createDirectories(dir.resolve("tables/duckdb"));
-    writeWithDuckDb(duckDb.resolve("part-0.parquet"));
+    RepagingTables.writeWithDuckDb(duckDb.resolve("part-0.parquet"), ROWS);
   }
 
   @AfterAll
   static void leaks() throws Exception {
     LeakRecorder.assertNoLeaks();
-  }
-
-  /** parquet-java's defaults (1 MiB pages, dictionaries, v1, offset index), SNAPPY, a sorted int64 key. */
-  static void writeParquetJavaDefaults(Path file) throws IOException {
-    MessageType schema = MessageTypeParser.parseMessageType("""
-        message t {
-          required int64 id;
-          required binary name (STRING);
-          optional double score;
-          optional int32 maybe;
-          optional binary body (STRING);
-          optional group tags (LIST) { repeated group list { optional binary element (STRING); } }
-          optional group info { optional int32 a; optional group b (LIST) { repeated group list { required int64 element; } } }
-          required boolean flag;
-        }
-        """);
-    SimpleGroupFactory groups = new SimpleGroupFactory(schema);
-    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
-        .withConf(new PlainParquetConfiguration()).withType(schema).withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-        .withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
-      for (long i = 0; i < ROWS; i++) {
-        Group g = groups.newGroup();
-        g.append("id", i * 3);
-        g.append("name", "name-" + (i % 37));
-        if (i % 5 != 0) {
-          g.append("score", i * 0.25);
-        }
-        if (i % 3 == 0) {
-          g.append("maybe", (int) (i * 7));
-        }
-        if (i % 11 != 0) {
-          g.append("body", "body of row " + i + " " + Long.toHexString(i * 0x9E3779B97F4A7C15L).repeat(4));
-        }
-        if (i % 4 != 0) {
-          Group tags = g.addGroup("tags");
-          for (int t = 0; t < i % 5; t++) {
-            Group e = tags.addGroup("list");
-            if (t != 2) {
-              e.append("element", "t" + t + "-" + (i % 100));
-            }
-          }
-        }
-        if (i % 6 != 0) {
-          Group info = g.addGroup("info");
-          if (i % 2 == 0) {
-            info.append("a", (int) i);
-          }
-          Group b = info.addGroup("b");
-          for (int t = 0; t < i % 3; t++) {
-            b.addGroup("list").append("element", i + t);
-          }
-        }
-        g.append("flag", i % 7 == 1);
-        writer.write(g);
-      }
-    }
-  }
-
-  /** DuckDB's COPY with its defaults: no page index, its own page sizes and dictionaries. */
-  private static void writeWithDuckDb(Path file) throws Exception {
-    try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement s = duck.createStatement()) {
-      s.execute("COPY (SELECT i * 2 AS id, 'text ' || i || ' ' || repeat(md5(i::VARCHAR), 4) AS body,"
-          + " 'cat' || (i % 10) AS cat,"
-          + " CASE WHEN i % 7 = 0 THEN NULL ELSE i * 1.5 END AS val,"
-          + " CASE WHEN i % 5 = 0 THEN NULL ELSE [i, i + 1, i % 3]::BIGINT[] END AS arr,"
-          + " {'a': i::INTEGER, 's': 'st' || (i % 13)} AS st,"
-          + " map(['k' || (i % 3)], [i]) AS m"
-          + " FROM range(" + ROWS + ") t(i)) TO '" + file + "' (FORMAT parquet)");
-    }
   }
 
   private static PageStoreConfig store(Path cache) {
@@ -233,7 +151,8 @@ class RepagingTest {
   void largePagesOfParquetJavaAndDuckDbAreRepagedAndAnswersStayExact() throws Exception {
     RepagingConfig repaging = RepagingConfig.defaults();
     for (Path table : List.of(parquetJava, duckDb)) {
-      List<Object> keys = keys(table.hashCode(), table == parquetJava ? 3 : 2);
+      List<Object> keys = keys(table.hashCode(),
+          table == parquetJava ? RepagingTables.PARQUET_JAVA_KEY_STEP : RepagingTables.DUCKDB_KEY_STEP);
       Map<Object, List<String>> expected = oracle(table, "id", keys);
       try (Worker worker = worker(dir.resolve("cache-" + table.getFileName()), repaging, table.getParent());
           NeedleClient client = client(worker)) {

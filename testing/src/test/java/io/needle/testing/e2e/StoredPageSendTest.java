@@ -14,6 +14,7 @@ import io.needle.worker.RepagingConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import java.io.DataInputStream;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,7 +56,7 @@ class StoredPageSendTest {
   @BeforeAll
   static void writeTable() throws Exception {
     table = Files.createDirectories(dir.resolve("tables/parquet_java"));
-    RepagingTest.writeParquetJavaDefaults(table.resolve("part-0.parquet")); // 80 KB pages of the key column
+    RepagingTables.writeParquetJavaDefaults(table.resolve("part-0.parquet"), RepagingTest.ROWS, CompressionCodecName.SNAPPY); // 80 KB pages of the key column
   }
 
   @AfterAll
