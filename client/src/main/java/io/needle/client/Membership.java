@@ -68,6 +68,7 @@ final class Membership implements AutoCloseable {
   private final CompletableFuture<Void> firstRefresh = new CompletableFuture<>();
   private volatile List<Member> members = List.of();
   private volatile NeedleException refusal; // the last refresh's UNAUTHENTICATED answer, if any
+  private CompletableFuture<Void> asked; // the refresh a call without members asked for; guarded by this
 
   /** @param outliers null when outlier ejection is off */
   Membership(Source source, Function<String, CompletableFuture<HealthResponse>> prober, long refreshNanos,
@@ -116,6 +117,31 @@ final class Membership implements AutoCloseable {
   /** Re-resolve now (e.g. after a connection found a different name at an address). */
   void refreshSoon() {
     timer.execute(this::refreshQuietly);
+  }
+
+  /**
+   * A refresh asked for now: completes when it has finished, whatever it found. Callers that ask
+   * while one is queued or running share it, so waiting calls cannot multiply health probes.
+   */
+  synchronized CompletableFuture<Void> refreshNow() {
+    CompletableFuture<Void> pending = asked;
+    if (pending != null && !pending.isDone()) {
+      return pending;
+    }
+    CompletableFuture<Void> next = new CompletableFuture<>();
+    asked = next;
+    try {
+      timer.execute(() -> {
+        try {
+          refreshQuietly();
+        } finally {
+          next.complete(null);
+        }
+      });
+    } catch (RuntimeException closed) { // RejectedExecutionException: the client is closing
+      next.complete(null);
+    }
+    return next;
   }
 
   @Override

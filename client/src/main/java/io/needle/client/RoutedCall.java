@@ -59,7 +59,7 @@ final class RoutedCall<T> {
   /** Every owner's reply, asynchronously; the caller releases them. */
   CompletableFuture<List<Reply>> start(List<T> items) {
     policy.callStarted();
-    return workers.whenKnown(() -> fetch(items, Set.of(), hedged, null));
+    return workers.whenKnown(deadlineNanos, () -> fetch(items, Set.of(), hedged, null));
   }
 
   /**

@@ -33,6 +33,8 @@ import java.util.function.Supplier;
  */
 final class Workers implements AutoCloseable {
   private static final long PROBE_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** Pause before a call that knows no worker asks for another membership refresh. */
+  private static final long MEMBERSHIP_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   /** How to find and reach the workers, as the builder was told. */
   record Settings(List<String> addresses, String dnsNameAndPort, Duration connectTimeout, int maxResponseFrameBytes,
@@ -104,10 +106,35 @@ final class Workers implements AutoCloseable {
     return membership.members();
   }
 
-  /** Runs {@code call} once the first membership refresh is done, without blocking a thread for it. */
-  <R> CompletableFuture<R> whenKnown(Supplier<CompletableFuture<R>> call) {
+  /**
+   * Runs {@code call} once a worker is known, without blocking a thread for it: after the first
+   * membership refresh and, while no worker is known, after further refreshes until one answers
+   * or {@code deadlineNanos} is near. Why: a worker busy or still starting can miss the first
+   * refresh's health probe, and the next scheduled refresh may be minutes away; a call with time
+   * left should find it rather than fail at once with "no workers known". A refusal of this
+   * client's credentials ends the wait (asking again would be refused again).
+   */
+  <R> CompletableFuture<R> whenKnown(long deadlineNanos, Supplier<CompletableFuture<R>> call) {
     CompletableFuture<Void> ready = membership.ready();
-    return ready.isDone() ? call.get() : ready.thenCompose(v -> call.get());
+    if (ready.isDone() && !membership.members().isEmpty()) {
+      return call.get();
+    }
+    return ready.thenCompose(v -> untilAWorkerIsKnown(deadlineNanos)).thenCompose(v -> call.get());
+  }
+
+  private CompletableFuture<Void> untilAWorkerIsKnown(long deadlineNanos) {
+    if (!membership.members().isEmpty() || membership.refusal() != null
+        || deadlineNanos - System.nanoTime() <= 2 * MEMBERSHIP_RETRY_NANOS) {
+      return CompletableFuture.completedFuture(null); // the call goes on, and fails as noneLeft says
+    }
+    CompletableFuture<Void> refreshed = new CompletableFuture<>();
+    try {
+      group.schedule(() -> membership.refreshNow().whenComplete((v, e) -> refreshed.complete(null)),
+          MEMBERSHIP_RETRY_NANOS, TimeUnit.NANOSECONDS);
+    } catch (RuntimeException closed) { // the client is closing
+      return CompletableFuture.completedFuture(null);
+    }
+    return refreshed.thenCompose(v -> untilAWorkerIsKnown(deadlineNanos));
   }
 
   /** Why there is no worker to send to: credentials refused, nobody known, or all tried. */
@@ -178,7 +205,7 @@ final class Workers implements AutoCloseable {
    * with the first failure (UNAVAILABLE when none is live).
    */
   CompletableFuture<Void> sendToAll(Supplier<Request.Builder> request, long deadlineNanos, String what) {
-    return whenKnown(() -> {
+    return whenKnown(deadlineNanos, () -> {
       long now = System.nanoTime();
       if (deadlineNanos - now <= 0) {
         return CompletableFuture.failedFuture(new NeedleException(NeedleException.Code.DEADLINE_EXCEEDED,

@@ -13,9 +13,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -97,6 +102,46 @@ class MembershipTest {
       NeedleException e = catchThrowableOfType(NeedleException.class, () -> table.lookup(generator.keyAt(1), List.of()));
       assertThat(e.code()).isEqualTo(NeedleException.Code.UNAVAILABLE);
       assertThat(e.isRetryable()).isTrue();
+    }
+  }
+
+  @Test
+  void aWorkerThatMissedTheFirstHealthProbeIsFoundByACallWithTimeLeft() throws Exception {
+    int port;
+    try (Worker gone = Worker.start(named("needle-late", 0))) {
+      port = gone.address().getPort();
+    }
+    AtomicInteger probes = new AtomicInteger();
+    NeedleClient client;
+    // Something at the address that drops every connection, as a worker too busy to answer: the
+    // client's first refresh finds no worker there, and its next refresh is ten minutes away.
+    try (ServerSocket busy = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+      Thread refuser = new Thread(() -> {
+        while (!busy.isClosed()) {
+          try (Socket s = busy.accept()) {
+            s.setSoLinger(true, 0);
+            probes.incrementAndGet();
+          } catch (IOException closed) {
+            return;
+          }
+        }
+      });
+      refuser.setDaemon(true);
+      refuser.start();
+      client = NeedleClient.builder().workers(List.of("127.0.0.1:" + port))
+          .membershipRefresh(Duration.ofMinutes(10)).requestTimeout(Duration.ofSeconds(60)).build();
+      long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (probes.get() == 0 && System.nanoTime() < giveUp) {
+        Thread.sleep(10);
+      }
+      assertThat(probes.get()).as("the first refresh probed the address").isPositive();
+    }
+    try (NeedleClient c = client; Worker late = Worker.start(named("needle-late", port))) {
+      assertThat(c.liveWorkers()).isEmpty();
+      Table table = c.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
+      long key = generator.keyAt(7);
+      assertThat(table.lookup(key, List.of()).get(0).get(FeatureTable.KEY_COLUMN)).isEqualTo(key);
+      assertThat(c.liveWorkers()).containsExactly("needle-late");
     }
   }
 }
