@@ -19,8 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -85,11 +83,11 @@ class DrainTest {
         long exitMillis = (System.nanoTime() - sigterm) / 1_000_000;
         load.awaitOk(load.ok() + 200); // the load goes on, on b
         load.close();
-        String stopped = logLine(a, " stopped ");
+        String stopped = a.logLine(" stopped ");
         assertThat(stopped).contains("in_flight_left=\"0\"");
         System.out.printf("T24 sigterm: not ready after %d ms; %d lookups served on a after that; refusal: %s; "
                 + "drain_ms %s (delay 30 s, grace 10 s); exit after %d ms; load: %d ok, %d failed, %d wrong rows%n",
-            notReadyMillis, servedAfterNotReady, refusal.getMessage(), field(stopped, "drain_ms"), exitMillis, load.ok(),
+            notReadyMillis, servedAfterNotReady, refusal.getMessage(), ServeProcess.field(stopped, "drain_ms"), exitMillis, load.ok(),
             load.failures().size(), load.wrong());
         assertThat(load.failures()).as("failed lookups under the load").isEmpty();
         assertThat(load.wrong()).as("wrong rows").isZero();
@@ -133,11 +131,11 @@ class DrainTest {
               ServeProcess old = serves.get(i);
               old.terminate();
               assertThat(old.exited(30_000)).as("w%d exits", i).isTrue();
-              drains.add(field(logLine(old, " stopped "), "drain_ms"));
+              drains.add(ServeProcess.field(old.logLine(" stopped "), "drain_ms"));
               int port = Integer.parseInt(addresses.get(i).substring(addresses.get(i).lastIndexOf(':') + 1));
               ServeProcess fresh = serve("w" + i, port, drainArgs, dir.resolve("cache-" + i));
               serves.set(i, fresh);
-              recovered.add(field(logLine(fresh, " started "), "recovered_pages"));
+              recovered.add(ServeProcess.field(fresh.logLine(" started "), "recovered_pages"));
               awaitMember(client, "w" + i); // back in the client's view before the next one goes
               load.awaitOk(load.ok() + 100);
             }
@@ -271,25 +269,6 @@ class DrainTest {
       }
     }
     return true;
-  }
-
-  /** The first log line containing {@code part}, waiting (at most 30 s) for the process's stderr to bring it. */
-  private static String logLine(ServeProcess p, String part) throws InterruptedException {
-    long end = System.nanoTime() + 30_000_000_000L;
-    while (true) {
-      for (String l : p.stderr()) {
-        if (l.contains(part)) {
-          return l;
-        }
-      }
-      assertThat(System.nanoTime() - end < 0).as("a log line with '%s' in %s", part, p.stderr()).isTrue();
-      Thread.sleep(10);
-    }
-  }
-
-  private static String field(String logLine, String name) {
-    Matcher m = Pattern.compile(name + "=\"?([^\" ]*)").matcher(logLine);
-    return m.find() ? m.group(1) : "?";
   }
 
   /** Back-to-back lookups of random keys of {@code users}, each checked against the generator. */

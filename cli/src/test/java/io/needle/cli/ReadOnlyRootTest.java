@@ -19,8 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -94,7 +92,7 @@ class ReadOnlyRootTest {
         "--cache-dir", cache.toString(), "--cache-size", "64m", "--drain-grace", "10s");
     String recovered;
     try (ServeProcess first = ServeProcess.start(launcher, args, List.of("-Xmx256m"))) {
-      assertThat(logLine(first, "sandbox: ")).as("the sandbox checked itself").contains("sandbox: read-only except");
+      assertThat(first.logLine("sandbox: ")).as("the sandbox checked itself").contains("sandbox: read-only except");
       lookUpAll(first, table, users);
       assertThat(awaitProbe(first, "/livez")).isEqualTo(200);
       assertThat(awaitProbe(first, "/readyz")).isEqualTo(200);
@@ -107,7 +105,7 @@ class ReadOnlyRootTest {
     }
     assertThat(cacheBytes).as("bytes the worker wrote to its cache directory").isPositive();
     try (ServeProcess second = ServeProcess.start(launcher, args, List.of("-Xmx256m"))) {
-      recovered = field(logLine(second, " started "), "recovered_pages");
+      recovered = ServeProcess.field(second.logLine(" started "), "recovered_pages");
       assertThat(Long.parseLong(recovered)).as("pages the second run found in the cache directory").isPositive();
       lookUpAll(second, table, users);
       assertThat(awaitProbe(second, "/readyz")).isEqualTo(200);
@@ -154,25 +152,6 @@ class ReadOnlyRootTest {
   private static void assertClean(ServeProcess serve) {
     assertThat(serve.stderr()).as("stderr").noneMatch(l -> l.contains("Read-only file system"))
         .noneMatch(l -> l.contains(" ERROR "));
-  }
-
-  /** The first stderr line containing {@code part}, waited for (at most 30 s). */
-  private static String logLine(ServeProcess p, String part) throws InterruptedException {
-    long end = System.nanoTime() + 30_000_000_000L;
-    while (true) {
-      for (String l : p.stderr()) {
-        if (l.contains(part)) {
-          return l;
-        }
-      }
-      assertThat(System.nanoTime() - end < 0).as("a line with '%s' in %s", part, p.stderr()).isTrue();
-      Thread.sleep(10);
-    }
-  }
-
-  private static String field(String logLine, String name) {
-    Matcher m = Pattern.compile(name + "=\"?([^\" ]*)").matcher(logLine);
-    return m.find() ? m.group(1) : "?";
   }
 
   private static void assumeMountNamespaces() throws Exception {

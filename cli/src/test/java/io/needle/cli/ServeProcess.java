@@ -102,6 +102,26 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** SIGTERM, as Kubernetes stops a pod; waits for the drain to finish and stderr to close. */
+  /** The first stderr line containing {@code part}, waited for (at most 30 s). */
+  String logLine(String part) throws InterruptedException {
+    long end = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      for (String l : stderr()) {
+        if (l.contains(part)) {
+          return l;
+        }
+      }
+      assertThat(System.nanoTime() - end < 0).as("a log line with '%s' in %s", part, stderr()).isTrue();
+      Thread.sleep(10);
+    }
+  }
+
+  /** The value of {@code name=value} (or {@code name="value"}) in a log line, or "?". */
+  static String field(String logLine, String name) {
+    Matcher m = Pattern.compile(name + "=\"?([^\" ]*)").matcher(logLine);
+    return m.find() ? m.group(1) : "?";
+  }
+
   void stop() throws InterruptedException {
     // SIGTERM through the handle: Process.destroy() would also close our end of stderr.
     assertThat(process.toHandle().destroy()).isTrue();

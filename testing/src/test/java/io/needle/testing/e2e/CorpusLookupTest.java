@@ -66,7 +66,8 @@ class CorpusLookupTest {
     return key instanceof Number n && Double.isNaN(n.doubleValue());
   }
 
-  private static boolean usableAsKey(Type field) {
+  /** A top-level, non-repeated primitive of a type a key can have. */
+  static boolean usableAsKey(Type field) {
     if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
       return false;
     }

@@ -53,7 +53,6 @@ import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
-import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -329,15 +328,6 @@ class KeyOrderPruningTest {
     }
   }
 
-  private static boolean usableAsKey(Type field) {
-    if (!field.isPrimitive() || field.isRepetition(Type.Repetition.REPEATED)) {
-      return false;
-    }
-    PrimitiveType.PrimitiveTypeName t = field.asPrimitiveType().getPrimitiveTypeName();
-    return t == PrimitiveType.PrimitiveTypeName.INT32 || t == PrimitiveType.PrimitiveTypeName.INT64
-        || t == PrimitiveType.PrimitiveTypeName.BINARY || t == PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY;
-  }
-
   /** Every non-null value of each of {@code columns} (top-level), as parquet-java's column reader gives it. */
   private static Map<String, List<Key>> physicalValues(Path file, List<String> columns) throws IOException {
     Map<String, List<Key>> out = new java.util.LinkedHashMap<>();
@@ -386,7 +376,7 @@ class KeyOrderPruningTest {
         } catch (Exception | LinkageError unreadable) {
           continue; // parquet-java cannot read it: no oracle
         }
-        List<String> keyColumns = schema.getFields().stream().filter(KeyOrderPruningTest::usableAsKey).map(Type::getName)
+        List<String> keyColumns = schema.getFields().stream().filter(CorpusLookupTest::usableAsKey).map(Type::getName)
             .toList();
         Map<String, List<Key>> physical;
         try {
