@@ -54,6 +54,10 @@ final class S3Failures {
       return new S3ReadException(ErrorCode.UNAVAILABLE, S3ReadException.Reason.DNS, what + ": the S3 endpoint's host name does not resolve "
           + "(DNS: " + network.getMessage() + "); check --s3-endpoint", t);
     }
+    if (network instanceof io.netty.channel.ConnectTimeoutException) { // a ConnectException, but nobody refused
+      return new S3ReadException(ErrorCode.UNAVAILABLE, S3ReadException.Reason.TIMEOUT, what
+          + ": the S3 endpoint did not accept the connection in time (" + network.getMessage() + ")", t);
+    }
     if (network instanceof ConnectException) {
       return new S3ReadException(ErrorCode.UNAVAILABLE, S3ReadException.Reason.CONNECTION_REFUSED, what + ": the S3 endpoint refused the connection ("
           + network.getMessage() + "); is it up, and is --s3-endpoint right?", t);
