@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>How, as root: the tests run as root, so file permissions restrict nothing; {@code unshare
  * -m} gives the {@code needle serve} child its own mount namespace, where every mount is
- * remounted read-only except a bind mount of the cache directory and a fresh tmpfs on /tmp
- * (/proc and /dev/pts aside). The kernel then refuses any other write with EROFS, whatever code
+ * remounted read-only except bind mounts of the cache directory and of /tmp (/proc and
+ * /dev/pts aside; /tmp keeps its contents, since the test's classes may live there). The kernel then refuses any other write with EROFS, whatever code
  * attempts it. The sandbox checks itself before the JVM starts (the table directory and / refuse
  * a write, the cache directory and /tmp take one) and says so on stderr.
  *
@@ -46,11 +46,11 @@ class ReadOnlyRootTest {
   private static final String SANDBOX = """
       set -e
       mount --bind "$NEEDLE_CACHE" "$NEEDLE_CACHE"
+      mount --bind /tmp /tmp
       while read -r dev mnt rest; do
-        case "$mnt" in /proc|/proc/*|/dev/pts|"$NEEDLE_CACHE") continue;; esac
+        case "$mnt" in /proc|/proc/*|/dev/pts|"$NEEDLE_CACHE"|/tmp) continue;; esac
         mount -o remount,bind,ro "$mnt" || { echo "sandbox: cannot remount $mnt read-only" >&2; exit 98; }
       done < /proc/self/mounts
-      mount -t tmpfs -o size=512m,mode=1777 tmpfs /tmp
       if (echo x > "$NEEDLE_DATA/.probe") 2>/dev/null; then echo "sandbox: $NEEDLE_DATA is writable" >&2; exit 97; fi
       if (echo x > /.probe) 2>/dev/null; then echo "sandbox: / is writable" >&2; exit 97; fi
       echo x > "$NEEDLE_CACHE/.probe" && rm "$NEEDLE_CACHE/.probe"
@@ -59,13 +59,15 @@ class ReadOnlyRootTest {
       exec "$@"
       """;
 
-  /** Not under /tmp: the sandbox mounts a fresh, empty /tmp. */
+  /** Not under /tmp, which stays writable in the sandbox (the table directory must not be). */
   private Path dir;
 
   @BeforeEach
   void makeDirectory() throws IOException {
-    dir = Files.createDirectories(Path.of("target", "read-only-root").toAbsolutePath())
-        .resolve(Long.toString(System.nanoTime()));
+    Path target = Path.of("target").toAbsolutePath();
+    // A checkout under /tmp (a CI's scratch clone) puts the tables in /var/tmp instead
+    Path base = target.startsWith("/tmp") ? Path.of("/var/tmp") : target;
+    dir = Files.createDirectories(base.resolve("read-only-root")).resolve(Long.toString(System.nanoTime()));
     Files.createDirectories(dir);
   }
 
