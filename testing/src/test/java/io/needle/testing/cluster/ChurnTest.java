@@ -1,12 +1,10 @@
 package io.needle.testing.cluster;
 
 import io.needle.testsupport.LookupLoad;
-import io.needle.bench.gen.FeatureRow;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.client.NeedleClient;
 import io.needle.client.NeedleException;
-import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.testing.e2e.LeakRecorder;
 import io.needle.worker.Worker;
@@ -24,7 +22,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -190,7 +187,7 @@ class ChurnTest {
       try (NeedleClient client = NeedleClient.builder().workers(addresses).requestTimeout(Duration.ofSeconds(30)).build()) {
         Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
         for (long key : keyOfFile) {
-          assertThat(right(key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
+          assertThat(GeneratorRows.right(generator, key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
         }
       }
       Map<String, String> owner = new HashMap<>();
@@ -224,21 +221,8 @@ class ChurnTest {
     return out;
   }
 
-  private static boolean right(long key, List<Row> rows) {
-    if (rows.size() != 1) {
-      return false;
-    }
-    FeatureRow want = generator.expected(key);
-    for (Map.Entry<String, Object> c : want.asMap().entrySet()) {
-      if (!Objects.equals(rows.get(0).get(c.getKey()), c.getValue())) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** Back-to-back lookups of random keys, each checked against the generator's rows. */
   private static LookupLoad load(Table t, long seed) {
-    return LookupLoad.start("t21-load", seed, FILES * 50, generator::keyAt, key -> right(key, t.lookup(key, List.of())));
+    return LookupLoad.start("t21-load", seed, FILES * 50, generator::keyAt, key -> GeneratorRows.right(generator, key, t.lookup(key, List.of())));
   }
 }

@@ -1,6 +1,5 @@
 package io.needle.testing.cluster;
 
-import io.needle.bench.gen.FeatureRow;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.client.ClientStats;
@@ -24,8 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -322,25 +319,12 @@ class GrayFailureTest {
     try {
       List<Row> rows = table.lookup(key, List.of());
       r.nanos.add(System.nanoTime() - start);
-      if (!right(key, rows)) {
+      if (!GeneratorRows.right(generator, key, rows)) {
         r.wrong++;
       }
     } catch (NeedleException e) {
       r.failures.add(e.code() + ": " + e.getMessage());
     }
-  }
-
-  private static boolean right(long key, List<Row> rows) {
-    if (rows.size() != 1) {
-      return false;
-    }
-    FeatureRow want = generator.expected(key);
-    for (Map.Entry<String, Object> c : want.asMap().entrySet()) {
-      if (!Objects.equals(rows.get(0).get(c.getKey()), c.getValue())) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static final class Result {

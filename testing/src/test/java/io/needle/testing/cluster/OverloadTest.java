@@ -1,11 +1,9 @@
 package io.needle.testing.cluster;
 
-import io.needle.bench.gen.FeatureRow;
 import io.needle.bench.gen.FeatureTable;
 import io.needle.bench.gen.GenOptions;
 import io.needle.client.NeedleClient;
 import io.needle.client.NeedleException;
-import io.needle.client.Row;
 import io.needle.client.Table;
 import io.needle.protocol.proto.ErrorCode;
 import io.needle.testing.e2e.LeakRecorder;
@@ -23,7 +21,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.HashSet;
-import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -99,7 +96,7 @@ class OverloadTest {
           for (int i = 0; i < 2_000 && refusal == null; i++) {
             long key = generator.keyAt(random.nextInt(6_000));
             try {
-              assertThat(right(key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
+              assertThat(GeneratorRows.right(generator, key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
             } catch (NeedleException e) {
               refusal = e;
             }
@@ -110,7 +107,7 @@ class OverloadTest {
           long refusedBefore = refusing.lookups();
           for (int i = 0; i < 200; i++) {
             long key = generator.keyAt(random.nextInt(6_000));
-            assertThat(right(key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
+            assertThat(GeneratorRows.right(generator, key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
           }
           System.out.printf("T20 pushback: %d lookups reached the refusing worker after its refusal (of 200)%n",
               refusing.lookups() - refusedBefore);
@@ -149,7 +146,7 @@ class OverloadTest {
           while (consecutive < 100 && System.nanoTime() - faultEnded < 30_000_000_000L) {
             long key = generator.keyAt(random.nextInt(6_000));
             try {
-              assertThat(right(key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
+              assertThat(GeneratorRows.right(generator, key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();
               if (consecutive++ == 0) {
                 recoveredNanos = System.nanoTime() - faultEnded;
               }
@@ -217,7 +214,7 @@ class OverloadTest {
       long key = generator.keyAt(random.nextInt(6_000));
       phase.lookups++;
       try {
-        if (right(key, table.lookup(key, List.of()))) {
+        if (GeneratorRows.right(generator, key, table.lookup(key, List.of()))) {
           phase.ok++;
         } else {
           phase.wrong++;
@@ -234,18 +231,5 @@ class OverloadTest {
         name, phase.lookups, phase.ok, phase.failed, phase.codes, phase.attempts, phase.attempts / (double) phase.lookups,
         phase.seconds);
     return phase;
-  }
-
-  private static boolean right(long key, List<Row> rows) {
-    if (rows.size() != 1) {
-      return false;
-    }
-    FeatureRow want = generator.expected(key);
-    for (Map.Entry<String, Object> c : want.asMap().entrySet()) {
-      if (!Objects.equals(rows.get(0).get(c.getKey()), c.getValue())) {
-        return false;
-      }
-    }
-    return true;
   }
 }
