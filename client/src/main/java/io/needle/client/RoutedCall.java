@@ -180,7 +180,8 @@ final class RoutedCall<T> {
       if (cause instanceof NeedleException ne && !ne.retryAfter().isZero()) {
         owner.holdOff(System.nanoTime() + ne.retryAfter().toNanos()); // pushback: send it nothing for that long
       }
-      if (!(cause instanceof NeedleException ne) || !ne.isRetryable() || ne.isSourceFailure()) {
+      if (!(cause instanceof NeedleException ne) || !ne.isRetryable() || ne.isSourceFailure()
+          || endedByTheCallsDeadline(ne)) {
         if (cause instanceof NeedleException ne && ne.isSourceFailure()) {
           owner.succeeded(); // it answered: the worker is fine, its source is not
         }
@@ -263,6 +264,16 @@ final class RoutedCall<T> {
           }
           throw new CompletionException(failure);
         });
+  }
+
+  /**
+   * A timeout at or past the call's own deadline ends the call and says nothing about the worker:
+   * the worker's typed DEADLINE_EXCEEDED was due at that very moment, and a busy machine makes it a
+   * little late. Opening the breaker then would turn the caller's short deadline into UNAVAILABLE
+   * for every concurrent call to a sole owner. An attempt timeout before the deadline still opens it.
+   */
+  private boolean endedByTheCallsDeadline(NeedleException e) {
+    return e.code() == NeedleException.Code.DEADLINE_EXCEEDED && System.nanoTime() - deadlineNanos >= 0;
   }
 
   private static NeedleException deadlinePassed() {

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A loopback proxy in front of one real worker that reads the protocol's frames both ways and
  * answers a chosen share of lookup requests itself, with the error reply an overloaded worker
  * sends ({@code UNAVAILABLE} or {@code RESOURCE_EXHAUSTED}, same frame layout); everything else
- * goes to the worker and back unchanged. It counts the lookup requests that reach it, which is
+ * goes to the worker and back unchanged. Or, silenced, it drops lookup requests unanswered, as a
+ * worker gone quiet would. It counts the lookup requests that reach it, which is
  * the load the clients put on the worker fleet, retries included. Test-only; one thread per
  * direction per connection.
  */
@@ -43,6 +44,7 @@ final class OverloadProxy implements AutoCloseable {
   private volatile double share;
   private volatile ErrorCode code = ErrorCode.UNAVAILABLE;
   private volatile int retryAfterMillis;
+  private volatile boolean silent;
 
   OverloadProxy(InetSocketAddress upstream) throws IOException {
     this.upstream = upstream;
@@ -66,6 +68,11 @@ final class OverloadProxy implements AutoCloseable {
     this.code = errorCode;
     this.retryAfterMillis = newRetryAfterMillis;
     this.share = newShare;
+  }
+
+  /** From now on, drop every lookup request unanswered (true) or pass them on again (false). */
+  void silence(boolean on) {
+    this.silent = on;
   }
 
   /** Lookup requests that reached the proxy (answered by it or passed on). */
@@ -107,6 +114,9 @@ final class OverloadProxy implements AutoCloseable {
           Request request = Request.parseFrom(ByteBufUtil.getBytes(frame.header()));
           if (request.getBodyCase() == Request.BodyCase.LOOKUP) {
             lookups.incrementAndGet();
+            if (silent) {
+              continue;
+            }
             boolean refuse;
             synchronized (random) {
               refuse = random.nextDouble() < share;
