@@ -74,7 +74,7 @@ class S3IcebergTableTest {
     S3Config config = S3Config.defaults(List.of(URI.create("s3://" + S3Fixture.BUCKET + "/")), "us-east-1")
         .withEndpoint(s3.endpoint(), true)
         .withStaticCredentials(S3Fixture.ACCESS_KEY, S3Fixture.SECRET_KEY)
-        .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), 1);
+        .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(25), 1);
     return Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10)),
         store, config, RepagingConfig.defaults().withEnabled(false));
   }

@@ -90,11 +90,16 @@ class S3TableTest {
     }
   }
 
+  /**
+   * Timeouts no attempt reaches on a loaded machine: these tests count S3 requests exactly, and an
+   * attempt cut by its timeout and retried is one request more (a 2 s attempt timeout once doubled
+   * a LIST in CI). Faults here are refusals and error replies, which need no timeout.
+   */
   private static S3Config s3Config(boolean prefetch) {
     return S3Config.defaults(List.of(URI.create(BUCKET_URI)), "us-east-1")
         .withEndpoint(s3.endpoint(), true)
         .withStaticCredentials(S3Fixture.ACCESS_KEY, S3Fixture.SECRET_KEY)
-        .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), 1)
+        .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(25), 1)
         .withPrefetchMetadata(prefetch);
   }
 
