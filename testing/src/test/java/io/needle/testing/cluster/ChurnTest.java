@@ -93,6 +93,8 @@ class ChurnTest {
       try (NeedleClient sixView = NeedleClient.builder().workers(all).requestTimeout(Duration.ofSeconds(30)).build();
            NeedleClient fiveView = NeedleClient.builder().workers(all.subList(0, 5)).requestTimeout(Duration.ofSeconds(30))
                .build()) {
+        Members.awaitCount(sixView, 6);
+        Members.awaitCount(fiveView, 5);
         LookupLoad a = load(sixView.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 7);
         LookupLoad b = load(fiveView.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 8);
         a.awaitOk(600);
@@ -130,6 +132,7 @@ class ChurnTest {
              .breakerOpen(Duration.ofMillis(300)).build()) {
       Worker flapper = cluster.workers.get(4);
       int port = flapper.address().getPort();
+      Members.awaitCount(client, 5);
       LookupLoad load = load(client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN), 9);
       load.awaitOk(200);
       int restarts = 0;
@@ -185,6 +188,7 @@ class ChurnTest {
         addresses.add("127.0.0.1:" + w.address().getPort());
       }
       try (NeedleClient client = NeedleClient.builder().workers(addresses).requestTimeout(Duration.ofSeconds(30)).build()) {
+        Members.awaitCount(client, addresses.size());
         Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
         for (long key : keyOfFile) {
           assertThat(GeneratorRows.right(generator, key, table.lookup(key, List.of()))).as("row of %d", key).isTrue();

@@ -75,6 +75,7 @@ class GrayFailureTest {
         name -> name.equals("needle-1") ? TestHooks.lookupDelay(Duration.ofMillis(200)) : TestHooks.NONE)) {
       Result off;
       try (NeedleClient client = cluster.clientBuilder().build()) {
+        Members.awaitCount(client, 5);
         off = run(client, lookups, "hedging off");
       }
       Result on;
@@ -84,6 +85,7 @@ class GrayFailureTest {
       // win. (The client's own quantile estimate needs 1,024 samples first.)
       Duration p75 = Duration.ofNanos(off.quantileNanos(0.75));
       try (NeedleClient client = cluster.clientBuilder().hedgeAfter(p75).hedgeBudget(HEDGE_BUDGET).build()) {
+        Members.awaitCount(client, 5);
         on = run(client, lookups, "hedging after p75 (" + p75.toMillis() + " ms)");
         stats = client.stats();
       }
@@ -144,7 +146,7 @@ class GrayFailureTest {
       try (NeedleClient client = NeedleClient.builder().workers(proxies.stream().map(OverloadProxy::address).toList())
           .requestTimeout(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(1)).hedgeAfter(Duration.ofMillis(100))
           .hedgeBudget(HEDGE_BUDGET).membershipRefresh(Duration.ofMillis(500)).outlierEjection(settings).build()) {
-        awaitLive(client, List.of("needle-e0", "needle-e1", "needle-e2"));
+        Members.awaitLive(client, List.of("needle-e0", "needle-e1", "needle-e2"));
         Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
         SplittableRandom random = new SplittableRandom(23);
         Result r = new Result("SIGSTOP until ejected, " + rounds + " rounds");
@@ -229,15 +231,6 @@ class GrayFailureTest {
     }
   }
 
-  /** Waits (bounded) until {@code names} are among the client's live workers. */
-  private static void awaitLive(NeedleClient client, List<String> names) throws InterruptedException {
-    long until = System.nanoTime() + 60_000_000_000L;
-    while (!client.liveWorkers().containsAll(names)) { // child JVMs on a loaded machine answer their first probes late
-      assertThat(System.nanoTime() - until < 0).as("%s live, now %s", names, client.liveWorkers()).isTrue();
-      Thread.sleep(20);
-    }
-  }
-
   private static void pauses(int cycles, long pausedMillis, long runningMillis) throws Exception {
     List<ChildWorker> children = new ArrayList<>();
     try {
@@ -248,11 +241,7 @@ class GrayFailureTest {
       try (NeedleClient client = NeedleClient.builder().workers(addresses).requestTimeout(Duration.ofSeconds(10))
           .attemptTimeout(Duration.ofSeconds(2)).hedgeAfter(Duration.ofMillis(200)).membershipRefresh(Duration.ofMillis(500))
           .build()) {
-        long known = System.nanoTime() + 60_000_000_000L;
-        while (client.liveWorkers().size() < 3) { // child JVMs on a loaded machine answer their first probes late
-          assertThat(System.nanoTime() - known < 0).as("3 workers up, now %s", client.liveWorkers()).isTrue();
-          Thread.sleep(50);
-        }
+        Members.awaitCount(client, 3);
         Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
         SplittableRandom random = new SplittableRandom(19);
         Result r = new Result("SIGSTOP " + pausedMillis + " ms of every " + (pausedMillis + runningMillis) + " ms");

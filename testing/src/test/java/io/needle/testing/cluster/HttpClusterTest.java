@@ -51,6 +51,7 @@ class HttpClusterTest {
 
     try (InProcessCluster cluster = InProcessCluster.start(3, dir);
          NeedleClient java = cluster.clientBuilder().build()) {
+      Members.awaitCount(java, 3);
       Map<Object, List<Row>> rows = java.table(uri, FeatureTable.KEY_COLUMN).lookupAll(keys, columns);
       StringBuilder want = new StringBuilder("{\"results\":[");
       StringBuilder body = new StringBuilder("{\"table\":\"" + uri + "\",\"key_column\":\"" + FeatureTable.KEY_COLUMN

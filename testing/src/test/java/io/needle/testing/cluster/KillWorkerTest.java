@@ -74,8 +74,7 @@ class KillWorkerTest {
         // The client's first membership look may miss a child JVM still slow to answer its health
         // call on a loaded machine (a later refresh adds it): killing a worker then would leave its
         // files to a membership of one. The loop starts once all three are members.
-        Eventually.holds("all three workers in the client's membership", GIVE_UP,
-            () -> client.liveWorkers().size() == 3);
+        Members.awaitCount(client, 3);
         Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
         Loop loop = new Loop(table);
         List<Thread> threads = new ArrayList<>();

@@ -90,6 +90,7 @@ class OverloadTest {
         refusing.refuse(1.0, ErrorCode.RESOURCE_EXHAUSTED, 600_000);
         try (NeedleClient client = NeedleClient.builder().workers(proxies.stream().map(OverloadProxy::address).toList())
             .requestTimeout(Duration.ofSeconds(10)).build()) {
+          Members.awaitCount(client, proxies.size());
           Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
           SplittableRandom random = new SplittableRandom(5);
           NeedleException refusal = null;
@@ -130,6 +131,7 @@ class OverloadTest {
         }
         try (NeedleClient client = NeedleClient.builder().workers(proxies.stream().map(OverloadProxy::address).toList())
             .requestTimeout(Duration.ofSeconds(10)).membershipRefresh(Duration.ofMillis(500)).build()) {
+          Members.awaitCount(client, proxies.size());
           Table table = client.table(tablePath.toUri().toString(), FeatureTable.KEY_COLUMN);
           SplittableRandom random = new SplittableRandom(3);
           Phase base = run(table, proxies, random, 200, 0, ErrorCode.UNAVAILABLE, "no fault");

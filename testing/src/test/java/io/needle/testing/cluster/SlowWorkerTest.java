@@ -76,15 +76,6 @@ class SlowWorkerTest {
         .membershipRefresh(Duration.ofMinutes(10)).build();
   }
 
-  /**
-   * Waits (bounded) until the client's membership holds all three workers: its first look may
-   * miss one that answers its health call late on a loaded machine, and a later refresh adds it.
-   */
-  private static void awaitAllThree(NeedleClient client) throws InterruptedException {
-    Eventually.holds("all three workers in the client's membership", Duration.ofSeconds(60),
-        () -> client.liveWorkers().size() == 3);
-  }
-
   /** One key per file, so that every worker owns some of the lookups. */
   private static List<Long> oneKeyPerFile() {
     return oneKeyPerFile(generator);
@@ -158,7 +149,7 @@ class SlowWorkerTest {
   void anAttemptTimeoutFailsOverFromAWorkerThatDoesNotAnswer() throws Exception {
     try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
          NeedleClient client = failingOverClient(cluster)) {
-      awaitAllThree(client);
+      Members.awaitCount(client, 3);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       List<Object> keys = new ArrayList<>(oneKeyPerFile(manyFiles));
       Map<Object, List<Row>> result = table.lookupAll(keys, List.of("user_id"));
@@ -175,7 +166,7 @@ class SlowWorkerTest {
   void aBlockingCallEndsItsAttemptAtTheAttemptTimeoutAndFailsOver() throws Exception {
     try (InProcessCluster cluster = slowSecond(NEVER_ANSWERS);
          NeedleClient client = failingOverClient(cluster)) {
-      awaitAllThree(client);
+      Members.awaitCount(client, 3);
       Table table = client.table(manyFilesPath.toUri().toString(), FeatureTable.KEY_COLUMN);
       for (long key : oneKeyPerFile(manyFiles)) { // one key per call: each to its file's owner, blocking
         List<Row> rows = table.lookup(key, List.of("user_id"));
