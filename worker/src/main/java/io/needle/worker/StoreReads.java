@@ -41,6 +41,8 @@ final class StoreReads implements AutoCloseable {
   /** Copies waiting for the pool, at most; past it the source answers at once. */
   static final int QUEUE = 256;
   static final int CLEAR_AFTER = 3;
+  /** What a copy completes with when the store does not hold the page at that length: no read to wait for. */
+  private static final PageCache.Fetched ABSENT = new PageCache.Fetched(new byte[0], 0);
 
   private final PageStore store;
   private final ThreadPoolExecutor pool;
@@ -98,9 +100,9 @@ final class StoreReads implements AutoCloseable {
     copy.completeOnTimeout(null, wait, TimeUnit.NANOSECONDS);
     return copy.thenApply(fetched -> {
       if (fetched == null) {
-        toSource.increment();
+        toSource.increment(); // the bound passed first
       }
-      return fetched;
+      return fetched == ABSENT ? null : fetched;
     });
   }
 
@@ -111,7 +113,7 @@ final class StoreReads implements AutoCloseable {
     long start = System.nanoTime();
     PageHandle hit = store.get(key);
     if (hit == null) {
-      copy.complete(null);
+      copy.complete(ABSENT);
       return;
     }
     try {
@@ -122,14 +124,14 @@ final class StoreReads implements AutoCloseable {
         fetched = new PageCache.Fetched(bytes, hit.crc32c());
       }
       timed(System.nanoTime() - start);
-      if (fetched != null && copy.complete(fetched)) {
+      if (fetched == null) {
+        copy.complete(ABSENT);
+      } else if (copy.complete(fetched)) {
         copiedOffLoop.increment();
-      } else {
-        copy.complete(null);
       }
     } catch (RuntimeException | InternalError e) { // an unusable map, a fault under a mapped read
       log.debug("copying a stored page off the loop failed: {}", e.toString());
-      copy.complete(null);
+      copy.complete(ABSENT);
     } finally {
       hit.release();
     }
@@ -166,9 +168,14 @@ final class StoreReads implements AutoCloseable {
     return copiedOffLoop.sum();
   }
 
-  /** Hits left to the source because the store did not read them in time (or could not take them). */
+  /** Hits left to the source because the store did not read them within the bound (or could not take them). */
   long toSource() {
     return toSource.sum();
+  }
+
+  /** Readers busy now (approximate), and copies waiting for one. */
+  int pending() {
+    return pool.getActiveCount() + pool.getQueue().size();
   }
 
   @Override
