@@ -9,4 +9,5 @@ module io.needle.pagestore {
   requires org.slf4j;
 
   exports io.needle.pagestore;
+  exports io.needle.pagestore.hooks; // test hooks (a slow disk): used by tests through the worker's TestHooks
 }

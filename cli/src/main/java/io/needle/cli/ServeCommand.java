@@ -216,7 +216,7 @@ final class ServeCommand implements Callable<Integer> {
     String endpoint = s3Endpoint != null ? s3Endpoint : env.getOrDefault("AWS_ENDPOINT_URL_S3", env.get("AWS_ENDPOINT_URL"));
     io.needle.worker.S3Config c = io.needle.worker.S3Config.defaults(s3Roots, region)
         .withEndpoint(endpoint == null || endpoint.isBlank() ? null : java.net.URI.create(endpoint), s3PathStyle)
-        .withTimeouts(s3ConnectTimeout, s3AttemptTimeout, s3CallTimeout, 3)
+        .withTimeouts(s3ConnectTimeout, s3AttemptTimeout, s3CallTimeout, io.needle.worker.S3Config.DEFAULT_MAX_RETRIES)
         .withPrefetchMetadata(s3PrefetchMetadata);
     return new io.needle.worker.S3Config(c.roots(), c.endpoint(), c.region(), c.pathStyle(), null, null,
         c.connectTimeout(), c.attemptTimeout(), c.callTimeout(), s3MaxConcurrency, c.maxRetries(), c.coalesceGapBytes(),

@@ -68,17 +68,28 @@ final class CallPolicy {
     return latencies == null ? -1 : latencies.estimateNanos();
   }
 
-  /** An attempt answered: its latency (for hedging at a quantile) and a refill of the retry throttle. */
+  /** An attempt answered: its latency, for hedging at a quantile. */
   void answeredIn(long nanos, boolean hedgedCall) {
-    retryThrottle.succeeded();
     if (hedgedCall && latencies != null) {
       latencies.record(nanos);
     }
   }
 
-  /** Every routed call pays into the hedge budget once: hedges stay a fraction of calls. */
+  /**
+   * Every routed call pays into the hedge budget once: hedges stay a fraction of calls. Why per
+   * call and not per attempt: if hedges and retries earned too, each extra request would pay for
+   * part of the next, and the extra load would exceed the ratio it is meant to stay within.
+   */
   void callStarted() {
     hedgeBudget.deposit();
+  }
+
+  /**
+   * A call succeeded: one refill of the retry throttle, however many of its attempts answered (a
+   * hedged call's loser, a retry), for the same reason as {@link #callStarted}.
+   */
+  void callSucceeded() {
+    retryThrottle.succeeded();
   }
 
   /**

@@ -2,7 +2,8 @@ package io.needle.client;
 
 /**
  * Retry throttling as gRPC does it (gRFC A6): a bucket of {@code maxTokens} that every failed
- * attempt drains by one and every successful attempt refills by {@code ratio}; a retry is allowed
+ * attempt drains by one and every successful call (not attempt: see
+ * {@link CallPolicy#callSucceeded}) refills by {@code ratio}; a retry is allowed
  * only while more than half the bucket is left.
  *
  * <p>Why this and not a share of calls: the cap follows the failure rate, not the call rate or the

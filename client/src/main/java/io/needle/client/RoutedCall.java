@@ -59,7 +59,9 @@ final class RoutedCall<T> {
   /** Every owner's reply, asynchronously; the caller releases them. */
   CompletableFuture<List<Reply>> start(List<T> items) {
     policy.callStarted();
-    return workers.whenKnown(deadlineNanos, () -> fetch(items, Set.of(), hedged, null));
+    CompletableFuture<List<Reply>> call = workers.whenKnown(deadlineNanos, () -> fetch(items, Set.of(), hedged, null));
+    call.thenRun(policy::callSucceeded);
+    return call;
   }
 
   /**
@@ -96,6 +98,7 @@ final class RoutedCall<T> {
     // connection may still carry the call (a one-worker fleet's only chance), though the breaker,
     // now open, sends it to the next owner first.
     answered(owner, items, Set.of(), false, race, start, answer);
+    race.result().thenRun(policy::callSucceeded);
     return Futures.settled(race.result(), true);
   }
 

@@ -1,5 +1,6 @@
 package io.needle.pagestore;
 
+import io.needle.pagestore.hooks.ReadStall;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -25,6 +26,15 @@ public interface PageStore extends AutoCloseable {
    */
   static PageStore open(PageStoreConfig config) throws IOException {
     return RegionPageStore.open(config, IoFaults.NONE);
+  }
+
+  /**
+   * As {@link #open(PageStoreConfig)}, with a slow disk injected by a test: every read of a hit
+   * first waits out {@code stall}'s delay (RELIABILITY.md T05). Never called by production code.
+   */
+  static PageStore open(PageStoreConfig config, ReadStall stall) throws IOException {
+    java.util.Objects.requireNonNull(stall, "stall is null");
+    return RegionPageStore.open(config, IoFaults.stalling(stall));
   }
 
   /** The page, pinned until the handle is released; null on a miss. */

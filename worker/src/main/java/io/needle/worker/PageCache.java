@@ -34,20 +34,23 @@ import java.util.zip.CRC32C;
  *
  * <p>Threading: {@link #resolve} is called on an event loop and never blocks it: lookups in the
  * index are lock-free, local reads run on the loader executor, S3 reads are asynchronous GETs,
- * and stored pages are written on the loader.
+ * and stored pages are written on the loader. Hits are read on the loop, timed; once one is slow
+ * (a stalling disk), they are read off it under a bound and the source answers the rest
+ * ({@link StoreReads}).
  */
 final class PageCache implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PageCache.class);
 
   private final PageStore store;
+  private final StoreReads reads;
   private final Executor loader;
   private final Map<Claim, CompletableFuture<Fetched>> inFlight = new ConcurrentHashMap<>();
   private final LongAdder sourceReads = new LongAdder();
   /** Bound on one coalesced read, so a sparse batch never turns into one huge allocation. */
   private static final long MAX_COALESCED_BYTES = 64L << 20;
 
-  /** Bytes of one page read from the source, and their CRC32C. */
-  private record Fetched(byte[] bytes, int crc32c) {}
+  /** Bytes of one page read from the source (or copied from the store), and their CRC32C. */
+  record Fetched(byte[] bytes, int crc32c) {}
 
   /**
    * One read in flight: a page and the length it was planned with. Why the length: two plans of
@@ -59,7 +62,13 @@ final class PageCache implements AutoCloseable {
 
   PageCache(PageStore store, Executor loader) {
     this.store = store;
+    this.reads = new StoreReads(store);
     this.loader = loader;
+  }
+
+  /** How hits are read: on the event loop, or off it while the disk is slow. */
+  StoreReads reads() {
+    return reads;
   }
 
   PageStoreStats stats() {
@@ -101,8 +110,14 @@ final class PageCache implements AutoCloseable {
       }
       if (suspects.contains(offsets[i])) {
         store.reportCorrupt(key);
+      } else if (reads.slow()) { // the disk is slow: the store's copy off the loop, else the source's
+        if (misses == null) {
+          misses = new CompletableFuture<?>[offsets.length - i];
+        }
+        misses[missCount++] = offLoop(file, key, offsets[i], lengths[i], first + i, parts, crcs, deadline);
+        continue;
       } else {
-        PageHandle hit = store.get(key);
+        PageHandle hit = reads.onLoop(key);
         if (hit != null && hit.length() == lengths[i] && (suspects.isEmpty() || intact(hit))) {
           parts[first + i] = new PagePart.Stored(hit);
           crcs[first + i] = hit.crc32c();
@@ -117,7 +132,7 @@ final class PageCache implements AutoCloseable {
       CompletableFuture<Fetched> mine = new CompletableFuture<>();
       Claim claim = new Claim(key, lengths[i]);
       CompletableFuture<Fetched> existing = inFlight.putIfAbsent(claim, mine);
-      if (existing == null && storedMeanwhile(claim, mine)) {
+      if (existing == null && !reads.slow() && storedMeanwhile(claim, mine)) {
         existing = mine; // completed from the store: no read of the source
       }
       if (existing == null) {
@@ -156,13 +171,46 @@ final class PageCache implements AutoCloseable {
       store.reportCorrupt(key);
       return null;
     }
-    PageHandle hit = store.get(key);
+    PageHandle hit = reads.onLoop(key);
     if (hit != null && (hit.length() != length || (checked && !intact(hit)))) {
       hit.release();
       store.reportCorrupt(key);
       return null;
     }
     return hit == null ? null : new PagePart.Stored(hit);
+  }
+
+  /**
+   * One page while the store is slow: its copy from the store, read off the loop within the bound,
+   * or else the source's read (joining one in flight). Holds a reference on {@code file} until the
+   * page is in place, since the source read may start after the caller has let its own go.
+   */
+  private CompletableFuture<Void> offLoop(OpenFile file, PageKey key, long offset, int length, int slot,
+      PagePart[] parts, int[] crcs, Deadline deadline) {
+    file.retain();
+    CompletableFuture<Void> page = reads.offLoop(key, length, deadline)
+        .thenCompose(copy -> copy != null ? CompletableFuture.completedFuture(copy)
+            : fromSource(file, key, offset, length, deadline))
+        .thenAccept(fetched -> {
+          parts[slot] = new PagePart.Fetched(fetched.bytes());
+          crcs[slot] = fetched.crc32c();
+        });
+    page.whenComplete((v, e) -> file.release());
+    return page;
+  }
+
+  /** One page from the source: a read of its own, or the one in flight for it. */
+  private CompletableFuture<Fetched> fromSource(OpenFile file, PageKey key, long offset, int length, Deadline deadline) {
+    Claim claim = new Claim(key, length);
+    CompletableFuture<Fetched> mine = new CompletableFuture<>();
+    CompletableFuture<Fetched> existing = inFlight.putIfAbsent(claim, mine);
+    if (existing != null) {
+      return existing;
+    }
+    Batch batch = new Batch(file, 1, deadline);
+    batch.add(claim, offset, mine);
+    submit(batch);
+    return mine;
   }
 
   /**
@@ -350,6 +398,7 @@ final class PageCache implements AutoCloseable {
 
   @Override
   public void close() {
+    reads.close();
     store.close();
   }
 }

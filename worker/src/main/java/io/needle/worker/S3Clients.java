@@ -1,6 +1,9 @@
 package io.needle.worker;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -18,8 +21,8 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
  * its own small event loop group; sharing the worker's group was not measured, so it is not
  * done. Concurrency is bounded by {@code maxConcurrency} connections, and every timeout is set
  * explicitly because the SDK sets none by default. Retries: the SDK's standard strategy
- * (exponential backoff with jitter, throttling-aware, and a token bucket that stops retrying when
- * most calls fail) for throttling, 5xx and I/O errors, within the per-call timeout, and within
+ * (exponential backoff with jitter, throttling-aware; its token bucket only when
+ * {@link S3Config#retryQuota()}) for throttling, 5xx and I/O errors, within the per-call timeout, and within
  * the request's deadline for page reads ({@link S3ObjectSource#readAsync}). Checksums only when S3 requires them: ranged GETs cannot be validated
  * against a whole-object checksum anyway, and pages carry their own CRC32C to the client.
  */
@@ -46,10 +49,24 @@ final class S3Clients {
         .overrideConfiguration(o -> o
             .apiCallTimeout(config.callTimeout())
             .apiCallAttemptTimeout(config.attemptTimeout())
-            .retryStrategy(b -> b.maxAttempts(config.maxRetries() + 1)));
+            .retryStrategy(retryStrategy(config)));
     if (config.endpoint() != null) {
       builder.endpointOverride(config.endpoint());
     }
     return builder.build();
+  }
+
+  /**
+   * The SDK's standard strategy with AWS's retry conditions (throttling codes, 5xx, I/O): its
+   * retry quota only when configured, and throttled retries backing off from the configured base.
+   * Every attempt still ends with the request's deadline ({@link S3ObjectSource#readAsync}).
+   */
+  static StandardRetryStrategy retryStrategy(S3Config config) {
+    return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+        .maxAttempts(config.maxRetries() + 1)
+        .circuitBreakerEnabled(config.retryQuota())
+        .throttlingBackoffStrategy(
+            BackoffStrategy.exponentialDelay(config.throttleBackoffBase(), config.throttleBackoffMax()))
+        .build();
   }
 }

@@ -27,8 +27,16 @@ import static java.util.Objects.requireNonNull;
  * @param callTimeout bound on one call including its retries
  * @param maxConcurrency concurrent HTTP requests to S3, at most
  * @param maxRetries retries of retryable failures (throttling, 5xx, I/O) with backoff, within callTimeout
+ *     and the request's deadline
  * @param coalesceGapBytes missing pages of one lookup closer than this are fetched by one ranged GET
  * @param prefetchMetadata load every file's footer and indexes when a table is first listed
+ * @param retryQuota whether the SDK's retry quota (its token bucket: 5 tokens per retry, 10 per
+ *     timeout retry, out of 500, refilled only by successes) may refuse retries; off by default,
+ *     because with 30% throttling it ran dry and turned throttled reads into failed lookups (T10),
+ *     while every retry here is already bounded by {@code maxRetries}, backoff and the deadline
+ * @param throttleBackoffBase backoff before the first retry of a throttled request (503 SlowDown),
+ *     doubling per retry with full jitter
+ * @param throttleBackoffMax largest backoff of a throttled request
  */
 public record S3Config(
     List<URI> roots,
@@ -43,7 +51,15 @@ public record S3Config(
     int maxConcurrency,
     int maxRetries,
     int coalesceGapBytes,
-    boolean prefetchMetadata) {
+    boolean prefetchMetadata,
+    boolean retryQuota,
+    Duration throttleBackoffBase,
+    Duration throttleBackoffMax) {
+
+  /** Retries by default: five attempts in all, enough to ride out a throttling burst with backoff. */
+  public static final int DEFAULT_MAX_RETRIES = 4;
+  public static final Duration DEFAULT_THROTTLE_BACKOFF_BASE = Duration.ofMillis(100);
+  public static final Duration DEFAULT_THROTTLE_BACKOFF_MAX = Duration.ofSeconds(2);
 
   public S3Config {
     roots = List.copyOf(roots);
@@ -76,35 +92,65 @@ public record S3Config(
     if (coalesceGapBytes < 0) {
       throw new IllegalArgumentException("coalesceGapBytes must not be negative: " + coalesceGapBytes);
     }
+    positive("throttleBackoffBase", throttleBackoffBase);
+    positive("throttleBackoffMax", throttleBackoffMax);
+    if (throttleBackoffMax.compareTo(throttleBackoffBase) < 0) {
+      throw new IllegalArgumentException(
+          "throttleBackoffMax " + throttleBackoffMax + " is below throttleBackoffBase " + throttleBackoffBase);
+    }
+  }
+
+  /** Without the retry settings: no retry quota, throttled retries backing off from 100 ms up to 2 s. */
+  public S3Config(List<URI> roots, URI endpoint, String region, boolean pathStyle, String staticAccessKeyId,
+      String staticSecretAccessKey, Duration connectTimeout, Duration attemptTimeout, Duration callTimeout,
+      int maxConcurrency, int maxRetries, int coalesceGapBytes, boolean prefetchMetadata) {
+    this(roots, endpoint, region, pathStyle, staticAccessKeyId, staticSecretAccessKey, connectTimeout, attemptTimeout,
+        callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetchMetadata, false,
+        DEFAULT_THROTTLE_BACKOFF_BASE, DEFAULT_THROTTLE_BACKOFF_MAX);
   }
 
   /**
    * Defaults: default credentials chain, virtual-host addressing, 2 s connect, 5 s per attempt,
-   * 15 s per call, 64 concurrent requests, 3 retries, 1 MiB coalescing gap, metadata prefetch on.
+   * 15 s per call, 64 concurrent requests, 4 retries (no retry quota; throttled ones backing off
+   * from 100 ms up to 2 s), 1 MiB coalescing gap, metadata prefetch on.
    */
   public static S3Config defaults(List<URI> roots, String region) {
     return new S3Config(roots, null, region, false, null, null, Duration.ofSeconds(2), Duration.ofSeconds(5),
-        Duration.ofSeconds(15), 64, 3, 1 << 20, true);
+        Duration.ofSeconds(15), 64, DEFAULT_MAX_RETRIES, 1 << 20, true);
   }
 
   public S3Config withEndpoint(URI newEndpoint, boolean newPathStyle) {
     return new S3Config(roots, newEndpoint, region, newPathStyle, staticAccessKeyId, staticSecretAccessKey,
-        connectTimeout, attemptTimeout, callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetchMetadata);
+        connectTimeout, attemptTimeout, callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetchMetadata,
+        retryQuota, throttleBackoffBase, throttleBackoffMax);
   }
 
   public S3Config withStaticCredentials(String accessKeyId, String secretAccessKey) {
     return new S3Config(roots, endpoint, region, pathStyle, accessKeyId, secretAccessKey,
-        connectTimeout, attemptTimeout, callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetchMetadata);
+        connectTimeout, attemptTimeout, callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetchMetadata,
+        retryQuota, throttleBackoffBase, throttleBackoffMax);
   }
 
   public S3Config withTimeouts(Duration connect, Duration attempt, Duration call, int retries) {
     return new S3Config(roots, endpoint, region, pathStyle, staticAccessKeyId, staticSecretAccessKey,
-        connect, attempt, call, maxConcurrency, retries, coalesceGapBytes, prefetchMetadata);
+        connect, attempt, call, maxConcurrency, retries, coalesceGapBytes, prefetchMetadata,
+        retryQuota, throttleBackoffBase, throttleBackoffMax);
   }
 
   public S3Config withPrefetchMetadata(boolean prefetch) {
     return new S3Config(roots, endpoint, region, pathStyle, staticAccessKeyId, staticSecretAccessKey,
-        connectTimeout, attemptTimeout, callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetch);
+        connectTimeout, attemptTimeout, callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetch,
+        retryQuota, throttleBackoffBase, throttleBackoffMax);
+  }
+
+  /**
+   * The SDK's retry settings: whether its retry quota applies, and the backoff of throttled
+   * retries (from {@code base}, doubling, at most {@code max}).
+   */
+  public S3Config withRetryPolicy(boolean quota, Duration base, Duration max) {
+    return new S3Config(roots, endpoint, region, pathStyle, staticAccessKeyId, staticSecretAccessKey,
+        connectTimeout, attemptTimeout, callTimeout, maxConcurrency, maxRetries, coalesceGapBytes, prefetchMetadata,
+        quota, base, max);
   }
 
   @Override
@@ -113,7 +159,8 @@ public record S3Config(
         + ", staticCredentials=" + (staticAccessKeyId != null) + ", connectTimeout=" + connectTimeout
         + ", attemptTimeout=" + attemptTimeout + ", callTimeout=" + callTimeout + ", maxConcurrency="
         + maxConcurrency + ", maxRetries=" + maxRetries + ", coalesceGapBytes=" + coalesceGapBytes
-        + ", prefetchMetadata=" + prefetchMetadata + "]";
+        + ", prefetchMetadata=" + prefetchMetadata + ", retryQuota=" + retryQuota + ", throttleBackoffBase="
+        + throttleBackoffBase + ", throttleBackoffMax=" + throttleBackoffMax + "]";
   }
 
   private static void positive(String name, Duration d) {

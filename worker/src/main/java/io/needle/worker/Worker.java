@@ -69,6 +69,7 @@ public final class Worker implements AutoCloseable {
   private final ConnectionGuard guard;
   private final Repager repager;
   private final KeyIndexes keyIndexes;
+  private final LoopLag loopLag;
   private final WorkerSecurity security;
   private final HttpAuth httpAuth; // null without an AuthConfig
   /** Heap bound on the key indexes' in-heap parts (fences); their blocks are in the page store. */
@@ -81,7 +82,8 @@ public final class Worker implements AutoCloseable {
   private Worker(EventLoopGroup group, ExecutorService loader, LocalTables tables, Channel server, Channel tlsServer,
       ChannelGroup connections, boolean epoll, WorkerStatus status, PageCache pages, S3Tables s3Tables,
       S3RequestCounter s3Requests, Meters meters, TableService service, ConnectionGuard guard, Repager repager,
-      KeyIndexes keyIndexes, WorkerSecurity security) {
+      KeyIndexes keyIndexes, WorkerSecurity security, LoopLag loopLag) {
+    this.loopLag = loopLag;
     this.keyIndexes = keyIndexes;
     this.security = security;
     this.httpAuth = security.auth() == null ? null : new HttpAuth(security.auth(), status.name());
@@ -175,7 +177,7 @@ public final class Worker implements AutoCloseable {
       case NIO -> false;
       case AUTO -> Epoll.isAvailable();
     };
-    Engine engine = Engine.build(config, pageStore, s3, repaging);
+    Engine engine = Engine.build(config, pageStore, s3, repaging, hooks);
     ExecutorService loader = engine.loader();
     TableScope scope = engine.scope();
     LocalTables tables = engine.tables();
@@ -192,6 +194,8 @@ public final class Worker implements AutoCloseable {
 
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
+    LoopLag loopLag = new LoopLag();
+    loopLag.watch(group);
     Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     WorkerStatus status = new WorkerStatus(); // named once the port is known
     // Every accepted connection, so that close() closes them itself: shutting the event loops
@@ -248,7 +252,7 @@ public final class Worker implements AutoCloseable {
         log.debug("serving S3 roots {}", s3.roots());
       }
       return new Worker(group, loader, tables, server, tlsServer, connections, epoll, status, pages, s3Tables, s3Requests,
-          meters, service, guard, repager, keyIndexes, security);
+          meters, service, guard, repager, keyIndexes, security, loopLag);
     } catch (Exception e) { // also a bind failure, which Netty rethrows undeclared (port in use)
       if (server != null) {
         server.close();
@@ -277,12 +281,12 @@ public final class Worker implements AutoCloseable {
    * Its name is the configured one, else {@code in-process}.
    */
   public static Worker startInProcess(WorkerConfig config, PageStoreConfig pageStore, S3Config s3) throws IOException {
-    Engine engine = Engine.build(config, pageStore, s3, RepagingConfig.defaults());
+    Engine engine = Engine.build(config, pageStore, s3, RepagingConfig.defaults(), TestHooks.NONE);
     WorkerStatus status = new WorkerStatus();
     status.name(config.name().isEmpty() ? "in-process" : config.name());
     return new Worker(null, engine.loader(), engine.tables(), null, null, null, false, status, engine.pages(),
         engine.s3Tables(), engine.s3Requests(), engine.meters(), engine.service(), new ConnectionGuard(config.limits()),
-        engine.repager(), engine.keyIndexes(), WorkerSecurity.none());
+        engine.repager(), engine.keyIndexes(), WorkerSecurity.none(), new LoopLag());
   }
 
   /**
@@ -577,6 +581,29 @@ public final class Worker implements AutoCloseable {
     return keyIndexes == null ? KeyIndexStats.NONE : keyIndexes.stats();
   }
 
+  /**
+   * The longest an event loop was kept from its sockets (its heartbeat's lateness, {@link LoopLag})
+   * since the start or {@link #resetMaxLoopLag}; zero for an in-process worker.
+   */
+  public java.time.Duration maxLoopLag() {
+    return java.time.Duration.ofNanos(loopLag.maxNanos());
+  }
+
+  /** Starts {@link #maxLoopLag} over, e.g. once a test's fault is in place. */
+  public void resetMaxLoopLag() {
+    loopLag.reset();
+  }
+
+  /** How the page store's hits were read while its disk was slow (T05), or null without a store. */
+  public StoreReadStats storeReadStats() {
+    if (pages == null) {
+      return null;
+    }
+    StoreReads reads = pages.reads();
+    return new StoreReadStats(reads.slow(), reads.slowEpisodes(), reads.slowReads(), reads.copiedOffLoop(),
+        reads.toSource());
+  }
+
   /** The page store's counters (hits, misses, bytes, evictions, corrupt pages, ...), or null without one. */
   public PageStoreStats pageStoreStats() {
     return pages == null ? null : pages.stats();
@@ -586,8 +613,8 @@ public final class Worker implements AutoCloseable {
   private record Engine(ExecutorService loader, TableScope scope, LocalTables tables, PageCache pages,
       S3RequestCounter s3Requests, S3Tables s3Tables, TableService service, Meters meters, Repager repager,
       KeyIndexes keyIndexes) {
-    static Engine build(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, RepagingConfig repaging)
-        throws IOException {
+    static Engine build(WorkerConfig config, PageStoreConfig pageStore, S3Config s3, RepagingConfig repaging,
+        TestHooks hooks) throws IOException {
       if (config.roots().isEmpty() && s3 == null) {
         throw new IllegalArgumentException("at least one root is required (a directory, or an s3:// root)");
       }
@@ -603,7 +630,8 @@ public final class Worker implements AutoCloseable {
       }
       TableScope scope = new TableScope(config.roots(), s3Roots);
       LocalTables tables = new LocalTables(scope, config, loader);
-      PageCache pages = pageStore == null ? null : new PageCache(PageStore.open(pageStore), loader);
+      PageCache pages = pageStore == null ? null : new PageCache(hooks.storeReads() == null ? PageStore.open(pageStore)
+          : PageStore.open(pageStore, hooks.storeReads()), loader);
       // Derived metadata (walked page tables) and key indexes live in the page store, so they
       // survive restarts on the same cache directory; without one, lookups plan from statistics.
       MetadataCache metadata = pages == null ? new MetadataCache(config.metadata(), loader)

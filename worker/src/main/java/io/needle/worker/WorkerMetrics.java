@@ -37,9 +37,18 @@ public final class WorkerMetrics {
         .description("ListObjectsV2 requests sent to S3 (table manifests)").register(registry);
     FunctionCounter.builder("needle.iceberg.snapshot.loads", worker, w -> w.icebergSnapshotLoads())
         .description("Iceberg snapshots loaded (metadata, manifests, deletes): one per table and commit").register(registry);
+    Gauge.builder("needle.eventloop.lag.max", worker, w -> w.maxLoopLag().toNanos() / 1e9)
+        .description("longest an event loop was kept from its sockets since start (heartbeat lateness), seconds")
+        .register(registry);
     if (worker.pageStoreStats() == null) {
       return;
     }
+    Gauge.builder("needle.pagestore.slow", worker, w -> w.storeReadStats().slow() ? 1 : 0)
+        .description("1 while hits are read off the event loop because a store read took over 50 ms").register(registry);
+    FunctionCounter.builder("needle.pagestore.slow.reads", worker, w -> w.storeReadStats().slowReads())
+        .description("page store reads over 50 ms").register(registry);
+    FunctionCounter.builder("needle.pagestore.slow.to.source", worker, w -> w.storeReadStats().toSource())
+        .description("hits the source answered because the slow store did not read them in time").register(registry);
     counter(registry, worker, "needle.pagestore.hits", "lookups of a page the store had", PageStoreStats::hits);
     counter(registry, worker, "needle.pagestore.misses", "lookups of a page the store did not have", PageStoreStats::misses);
     counter(registry, worker, "needle.pagestore.hit.bytes", "bytes served from the store", PageStoreStats::hitBytes);

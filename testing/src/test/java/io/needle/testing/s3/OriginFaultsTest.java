@@ -50,7 +50,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OriginFaultsTest {
   private static final String TABLE = "s3://" + S3Fixture.BUCKET + "/origin";
-  private static final int RETRIES = 3;
+  private static final int RETRIES = S3Config.DEFAULT_MAX_RETRIES;
   private static final int ROWS = 20_000;
   private static final AtomicInteger caches = new AtomicInteger();
 
