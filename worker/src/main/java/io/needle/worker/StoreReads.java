@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
  * instead: the origin answers. A read on the pool that is fast again counts towards clearing the
  * flag; {@link #CLEAR_AFTER} in a row clear it, and hits go back to the loop.
  *
- * <p>What this does not bound: the read that finds the disk slow has already stalled its loop
- * (once per slow episode: the flag keeps later reads off the loop); re-paged pages and key-index
- * blocks, which exist only in the store, are still read where their callers read them.
+ * <p>While the store is flagged, lookups are planned without key indexes ({@link KeyIndexes}),
+ * whose blocks would be read on the loop. What this does not bound: the read that finds the disk
+ * slow has already stalled its loop (once per slow episode: the flag keeps later reads off the
+ * loop), and so may a key-index read before it (not timed); re-paged pages, which exist only in
+ * the store, are still read on the loop (timed, so they flag it too).
  *
  * <p>Threading: safe from any thread; the flag is volatile, counters are adders.
  */
