@@ -162,11 +162,12 @@ class SlowDiskTest {
         assertRight(key, ta.lookup(key, FeatureRow.COLUMNS)); // fills the store
       }
       long sourceReads = worker.pagesReadFromSource();
+      long leftToSource = worker.storeReadStats().toSource();
       worker.resetMaxLoopLag();
       for (long key : keys) {
         assertRight(key, ta.lookup(key, FeatureRow.COLUMNS));
       }
-      assertThat(worker.pagesReadFromSource()).as("the warm keys' pages are all stored").isEqualTo(sourceReads);
+      assertStoredPagesServed(worker, sourceReads, leftToSource, "the warm keys' pages are all stored");
       long storedPages = worker.pageStoreStats().cachedPages();
       Duration lagWarm = worker.maxLoopLag(); // the machine's own noise: every hit read on the loop, none slow
 
@@ -230,12 +231,25 @@ class SlowDiskTest {
         return !worker.storeReadStats().slow() && System.nanoTime() - fastSince > stall.toNanos() + 500_000_000L;
       });
       long sourceAfter = worker.pagesReadFromSource();
+      long leftAfter = worker.storeReadStats().toSource();
       for (long key : keys) {
         assertRight(key, tb.lookup(key, FeatureRow.COLUMNS));
       }
-      assertThat(worker.pagesReadFromSource()).as("every stored page still served from the store").isEqualTo(sourceAfter);
+      assertStoredPagesServed(worker, sourceAfter, leftAfter, "every stored page still served from the store");
       assertThat(worker.pageStoreStats().cachedPages()).as("no stored page lost").isGreaterThanOrEqualTo(storedPages);
     }
+  }
+
+  /**
+   * No page read from the origin since the marks but those the slow-store flag sent there: a
+   * loaded machine can hold a fast read past the 50 ms bound and flag the store for a moment,
+   * which is not a lost page (normally both counts stay put).
+   */
+  private static void assertStoredPagesServed(Worker worker, long sourceMark, long leftMark, String what) {
+    long read = worker.pagesReadFromSource() - sourceMark;
+    long sentThere = worker.storeReadStats().toSource() - leftMark;
+    assertThat(read).as(what + " (pages read from the origin; %d sent there by the slow flag)", sentThere)
+        .isLessThanOrEqualTo(sentThere);
   }
 
   private static NeedleClient client(Worker worker, Duration deadline) {
