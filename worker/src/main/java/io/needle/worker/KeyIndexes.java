@@ -57,8 +57,20 @@ final class KeyIndexes implements AutoCloseable {
   private final LongAdder storedBytes = new LongAdder();
   /** Builds queued or running. */
   private final AtomicInteger pending = new AtomicInteger();
+  private final java.util.function.BooleanSupplier storeSlow;
 
   KeyIndexes(MetadataCache metadata, PageStore store, KeyIndex.ByteHash hash, long heapBytes) {
+    this(metadata, store, hash, heapBytes, () -> false);
+  }
+
+  /**
+   * @param storeSlow whether the store's disk is slow now ({@link StoreReads#slow}): then lookups
+   *     are planned from statistics, because an index's blocks are read on the event loop and
+   *     exist only in the store, so a stalling disk would stall the loop with them
+   */
+  KeyIndexes(MetadataCache metadata, PageStore store, KeyIndex.ByteHash hash, long heapBytes,
+      java.util.function.BooleanSupplier storeSlow) {
+    this.storeSlow = storeSlow;
     this.metadata = metadata;
     this.store = store;
     this.hash = hash;
@@ -79,6 +91,9 @@ final class KeyIndexes implements AutoCloseable {
 
   /** Plans the lookup of {@code spec} in {@code file}, through its key index when it has a usable one. */
   CompletableFuture<FilePlan> plan(OpenFile file, LookupSpec spec) {
+    if (storeSlow.getAsBoolean()) {
+      return metadata.plan(file, spec); // no read of the store on this thread (see the constructor)
+    }
     String version = PageCache.versionKey(file);
     String name = version + '\0' + spec.keyColumn();
     Object state = states.getIfPresent(name);

@@ -27,9 +27,11 @@ import org.slf4j.LoggerFactory;
  * instead: the origin answers. A read on the pool that is fast again counts towards clearing the
  * flag; {@link #CLEAR_AFTER} in a row clear it, and hits go back to the loop.
  *
- * <p>What this does not bound: the read that finds the disk slow has already stalled its loop
- * (once per slow episode: the flag keeps later reads off the loop); re-paged pages and key-index
- * blocks, which exist only in the store, are still read where their callers read them.
+ * <p>While the store is flagged, lookups are planned without key indexes ({@link KeyIndexes}),
+ * whose blocks would be read on the loop. What this does not bound: the read that finds the disk
+ * slow has already stalled its loop (once per slow episode: the flag keeps later reads off the
+ * loop), and so may a key-index read before it (not timed); re-paged pages, which exist only in
+ * the store, are still read on the loop (timed, so they flag it too).
  *
  * <p>Threading: safe from any thread; the flag is volatile, counters are adders.
  */
@@ -45,6 +47,7 @@ final class StoreReads implements AutoCloseable {
   private static final PageCache.Fetched ABSENT = new PageCache.Fetched(new byte[0], 0);
 
   private final PageStore store;
+  private final long boundNanos;
   private final ThreadPoolExecutor pool;
   private final AtomicInteger fastInARow = new AtomicInteger();
   private final LongAdder slowEpisodes = new LongAdder();
@@ -54,7 +57,13 @@ final class StoreReads implements AutoCloseable {
   private volatile boolean slow;
 
   StoreReads(PageStore store) {
+    this(store, SLOW_READ_NANOS);
+  }
+
+  /** @param boundNanos what a slow read is, and how long a copy may take off the loop (tests) */
+  StoreReads(PageStore store, long boundNanos) {
     this.store = store;
+    this.boundNanos = boundNanos;
     AtomicInteger n = new AtomicInteger();
     this.pool = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
       Thread t = new Thread(r, "needle-store-reader-" + n.incrementAndGet());
@@ -86,7 +95,7 @@ final class StoreReads implements AutoCloseable {
    */
   CompletableFuture<PageCache.Fetched> offLoop(PageKey key, int length, Deadline deadline) {
     CompletableFuture<PageCache.Fetched> copy = new CompletableFuture<>();
-    long wait = SLOW_READ_NANOS;
+    long wait = boundNanos;
     if (deadline.bounded()) {
       wait = Math.max(0, Math.min(wait, deadline.remainingNanos()));
     }
@@ -138,14 +147,14 @@ final class StoreReads implements AutoCloseable {
   }
 
   private void timed(long nanos) {
-    if (nanos > SLOW_READ_NANOS) {
+    if (nanos > boundNanos) {
       fastInARow.set(0);
       slowReads.increment();
       if (!slow) {
         slow = true;
         slowEpisodes.increment();
         log.warn("page store read took {} ms (bound {} ms): hits are read off the event loop, the source answers "
-            + "those not read in time", nanos / 1_000_000, SLOW_READ_NANOS / 1_000_000);
+            + "those not read in time", nanos / 1_000_000, boundNanos / 1_000_000);
       }
     } else if (slow && fastInARow.incrementAndGet() >= CLEAR_AFTER) {
       slow = false;

@@ -637,7 +637,8 @@ public final class Worker implements AutoCloseable {
       MetadataCache metadata = pages == null ? new MetadataCache(config.metadata(), loader)
           : new MetadataCache(config.metadata(), loader, new StoredDerivedState(pages.store()));
       KeyIndexes keyIndexes = pages == null ? null
-          : new KeyIndexes(metadata, pages.store(), KeyIndex.ByteHash.XXHASH64, KEY_INDEX_HEAP_BYTES);
+          : new KeyIndexes(metadata, pages.store(), KeyIndex.ByteHash.XXHASH64, KEY_INDEX_HEAP_BYTES,
+              pages.reads()::slow);
       CompositeMeterRegistry registry = new CompositeMeterRegistry();
       Meters meters = new Meters(registry, new RequestMetrics(registry), metadata);
       S3RequestCounter s3Requests = new S3RequestCounter(registry);

@@ -33,15 +33,18 @@ class StoreReadsTest {
     CRC32C crc = new CRC32C();
     crc.update(page);
     PageKey key = PageKey.of("users/part-0.parquet|1", 4096);
-    try (PageStore store = PageStore.open(config, disk); StoreReads reads = new StoreReads(store)) {
+    // A bound of 1 s and a stall of 3 s, rather than 50 ms: a loaded test machine can hold a
+    // thread for 50 ms, and the outcomes checked here must not depend on the scheduler.
+    try (PageStore store = PageStore.open(config, disk);
+         StoreReads reads = new StoreReads(store, TimeUnit.SECONDS.toNanos(1))) {
       assertThat(store.put(key, ByteBuffer.wrap(page))).isTrue();
       release(reads.onLoop(key));
       assertThat(reads.slow()).as("a fast read leaves the store on the loop").isFalse();
 
-      disk.delay(Duration.ofMillis(500));
+      disk.delay(Duration.ofSeconds(3));
       release(reads.onLoop(key));
       assertThat(reads.slow()).as("one read over the bound flags it").isTrue();
-      // The copy stalls 500 ms; the bound (50 ms) passes first: no copy, the source is to answer.
+      // The copy stalls 3 s; the bound (1 s) passes first: no copy, the source is to answer.
       assertThat(reads.offLoop(key, page.length, Deadline.never()).get(60, TimeUnit.SECONDS)).isNull();
       assertThat(reads.toSource()).isEqualTo(1);
       Eventually.holds("the stalled copy ends (or was skipped)", Duration.ofSeconds(60), () -> reads.pending() == 0);

@@ -79,6 +79,68 @@ class SlowDiskTest {
     stallAndRecover(Duration.ofSeconds(10), 3_000);
   }
 
+  /**
+   * A table whose files get key indexes (parquet-java, unsorted keys, no bloom filter): an index's
+   * blocks live only in the store and were read on the event loop, so while the store is flagged
+   * lookups are planned from statistics instead and their pages come as above. Oracle: the
+   * writer's values, functions of the key ({@link KeyIndexLookupTest#writeParquetJava}).
+   */
+  @Test
+  void anIndexedTableIsPlannedWithoutItsIndexWhileTheDiskStalls() throws Exception {
+    Path indexed = java.nio.file.Files.createDirectories(dir.resolve("indexed/ints"));
+    for (int f = 0; f < 2; f++) {
+      KeyIndexLookupTest.writeParquetJava(indexed.resolve("part-" + f + ".parquet"), f, 0);
+    }
+    Duration stall = Duration.ofSeconds(4);
+    ReadStall disk = new ReadStall();
+    PageStoreConfig store = new PageStoreConfig(dir.resolve("cache-" + caches.incrementAndGet()), 64L << 20, 1 << 20,
+        EvictionPolicy.LRU, false, 8192, "test", true, false);
+    WorkerConfig config = WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10));
+    int[] keys = new int[40];
+    SplittableRandom random = new SplittableRandom(9);
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = 2 * random.nextInt(12_000) + 1; // every odd key below 24,000 is present
+    }
+    try (Worker worker = Worker.start(config, store, null, WorkerSecurity.none(),
+            RepagingConfig.defaults().withEnabled(false), TestHooks.slowStore(disk));
+         NeedleClient a = client(worker, Duration.ofSeconds(40));
+         NeedleClient b = client(worker, Duration.ofSeconds(40))) {
+      Table ta = a.table(indexed.toUri().toString(), "k");
+      Table tb = b.table(indexed.toUri().toString(), "k");
+      for (int key : keys) {
+        assertIndexedRow(key, ta.lookup(key, INDEXED_COLUMNS)); // the first touch starts the builds
+      }
+      Eventually.holds("both files indexed", Duration.ofSeconds(120), () -> worker.keyIndexesBuilt() >= 2);
+      for (int key : keys) {
+        assertIndexedRow(key, ta.lookup(key, INDEXED_COLUMNS)); // through the indexes, pages stored
+      }
+
+      disk.delay(stall);
+      assertIndexedRow(keys[0], tb.lookup(keys[0], INDEXED_COLUMNS)); // finds the disk slow: its loop stalls
+      Eventually.holds("the store is flagged slow", Duration.ofSeconds(60), () -> worker.storeReadStats().slow());
+      worker.resetMaxLoopLag();
+      for (int i = 0; i < keys.length; i++) {
+        int key = keys[i];
+        assertIndexedRow(key, (i % 2 == 0 ? ta : tb).lookup(key, INDEXED_COLUMNS));
+      }
+      Duration lag = worker.maxLoopLag();
+      System.out.printf("T05 indexed table, stall %d ms: %d lookups; max loop lag %d ms; hits left to the origin %d%n",
+          stall.toMillis(), keys.length, lag.toMillis(), worker.storeReadStats().toSource());
+      assertThat(lag).as("no event loop stalled by an index read").isLessThan(stall.dividedBy(4));
+      disk.delay(Duration.ZERO);
+    }
+  }
+
+  private static final List<String> INDEXED_COLUMNS = List.of("k", "v", "text");
+
+  private static void assertIndexedRow(int key, List<Row> found) {
+    assertThat(found).as("key %d", key).hasSize(1);
+    Row row = found.get(0);
+    assertThat(((Number) row.get("k")).longValue()).as("key %d", key).isEqualTo(key);
+    assertThat(((Number) row.get("v")).longValue()).as("key %d v", key).isEqualTo(key * 3L);
+    assertThat(row.get("text")).as("key %d text", key).isEqualTo(key % 5 == 0 ? null : "text of " + key + " in version 0");
+  }
+
   private static void stallAndRecover(Duration stall, int lookupsPerClient) throws Exception {
     ReadStall disk = new ReadStall();
     PageStoreConfig store = new PageStoreConfig(dir.resolve("cache-" + caches.incrementAndGet()), 64L << 20, 1 << 20,
@@ -100,11 +162,12 @@ class SlowDiskTest {
         assertRight(key, ta.lookup(key, FeatureRow.COLUMNS)); // fills the store
       }
       long sourceReads = worker.pagesReadFromSource();
+      long leftToSource = worker.storeReadStats().toSource();
       worker.resetMaxLoopLag();
       for (long key : keys) {
         assertRight(key, ta.lookup(key, FeatureRow.COLUMNS));
       }
-      assertThat(worker.pagesReadFromSource()).as("the warm keys' pages are all stored").isEqualTo(sourceReads);
+      assertStoredPagesServed(worker, sourceReads, leftToSource, "the warm keys' pages are all stored");
       long storedPages = worker.pageStoreStats().cachedPages();
       Duration lagWarm = worker.maxLoopLag(); // the machine's own noise: every hit read on the loop, none slow
 
@@ -168,12 +231,25 @@ class SlowDiskTest {
         return !worker.storeReadStats().slow() && System.nanoTime() - fastSince > stall.toNanos() + 500_000_000L;
       });
       long sourceAfter = worker.pagesReadFromSource();
+      long leftAfter = worker.storeReadStats().toSource();
       for (long key : keys) {
         assertRight(key, tb.lookup(key, FeatureRow.COLUMNS));
       }
-      assertThat(worker.pagesReadFromSource()).as("every stored page still served from the store").isEqualTo(sourceAfter);
+      assertStoredPagesServed(worker, sourceAfter, leftAfter, "every stored page still served from the store");
       assertThat(worker.pageStoreStats().cachedPages()).as("no stored page lost").isGreaterThanOrEqualTo(storedPages);
     }
+  }
+
+  /**
+   * No page read from the origin since the marks but those the slow-store flag sent there: a
+   * loaded machine can hold a fast read past the 50 ms bound and flag the store for a moment,
+   * which is not a lost page (normally both counts stay put).
+   */
+  private static void assertStoredPagesServed(Worker worker, long sourceMark, long leftMark, String what) {
+    long read = worker.pagesReadFromSource() - sourceMark;
+    long sentThere = worker.storeReadStats().toSource() - leftMark;
+    assertThat(read).as(what + " (pages read from the origin; %d sent there by the slow flag)", sentThere)
+        .isLessThanOrEqualTo(sentThere);
   }
 
   private static NeedleClient client(Worker worker, Duration deadline) {
