@@ -2,6 +2,7 @@ package io.needle.client;
 
 import io.needle.decode.DecodeException;
 import io.needle.decode.KeyMatcher;
+import io.needle.decode.PageSegments;
 import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.LookupRequest;
@@ -10,7 +11,6 @@ import io.needle.protocol.proto.PageId;
 import io.needle.protocol.proto.Request;
 import io.needle.protocol.proto.RowGroupPages;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -184,7 +184,7 @@ final class LookupCall {
   }
 
   /** A file's result and the pages of the reply it came in. */
-  private record Answered(FileResult file, List<ByteBuffer> pages) {}
+  private record Answered(FileResult file, PageSegments pages) {}
 
   /**
    * Merges the owners' answers in the documented order: key by key in input order; within a key
@@ -195,7 +195,7 @@ final class LookupCall {
     List<Answered> answered = new ArrayList<>();
     for (Reply reply : replies) {
       LookupResponse response = reply.response().getLookup();
-      List<ByteBuffer> pages = ReplyPages.of(response, reply.frame().payload());
+      PageSegments pages = ReplyPages.of(response, reply.frame().payload());
       for (FileResult file : response.getFilesList()) {
         answered.add(new Answered(file, pages));
       }

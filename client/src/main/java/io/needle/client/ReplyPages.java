@@ -1,5 +1,6 @@
 package io.needle.client;
 
+import io.needle.decode.PageSegments;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
 import io.needle.protocol.proto.FileResult;
@@ -17,8 +18,9 @@ import java.util.zip.CRC32C;
 
 /**
  * The pages of a lookup reply: its payload cut where the header says, each page checked against
- * its CRC32C. A page is a view of the reply's frame, never a copy: over a heap frame (the blocking
- * path's) the decoder reads the frame's own array.
+ * its CRC32C. The pages are offsets into one view of the reply's frame, never copies and never a
+ * view per page: over a heap frame (the blocking path's) the decoder reads the frame's own array,
+ * over a direct one (Netty's pooled buffers) the frame's memory, in place.
  */
 final class ReplyPages {
   private ReplyPages() {}
@@ -49,29 +51,45 @@ final class ReplyPages {
    *
    * @throws Corrupt when a page fails its checksum
    */
-  static List<ByteBuffer> of(LookupResponse response, ByteBuf payload) {
-    List<ByteBuffer> pages = new ArrayList<>(response.getPagesCount());
+  static PageSegments of(LookupResponse response, ByteBuf payload) {
+    int count = response.getPagesCount();
+    int[] starts = new int[count];
+    int[] lengths = new int[count];
+    // One view of the payload: nioBuffer() of a heap or pooled direct buffer shares its memory.
+    // Not read-only: a read-only view hides its array, and the heap path would lose its fast reads.
+    ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), payload.readableBytes());
+    ByteBuffer crcView = null; // CRC32C reads direct memory only through a position and limit
+    CRC32C crc = null;
     BitSet corrupt = null;
-    int at = payload.readerIndex();
-    int end = payload.writerIndex();
-    for (int i = 0; i < response.getPagesCount(); i++) {
+    int base = bytes.position();
+    int at = 0;
+    int end = payload.readableBytes();
+    for (int i = 0; i < count; i++) {
       PageSegment segment = response.getPages(i);
       int length = segment.getLength();
       if (length < 0 || length > end - at) {
         throw new NeedleException(NeedleException.Code.DATA_LOSS, "response page " + i + " of " + length
             + " bytes overruns the payload");
       }
-      // Not read-only: a read-only view hides its array, and the decoder would copy the page.
-      ByteBuffer page = payload.nioBuffer(at, length);
+      starts[i] = base + at;
+      lengths[i] = length;
       if (segment.getHasCrc32C()) {
-        CRC32C crc = new CRC32C();
-        crc.update(page.duplicate());
+        if (crc == null) {
+          crc = new CRC32C();
+        } else {
+          crc.reset();
+        }
+        if (bytes.hasArray()) {
+          crc.update(bytes.array(), bytes.arrayOffset() + starts[i], length);
+        } else {
+          crcView = crcView == null ? bytes.duplicate() : crcView;
+          crc.update(crcView.clear().position(starts[i]).limit(starts[i] + length));
+        }
         if ((int) crc.getValue() != segment.getCrc32C()) {
           corrupt = corrupt == null ? new BitSet() : corrupt;
           corrupt.set(i);
         }
       }
-      pages.add(page);
       at += length;
     }
     if (at != end) {
@@ -80,7 +98,7 @@ final class ReplyPages {
     if (corrupt != null) {
       throw new Corrupt(pageIds(response, corrupt));
     }
-    return pages;
+    return PageSegments.of(bytes, starts, lengths);
   }
 
   /** Names the pages at {@code indexes} by file path, version and offset, for the worker. */

@@ -173,7 +173,7 @@ public final class RowGroupDecoder<R> {
    * @param rows row indexes within the row group, strictly ascending
    * @throws IllegalArgumentException when rows are not strictly ascending and non-negative
    */
-  public void decodeRows(RowGroupPages rowGroup, List<ByteBuffer> pages, long[] rows, MatchSink<? super R> sink)
+  public void decodeRows(RowGroupPages rowGroup, PageSegments pages, long[] rows, MatchSink<? super R> sink)
       throws DecodeException {
     Matches matches = new Matches();
     for (long row : rows) {
@@ -211,11 +211,11 @@ public final class RowGroupDecoder<R> {
   }
 
   /**
-   * @param pages the response's page segments by index, each positioned at its first byte
+   * @param pages the response's page segments by index, read in place (heap or direct)
    * @return nanoseconds of it spent decompressing pages (for latency breakdowns)
    * @throws IllegalArgumentException when the matcher's key form does not fit the key column
    */
-  public long decode(RowGroupPages rowGroup, List<ByteBuffer> pages, KeyMatcher keys, MatchSink<? super R> sink)
+  public long decode(RowGroupPages rowGroup, PageSegments pages, KeyMatcher keys, MatchSink<? super R> sink)
       throws DecodeException {
     if (keyType == null) {
       throw new IllegalStateException("a decoder made by forRows has no key column: use decodeRows");
@@ -264,14 +264,17 @@ public final class RowGroupDecoder<R> {
   /** The state of one decode call. */
   private final class Decoding implements RecordAssembly.Columns {
     private final RowGroupPages rowGroup;
-    private final List<ByteBuffer> segments;
+    private final PageSegments segments;
+    /** This call's own view of direct segments (pages set its position to decompress); null on the heap. */
+    private final ByteBuffer owned;
     private final ParsedPage[] parsed;
     private final Map<Integer, ColumnPages> byLeaf = new HashMap<>();
 
-    Decoding(RowGroupPages rowGroup, List<ByteBuffer> segments) throws DecodeException {
+    Decoding(RowGroupPages rowGroup, PageSegments segments) throws DecodeException {
       this.rowGroup = rowGroup;
       this.segments = segments;
-      this.parsed = new ParsedPage[segments.size()];
+      this.owned = segments.bytes().hasArray() ? null : segments.bytes().duplicate();
+      this.parsed = new ParsedPage[segments.count()];
       if (keyLeaf < 0) {
         for (ColumnPages column : rowGroup.getColumnsList()) {
           byLeaf.putIfAbsent(column.getLeaf(), column);
@@ -314,7 +317,7 @@ public final class RowGroupDecoder<R> {
       }
       ParsedPage page = parsed[index];
       if (page == null) {
-        page = ParsedPage.parse(index, segments.get(index));
+        page = ParsedPage.parse(index, segments, owned);
         parsed[index] = page;
       }
       return page;

@@ -3,6 +3,7 @@ package io.needle.bench.jmh;
 import io.needle.client.Row;
 import io.needle.decode.DecodeException;
 import io.needle.decode.FileSchema;
+import io.needle.decode.PageSegments;
 import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
@@ -101,7 +102,7 @@ public class DecodeBenchmarks {
 
   private RowGroupDecoder<Row> decoder;
   private RowGroupPages rowGroup;
-  private List<ByteBuffer> segments;
+  private PageSegments segments;
   private long[] rows;
   private Object expected;
   private Object decoded;
@@ -119,7 +120,7 @@ public class DecodeBenchmarks {
     };
     decoder = RowGroupDecoder.forRows(
         FileSchema.of(MessageTypeParser.parseMessageType("message m { " + column + " }"), CREATED_BY), List.of("v"), Row::of);
-    segments = new ArrayList<>();
+    List<ByteBuffer> segments = new ArrayList<>();
     ColumnPages.Builder pages = ColumnPages.newBuilder().setLeaf(0).setCodec(Codec.UNCOMPRESSED).setDictionaryPage(-1);
     ValuesWriter writer = writer(encoding);
     for (Object v : values) {
@@ -143,6 +144,7 @@ public class DecodeBenchmarks {
     pages.addDataPages(DataPage.newBuilder().setPage(segments.size()).setFirstRow(0));
     segments.add(segment(h, body));
     rowGroup = RowGroupPages.newBuilder().setRowGroup(0).setRowCount(VALUES).addColumns(pages).build();
+    this.segments = PageSegments.copyOf(segments, false);
     rows = new long[] {row};
     expected = values[row];
     Object first = decodeOneValue();

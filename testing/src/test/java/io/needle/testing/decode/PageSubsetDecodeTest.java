@@ -3,6 +3,7 @@ package io.needle.testing.decode;
 import io.needle.decode.FileSchema;
 import io.needle.decode.KeyMatcher;
 import io.needle.client.Row;
+import io.needle.decode.PageSegments;
 import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
@@ -95,7 +96,7 @@ class PageSubsetDecodeTest {
               .filter(r -> r.rowGroup() == rgIndexOf(blocks, block) && r.rowInGroup() == target).findFirst().orElseThrow();
           Object key = ParquetOracle.keyValue(expectedRow, keyColumn);
           Map<Long, String> decoded = new HashMap<>();
-          decoder.decode(response.build(), pages, matcher(key), (ordinal, row, value) -> decoded.put(row, value.toJson()));
+          decoder.decode(response.build(), PageSegments.copyOf(pages, false), matcher(key), (ordinal, row, value) -> decoded.put(row, value.toJson()));
           assertThat(decoded).as("%s rg %d row %d", name, rg, target).containsKey(target);
           for (Map.Entry<Long, String> e : decoded.entrySet()) {
             int rgIndex = rg;

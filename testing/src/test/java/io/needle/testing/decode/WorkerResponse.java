@@ -1,5 +1,6 @@
 package io.needle.testing.decode;
 
+import io.needle.decode.PageSegments;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
@@ -87,6 +88,11 @@ final class WorkerResponse {
   final class Built {
     final List<ByteBuffer> segments = new ArrayList<>();
     RowGroupPages rowGroup;
+
+    /** The segments back to back in one buffer, on the heap or direct (as a Netty reply's may be). */
+    PageSegments pages(boolean direct) {
+      return PageSegments.copyOf(segments, direct);
+    }
   }
 
   Built build(int rowGroupIndex, int keyLeaf, FirstRows mode, boolean[] maxRepZeroByLeaf) throws IOException {
