@@ -1,13 +1,8 @@
 package io.needle.client;
 
+import io.needle.decode.AnswerHeader;
 import io.needle.decode.PageSegments;
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
-import io.needle.protocol.proto.FileResult;
-import io.needle.protocol.proto.LookupResponse;
 import io.needle.protocol.proto.PageId;
-import io.needle.protocol.proto.PageSegment;
-import io.needle.protocol.proto.RowGroupPages;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
@@ -51,8 +46,8 @@ final class ReplyPages {
    *
    * @throws Corrupt when a page fails its checksum
    */
-  static PageSegments of(LookupResponse response, ByteBuf payload) {
-    int count = response.getPagesCount();
+  static PageSegments of(AnswerHeader response, ByteBuf payload) {
+    int count = response.pageCount();
     int[] starts = new int[count];
     int[] lengths = new int[count];
     // One view of the payload: nioBuffer() of a heap or pooled direct buffer shares its memory.
@@ -65,15 +60,14 @@ final class ReplyPages {
     int at = 0;
     int end = payload.readableBytes();
     for (int i = 0; i < count; i++) {
-      PageSegment segment = response.getPages(i);
-      int length = segment.getLength();
+      int length = response.pageLength(i);
       if (length < 0 || length > end - at) {
         throw new NeedleException(NeedleException.Code.DATA_LOSS, "response page " + i + " of " + length
             + " bytes overruns the payload");
       }
       starts[i] = base + at;
       lengths[i] = length;
-      if (segment.getHasCrc32C()) {
+      if (response.pageHasCrc32c(i)) {
         if (crc == null) {
           crc = new CRC32C();
         } else {
@@ -85,7 +79,7 @@ final class ReplyPages {
           crcView = crcView == null ? bytes.duplicate() : crcView;
           crc.update(crcView.clear().position(starts[i]).limit(starts[i] + length));
         }
-        if ((int) crc.getValue() != segment.getCrc32C()) {
+        if ((int) crc.getValue() != response.pageCrc32c(i)) {
           corrupt = corrupt == null ? new BitSet() : corrupt;
           corrupt.set(i);
         }
@@ -102,24 +96,24 @@ final class ReplyPages {
   }
 
   /** Names the pages at {@code indexes} by file path, version and offset, for the worker. */
-  private static List<PageId> pageIds(LookupResponse response, BitSet indexes) {
+  private static List<PageId> pageIds(AnswerHeader response, BitSet indexes) {
     List<PageId> ids = new ArrayList<>();
-    for (FileResult file : response.getFilesList()) {
+    for (int f = 0; f < response.fileCount(); f++) {
       BitSet ofFile = new BitSet();
-      for (RowGroupPages rg : file.getRowGroupsList()) {
-        for (ColumnPages column : rg.getColumnsList()) {
-          if (column.getDictionaryPage() >= 0) {
-            ofFile.set(column.getDictionaryPage());
+      for (int rg = response.firstRowGroup(f); rg < response.rowGroupEnd(f); rg++) {
+        for (int c = response.firstColumn(rg); c < response.columnEnd(rg); c++) {
+          if (response.dictionaryPage(c) >= 0) {
+            ofFile.set(response.dictionaryPage(c));
           }
-          for (DataPage page : column.getDataPagesList()) {
-            ofFile.set(page.getPage());
+          for (int p = 0; p < response.dataPageCount(c); p++) {
+            ofFile.set(response.dataPage(c, p));
           }
         }
       }
       ofFile.and(indexes);
       for (int i = ofFile.nextSetBit(0); i >= 0; i = ofFile.nextSetBit(i + 1)) {
-        ids.add(PageId.newBuilder().setPath(file.getPath()).setVersion(file.getVersion())
-            .setOffset(response.getPages(i).getFileOffset()).build());
+        ids.add(PageId.newBuilder().setPath(response.path(f)).setVersion(response.version(f))
+            .setOffset(response.pageFileOffset(i)).build());
       }
     }
     return ids;

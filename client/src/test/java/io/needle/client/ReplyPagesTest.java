@@ -1,5 +1,6 @@
 package io.needle.client;
 
+import io.needle.decode.AnswerHeader;
 import io.needle.decode.PageSegments;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
@@ -25,7 +26,7 @@ class ReplyPagesTest {
   private static final byte[] SECOND = "the second, a little longer".getBytes(StandardCharsets.UTF_8);
 
   @Test
-  void pagesOfAHeapFrameAreOffsetsIntoItsArrayNotCopies() {
+  void pagesOfAHeapFrameAreOffsetsIntoItsArrayNotCopies() throws Exception {
     ByteBuf payload = Unpooled.buffer(64).writeBytes(FIRST).writeBytes(SECOND);
     try {
       PageSegments pages = ReplyPages.of(response(crc(FIRST), crc(SECOND)), payload);
@@ -40,7 +41,7 @@ class ReplyPagesTest {
   }
 
   @Test
-  void pagesOfADirectFrameAreOffsetsIntoItsMemoryAndChecked() {
+  void pagesOfADirectFrameAreOffsetsIntoItsMemoryAndChecked() throws Exception {
     ByteBuf payload = PooledByteBufAllocator.DEFAULT.directBuffer(64).writeBytes(new byte[5]).writeBytes(FIRST)
         .writeBytes(SECOND);
     payload.skipBytes(5); // a frame's payload starts after its header
@@ -59,7 +60,7 @@ class ReplyPagesTest {
   }
 
   @Test
-  void aPageThatFailsItsChecksumIsNamedForTheWorker() {
+  void aPageThatFailsItsChecksumIsNamedForTheWorker() throws Exception {
     ByteBuf payload = Unpooled.buffer(64).writeBytes(FIRST).writeBytes(SECOND);
     try {
       assertThatThrownBy(() -> ReplyPages.of(response(crc(FIRST), crc(SECOND) ^ 1), payload))
@@ -71,7 +72,7 @@ class ReplyPagesTest {
   }
 
   @Test
-  void lengthsThatOverrunThePayloadAreDataLoss() {
+  void lengthsThatOverrunThePayloadAreDataLoss() throws Exception {
     ByteBuf payload = Unpooled.buffer(64).writeBytes(FIRST);
     try {
       assertThatThrownBy(() -> ReplyPages.of(response(crc(FIRST), crc(SECOND)), payload))
@@ -82,15 +83,15 @@ class ReplyPagesTest {
     }
   }
 
-  private static LookupResponse response(int firstCrc, int secondCrc) {
-    return LookupResponse.newBuilder()
+  private static AnswerHeader response(int firstCrc, int secondCrc) throws Exception {
+    return AnswerHeader.parse(LookupResponse.newBuilder()
         .addPages(PageSegment.newBuilder().setLength(FIRST.length).setCrc32C(firstCrc).setHasCrc32C(true).setFileOffset(4))
         .addPages(PageSegment.newBuilder().setLength(SECOND.length).setCrc32C(secondCrc).setHasCrc32C(true)
             .setFileOffset(4 + FIRST.length))
         .addFiles(FileResult.newBuilder().setPath("a.parquet").setVersion("v1").addRowGroups(RowGroupPages.newBuilder()
             .addColumns(ColumnPages.newBuilder().setDictionaryPage(-1)
                 .addDataPages(DataPage.newBuilder().setPage(0)).addDataPages(DataPage.newBuilder().setPage(1)))))
-        .build();
+        .build().toByteArray());
   }
 
   private static int crc(byte[] bytes) {

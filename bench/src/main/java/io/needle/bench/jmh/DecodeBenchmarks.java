@@ -1,6 +1,7 @@
 package io.needle.bench.jmh;
 
 import io.needle.client.Row;
+import io.needle.decode.AnswerHeader;
 import io.needle.decode.DecodeException;
 import io.needle.decode.FileSchema;
 import io.needle.decode.PageSegments;
@@ -8,6 +9,8 @@ import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
+import io.needle.protocol.proto.FileResult;
+import io.needle.protocol.proto.LookupResponse;
 import io.needle.protocol.proto.RowGroupPages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -101,7 +104,7 @@ public class DecodeBenchmarks {
   int row;
 
   private RowGroupDecoder<Row> decoder;
-  private RowGroupPages rowGroup;
+  private AnswerHeader answer;
   private PageSegments segments;
   private long[] rows;
   private Object expected;
@@ -143,7 +146,9 @@ public class DecodeBenchmarks {
         org.apache.parquet.format.Encoding.RLE, org.apache.parquet.format.Encoding.RLE));
     pages.addDataPages(DataPage.newBuilder().setPage(segments.size()).setFirstRow(0));
     segments.add(segment(h, body));
-    rowGroup = RowGroupPages.newBuilder().setRowGroup(0).setRowCount(VALUES).addColumns(pages).build();
+    RowGroupPages rowGroup = RowGroupPages.newBuilder().setRowGroup(0).setRowCount(VALUES).addColumns(pages).build();
+    answer = AnswerHeader.parse(LookupResponse.newBuilder().addFiles(FileResult.newBuilder().addRowGroups(rowGroup))
+        .build().toByteArray());
     this.segments = PageSegments.copyOf(segments, false);
     rows = new long[] {row};
     expected = values[row];
@@ -160,7 +165,7 @@ public class DecodeBenchmarks {
 
   @Benchmark
   public Object decodeOneValue() throws DecodeException {
-    decoder.decodeRows(rowGroup, segments, rows, (ordinal, r, value) -> decoded = value.get(0));
+    decoder.decodeRows(answer, 0, segments, rows, (ordinal, r, value) -> decoded = value.get(0));
     return decoded;
   }
 

@@ -99,7 +99,7 @@ class CorpusDecodeTest {
         for (boolean direct : DIRECT) {
           Map<Long, String> actual = new TreeMap<>();
           try {
-            decoder.decode(built.rowGroup, built.pages(direct), matcher, (ordinal, row, value) -> {
+            decoder.decode(built.answer(), 0, built.pages(direct), matcher, (ordinal, row, value) -> {
               assertThat(actual).doesNotContainKey(row);
               assertThat(same(keys.get(ordinal), keyOfRow.get(row), keyType)).as("key ordinal of row %s", row).isTrue();
               actual.put(row, value.toJson());
@@ -146,7 +146,7 @@ class CorpusDecodeTest {
           for (boolean direct : DIRECT) {
             Map<Long, String> actual = new TreeMap<>();
             try {
-              decoder.decodeRows(built.rowGroup, built.pages(direct), rows, (i, row, value) -> actual.put(row, value.toJson()));
+              decoder.decodeRows(built.answer(), 0, built.pages(direct), rows, (i, row, value) -> actual.put(row, value.toJson()));
             } catch (DecodeException e) {
               throw new AssertionError(path.getFileName() + " row group " + rg + " " + mode + " direct " + direct + ": " + e, e);
             }
@@ -206,7 +206,7 @@ class CorpusDecodeTest {
     List<String> direct = new ArrayList<>();
     for (boolean d : DIRECT) {
       List<String> into = d ? direct : heap;
-      new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of).decode(built.rowGroup, built.pages(d),
+      new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of).decode(built.answer(), 0, built.pages(d),
           KeyMatcher.ofBytes(keyBytes), (ordinal, row, value) -> into.add(value.toJson()));
     }
     assertThat(direct).as("the same rows from direct pages").isEqualTo(heap);
@@ -246,7 +246,7 @@ class CorpusDecodeTest {
     RowGroupDecoder<Row> decoder = new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of);
     for (boolean direct : DIRECT) {
       try {
-        decoder.decode(built.rowGroup, built.pages(direct), matcher, (ordinal, row, value) -> { });
+        decoder.decode(built.answer(), 0, built.pages(direct), matcher, (ordinal, row, value) -> { });
         fail(path.getFileName() + ": expected DecodeException " + kind + ", direct " + direct);
       } catch (DecodeException e) {
         assertThat(e.kind()).as(e.toString()).isEqualTo(kind);
