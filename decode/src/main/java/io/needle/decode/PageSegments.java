@@ -31,7 +31,7 @@ public final class PageSegments {
    * Segments of {@code bytes} at absolute indexes {@code starts[i]}, of {@code lengths[i]} bytes;
    * the arrays are taken over, not copied.
    *
-   * @throws IllegalArgumentException when a segment lies outside the buffer's capacity
+   * @throws IllegalArgumentException when a segment lies outside the buffer's limit
    */
   public static PageSegments of(ByteBuffer bytes, int[] starts, int[] lengths) {
     requireNonNull(bytes, "bytes is null");
@@ -39,9 +39,9 @@ public final class PageSegments {
       throw new IllegalArgumentException(starts.length + " starts but " + lengths.length + " lengths");
     }
     for (int i = 0; i < starts.length; i++) {
-      if (starts[i] < 0 || lengths[i] < 0 || starts[i] > bytes.capacity() - lengths[i]) {
+      if (starts[i] < 0 || lengths[i] < 0 || starts[i] > bytes.limit() - lengths[i]) {
         throw new IllegalArgumentException("segment " + i + " of " + lengths[i] + " bytes at " + starts[i]
-            + " outside a buffer of " + bytes.capacity());
+            + " outside a buffer of " + bytes.limit());
       }
     }
     return new PageSegments(bytes, starts, lengths);
