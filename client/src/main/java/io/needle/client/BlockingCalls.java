@@ -128,23 +128,23 @@ final class BlockingCalls implements AutoCloseable {
       throw new Unusable("call to " + member.address() + " failed: " + e, e, false);
     }
     long received = System.nanoTime();
-    Response response;
+    ReplyHeader response;
     try {
-      response = Messages.parseResponse(frame.header());
+      response = ReplyHeader.parse(frame.header());
     } catch (InvalidProtocolBufferException e) {
       frame.release();
       socket.close();
       throw new Unusable("unreadable answer from " + member.address(), e, false);
     }
-    if (response.getRequestId() != id) {
+    if (response.requestId() != id) {
       frame.release();
       socket.close();
-      throw new Unusable("answer to request " + response.getRequestId() + " on the call of " + id, null, false);
+      throw new Unusable("answer to request " + response.requestId() + " on the call of " + id, null, false);
     }
     giveBack(member, socket);
     if (response.hasError()) {
       frame.release();
-      throw Errors.fromWire(response.getError(), member.address());
+      throw Errors.fromWire(response.error(), member.address());
     }
     return new Reply(response, frame, sent, received);
   }

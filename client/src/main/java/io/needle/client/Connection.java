@@ -140,15 +140,15 @@ final class Connection {
 
   private void received(Frame frame) {
     long receivedNanos = System.nanoTime();
-    Response response;
+    ReplyHeader response;
     try {
-      response = Messages.parseResponse(frame.header());
+      response = ReplyHeader.parse(frame.header());
     } catch (InvalidProtocolBufferException e) {
       frame.release();
       channel.close(); // a worker that sends garbage is not to be trusted with the next reply either
       return;
     }
-    Call call = pending.remove(response.getRequestId());
+    Call call = pending.remove(response.requestId());
     if (call == null) {
       frame.release();
       return;
@@ -156,7 +156,7 @@ final class Connection {
     call.cancelTimer();
     if (response.hasError()) {
       frame.release();
-      call.reply.completeExceptionally(Errors.fromWire(response.getError(), address));
+      call.reply.completeExceptionally(Errors.fromWire(response.error(), address));
       return;
     }
     if (!call.reply.complete(new Reply(response, frame, call.sentNanos, receivedNanos))) {

@@ -39,16 +39,16 @@ final class InProcessCalls {
   }
 
   private static Reply reply(Frame frame, long sentNanos) {
-    Response response;
+    ReplyHeader response;
     try {
-      response = Messages.parseResponse(frame.header());
+      response = ReplyHeader.parse(frame.header());
     } catch (InvalidProtocolBufferException e) {
       frame.release();
       throw new NeedleException(NeedleException.Code.INTERNAL, "in-process worker sent a malformed header", e);
     }
     if (response.hasError()) {
       frame.release();
-      throw Errors.fromWire(response.getError(), ADDRESS);
+      throw Errors.fromWire(response.error(), ADDRESS);
     }
     return new Reply(response, frame, sentNanos, System.nanoTime());
   }

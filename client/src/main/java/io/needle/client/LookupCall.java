@@ -1,16 +1,14 @@
 package io.needle.client;
 
+import io.needle.decode.AnswerHeader;
 import io.needle.decode.DecodeException;
 import io.needle.decode.KeyMatcher;
+import io.needle.decode.PageSegments;
 import io.needle.decode.RowGroupDecoder;
-import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.LookupRequest;
-import io.needle.protocol.proto.LookupResponse;
 import io.needle.protocol.proto.PageId;
 import io.needle.protocol.proto.Request;
-import io.needle.protocol.proto.RowGroupPages;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -183,8 +181,12 @@ final class LookupCall {
     }
   }
 
-  /** A file's result and the pages of the reply it came in. */
-  private record Answered(FileResult file, List<ByteBuffer> pages) {}
+  /** File {@code file} of a reply's answer, and the pages of that reply. */
+  private record Answered(AnswerHeader answer, int file, PageSegments pages) {
+    String path() {
+      return answer.path(file);
+    }
+  }
 
   /**
    * Merges the owners' answers in the documented order: key by key in input order; within a key
@@ -193,29 +195,29 @@ final class LookupCall {
    */
   private Map<Object, List<Row>> rows(List<Reply> replies, TableView v, Batch batch, long[] decompressNanos) {
     List<Answered> answered = new ArrayList<>();
+    int pages = 0;
     for (Reply reply : replies) {
-      LookupResponse response = reply.response().getLookup();
-      List<ByteBuffer> pages = ReplyPages.of(response, reply.frame().payload());
-      for (FileResult file : response.getFilesList()) {
-        answered.add(new Answered(file, pages));
+      AnswerHeader answer = reply.lookup();
+      PageSegments segments = ReplyPages.of(answer, reply.frame().payload());
+      pages += answer.pageCount();
+      for (int f = 0; f < answer.fileCount(); f++) {
+        answered.add(new Answered(answer, f, segments));
       }
     }
-    answered.sort(Comparator.comparing(a -> a.file().getPath()));
+    if (answered.size() > 1) {
+      answered.sort(Comparator.comparing(Answered::path));
+    }
     LookupKeys k = batch.keys();
     List<RowGroupTask> tasks = new ArrayList<>();
     for (Answered a : answered) {
       try {
-        TableView.FileDecoder decoder = v.decoder(a.file().getSchemaId(), table.keyColumn(), fields);
-        for (RowGroupPages rg : a.file().getRowGroupsList()) {
+        TableView.FileDecoder decoder = v.decoder(a.answer().schemaId(a.file()), table.keyColumn(), fields);
+        for (int rg = a.answer().firstRowGroup(a.file()); rg < a.answer().rowGroupEnd(a.file()); rg++) {
           tasks.add(new RowGroupTask(a, decoder, rg));
         }
       } catch (DecodeException e) {
-        throw Errors.fromDecode(e, "file " + a.file().getPath() + " of " + table.uri());
+        throw Errors.fromDecode(e, "file " + a.path() + " of " + table.uri());
       }
-    }
-    int pages = 0;
-    for (Reply reply : replies) {
-      pages += reply.response().getLookup().getPagesCount();
     }
     // A large answer's row groups decode on this thread and the decode executor together; the
     // matches are merged in row-group order either way, so rows keep the documented order.
@@ -246,31 +248,32 @@ final class LookupCall {
   }
 
   /** One row group of an answer to decode. */
-  private record RowGroupTask(Answered answered, TableView.FileDecoder decoder, RowGroupPages rowGroup) {
+  private record RowGroupTask(Answered answered, TableView.FileDecoder decoder, int rowGroup) {
     Matched decode(KeyMatcher matcher) {
       Matched out = new Matched();
+      AnswerHeader answer = answered.answer();
       try {
-        out.decompressNanos = decoder.rows().decode(rowGroup, answered.pages(), matcher, (ordinal, row, value) -> {
-          if (rowGroup.getDeletedRowsCount() > 0 && isDeleted(rowGroup, row)) {
+        out.decompressNanos = decoder.rows().decode(answer, rowGroup, answered.pages(), matcher, (ordinal, row, value) -> {
+          if (answer.deletedRowCount(rowGroup) > 0 && isDeleted(answer, rowGroup, row)) {
             return; // the table deleted this row (Iceberg deletes): never answered
           }
           out.ordinals.add(ordinal);
           out.rows.add(decoder.tableRow(value));
         });
       } catch (DecodeException e) {
-        throw new RowGroupFailure(answered.file().getPath(), e);
+        throw new RowGroupFailure(answered.path(), e);
       }
       return out;
     }
   }
 
   /** Whether the worker listed {@code row} among the row group's deleted rows (ascending). */
-  private static boolean isDeleted(RowGroupPages rg, long row) {
+  private static boolean isDeleted(AnswerHeader answer, int rowGroup, long row) {
     int lo = 0;
-    int hi = rg.getDeletedRowsCount() - 1;
+    int hi = answer.deletedRowCount(rowGroup) - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      long at = rg.getDeletedRows(mid);
+      long at = answer.deletedRow(rowGroup, mid);
       if (at == row) {
         return true;
       }

@@ -1,12 +1,8 @@
 package io.needle.client;
 
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
-import io.needle.protocol.proto.FileResult;
-import io.needle.protocol.proto.LookupResponse;
+import io.needle.decode.AnswerHeader;
+import io.needle.decode.PageSegments;
 import io.needle.protocol.proto.PageId;
-import io.needle.protocol.proto.PageSegment;
-import io.needle.protocol.proto.RowGroupPages;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
@@ -17,8 +13,9 @@ import java.util.zip.CRC32C;
 
 /**
  * The pages of a lookup reply: its payload cut where the header says, each page checked against
- * its CRC32C. A page is a view of the reply's frame, never a copy: over a heap frame (the blocking
- * path's) the decoder reads the frame's own array.
+ * its CRC32C. The pages are offsets into one view of the reply's frame, never copies and never a
+ * view per page: over a heap frame (the blocking path's) the decoder reads the frame's own array,
+ * over a direct one (Netty's pooled buffers) the frame's memory, in place.
  */
 final class ReplyPages {
   private ReplyPages() {}
@@ -49,29 +46,44 @@ final class ReplyPages {
    *
    * @throws Corrupt when a page fails its checksum
    */
-  static List<ByteBuffer> of(LookupResponse response, ByteBuf payload) {
-    List<ByteBuffer> pages = new ArrayList<>(response.getPagesCount());
+  static PageSegments of(AnswerHeader response, ByteBuf payload) {
+    int count = response.pageCount();
+    int[] starts = new int[count];
+    int[] lengths = new int[count];
+    // One view of the payload: nioBuffer() of a heap or pooled direct buffer shares its memory.
+    // Not read-only: a read-only view hides its array, and the heap path would lose its fast reads.
+    ByteBuffer bytes = payload.nioBuffer(payload.readerIndex(), payload.readableBytes());
+    ByteBuffer crcView = null; // CRC32C reads direct memory only through a position and limit
+    CRC32C crc = null;
     BitSet corrupt = null;
-    int at = payload.readerIndex();
-    int end = payload.writerIndex();
-    for (int i = 0; i < response.getPagesCount(); i++) {
-      PageSegment segment = response.getPages(i);
-      int length = segment.getLength();
+    int base = bytes.position();
+    int at = 0;
+    int end = payload.readableBytes();
+    for (int i = 0; i < count; i++) {
+      int length = response.pageLength(i);
       if (length < 0 || length > end - at) {
         throw new NeedleException(NeedleException.Code.DATA_LOSS, "response page " + i + " of " + length
             + " bytes overruns the payload");
       }
-      // Not read-only: a read-only view hides its array, and the decoder would copy the page.
-      ByteBuffer page = payload.nioBuffer(at, length);
-      if (segment.getHasCrc32C()) {
-        CRC32C crc = new CRC32C();
-        crc.update(page.duplicate());
-        if ((int) crc.getValue() != segment.getCrc32C()) {
+      starts[i] = base + at;
+      lengths[i] = length;
+      if (response.pageHasCrc32c(i)) {
+        if (crc == null) {
+          crc = new CRC32C();
+        } else {
+          crc.reset();
+        }
+        if (bytes.hasArray()) {
+          crc.update(bytes.array(), bytes.arrayOffset() + starts[i], length);
+        } else {
+          crcView = crcView == null ? bytes.duplicate() : crcView;
+          crc.update(crcView.clear().position(starts[i]).limit(starts[i] + length));
+        }
+        if ((int) crc.getValue() != response.pageCrc32c(i)) {
           corrupt = corrupt == null ? new BitSet() : corrupt;
           corrupt.set(i);
         }
       }
-      pages.add(page);
       at += length;
     }
     if (at != end) {
@@ -80,28 +92,28 @@ final class ReplyPages {
     if (corrupt != null) {
       throw new Corrupt(pageIds(response, corrupt));
     }
-    return pages;
+    return PageSegments.of(bytes, starts, lengths);
   }
 
   /** Names the pages at {@code indexes} by file path, version and offset, for the worker. */
-  private static List<PageId> pageIds(LookupResponse response, BitSet indexes) {
+  private static List<PageId> pageIds(AnswerHeader response, BitSet indexes) {
     List<PageId> ids = new ArrayList<>();
-    for (FileResult file : response.getFilesList()) {
+    for (int f = 0; f < response.fileCount(); f++) {
       BitSet ofFile = new BitSet();
-      for (RowGroupPages rg : file.getRowGroupsList()) {
-        for (ColumnPages column : rg.getColumnsList()) {
-          if (column.getDictionaryPage() >= 0) {
-            ofFile.set(column.getDictionaryPage());
+      for (int rg = response.firstRowGroup(f); rg < response.rowGroupEnd(f); rg++) {
+        for (int c = response.firstColumn(rg); c < response.columnEnd(rg); c++) {
+          if (response.dictionaryPage(c) >= 0) {
+            ofFile.set(response.dictionaryPage(c));
           }
-          for (DataPage page : column.getDataPagesList()) {
-            ofFile.set(page.getPage());
+          for (int p = 0; p < response.dataPageCount(c); p++) {
+            ofFile.set(response.dataPage(c, p));
           }
         }
       }
       ofFile.and(indexes);
       for (int i = ofFile.nextSetBit(0); i >= 0; i = ofFile.nextSetBit(i + 1)) {
-        ids.add(PageId.newBuilder().setPath(file.getPath()).setVersion(file.getVersion())
-            .setOffset(response.getPages(i).getFileOffset()).build());
+        ids.add(PageId.newBuilder().setPath(response.path(f)).setVersion(response.version(f))
+            .setOffset(response.pageFileOffset(i)).build());
       }
     }
     return ids;

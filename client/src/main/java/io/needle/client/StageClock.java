@@ -1,6 +1,6 @@
 package io.needle.client;
 
-import io.needle.protocol.proto.WorkerTimings;
+import io.needle.decode.AnswerHeader;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -28,14 +28,14 @@ final class StageClock {
       }
       firstSent = Math.min(firstSent, r.sentNanos());
     }
-    WorkerTimings worker = last.response().getLookup().getTimings();
+    AnswerHeader worker = last.lookup();
     long roundTrip = last.receivedNanos() - last.sentNanos();
-    long workerNanos = Math.min(roundTrip, worker.getPlanNanos() + worker.getReadNanos());
+    long workerNanos = Math.min(roundTrip, worker.planNanos() + worker.readNanos());
     lookups.increment();
     prepare.add(Math.max(0, firstSent - startedNanos));
     transport.add(roundTrip - workerNanos);
-    workerPlan.add(Math.min(worker.getPlanNanos(), workerNanos));
-    workerRead.add(workerNanos - Math.min(worker.getPlanNanos(), workerNanos));
+    workerPlan.add(Math.min(worker.planNanos(), workerNanos));
+    workerRead.add(workerNanos - Math.min(worker.planNanos(), workerNanos));
     handoff.add(Math.max(0, decodeStartedNanos - last.receivedNanos()));
     decompress.add(decompressNanos);
     decode.add(Math.max(0, doneNanos - decodeStartedNanos - decompressNanos));

@@ -1,5 +1,6 @@
 package io.needle.client;
 
+import io.needle.decode.AnswerHeader;
 import io.needle.decode.DecodeException;
 import io.needle.decode.FileSchema;
 import io.needle.decode.KeyType;
@@ -7,7 +8,6 @@ import io.needle.decode.RowGroupDecoder;
 import io.needle.decode.TableColumns;
 import io.needle.protocol.proto.DescribeResponse;
 import io.needle.protocol.proto.FileDescription;
-import io.needle.protocol.proto.FileResult;
 import io.needle.protocol.proto.Key;
 import io.needle.protocol.proto.KeyOrder;
 import io.needle.protocol.proto.Schema;
@@ -114,8 +114,9 @@ final class TableView {
   /** Whether every file of these lookup replies has a schema this view knows. */
   boolean knowsSchemasOf(List<Reply> replies) {
     for (Reply reply : replies) {
-      for (FileResult file : reply.response().getLookup().getFilesList()) {
-        if (!schemas.containsKey(file.getSchemaId())) {
+      AnswerHeader answer = reply.lookup();
+      for (int f = 0; f < answer.fileCount(); f++) {
+        if (!schemas.containsKey(answer.schemaId(f))) {
           return false;
         }
       }

@@ -1,8 +1,6 @@
 package io.needle.decode;
 
 import io.needle.protocol.proto.Codec;
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.schema.GroupType;
@@ -134,7 +132,7 @@ final class FlatColumnLookup {
    * The lookup of {@code rows} (ascending) in a flat leaf's pages, or null when the fast path does
    * not apply to them. Reads page headers only.
    */
-  static FlatColumnLookup plan(Type field, ColumnDescriptor leaf, ColumnPages column, long rowGroupRows, long[] rows,
+  static FlatColumnLookup plan(Type field, ColumnDescriptor leaf, AnswerHeader answer, int column, long rowGroupRows, long[] rows,
       int rowCount, Pages pages) throws DecodeException {
     Shape shape = shapeOf(field, leaf);
     if (shape == null || rowCount == 0) {
@@ -145,30 +143,28 @@ final class FlatColumnLookup {
     int[] positionOfRow = new int[rowCount];
     boolean usesDictionary = false;
     int p = 0;
-    int count = column.getDataPagesCount();
+    int count = answer.dataPageCount(column);
     for (int i = 0; i < count; i++) {
-      long first = column.getDataPages(i).getFirstRow();
-      if (first < 0 || (i + 1 < count && column.getDataPages(i + 1).getFirstRow() <= first)) {
+      long first = answer.firstRow(column, i);
+      if (first < 0 || (i + 1 < count && answer.firstRow(column, i + 1) <= first)) {
         return null; // unknown or unordered first rows: the parquet path handles (or reports) them
       }
     }
     for (int m = 0; m < rowCount; m++) {
       long row = rows[m];
       // Advance to the page holding the row: the last page whose first row is at or before it.
-      while (p + 1 < count && column.getDataPages(p + 1).getFirstRow() >= 0
-          && column.getDataPages(p + 1).getFirstRow() <= row) {
+      while (p + 1 < count && answer.firstRow(column, p + 1) >= 0 && answer.firstRow(column, p + 1) <= row) {
         p++;
       }
       if (p >= count) {
         return null;
       }
-      DataPage entry = column.getDataPages(p);
-      long first = entry.getFirstRow();
-      long end = p + 1 < count ? column.getDataPages(p + 1).getFirstRow() : rowGroupRows;
+      long first = answer.firstRow(column, p);
+      long end = p + 1 < count ? answer.firstRow(column, p + 1) : rowGroupRows;
       if (first < 0 || row < first || row >= end) {
         return null;
       }
-      ParsedPage page = pages.page(entry.getPage());
+      ParsedPage page = pages.page(answer.dataPage(column, p));
       if (!page.isData() || row - first >= page.valueCount()) {
         return null;
       }
@@ -194,16 +190,16 @@ final class FlatColumnLookup {
     }
     ParsedPage dictionaryPage = null;
     if (usesDictionary) {
-      if (column.getDictionaryPage() < 0) {
+      if (answer.dictionaryPage(column) < 0) {
         return null;
       }
-      dictionaryPage = pages.page(column.getDictionaryPage());
+      dictionaryPage = pages.page(answer.dictionaryPage(column));
       if (!dictionaryPage.isDictionary() || (dictionaryPage.dictionaryEncoding() != Encoding.PLAIN
           && dictionaryPage.dictionaryEncoding() != Encoding.PLAIN_DICTIONARY)) {
         return null;
       }
     }
-    return new FlatColumnLookup(shape, field, leaf, column.getCodec(), dictionaryPage, pageOfRow, positionOfRow);
+    return new FlatColumnLookup(shape, field, leaf, answer.codec(column), dictionaryPage, pageOfRow, positionOfRow);
   }
 
   /** The Java value at each planned row, converted exactly as the parquet path converts it. */

@@ -1,8 +1,6 @@
 package io.needle.decode;
 
 import io.needle.protocol.proto.Codec;
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
 import org.apache.parquet.VersionParser;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.impl.ColumnReaderImpl;
@@ -32,20 +30,21 @@ final class KeyColumnScan {
    *
    * @param direct whether one-page runs may take {@link KeyPageScan} (off only to compare paths)
    */
-  static RowGroupDecoder.Matches scan(RecordAssembly.Columns pages, ColumnPages column, ColumnDescriptor keyDescriptor,
+  static RowGroupDecoder.Matches scan(RecordAssembly.Columns pages, int column, ColumnDescriptor keyDescriptor,
       VersionParser.ParsedVersion writerVersion, boolean direct, KeyMatcher keys) throws DecodeException {
-    Codec codec = column.getCodec();
+    AnswerHeader answer = pages.answer();
+    Codec codec = answer.codec(column);
     DictionaryPage dictionary = pages.dictionary(column);
     RowGroupDecoder.Matches matches = new RowGroupDecoder.Matches();
-    List<DataPage> dataPages = column.getDataPagesList();
+    int dataPages = answer.dataPageCount(column);
     int i = 0;
-    while (i < dataPages.size()) {
-      long runFirstRow = dataPages.get(i).getFirstRow();
+    while (i < dataPages) {
+      long runFirstRow = answer.firstRow(column, i);
       if (runFirstRow < 0) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "key column's first page has an unknown first row");
       }
-      if (direct && (i + 1 == dataPages.size() || dataPages.get(i + 1).getFirstRow() >= 0)) { // one-page run
-        ParsedPage page = pages.page(dataPages.get(i).getPage());
+      if (direct && (i + 1 == dataPages || answer.firstRow(column, i + 1) >= 0)) { // one-page run
+        ParsedPage page = pages.page(answer.dataPage(column, i));
         if (KeyPageScan.scanKeyPage(keyDescriptor, codec, page, keys,
             (position, ordinal) -> matches.add(runFirstRow + position, ordinal))) {
           i++;
@@ -55,11 +54,11 @@ final class KeyColumnScan {
       List<ColumnPageReader.Entry> run = new ArrayList<>();
       long values = 0;
       do {
-        ParsedPage page = pages.page(dataPages.get(i).getPage());
+        ParsedPage page = pages.page(answer.dataPage(column, i));
         values += page.valueCount();
         run.add(new ColumnPageReader.Entry(page, -1, 0));
         i++;
-      } while (i < dataPages.size() && dataPages.get(i).getFirstRow() < 0);
+      } while (i < dataPages && answer.firstRow(column, i) < 0);
       if (values > 0) {
         scanRun(new ColumnPageReader(codec, keyDescriptor, dictionary, run, values, false), keyDescriptor,
             writerVersion, runFirstRow, values, keys, matches);

@@ -1,5 +1,6 @@
 package io.needle.decode;
 
+import io.airlift.compress.Decompressor;
 import io.airlift.compress.lz4.Lz4Decompressor;
 import io.airlift.compress.snappy.SnappyDecompressor;
 import io.airlift.compress.zstd.ZstdDecompressor;
@@ -8,6 +9,7 @@ import io.needle.protocol.proto.Codec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -63,6 +65,80 @@ final class PageDecompressor {
     }
   }
 
+  /**
+   * The same from a direct buffer, read in place: {@code in} belongs to the caller's decode (its
+   * position and limit are set here), {@code offset} is absolute. Hadoop-framed {@link Codec#LZ4},
+   * deprecated and rare, is the one codec whose body is copied to the heap first.
+   */
+  static byte[] decompress(Codec codec, ByteBuffer in, int offset, int length, int uncompressedBytes)
+      throws DecodeException {
+    if (uncompressedBytes < 0 || uncompressedBytes > MAX_PAGE_BYTES) {
+      throw corrupt(codec, "declared uncompressed size " + uncompressedBytes + " is outside [0, " + MAX_PAGE_BYTES + "]");
+    }
+    if (offset < 0 || length < 0 || offset > in.capacity() - length) {
+      throw corrupt(codec, "body of " + length + " bytes at " + offset + " exceeds the " + in.capacity() + " available");
+    }
+    byte[] out = new byte[uncompressedBytes];
+    ByteBuffer body = in.clear().position(offset).limit(offset + length);
+    try {
+      int written = switch (codec) {
+        case UNCOMPRESSED -> {
+          if (length != uncompressedBytes) {
+            throw corrupt(codec, "body has " + length + " bytes but declares " + uncompressedBytes);
+          }
+          in.get(offset, out, 0, length);
+          yield length;
+        }
+        case SNAPPY -> {
+          int declared = snappyDeclaredLength(in, offset, length);
+          if (declared != out.length) {
+            throw corrupt(Codec.SNAPPY, "snappy stream declares " + declared + " bytes, the page " + out.length);
+          }
+          yield into(new SnappyDecompressor(), body, out);
+        }
+        case GZIP -> gzip(new BufferInput(in, offset, length), out);
+        case ZSTD -> into(new ZstdDecompressor(), body, out);
+        case LZ4_RAW -> into(new Lz4Decompressor(), body, out);
+        case LZ4 -> {
+          byte[] heap = new byte[length];
+          in.get(offset, heap, 0, length);
+          yield hadoopLz4(heap, 0, length, out);
+        }
+        case LZO, BROTLI -> throw new DecodeException(DecodeException.Kind.UNSUPPORTED,
+            "codec " + codec + " is not supported by the Needle client");
+        case UNRECOGNIZED -> throw new DecodeException(DecodeException.Kind.UNSUPPORTED, "unknown codec");
+      };
+      if (written != uncompressedBytes) {
+        throw corrupt(codec, "decompressed to " + written + " bytes but the page declares " + uncompressedBytes);
+      }
+      return out;
+    } catch (RuntimeException e) {
+      throw new DecodeException(DecodeException.Kind.CORRUPT, codec + " page body does not decompress: " + e.getMessage(), e);
+    } finally {
+      in.clear(); // the caller's absolute reads are bounded by the limit: give it back the whole buffer
+    }
+  }
+
+  /** Bytes written into {@code out} by a decompressor reading {@code body} from its position to its limit. */
+  private static int into(Decompressor decompressor, ByteBuffer body, byte[] out) {
+    ByteBuffer target = ByteBuffer.wrap(out);
+    decompressor.decompress(body, target);
+    return target.position();
+  }
+
+  /** The varint a raw Snappy stream starts with, read by absolute index. */
+  private static int snappyDeclaredLength(ByteBuffer in, int offset, int length) throws DecodeException {
+    int declared = 0;
+    for (int i = 0; i < Math.min(length, 5); i++) {
+      int b = in.get(offset + i);
+      declared |= (b & 0x7f) << (7 * i);
+      if ((b & 0x80) == 0) {
+        return declared;
+      }
+    }
+    throw corrupt(Codec.SNAPPY, "unreadable uncompressed length");
+  }
+
   private static int snappy(byte[] in, int offset, int length, byte[] out) throws DecodeException {
     int declared = SnappyDecompressor.getUncompressedLength(in, offset);
     if (declared != out.length) {
@@ -72,8 +148,12 @@ final class PageDecompressor {
   }
 
   private static int gzip(byte[] in, int offset, int length, byte[] out) throws DecodeException {
+    return gzip(new ByteArrayInputStream(in, offset, length), out);
+  }
+
+  private static int gzip(InputStream compressed, byte[] out) throws DecodeException {
     // GZIPInputStream reads concatenated members on its own.
-    try (InputStream gz = new GZIPInputStream(new ByteArrayInputStream(in, offset, length), 8192)) {
+    try (InputStream gz = new GZIPInputStream(compressed, 8192)) {
       int total = 0;
       while (total < out.length) {
         int n = gz.read(out, total, out.length - total);
@@ -218,6 +298,43 @@ final class PageDecompressor {
 
     private static int readIntLittleEndian(byte[] b, int i) {
       return (b[i] & 0xff) | ((b[i + 1] & 0xff) << 8) | ((b[i + 2] & 0xff) << 16) | ((b[i + 3] & 0xff) << 24);
+    }
+  }
+
+  /** A region of a buffer as a stream, read by absolute index (the buffer's position is not used). */
+  private static final class BufferInput extends InputStream {
+    private final ByteBuffer in;
+    private final int end;
+    private int at;
+
+    BufferInput(ByteBuffer in, int offset, int length) {
+      this.in = in;
+      this.at = offset;
+      this.end = offset + length;
+    }
+
+    @Override
+    public int read() {
+      return at < end ? in.get(at++) & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      int n = Math.min(len, end - at);
+      if (n <= 0) {
+        return -1;
+      }
+      in.get(at, b, off, n);
+      at += n;
+      return n;
+    }
+
+    @Override
+    public int available() {
+      return end - at;
     }
   }
 }

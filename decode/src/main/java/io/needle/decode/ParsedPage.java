@@ -36,7 +36,11 @@ import java.util.zip.CRC32;
 final class ParsedPage {
   private final int index;
   private final PageHeader header;
+  /** The segment's array when it is on the heap; null for a direct segment (then {@link #buffer}). */
   private final byte[] stored;
+  /** A direct segment's buffer, owned by this page's decode call (its position and limit are ours). */
+  private final ByteBuffer buffer;
+  /** Index of the body's first byte: in {@link #stored}, or absolute in {@link #buffer}. */
   private final int bodyOffset;
   private final int bodyLength;
   private byte[] body; // decompressed, lazily
@@ -44,36 +48,49 @@ final class ParsedPage {
   private byte[] partial; // a SNAPPY body being decompressed as far as needed (see dataBodyPrefix)
   private SnappyPrefix partialStream;
 
-  private ParsedPage(int index, PageHeader header, byte[] stored, int bodyOffset, int bodyLength) {
+  private ParsedPage(int index, PageHeader header, byte[] stored, ByteBuffer buffer, int bodyOffset, int bodyLength) {
     this.index = index;
     this.header = header;
     this.stored = stored;
+    this.buffer = buffer;
     this.bodyOffset = bodyOffset;
     this.bodyLength = bodyLength;
   }
 
+  /** A segment on its own buffer (read from its position to its limit, which stay as they are). */
   static ParsedPage parse(int index, ByteBuffer segment) throws DecodeException {
-    byte[] stored;
-    int start;
-    int end;
     if (segment.hasArray()) {
-      stored = segment.array();
-      start = segment.arrayOffset() + segment.position();
-      end = segment.arrayOffset() + segment.limit();
-    } else {
-      stored = new byte[segment.remaining()];
-      segment.duplicate().get(stored);
-      start = 0;
-      end = stored.length;
+      return parse(index, segment.array(), null, segment.arrayOffset() + segment.position(),
+          segment.arrayOffset() + segment.limit());
     }
+    return parse(index, null, segment.duplicate(), segment.position(), segment.limit());
+  }
+
+  /**
+   * Segment {@code index} of a response, read in place: from the heap buffer's array, or from a
+   * direct buffer through {@code owned}, a duplicate of {@code segments.bytes()} that belongs to
+   * the calling decode (made once per call, shared by its pages; null when the bytes are on the heap).
+   */
+  static ParsedPage parse(int index, PageSegments segments, ByteBuffer owned) throws DecodeException {
+    ByteBuffer bytes = segments.bytes();
+    int start = segments.start(index);
+    int end = start + segments.length(index);
+    if (bytes.hasArray()) {
+      return parse(index, bytes.array(), null, bytes.arrayOffset() + start, bytes.arrayOffset() + end);
+    }
+    return parse(index, null, owned, start, end);
+  }
+
+  private static ParsedPage parse(int index, byte[] stored, ByteBuffer buffer, int start, int end)
+      throws DecodeException {
     PageHeader header = new PageHeader();
-    ArrayTransport transport = new ArrayTransport(stored, start, end);
+    SegmentTransport transport = new SegmentTransport(stored, buffer, start, end);
     try {
       header.read(new TCompactProtocol(transport));
     } catch (TException | RuntimeException e) {
       throw corrupt(index, "unreadable page header: " + e.getMessage(), e);
     }
-    int offset = transport.getBufferPosition();
+    int offset = transport.position();
     int headerBytes = offset - start;
     int bodyLength = header.getCompressed_page_size();
     if (bodyLength < 0 || bodyLength > end - offset) {
@@ -85,13 +102,18 @@ final class ParsedPage {
     }
     if (header.isSetCrc()) {
       CRC32 crc = new CRC32();
-      crc.update(stored, offset, bodyLength);
+      if (stored != null) {
+        crc.update(stored, offset, bodyLength);
+      } else {
+        crc.update(buffer.clear().position(offset).limit(offset + bodyLength)); // reads the direct memory in place
+        buffer.clear(); // absolute reads are bounded by the limit: give it back the whole buffer
+      }
       if ((int) crc.getValue() != header.getCrc()) {
         throw corrupt(index, "page CRC32 mismatch: header says " + Integer.toHexString(header.getCrc())
             + ", body has " + Long.toHexString(crc.getValue()), null);
       }
     }
-    return new ParsedPage(index, header, stored, offset, bodyLength);
+    return new ParsedPage(index, header, stored, buffer, offset, bodyLength);
   }
 
   PageType type() {
@@ -222,8 +244,10 @@ final class ParsedPage {
         return dataBody(codec); // levels only, or inconsistent sizes: the whole-body path checks and reports
       }
       partial = new byte[uncompressed];
-      System.arraycopy(stored, bodyOffset, partial, 0, plainPrefix);
-      partialStream = new SnappyPrefix(stored, bodyOffset + plainPrefix, bodyLength - plainPrefix, partial, plainPrefix);
+      copyStored(0, partial, 0, plainPrefix);
+      partialStream = stored != null
+          ? new SnappyPrefix(stored, bodyOffset + plainPrefix, bodyLength - plainPrefix, partial, plainPrefix)
+          : new SnappyPrefix(buffer, bodyOffset + plainPrefix, bodyLength - plainPrefix, partial, plainPrefix);
     }
     partialStream.ensure(minBytes);
     decompressNanos += System.nanoTime() - started;
@@ -319,20 +343,35 @@ final class ParsedPage {
         throw corrupt(index, "uncompressed page stores " + bodyLength + " bytes but declares " + uncompressed, null);
       }
       out = new byte[uncompressed];
-      System.arraycopy(stored, bodyOffset, out, 0, uncompressed);
+      copyStored(0, out, 0, uncompressed);
     } else if (valuesUncompressed == 0) {
       // Only levels (or nothing): writers differ in what they store for an empty compressed part.
       out = new byte[uncompressed];
-      System.arraycopy(stored, bodyOffset, out, 0, uncompressed);
+      copyStored(0, out, 0, uncompressed);
     } else if (plainPrefix == 0) {
-      out = PageDecompressor.decompress(codec, stored, bodyOffset, bodyLength, uncompressed);
+      out = decompressStored(codec, 0, bodyLength, uncompressed);
     } else {
-      byte[] values = PageDecompressor.decompress(codec, stored, bodyOffset + plainPrefix, valuesStored, valuesUncompressed);
+      byte[] values = decompressStored(codec, plainPrefix, valuesStored, valuesUncompressed);
       out = new byte[uncompressed];
-      System.arraycopy(stored, bodyOffset, out, 0, plainPrefix);
+      copyStored(0, out, 0, plainPrefix);
       System.arraycopy(values, 0, out, plainPrefix, values.length);
     }
     return out;
+  }
+
+  /** Copies {@code length} stored bytes from {@code from} bytes into the body (levels, uncompressed pages). */
+  private void copyStored(int from, byte[] out, int outOffset, int length) {
+    if (stored != null) {
+      System.arraycopy(stored, bodyOffset + from, out, outOffset, length);
+    } else {
+      buffer.get(bodyOffset + from, out, outOffset, length);
+    }
+  }
+
+  private byte[] decompressStored(Codec codec, int from, int length, int uncompressed) throws DecodeException {
+    return stored != null
+        ? PageDecompressor.decompress(codec, stored, bodyOffset + from, length, uncompressed)
+        : PageDecompressor.decompress(codec, buffer, bodyOffset + from, length, uncompressed);
   }
 
   private DataPageHeader requireV1() throws DecodeException {
@@ -365,21 +404,29 @@ final class ParsedPage {
   }
 
   /**
-   * Thrift input straight from the segment's bytes. Why not parquet's {@code Util.readPageHeader}:
-   * it reads through an InputStream one call per byte and then validates with messages formatted
-   * eagerly, together about a quarter of a warm lookup's client time (measured). The checks that
-   * matter here (sizes, counts) are made by the callers; lengths inside the header are bounded by
-   * {@link #checkReadBytesAvailable}, so no allocation follows an untrusted length.
+   * Thrift input straight from the segment's bytes, a heap array or a direct buffer read by
+   * absolute index. Why not parquet's {@code Util.readPageHeader}: it reads through an
+   * InputStream one call per byte and then validates with messages formatted eagerly, together
+   * about a quarter of a warm lookup's client time (measured). The checks that matter here
+   * (sizes, counts) are made by the callers; lengths inside the header are bounded by
+   * {@link #checkReadBytesAvailable}, so no allocation follows an untrusted length. Over a direct
+   * buffer it offers no array, so Thrift takes its {@link #read} path for every field.
    */
-  private static final class ArrayTransport extends TTransport {
+  private static final class SegmentTransport extends TTransport {
     private final byte[] data;
+    private final ByteBuffer direct;
     private final int end;
     private int position;
 
-    ArrayTransport(byte[] data, int from, int to) {
+    SegmentTransport(byte[] data, ByteBuffer direct, int from, int to) {
       this.data = data;
+      this.direct = direct;
       this.position = from;
       this.end = to;
+    }
+
+    int position() {
+      return position;
     }
 
     @Override
@@ -399,7 +446,11 @@ final class ParsedPage {
       if (n <= 0) {
         throw new TTransportException(TTransportException.END_OF_FILE, "page header runs past its segment");
       }
-      System.arraycopy(data, position, buffer, offset, n);
+      if (data != null) {
+        System.arraycopy(data, position, buffer, offset, n);
+      } else {
+        direct.get(position, buffer, offset, n);
+      }
       position += n;
       return n;
     }
@@ -421,7 +472,7 @@ final class ParsedPage {
 
     @Override
     public int getBytesRemainingInBuffer() {
-      return end - position;
+      return data != null ? end - position : -1;
     }
 
     @Override

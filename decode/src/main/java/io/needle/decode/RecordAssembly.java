@@ -1,7 +1,5 @@
 package io.needle.decode;
 
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
@@ -41,11 +39,14 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RecordAssembly<R> {
   /** One decode call's view of a row group's pages (parsed on demand, once each). */
   interface Columns extends FlatColumnLookup.Pages {
-    /** The pages of leaf column {@code leaf}; CORRUPT when the response has none. */
-    ColumnPages column(int leaf) throws DecodeException;
+    /** The answer whose pages these are. */
+    AnswerHeader answer();
+
+    /** The answer's column index of leaf column {@code leaf}'s pages; CORRUPT when the response has none. */
+    int column(int leaf) throws DecodeException;
 
     /** The column's dictionary, or null when it has none. */
-    DictionaryPage dictionary(ColumnPages column) throws DecodeException;
+    DictionaryPage dictionary(int column) throws DecodeException;
 
     long rowCount();
   }
@@ -70,14 +71,15 @@ final class RecordAssembly<R> {
       if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
         continue;
       }
-      ColumnPages column = pages.column(leaf);
-      List<DataPage> dataPages = column.getDataPagesList();
-      List<ColumnPageReader.Entry> entries = new ArrayList<>(dataPages.size());
+      AnswerHeader answer = pages.answer();
+      int column = pages.column(leaf);
+      int dataPages = answer.dataPageCount(column);
+      List<ColumnPageReader.Entry> entries = new ArrayList<>(dataPages);
       long values = 0;
       int target = 0;
-      for (int p = 0; p < dataPages.size(); p++) {
-        long first = dataPages.get(p).getFirstRow();
-        long end = p + 1 < dataPages.size() ? dataPages.get(p + 1).getFirstRow() : pages.rowCount();
+      for (int p = 0; p < dataPages; p++) {
+        long first = answer.firstRow(column, p);
+        long end = p + 1 < dataPages ? answer.firstRow(column, p + 1) : pages.rowCount();
         if (end <= first) {
           throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + ": page first rows go backwards ("
               + first + " then " + end + ")");
@@ -91,7 +93,7 @@ final class RecordAssembly<R> {
         if (target == matches.count || matches.rows[target] >= end) {
           continue;
         }
-        ParsedPage page = pages.page(dataPages.get(p).getPage());
+        ParsedPage page = pages.page(answer.dataPage(column, p));
         values += page.valueCount();
         entries.add(new ColumnPageReader.Entry(page, first, (int) Math.min(Integer.MAX_VALUE, end - first)));
       }
@@ -108,17 +110,18 @@ final class RecordAssembly<R> {
       if (!fields.get(fileType.getFieldIndex(leaves.get(leaf).getPath()[0]))) {
         continue;
       }
-      ColumnPages column = pages.column(leaf);
+      AnswerHeader answer = pages.answer();
+      int column = pages.column(leaf);
       List<ColumnPageReader.Entry> entries = new ArrayList<>();
       long values = 0;
-      List<DataPage> dataPages = column.getDataPagesList();
-      if (!dataPages.isEmpty() && dataPages.get(0).getFirstRow() != 0) {
+      int dataPages = answer.dataPageCount(column);
+      if (dataPages > 0 && answer.firstRow(column, 0) != 0) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf
             + " has pages of unknown first row that do not start at row 0");
       }
-      for (DataPage p : dataPages) {
+      for (int p = 0; p < dataPages; p++) {
         // Every page from row 0 is here: known first rows of other pages need no use.
-        ParsedPage page = pages.page(p.getPage());
+        ParsedPage page = pages.page(answer.dataPage(column, p));
         values += page.valueCount();
         entries.add(new ColumnPageReader.Entry(page, -1, 0));
       }
@@ -128,12 +131,13 @@ final class RecordAssembly<R> {
     return read(io, new Store(readers, lastRow + 1, null), lastRow + 1, matches);
   }
 
-  private ColumnPageReader reader(Columns pages, ColumnPages column, int leaf, List<ColumnPageReader.Entry> entries, long values,
+  private ColumnPageReader reader(Columns pages, int column, int leaf, List<ColumnPageReader.Entry> entries, long values,
       boolean synchronizing) throws DecodeException {
     if (values <= 0) {
       throw new DecodeException(DecodeException.Kind.CORRUPT, "leaf " + leaf + " has no values for the matching rows");
     }
-    return new ColumnPageReader(column.getCodec(), leaves.get(leaf), pages.dictionary(column), entries, values, synchronizing);
+    return new ColumnPageReader(pages.answer().codec(column), leaves.get(leaf), pages.dictionary(column), entries, values,
+        synchronizing);
   }
 
   /** Reads {@code records} records; with {@code keep}, keeps only the records at its rows. */

@@ -1,8 +1,5 @@
 package io.needle.decode;
 
-import io.needle.protocol.proto.ColumnPages;
-import io.needle.protocol.proto.DataPage;
-import io.needle.protocol.proto.RowGroupPages;
 import org.apache.parquet.VersionParser;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.impl.ColumnReaderImpl;
@@ -166,14 +163,14 @@ public final class RowGroupDecoder<R> {
   }
 
   /**
-   * Materializes the given rows of a row group whose {@code columns} list the leaves of the
-   * requested fields (no key column first, for a decoder made by {@link #forRows}). The sink's
-   * {@code keyOrdinal} is the row's index in {@code rows}.
+   * Materializes the given rows of row group {@code rowGroup} of {@code answer}, whose columns
+   * list the leaves of the requested fields (no key column first, for a decoder made by
+   * {@link #forRows}). The sink's {@code keyOrdinal} is the row's index in {@code rows}.
    *
    * @param rows row indexes within the row group, strictly ascending
    * @throws IllegalArgumentException when rows are not strictly ascending and non-negative
    */
-  public void decodeRows(RowGroupPages rowGroup, List<ByteBuffer> pages, long[] rows, MatchSink<? super R> sink)
+  public void decodeRows(AnswerHeader answer, int rowGroup, PageSegments pages, long[] rows, MatchSink<? super R> sink)
       throws DecodeException {
     Matches matches = new Matches();
     for (long row : rows) {
@@ -182,18 +179,18 @@ public final class RowGroupDecoder<R> {
       }
       matches.add(row, matches.count);
     }
-    if (matches.count > 0 && matches.rows[matches.count - 1] >= rowGroup.getRowCount()) {
+    if (matches.count > 0 && matches.rows[matches.count - 1] >= answer.rowCount(rowGroup)) {
       throw new IllegalArgumentException("row " + matches.rows[matches.count - 1] + " beyond the row group's "
-          + rowGroup.getRowCount() + " rows");
+          + answer.rowCount(rowGroup) + " rows");
     }
     List<R> decoded;
     try {
-      decoded = matches.count == 0 ? List.of() : new Decoding(rowGroup, pages).materialize(matches);
+      decoded = matches.count == 0 ? List.of() : new Decoding(answer, rowGroup, pages).materialize(matches);
     } catch (ColumnPageReader.DecodeFailure e) {
       throw e.decodeException();
     } catch (RuntimeException e) {
       throw new DecodeException(DecodeException.Kind.CORRUPT,
-          "row group " + rowGroup.getRowGroup() + " does not decode: " + e, e);
+          "row group " + answer.rowGroupNumber(rowGroup) + " does not decode: " + e, e);
     }
     for (int i = 0; i < matches.count; i++) {
       sink.match(i, matches.rows[i], decoded.get(i));
@@ -211,11 +208,14 @@ public final class RowGroupDecoder<R> {
   }
 
   /**
-   * @param pages the response's page segments by index, each positioned at its first byte
+   * Looks up {@code keys} in row group {@code rowGroup} of {@code answer} (its first column the
+   * key column's) and materializes the matching rows.
+   *
+   * @param pages the response's page segments by index, read in place (heap or direct)
    * @return nanoseconds of it spent decompressing pages (for latency breakdowns)
    * @throws IllegalArgumentException when the matcher's key form does not fit the key column
    */
-  public long decode(RowGroupPages rowGroup, List<ByteBuffer> pages, KeyMatcher keys, MatchSink<? super R> sink)
+  public long decode(AnswerHeader answer, int rowGroup, PageSegments pages, KeyMatcher keys, MatchSink<? super R> sink)
       throws DecodeException {
     if (keyType == null) {
       throw new IllegalStateException("a decoder made by forRows has no key column: use decodeRows");
@@ -223,7 +223,7 @@ public final class RowGroupDecoder<R> {
     if (keys.isLong() != keyType.isLong()) {
       throw new IllegalArgumentException(keys + " for key column " + keyType);
     }
-    Decoding decoding = new Decoding(rowGroup, pages);
+    Decoding decoding = new Decoding(answer, rowGroup, pages);
     Matches matches;
     List<R> rows;
     try {
@@ -233,7 +233,7 @@ public final class RowGroupDecoder<R> {
       throw e.decodeException();
     } catch (RuntimeException e) {
       throw new DecodeException(DecodeException.Kind.CORRUPT,
-          "row group " + rowGroup.getRowGroup() + " does not decode: " + e, e);
+          "row group " + answer.rowGroupNumber(rowGroup) + " does not decode: " + e, e);
     }
     for (int i = 0; i < matches.count; i++) {
       sink.match(matches.ordinals[i], matches.rows[i], rows.get(i));
@@ -263,37 +263,51 @@ public final class RowGroupDecoder<R> {
 
   /** The state of one decode call. */
   private final class Decoding implements RecordAssembly.Columns {
-    private final RowGroupPages rowGroup;
-    private final List<ByteBuffer> segments;
+    private final AnswerHeader answer;
+    private final int rowGroup;
+    private final PageSegments segments;
+    /** This call's own view of direct segments (pages set its position to decompress); null on the heap. */
+    private final ByteBuffer owned;
     private final ParsedPage[] parsed;
-    private final Map<Integer, ColumnPages> byLeaf = new HashMap<>();
+    /** Leaf -> the answer's column index of its pages. */
+    private final Map<Integer, Integer> byLeaf = new HashMap<>();
 
-    Decoding(RowGroupPages rowGroup, List<ByteBuffer> segments) throws DecodeException {
+    Decoding(AnswerHeader answer, int rowGroup, PageSegments segments) throws DecodeException {
+      this.answer = answer;
       this.rowGroup = rowGroup;
       this.segments = segments;
-      this.parsed = new ParsedPage[segments.size()];
+      this.owned = segments.bytes().hasArray() ? null : segments.bytes().duplicate();
+      this.parsed = new ParsedPage[segments.count()];
+      int first = answer.firstColumn(rowGroup);
+      int end = answer.columnEnd(rowGroup);
       if (keyLeaf < 0) {
-        for (ColumnPages column : rowGroup.getColumnsList()) {
-          byLeaf.putIfAbsent(column.getLeaf(), column);
+        for (int c = first; c < end; c++) {
+          byLeaf.putIfAbsent(answer.leaf(c), c);
         }
         return;
       }
-      if (rowGroup.getColumnsCount() == 0) {
-        throw new DecodeException(DecodeException.Kind.CORRUPT, "row group " + rowGroup.getRowGroup() + " has no columns");
+      if (first == end) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "row group " + answer.rowGroupNumber(rowGroup)
+            + " has no columns");
       }
-      if (rowGroup.getColumns(0).getLeaf() != keyLeaf) {
-        throw new DecodeException(DecodeException.Kind.CORRUPT, "first column is leaf " + rowGroup.getColumns(0).getLeaf()
+      if (answer.leaf(first) != keyLeaf) {
+        throw new DecodeException(DecodeException.Kind.CORRUPT, "first column is leaf " + answer.leaf(first)
             + ", expected the key column's leaf " + keyLeaf);
       }
-      for (int i = 1; i < rowGroup.getColumnsCount(); i++) {
-        byLeaf.putIfAbsent(rowGroup.getColumns(i).getLeaf(), rowGroup.getColumns(i));
+      for (int c = first + 1; c < end; c++) {
+        byLeaf.putIfAbsent(answer.leaf(c), c);
       }
-      byLeaf.putIfAbsent(keyLeaf, rowGroup.getColumns(0));
+      byLeaf.putIfAbsent(keyLeaf, first);
     }
 
     @Override
     public long rowCount() {
-      return rowGroup.getRowCount();
+      return answer.rowCount(rowGroup);
+    }
+
+    @Override
+    public AnswerHeader answer() {
+      return answer;
     }
 
     long decompressNanos() {
@@ -314,27 +328,29 @@ public final class RowGroupDecoder<R> {
       }
       ParsedPage page = parsed[index];
       if (page == null) {
-        page = ParsedPage.parse(index, segments.get(index));
+        page = ParsedPage.parse(index, segments, owned);
         parsed[index] = page;
       }
       return page;
     }
 
     @Override
-    public DictionaryPage dictionary(ColumnPages column) throws DecodeException {
-      return column.getDictionaryPage() < 0 ? null : page(column.getDictionaryPage()).dictionaryPage(column.getCodec());
+    public DictionaryPage dictionary(int column) throws DecodeException {
+      int dictionary = answer.dictionaryPage(column);
+      return dictionary < 0 ? null : page(dictionary).dictionaryPage(answer.codec(column));
     }
 
     Matches scanKeys(KeyMatcher keys) throws DecodeException {
-      return KeyColumnScan.scan(this, rowGroup.getColumns(0), keyDescriptor, writerVersion, fastPath, keys);
+      return KeyColumnScan.scan(this, answer.firstColumn(rowGroup), keyDescriptor, writerVersion, fastPath, keys);
     }
 
     List<R> materialize(Matches matches) throws DecodeException {
       BitSet sequential = new BitSet();
       for (int f = 0; f < outputNames.length; f++) {
         for (int leaf : fieldLeaves[f]) {
-          for (DataPage p : column(leaf).getDataPagesList()) {
-            if (p.getFirstRow() < 0) {
+          int column = column(leaf);
+          for (int p = 0; p < answer.dataPageCount(column); p++) {
+            if (answer.firstRow(column, p) < 0) {
               sequential.set(fieldInSchema[f]);
             }
           }
@@ -352,7 +368,7 @@ public final class RowGroupDecoder<R> {
         if (fastPath && fieldLeaves[f].length == 1
             && FlatColumnLookup.shapeOf(field, leaves.get(fieldLeaves[f][0])) != null) {
           int leaf = fieldLeaves[f][0];
-          lookup = FlatColumnLookup.plan(field, leaves.get(leaf), column(leaf), rowGroup.getRowCount(), matches.rows,
+          lookup = FlatColumnLookup.plan(field, leaves.get(leaf), answer, column(leaf), rowCount(), matches.rows,
               matches.count, this);
         }
         if (lookup != null) {
@@ -384,8 +400,8 @@ public final class RowGroupDecoder<R> {
     }
 
     @Override
-    public ColumnPages column(int leaf) throws DecodeException {
-      ColumnPages column = byLeaf.get(leaf);
+    public int column(int leaf) throws DecodeException {
+      Integer column = byLeaf.get(leaf);
       if (column == null) {
         throw new DecodeException(DecodeException.Kind.CORRUPT, "the response has no pages for leaf column " + leaf
             + " (" + Arrays.toString(leaves.get(leaf).getPath()) + ")");

@@ -3,6 +3,7 @@ package io.needle.decode;
 import io.needle.protocol.proto.Codec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -18,12 +19,16 @@ import java.nio.ByteOrder;
  * offset, 3 copy with a 32-bit offset (length 1-64 in the tag). Copies may overlap their output.
  *
  * <p>Every length and offset is checked against the input and the declared output; malformed
- * input throws {@link DecodeException} (CORRUPT). Not thread-safe.
+ * input throws {@link DecodeException} (CORRUPT). The input is a heap array or a direct buffer
+ * read in place by absolute index (its position is never used). Not thread-safe.
  */
 final class SnappyPrefix {
   private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle BUFFER_LONG = MethodHandles.byteBufferViewVarHandle(long[].class,
+      ByteOrder.LITTLE_ENDIAN);
 
-  private final byte[] in;
+  private final byte[] in; // null when the input is inBuffer
+  private final ByteBuffer inBuffer;
   private final int inEnd;
   private final byte[] out;
   private final int outEnd;
@@ -36,10 +41,21 @@ final class SnappyPrefix {
    *     declared length must be exactly {@code out.length - outOffset}
    */
   SnappyPrefix(byte[] in, int offset, int length, byte[] out, int outOffset) throws DecodeException {
-    if (offset < 0 || length < 0 || offset + length > in.length || outOffset < 0 || outOffset > out.length) {
+    this(in, null, in.length, offset, length, out, outOffset);
+  }
+
+  /** Over a direct (or any) buffer, from absolute index {@code offset}. */
+  SnappyPrefix(ByteBuffer in, int offset, int length, byte[] out, int outOffset) throws DecodeException {
+    this(null, in, in.capacity(), offset, length, out, outOffset);
+  }
+
+  private SnappyPrefix(byte[] in, ByteBuffer inBuffer, int capacity, int offset, int length, byte[] out, int outOffset)
+      throws DecodeException {
+    if (offset < 0 || length < 0 || offset > capacity - length || outOffset < 0 || outOffset > out.length) {
       throw corrupt("stream bounds outside the page");
     }
     this.in = in;
+    this.inBuffer = inBuffer;
     this.inEnd = offset + length;
     this.out = out;
     this.outEnd = out.length;
@@ -51,7 +67,7 @@ final class SnappyPrefix {
       if (ip >= inEnd || shift > 28) {
         throw corrupt("unreadable uncompressed length");
       }
-      int b = in[ip++];
+      int b = in(ip++);
       declared |= (long) (b & 0x7f) << shift;
       if ((b & 0x80) == 0) {
         break;
@@ -86,7 +102,7 @@ final class SnappyPrefix {
     if (ip >= inEnd) {
       throw corrupt("stream ends after " + op + " of " + outEnd + " bytes");
     }
-    int tag = in[ip++] & 0xff;
+    int tag = in(ip++) & 0xff;
     int length;
     int offset;
     switch (tag & 3) {
@@ -99,7 +115,7 @@ final class SnappyPrefix {
           }
           long l = 0;
           for (int i = 0; i < bytes; i++) {
-            l |= (long) (in[ip++] & 0xff) << (8 * i);
+            l |= (long) (in(ip++) & 0xff) << (8 * i);
           }
           if (l >= Integer.MAX_VALUE) {
             throw corrupt("literal of " + (l + 1) + " bytes");
@@ -113,10 +129,12 @@ final class SnappyPrefix {
         if (length <= 16 && ip + 16 <= inEnd && op + 16 <= outEnd) {
           // Short literals are most of a text page's elements: two word moves beat a call. Bytes
           // written past the literal are inside the output and overwritten by what follows.
-          LONG.set(out, op, (long) LONG.get(in, ip));
-          LONG.set(out, op + 8, (long) LONG.get(in, ip + 8));
-        } else {
+          LONG.set(out, op, inLong(ip));
+          LONG.set(out, op + 8, inLong(ip + 8));
+        } else if (in != null) {
           System.arraycopy(in, ip, out, op, length);
+        } else {
+          inBuffer.get(ip, out, op, length);
         }
         ip += length;
         op += length;
@@ -127,14 +145,14 @@ final class SnappyPrefix {
           throw corrupt("copy offset past the input");
         }
         length = 4 + ((tag >>> 2) & 7);
-        offset = (tag >>> 5) << 8 | (in[ip++] & 0xff);
+        offset = (tag >>> 5) << 8 | (in(ip++) & 0xff);
       }
       case 2 -> {
         if (ip + 2 > inEnd) {
           throw corrupt("copy offset past the input");
         }
         length = 1 + (tag >>> 2);
-        offset = (in[ip] & 0xff) | (in[ip + 1] & 0xff) << 8;
+        offset = (in(ip) & 0xff) | (in(ip + 1) & 0xff) << 8;
         ip += 2;
       }
       default -> {
@@ -142,7 +160,7 @@ final class SnappyPrefix {
           throw corrupt("copy offset past the input");
         }
         length = 1 + (tag >>> 2);
-        offset = (in[ip] & 0xff) | (in[ip + 1] & 0xff) << 8 | (in[ip + 2] & 0xff) << 16 | (in[ip + 3] & 0xff) << 24;
+        offset = (in(ip) & 0xff) | (in(ip + 1) & 0xff) << 8 | (in(ip + 2) & 0xff) << 16 | (in(ip + 3) & 0xff) << 24;
         ip += 4;
       }
     }
@@ -164,6 +182,14 @@ final class SnappyPrefix {
       }
     }
     op += length;
+  }
+
+  private byte in(int at) {
+    return in != null ? in[at] : inBuffer.get(at);
+  }
+
+  private long inLong(int at) {
+    return in != null ? (long) LONG.get(in, at) : (long) BUFFER_LONG.get(inBuffer, at);
   }
 
   private static DecodeException corrupt(String why) {

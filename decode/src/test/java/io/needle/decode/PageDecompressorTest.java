@@ -57,6 +57,56 @@ class PageDecompressorTest {
   }
 
   @Test
+  void everyCodecDecompressesFromADirectBufferInPlaceAsFromTheHeap() throws Exception {
+    byte[] first = compress(new Lz4Compressor(), Arrays.copyOfRange(PAGE, 0, 12_000));
+    byte[] second = compress(new Lz4Compressor(), Arrays.copyOfRange(PAGE, 12_000, PAGE.length));
+    byte[] hadoopLz4 = ByteBuffer.allocate(8 + first.length + 8 + second.length)
+        .putInt(12_000).putInt(first.length).put(first)
+        .putInt(PAGE.length - 12_000).putInt(second.length).put(second).array();
+    byte[][] bodies = {PAGE, compress(new SnappyCompressor(), PAGE), compress(new ZstdCompressor(), PAGE),
+        compress(new Lz4Compressor(), PAGE), gzip(PAGE, 0, PAGE.length), hadoopLz4};
+    Codec[] codecs = {Codec.UNCOMPRESSED, Codec.SNAPPY, Codec.ZSTD, Codec.LZ4_RAW, Codec.GZIP, Codec.LZ4};
+    for (int i = 0; i < codecs.length; i++) {
+      ByteBuffer direct = between(bodies[i], 29, 17);
+      assertThat(PageDecompressor.decompress(codecs[i], direct, 29, bodies[i].length, PAGE.length)).as(codecs[i].name())
+          .isEqualTo(PageDecompressor.decompress(codecs[i], bodies[i], 0, bodies[i].length, PAGE.length))
+          .isEqualTo(PAGE);
+    }
+  }
+
+  @Test
+  void directGarbageBombsAndBoundsAreCorrupt() throws Exception {
+    byte[] garbage = new byte[100];
+    new Random(7).nextBytes(garbage);
+    byte[] zeros = new byte[1_000_000];
+    for (Codec codec : new Codec[] {Codec.GZIP, Codec.ZSTD, Codec.SNAPPY, Codec.LZ4_RAW, Codec.LZ4}) {
+      byte[] bomb = switch (codec) {
+        case GZIP -> gzip(zeros, 0, zeros.length);
+        case ZSTD -> compress(new ZstdCompressor(), zeros);
+        case SNAPPY -> compress(new SnappyCompressor(), zeros);
+        default -> compress(new Lz4Compressor(), zeros);
+      };
+      for (byte[] body : new byte[][] {garbage, bomb}) {
+        ByteBuffer direct = between(body, 3, 5);
+        assertThatThrownBy(() -> PageDecompressor.decompress(codec, direct, 3, body.length, 1_000)).as(codec.name())
+            .isInstanceOfSatisfying(DecodeException.class, e -> assertThat(e.kind()).isEqualTo(DecodeException.Kind.CORRUPT));
+      }
+    }
+    ByteBuffer small = ByteBuffer.allocateDirect(10);
+    assertThatThrownBy(() -> PageDecompressor.decompress(Codec.SNAPPY, small, 4, 7, 100))
+        .isInstanceOfSatisfying(DecodeException.class, e -> assertThat(e.kind()).isEqualTo(DecodeException.Kind.CORRUPT));
+  }
+
+  /** {@code body} in a direct buffer after {@code before} and followed by {@code after} bytes of 0x55. */
+  private static ByteBuffer between(byte[] body, int before, int after) {
+    ByteBuffer direct = ByteBuffer.allocateDirect(before + body.length + after);
+    for (int i = 0; i < direct.capacity(); i++) {
+      direct.put(i, (byte) 0x55);
+    }
+    return direct.put(before, body);
+  }
+
+  @Test
   void readsConcatenatedGzipMembers() throws Exception {
     byte[] a = gzip(PAGE, 0, 7_000);
     byte[] b = gzip(PAGE, 7_000, PAGE.length);

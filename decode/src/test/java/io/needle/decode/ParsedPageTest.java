@@ -7,7 +7,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32;
 import org.apache.parquet.format.DataPageHeader;
 import org.apache.parquet.format.Encoding;
 import org.apache.parquet.format.PageHeader;
@@ -34,6 +36,30 @@ class ParsedPageTest {
       assertThat(page.valueCount()).isEqualTo(oracle.getData_page_header().getNum_values());
       assertThat(page.valueEncoding()).isEqualTo(oracle.getData_page_header().getEncoding());
       assertThat(page.dataBody(io.needle.protocol.proto.Codec.UNCOMPRESSED)).isEqualTo(BODY);
+    }
+  }
+
+  @Test
+  void pagesOfOneDirectBufferReadInPlaceOneAfterAnotherWithTheirChecksums() throws Exception {
+    // Regression: a CRC checked through the call's own view left its limit at the first page's
+    // end, and the next page's absolute reads failed as "out of bounds".
+    CRC32 crc = new CRC32();
+    crc.update(BODY);
+    PageHeader checked = header(BODY.length, null).setCrc((int) crc.getValue());
+    byte[] segment = segment(checked);
+    PageHeader lying = header(BODY.length, null).setCrc((int) crc.getValue() ^ 1);
+    for (boolean direct : new boolean[] {false, true}) {
+      PageSegments pages = PageSegments.copyOf(List.of(ByteBuffer.wrap(segment), ByteBuffer.wrap(segment),
+          ByteBuffer.wrap(segment(lying))), direct);
+      ByteBuffer owned = direct ? pages.bytes().duplicate() : null;
+      for (int i = 0; i < 2; i++) {
+        ParsedPage page = ParsedPage.parse(i, pages, owned);
+        assertThat(page.valueCount()).isEqualTo(3);
+        assertThat(page.dataBody(io.needle.protocol.proto.Codec.UNCOMPRESSED)).as("page %d, direct %s", i, direct)
+            .isEqualTo(BODY);
+      }
+      Throwable error = catchThrowable(() -> ParsedPage.parse(2, pages, owned));
+      assertThat(error).isInstanceOf(DecodeException.class).hasMessageContaining("CRC32 mismatch");
     }
   }
 

@@ -1,12 +1,16 @@
 package io.needle.bench.jmh;
 
 import io.needle.client.Row;
+import io.needle.decode.AnswerHeader;
 import io.needle.decode.DecodeException;
 import io.needle.decode.FileSchema;
+import io.needle.decode.PageSegments;
 import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
+import io.needle.protocol.proto.FileResult;
+import io.needle.protocol.proto.LookupResponse;
 import io.needle.protocol.proto.RowGroupPages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -100,8 +104,8 @@ public class DecodeBenchmarks {
   int row;
 
   private RowGroupDecoder<Row> decoder;
-  private RowGroupPages rowGroup;
-  private List<ByteBuffer> segments;
+  private AnswerHeader answer;
+  private PageSegments segments;
   private long[] rows;
   private Object expected;
   private Object decoded;
@@ -119,7 +123,7 @@ public class DecodeBenchmarks {
     };
     decoder = RowGroupDecoder.forRows(
         FileSchema.of(MessageTypeParser.parseMessageType("message m { " + column + " }"), CREATED_BY), List.of("v"), Row::of);
-    segments = new ArrayList<>();
+    List<ByteBuffer> segments = new ArrayList<>();
     ColumnPages.Builder pages = ColumnPages.newBuilder().setLeaf(0).setCodec(Codec.UNCOMPRESSED).setDictionaryPage(-1);
     ValuesWriter writer = writer(encoding);
     for (Object v : values) {
@@ -142,7 +146,10 @@ public class DecodeBenchmarks {
         org.apache.parquet.format.Encoding.RLE, org.apache.parquet.format.Encoding.RLE));
     pages.addDataPages(DataPage.newBuilder().setPage(segments.size()).setFirstRow(0));
     segments.add(segment(h, body));
-    rowGroup = RowGroupPages.newBuilder().setRowGroup(0).setRowCount(VALUES).addColumns(pages).build();
+    RowGroupPages rowGroup = RowGroupPages.newBuilder().setRowGroup(0).setRowCount(VALUES).addColumns(pages).build();
+    answer = AnswerHeader.parse(LookupResponse.newBuilder().addFiles(FileResult.newBuilder().addRowGroups(rowGroup))
+        .build().toByteArray());
+    this.segments = PageSegments.copyOf(segments, false);
     rows = new long[] {row};
     expected = values[row];
     Object first = decodeOneValue();
@@ -158,7 +165,7 @@ public class DecodeBenchmarks {
 
   @Benchmark
   public Object decodeOneValue() throws DecodeException {
-    decoder.decodeRows(rowGroup, segments, rows, (ordinal, r, value) -> decoded = value.get(0));
+    decoder.decodeRows(answer, 0, segments, rows, (ordinal, r, value) -> decoded = value.get(0));
     return decoded;
   }
 

@@ -72,7 +72,7 @@ class BadDataDecodeTest {
       }
       List<String> actual = new ArrayList<>();
       try {
-        RowGroupDecoder.forRows(schema, List.of(), Row::of).decodeRows(built.rowGroup, built.segments, rows,
+        RowGroupDecoder.forRows(schema, List.of(), Row::of).decodeRows(built.answer(), 0, built.pages(false), rows,
             (i, row, value) -> actual.add(value.toJson()));
       } catch (DecodeException e) {
         continue; // clean, typed failure

@@ -33,11 +33,14 @@ import static org.assertj.core.api.Assertions.fail;
  * Every file of the parquet-testing corpus through the client decoder, compared with
  * parquet-java's reader ({@link ParquetOracle}): for each row group, every distinct non-null key
  * of a key column is looked up, and each matching row's JSON must equal the oracle's, for every
- * field, with first rows known (offset index / headers) and unknown.
+ * field, with first rows known (offset index / headers) and unknown, from heap and from direct
+ * buffers (the client decodes a Netty reply's direct memory in place).
  */
 class CorpusDecodeTest {
   private static final int MAX_ROW_GROUPS = 3;
   private static final int MAX_KEYS = 2_000;
+  /** Where the pages lie: a heap buffer, then a direct one. */
+  private static final boolean[] DIRECT = {false, true};
 
   @TestFactory
   Stream<DynamicTest> goodFiles() throws IOException {
@@ -93,24 +96,26 @@ class CorpusDecodeTest {
       KeyMatcher matcher = matcher(keys, keyType);
       for (WorkerResponse.FirstRows mode : WorkerResponse.FirstRows.values()) {
         WorkerResponse.Built built = response.build(rg, keyLeaf, mode, flat);
-        Map<Long, String> actual = new TreeMap<>();
-        try {
-          decoder.decode(built.rowGroup, built.segments, matcher, (ordinal, row, value) -> {
-            assertThat(actual).doesNotContainKey(row);
-            assertThat(same(keys.get(ordinal), keyOfRow.get(row), keyType)).as("key ordinal of row %s", row).isTrue();
-            actual.put(row, value.toJson());
-          });
-        } catch (DecodeException e) {
-          if (e.kind() == DecodeException.Kind.UNSUPPORTED && unsupportedCodec(built)) {
-            return;
+        for (boolean direct : DIRECT) {
+          Map<Long, String> actual = new TreeMap<>();
+          try {
+            decoder.decode(built.answer(), 0, built.pages(direct), matcher, (ordinal, row, value) -> {
+              assertThat(actual).doesNotContainKey(row);
+              assertThat(same(keys.get(ordinal), keyOfRow.get(row), keyType)).as("key ordinal of row %s", row).isTrue();
+              actual.put(row, value.toJson());
+            });
+          } catch (DecodeException e) {
+            if (e.kind() == DecodeException.Kind.UNSUPPORTED && unsupportedCodec(built)) {
+              return;
+            }
+            throw new AssertionError(path.getFileName() + " row group " + rg + " " + mode + " direct " + direct + ": " + e, e);
           }
-          throw new AssertionError(path.getFileName() + " row group " + rg + " " + mode + ": " + e, e);
+          if (keys.size() < keyOfRow.size() && keys.size() == MAX_KEYS) {
+            expected.keySet().retainAll(actual.keySet());
+          }
+          assertThat(actual).as("%s row group %s, first rows %s, key %s, direct %s", path.getFileName(), rg, mode,
+              keyColumn, direct).isEqualTo(expected);
         }
-        if (keys.size() < keyOfRow.size() && keys.size() == MAX_KEYS) {
-          expected.keySet().retainAll(actual.keySet());
-        }
-        assertThat(actual).as("%s row group %s, first rows %s, key %s", path.getFileName(), rg, mode, keyColumn)
-            .isEqualTo(expected);
       }
     }
   }
@@ -138,14 +143,16 @@ class CorpusDecodeTest {
         long[] rows = expected.keySet().stream().mapToLong(Long::longValue).toArray();
         for (WorkerResponse.FirstRows mode : WorkerResponse.FirstRows.values()) {
           WorkerResponse.Built built = response.build(rg, -1, mode, flat);
-          Map<Long, String> actual = new TreeMap<>();
-          try {
-            decoder.decodeRows(built.rowGroup, built.segments, rows, (i, row, value) -> actual.put(row, value.toJson()));
-          } catch (DecodeException e) {
-            throw new AssertionError(path.getFileName() + " row group " + rg + " " + mode + ": " + e, e);
+          for (boolean direct : DIRECT) {
+            Map<Long, String> actual = new TreeMap<>();
+            try {
+              decoder.decodeRows(built.answer(), 0, built.pages(direct), rows, (i, row, value) -> actual.put(row, value.toJson()));
+            } catch (DecodeException e) {
+              throw new AssertionError(path.getFileName() + " row group " + rg + " " + mode + " direct " + direct + ": " + e, e);
+            }
+            assertThat(actual).as("%s row group %s, first rows %s, fields %s, direct %s", path.getFileName(), rg, mode,
+                fields, direct).isEqualTo(expected);
           }
-          assertThat(actual).as("%s row group %s, first rows %s, fields %s", path.getFileName(), rg, mode, fields)
-              .isEqualTo(expected);
         }
       }
     }
@@ -195,10 +202,15 @@ class CorpusDecodeTest {
     for (int i = 0; i < keys.length; i++) {
       keyBytes[i] = keyType.toBytes(keys[i]);
     }
-    List<String> all = new ArrayList<>();
-    new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of).decode(built.rowGroup, built.segments,
-        KeyMatcher.ofBytes(keyBytes), (ordinal, row, value) -> all.add(value.toJson()));
-    return all;
+    List<String> heap = new ArrayList<>();
+    List<String> direct = new ArrayList<>();
+    for (boolean d : DIRECT) {
+      List<String> into = d ? direct : heap;
+      new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of).decode(built.answer(), 0, built.pages(d),
+          KeyMatcher.ofBytes(keyBytes), (ordinal, row, value) -> into.add(value.toJson()));
+    }
+    assertThat(direct).as("the same rows from direct pages").isEqualTo(heap);
+    return heap;
   }
 
   private static void expectFailure(Path path, WorkerResponse response, DecodeException.Kind kind) throws Exception {
@@ -232,11 +244,13 @@ class CorpusDecodeTest {
         : KeyMatcher.ofBytes(new byte[][] {new byte[0], "a".getBytes(java.nio.charset.StandardCharsets.UTF_8)});
     WorkerResponse.Built built = response.build(0, keyLeaf, WorkerResponse.FirstRows.KNOWN, flat);
     RowGroupDecoder<Row> decoder = new RowGroupDecoder<>(schema, keyColumn, List.of(), Row::of);
-    try {
-      decoder.decode(built.rowGroup, built.segments, matcher, (ordinal, row, value) -> { });
-      fail(path.getFileName() + ": expected DecodeException " + kind);
-    } catch (DecodeException e) {
-      assertThat(e.kind()).as(e.toString()).isEqualTo(kind);
+    for (boolean direct : DIRECT) {
+      try {
+        decoder.decode(built.answer(), 0, built.pages(direct), matcher, (ordinal, row, value) -> { });
+        fail(path.getFileName() + ": expected DecodeException " + kind + ", direct " + direct);
+      } catch (DecodeException e) {
+        assertThat(e.kind()).as(e.toString()).isEqualTo(kind);
+      }
     }
   }
 

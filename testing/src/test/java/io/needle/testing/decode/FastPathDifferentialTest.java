@@ -102,7 +102,7 @@ class FastPathDifferentialTest {
   private static List<String> decode(RowGroupDecoder<Row> decoder, WorkerResponse.Built built, long[] rows) {
     List<String> out = new ArrayList<>();
     try {
-      decoder.decodeRows(built.rowGroup, built.segments, rows, (i, row, value) -> out.add(row + " " + value.toJson()));
+      decoder.decodeRows(built.answer(), 0, built.pages(false), rows, (i, row, value) -> out.add(row + " " + value.toJson()));
     } catch (DecodeException e) {
       return List.of("failed: " + e.kind());
     }

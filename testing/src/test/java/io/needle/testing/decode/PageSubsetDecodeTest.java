@@ -1,12 +1,16 @@
 package io.needle.testing.decode;
 
+import io.needle.decode.AnswerHeader;
 import io.needle.decode.FileSchema;
 import io.needle.decode.KeyMatcher;
 import io.needle.client.Row;
+import io.needle.decode.PageSegments;
 import io.needle.decode.RowGroupDecoder;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
+import io.needle.protocol.proto.FileResult;
+import io.needle.protocol.proto.LookupResponse;
 import io.needle.protocol.proto.RowGroupPages;
 import io.needle.testing.OracleRow;
 import io.needle.testing.ParquetOracle;
@@ -95,7 +99,8 @@ class PageSubsetDecodeTest {
               .filter(r -> r.rowGroup() == rgIndexOf(blocks, block) && r.rowInGroup() == target).findFirst().orElseThrow();
           Object key = ParquetOracle.keyValue(expectedRow, keyColumn);
           Map<Long, String> decoded = new HashMap<>();
-          decoder.decode(response.build(), pages, matcher(key), (ordinal, row, value) -> decoded.put(row, value.toJson()));
+          decoder.decode(answerOf(response.build()), 0, PageSegments.copyOf(pages, false), matcher(key),
+              (ordinal, row, value) -> decoded.put(row, value.toJson()));
           assertThat(decoded).as("%s rg %d row %d", name, rg, target).containsKey(target);
           for (Map.Entry<Long, String> e : decoded.entrySet()) {
             int rgIndex = rg;
@@ -155,5 +160,11 @@ class PageSubsetDecodeTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Util.writeFileMetaData(slim, out);
     return out.toByteArray();
+  }
+
+  /** An answer holding the one row group, read as the client reads a reply's header. */
+  private static AnswerHeader answerOf(RowGroupPages rowGroup) throws Exception {
+    return AnswerHeader.parse(LookupResponse.newBuilder().addFiles(FileResult.newBuilder().addRowGroups(rowGroup))
+        .build().toByteArray());
   }
 }

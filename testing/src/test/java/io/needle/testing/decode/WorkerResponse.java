@@ -1,5 +1,9 @@
 package io.needle.testing.decode;
 
+import io.needle.decode.AnswerHeader;
+import io.needle.decode.PageSegments;
+import io.needle.protocol.proto.FileResult;
+import io.needle.protocol.proto.LookupResponse;
 import io.needle.protocol.proto.Codec;
 import io.needle.protocol.proto.ColumnPages;
 import io.needle.protocol.proto.DataPage;
@@ -87,6 +91,21 @@ final class WorkerResponse {
   final class Built {
     final List<ByteBuffer> segments = new ArrayList<>();
     RowGroupPages rowGroup;
+
+    /** An answer holding this one row group (index 0), read as the client reads a reply's header. */
+    AnswerHeader answer() {
+      try {
+        return AnswerHeader.parse(LookupResponse.newBuilder().addFiles(FileResult.newBuilder().addRowGroups(rowGroup))
+            .build().toByteArray());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    /** The segments back to back in one buffer, on the heap or direct (as a Netty reply's may be). */
+    PageSegments pages(boolean direct) {
+      return PageSegments.copyOf(segments, direct);
+    }
   }
 
   Built build(int rowGroupIndex, int keyLeaf, FirstRows mode, boolean[] maxRepZeroByLeaf) throws IOException {
