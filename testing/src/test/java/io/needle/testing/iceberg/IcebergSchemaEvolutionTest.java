@@ -155,6 +155,61 @@ class IcebergSchemaEvolutionTest {
   }
 
   @Test
+  void aDescribeOfAnEvolvedTableReadsOneFooterAndLookupsStillAnswerByFieldId() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "lazy", 2, FIRST);
+    t.appendRecords(rows(FIRST, 0, 100, 1));
+    t.appendRecords(rows(FIRST, 100, 200, 1));
+    t.table.updateSchema().renameColumn("name", "label").addColumn("note", Types.StringType.get())
+        .updateColumn("count", Types.LongType.get()).commit();
+    t.appendRecords(rows(t.table.schema(), 200, 300, 2));
+    t.appendRecords(rows(t.table.schema(), 300, 400, 2));
+    try (Worker worker = Worker.startInProcess(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)), null, null)) {
+      io.needle.protocol.proto.Response described = IcebergTableTest.describe(worker, t.location(), "id");
+      assertThat(described.hasError()).as(described.getError().getMessage()).isFalse();
+      assertThat(described.getDescribe().getFilesList()).hasSize(4)
+          .as("one footer read: every other file described from its manifest")
+          .filteredOn(f -> f.getSchemaId() != 0).hasSize(1);
+      assertThat(described.getDescribe().getTableColumnsCount()).as("columns matched by field id").isPositive();
+    }
+    List<Long> keys = List.of(0L, 5L, 99L, 100L, 199L, 200L, 250L, 399L, 400L, -1L);
+    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+         NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
+             .requestTimeout(Duration.ofSeconds(30)).build()) {
+      Table table = client.table(t.location(), "id");
+      assertAnswers(t, table, "id", keys, List.of("note", "label", "count")); // files first met in this lookup
+      assertAnswers(t, table, "id", keys, List.of());
+    }
+  }
+
+  @Test
+  void aKeyColumnAddedAfterTheFirstFilesIsDescribedFromAFileThatHoldsIt() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "late-key", 2, FIRST);
+    for (int i = 0; i < 3; i++) {
+      t.appendRecords(rows(FIRST, i * 100, i * 100 + 100, 1));
+    }
+    t.table.updateSchema().addColumn("user_id", Types.LongType.get()).commit();
+    List<Record> late = rows(t.table.schema(), 1000, 1100, 2);
+    for (Record r : late) {
+      r.setField("user_id", ((Long) r.getField("id")) + 5000);
+    }
+    t.appendRecords(late);
+    try (Worker worker = Worker.startInProcess(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)), null, null)) {
+      io.needle.protocol.proto.Response described = IcebergTableTest.describe(worker, t.location(), "user_id");
+      assertThat(described.hasError()).as(described.getError().getMessage()).isFalse();
+      // Files without user_id have no key range in the manifest, so their footers are read (the
+      // client asks them for every key); of the files that hold it, one footer: the key's type.
+      assertThat(described.getDescribe().getFilesList()).hasSize(4).filteredOn(f -> f.hasKeyMin()).singleElement()
+          .satisfies(f -> assertThat(f.getSchemaId()).as("the footer of the one file holding the key").isNotZero());
+    }
+    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+         NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
+             .requestTimeout(Duration.ofSeconds(30)).build()) {
+      assertAnswers(t, client.table(t.location(), "user_id"), "user_id", List.of(6000L, 6050L, 6099L, 5000L, 1L),
+          List.of("id", "name", "user_id"));
+    }
+  }
+
+  @Test
   void aFieldChangedInsideAStructAnswersUnsupportedRatherThanAWrongRow() throws Exception {
     Schema nested = new Schema(Types.NestedField.required(1, "id", Types.LongType.get()),
         Types.NestedField.optional(2, "point", Types.StructType.of(Types.NestedField.optional(3, "x", Types.DoubleType.get()))));

@@ -250,9 +250,13 @@ public class IcebergTableTest {
     }
   }
 
-  private static Response describe(Worker worker, String table) throws Exception {
+  static Response describe(Worker worker, String table) throws Exception {
+    return describe(worker, table, IcebergFixture.KEY);
+  }
+
+  static Response describe(Worker worker, String table, String keyColumn) throws Exception {
     Frame frame = worker.call(Request.newBuilder().setRequestId(1).setDescribe(io.needle.protocol.proto.DescribeRequest
-        .newBuilder().setTableUri(table).setKeyColumn(IcebergFixture.KEY)).build()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        .newBuilder().setTableUri(table).setKeyColumn(keyColumn)).build()).get(30, java.util.concurrent.TimeUnit.SECONDS);
     try {
       return Response.parseFrom(io.netty.buffer.ByteBufUtil.getBytes(frame.header()));
     } finally {
