@@ -93,6 +93,10 @@ public final class IcebergPreparer {
     }
     long start = System.nanoTime();
     Path source = src.toAbsolutePath().normalize();
+    if (output == Output.REWRITE && Files.isRegularFile(source)) {
+      throw new IllegalArgumentException("SRC " + source + " is one metadata file, a commit of the past: a rewrite "
+          + "commits on top of the newest one, so give the table's location");
+    }
     Table table = LocalIcebergTable.open(source);
     Snapshot snapshot = table.currentSnapshot();
     if (snapshot == null) {

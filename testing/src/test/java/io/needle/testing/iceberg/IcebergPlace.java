@@ -60,6 +60,11 @@ public final class IcebergPlace implements AutoCloseable {
     return IcebergFixture.create(warehouse(), mapped(), name, formatVersion);
   }
 
+  /** A new table {@code name} of {@code schema} here. */
+  public IcebergFixture create(String name, int formatVersion, org.apache.iceberg.Schema schema) {
+    return IcebergFixture.create(warehouse(), mapped(), name, formatVersion, schema);
+  }
+
   /** Uploads what the writers wrote since the last sync (S3; nothing to do for local tables). */
   public void sync() throws IOException {
     if (s3 == null || !Files.isDirectory(mapped())) {

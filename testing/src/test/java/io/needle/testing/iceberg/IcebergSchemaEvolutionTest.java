@@ -14,6 +14,8 @@ import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -118,39 +120,44 @@ class IcebergSchemaEvolutionTest {
     assertThat(rows).as("present keys were asked").isPositive();
   }
 
-  @Test
-  void columnsAreMatchedByFieldIdAcrossRenameAddDropAndPromotion() throws Exception {
-    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "evolved", 2, FIRST);
-    t.appendRecords(rows(FIRST, 0, 200, 1));
-    t.table.updateSchema().renameColumn("name", "label").addColumn("note", Types.StringType.get())
-        .deleteColumn("old").updateColumn("count", Types.LongType.get()).updateColumn("ratio", Types.DoubleType.get())
-        .updateColumn("price", Types.DecimalType.of(12, 2)).commit();
-    t.table.updateSchema().addColumn("old", Types.IntegerType.get()).commit(); // a new column under a dropped name
-    t.appendRecords(withOld(rows(t.table.schema(), 150, 300, 2)));
-    List<Long> keys = List.of(0L, 1L, 5L, 149L, 150L, 151L, 199L, 200L, 299L, 300L, -1L);
-    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
-         NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
-             .requestTimeout(Duration.ofSeconds(30)).build()) {
-      Table table = client.table(t.location(), "id");
-      assertAnswers(t, table, "id", keys, List.of());
-      assertAnswers(t, table, "id", keys, List.of("note", "label", "count"));
-      assertAnswers(t, table, "id", keys, List.of("old", "ratio", "price"));
-      assertAnswers(t, table, "id", keys, List.of("note")); // only a column the first file lacks
-      assertThat(table.lookup(3L, List.of()).get(0).get("count")).as("an int of the first file, answered as a long")
-          .isInstanceOf(Long.class);
-      assertThatThrownBy(() -> table.lookup(3L, List.of("name")))
-          .as("a renamed column's old name")
-          .isInstanceOfSatisfying(NeedleException.class, e -> assertThat(e.code()).isEqualTo(NeedleException.Code.NOT_FOUND));
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(IcebergPlace.Kind.class)
+  void columnsAreMatchedByFieldIdAcrossRenameAddDropAndPromotion(IcebergPlace.Kind kind) throws Exception {
+    try (IcebergPlace place = IcebergPlace.open(kind, dir)) {
+      IcebergFixture t = place.create("evolved", 2, FIRST);
+      t.appendRecords(rows(FIRST, 0, 200, 1));
+      t.table.updateSchema().renameColumn("name", "label").addColumn("note", Types.StringType.get())
+          .deleteColumn("old").updateColumn("count", Types.LongType.get()).updateColumn("ratio", Types.DoubleType.get())
+          .updateColumn("price", Types.DecimalType.of(12, 2)).commit();
+      t.table.updateSchema().addColumn("old", Types.IntegerType.get()).commit(); // a new column under a dropped name
+      t.appendRecords(withOld(rows(t.table.schema(), 150, 300, 2)));
+      place.sync();
+      List<Long> keys = List.of(0L, 1L, 5L, 149L, 150L, 151L, 199L, 200L, 299L, 300L, -1L);
+      try (Worker worker = place.worker(Duration.ofMinutes(10));
+           NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
+               .requestTimeout(Duration.ofSeconds(30)).build()) {
+        Table table = client.table(t.location(), "id");
+        assertAnswers(t, table, "id", keys, List.of());
+        assertAnswers(t, table, "id", keys, List.of("note", "label", "count"));
+        assertAnswers(t, table, "id", keys, List.of("old", "ratio", "price"));
+        assertAnswers(t, table, "id", keys, List.of("note")); // only a column the first file lacks
+        assertThat(table.lookup(3L, List.of()).get(0).get("count")).as("an int of the first file, answered as a long")
+            .isInstanceOf(Long.class);
+        assertThatThrownBy(() -> table.lookup(3L, List.of("name")))
+            .as("a renamed column's old name")
+            .isInstanceOfSatisfying(NeedleException.class, e -> assertThat(e.code()).isEqualTo(NeedleException.Code.NOT_FOUND));
 
-      // The key column renamed too, and rows deleted by key after the rename: the first file
-      // still names the key "id", the delete file "user_id"; both carry field id 1.
-      t.table.updateSchema().renameColumn("id", "user_id").commit();
-      t.deleteKeys("user_id", 1, 160);
-      Table renamed = client.table(t.location(), "user_id");
-      renamed.relist();
-      assertAnswers(t, renamed, "user_id", keys, List.of());
-      assertThat(renamed.lookup(1L, List.of())).as("deleted by key, in a file written under the old key name").isEmpty();
-      assertThat(renamed.lookup(160L, List.of())).as("deleted by key in both files, each under its own key name").isEmpty();
+        // The key column renamed too, and rows deleted by key after the rename: the first file
+        // still names the key "id", the delete file "user_id"; both carry field id 1.
+        t.table.updateSchema().renameColumn("id", "user_id").commit();
+        t.deleteKeys("user_id", 1, 160);
+        place.sync();
+        Table renamed = client.table(t.location(), "user_id");
+        renamed.relist();
+        assertAnswers(t, renamed, "user_id", keys, List.of());
+        assertThat(renamed.lookup(1L, List.of())).as("deleted by key, in a file written under the old key name").isEmpty();
+        assertThat(renamed.lookup(160L, List.of())).as("deleted by key in both files, each under its own key name").isEmpty();
+      }
     }
   }
 

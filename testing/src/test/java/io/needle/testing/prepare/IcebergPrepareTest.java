@@ -247,5 +247,8 @@ class IcebergPrepareTest {
     }
     assertThatThrownBy(() -> IcebergPreparer.prepare(location, null, IcebergPreparer.Output.NEW_TABLE, options(),
         quiet())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DST is required");
+    assertThatThrownBy(() -> IcebergPreparer.prepare(localPath(t.metadataLocation()), null,
+        IcebergPreparer.Output.REWRITE, options(), quiet()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("give the table's location");
   }
 }
