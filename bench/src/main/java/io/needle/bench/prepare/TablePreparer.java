@@ -58,7 +58,6 @@ public final class TablePreparer {
     long start = System.nanoTime();
     Path source = src.toAbsolutePath().normalize();
     Path target = dst.toAbsolutePath().normalize();
-    refuseTableFormats(source);
     List<Path> files = ParquetListing.list(source, "SRC");
     if (target.startsWith(source) || source.startsWith(target)) {
       throw new IllegalArgumentException("DST " + target + " and SRC " + source + " must not contain each other");
@@ -110,25 +109,6 @@ public final class TablePreparer {
     }
     return new PrepareResult(written, facts.rows, facts.bytes, outputBytes, runs, passes, ndv,
         (System.nanoTime() - start) / 1e9);
-  }
-
-  /**
-   * A table format's folder is not a directory table: its Parquet files include rows deleted or
-   * replaced since (Iceberg, Delta Lake, Hudi), which a plain listing would copy back to life.
-   */
-  private static void refuseTableFormats(Path source) {
-    if (LocalIcebergTable.isIceberg(source)) {
-      throw new IllegalArgumentException("SRC " + source + " is an Iceberg table: prepare it as one "
-          + "(IcebergPreparer; needle prepare does so for an Iceberg SRC)");
-    }
-    if (Files.isDirectory(source.resolve("_delta_log"))) {
-      throw new IllegalArgumentException("SRC " + source + " is a Delta Lake table (_delta_log/): needle prepare "
-          + "does not read Delta tables; its Parquet files include removed rows");
-    }
-    if (Files.isDirectory(source.resolve(".hoodie"))) {
-      throw new IllegalArgumentException("SRC " + source + " is an Apache Hudi table (.hoodie/): needle prepare "
-          + "does not read Hudi tables; its Parquet files include replaced rows");
-    }
   }
 
   /** The source's common schema, key column, rows and bytes, from the footers alone. */

@@ -3,6 +3,7 @@ package io.needle.testing.prepare;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.needle.bench.check.TableCheck;
 import io.needle.bench.gen.WriterLayout;
 import io.needle.bench.prepare.IcebergPreparer;
 import io.needle.bench.prepare.PrepareOptions;
@@ -234,7 +235,10 @@ class IcebergPrepareTest {
     Path location = localPath(t.location());
     assertThat(IcebergPreparer.isIcebergTable(location)).isTrue();
     assertThatThrownBy(() -> TablePreparer.prepare(location, dir.resolve("out-iceberg"), options(), quiet()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is an Iceberg table");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is an Iceberg table, not a directory");
+    assertThatThrownBy(() -> TableCheck.run(location, "id", List.of(), TableCheck.DEFAULT_SAMPLE_KEYS, 1))
+        .as("needle check, like every tool that lists a directory table")
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TABLE " + location + " is an Iceberg table");
 
     Path dataFile = tasks(t.table).get(0).file().location().transform(IcebergPrepareTest::localPath);
     for (String marker : List.of("_delta_log", ".hoodie")) {
