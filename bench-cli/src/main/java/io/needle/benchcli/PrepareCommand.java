@@ -4,6 +4,7 @@ import io.needle.cli.Sizes;
 import io.needle.cli.TableUris;
 
 import io.needle.bench.gen.WriterLayout;
+import io.needle.bench.prepare.IcebergPreparer;
 import io.needle.bench.prepare.PrepareOptions;
 import io.needle.bench.prepare.PrepareResult;
 import io.needle.bench.prepare.TablePreparer;
@@ -18,11 +19,17 @@ import picocli.CommandLine.Parameters;
     + "(external sort, any size), disjoint key ranges across files, small pages, the page index and a bloom filter "
     + "on the key; every column and type kept; the output is verified to hold the same rows as the source.")
 final class PrepareCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "SRC", description = "A Parquet file or a directory of them (path or file:// URI).")
+  @Parameters(index = "0", paramLabel = "SRC", description = "A Parquet file, a directory of them, or a local Iceberg "
+      + "table (its location or a metadata file; path or file:// URI).")
   String src;
 
-  @Parameters(index = "1", paramLabel = "DST", description = "Output directory (created; must be missing or empty).")
+  @Parameters(index = "1", arity = "0..1", paramLabel = "DST", description = "Output directory (created; must be "
+      + "missing or empty); for an Iceberg SRC, the new Iceberg table's location. Not with --rewrite.")
   String dst;
+
+  @Option(names = "--rewrite", description = "Iceberg SRC only: commit the prepared files to SRC itself, one rewrite "
+      + "snapshot replacing its data and delete files, instead of writing a new table at DST.")
+  boolean rewrite;
 
   @Option(names = "--key-column", required = true, description = "The column to sort by and look up by.")
   String keyColumn;
@@ -61,10 +68,25 @@ final class PrepareCommand implements Callable<Integer> {
         .withFileBytes(fileSize == null ? defaults.fileBytes() : Sizes.parseBytes(fileSize))
         .withMemory(memory == null ? defaults.memoryBytes() : Sizes.parseBytes(memory), defaults.mergeFanIn())
         .withTmpDir(tmpDir);
-    PrepareResult r = TablePreparer.prepare(TableUris.localRoot(src), TableUris.localRoot(dst), options, System.err);
+    Path source = TableUris.localRoot(src);
+    PrepareResult r;
+    if (IcebergPreparer.isIcebergTable(source)) {
+      if (rewrite == (dst != null)) {
+        throw new IllegalArgumentException("an Iceberg SRC needs DST (a new table) or --rewrite (a new snapshot of "
+            + "SRC), one of them");
+      }
+      r = IcebergPreparer.prepare(source, dst == null ? null : TableUris.localRoot(dst),
+          rewrite ? IcebergPreparer.Output.REWRITE : IcebergPreparer.Output.NEW_TABLE, options, System.err);
+    } else if (rewrite || dst == null) {
+      throw new IllegalArgumentException(rewrite ? "--rewrite is for Iceberg tables: " + src + " is not one"
+          : "DST is required");
+    } else {
+      r = TablePreparer.prepare(source, TableUris.localRoot(dst), options, System.err);
+    }
     System.err.printf("prepared %,d rows into %d files (%.1f MiB from %.1f MiB) in %s in %.1f s: sorted by %s, "
         + "%d sorted runs, %d extra merge passes, bloom filters sized for %,d keys; verified: same rows as the "
-        + "source%n", r.rows(), r.files().size(), r.outputBytes() / 1048576.0, r.sourceBytes() / 1048576.0, dst,
+        + "source%n", r.rows(), r.files().size(), r.outputBytes() / 1048576.0, r.sourceBytes() / 1048576.0,
+        dst == null ? src + " (a rewrite commit)" : dst,
         r.seconds(), keyColumn, r.runs(), r.mergePasses(), r.bloomNdv());
     return 0;
   }

@@ -119,6 +119,9 @@ final class IcebergTables implements TableSource {
   }
 
   private CompletableFuture<List<TableFile>> filesOf(String tableUri, TableListing listing) {
+    if (listing.foreignFormat() != null) {
+      return CompletableFuture.failedFuture(listing.foreignFormat().refusal(tableUri));
+    }
     if (!listing.isIceberg()) {
       return CompletableFuture.completedFuture(listing.files());
     }

@@ -218,6 +218,11 @@ final class LocalTables implements TableStorage, AutoCloseable {
     if (!Files.isDirectory(table)) {
       throw new NoSuchFileException(table.toString());
     }
+    for (ForeignTableFormat format : ForeignTableFormat.values()) {
+      if (Files.isDirectory(table.resolve(format.logDir()))) {
+        return TableListing.foreign(format);
+      }
+    }
     Files.walkFileTree(table, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {

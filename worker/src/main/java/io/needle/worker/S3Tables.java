@@ -156,6 +156,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
     String metadataObject = table.prefix().endsWith(TableListing.METADATA_SUFFIX + "/")
         ? table.prefix().substring(0, table.prefix().length() - 1) : null;
     String token = null;
+    ForeignTableFormat foreign = null;
     do {
       ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(table.bucket())
           .prefix(metadataObject != null ? metadataObject : table.prefix());
@@ -183,6 +184,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
           continue;
         }
         String relative = object.key().substring(table.prefix().length());
+        foreign = foreign != null ? foreign : ForeignTableFormat.ofPath(relative);
         if ((relative.startsWith(TableListing.METADATA_DIR) || TableListing.isDeletionVectors(relative))
             && object.size() > 0) {
           metadataFiles.add(new TableFile(relative, null,
@@ -195,6 +197,10 @@ final class S3Tables implements TableStorage, AutoCloseable {
       }
       token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
     } while (token != null);
+    if (foreign != null) {
+      dropVanished(table, List.of());
+      return TableListing.foreign(foreign);
+    }
     files.sort(Comparator.comparing(TableFile::relativePath));
     List<TableFile> manifest = List.copyOf(files);
     dropVanished(table, manifest);

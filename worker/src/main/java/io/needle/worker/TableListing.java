@@ -13,8 +13,11 @@ import java.util.Locale;
  * @param metadataFiles every file under {@code metadata/} and every {@code .puffin} file (Iceberg's
  *     deletion vectors), or the one metadata file named
  * @param isIceberg true when the location holds an Iceberg table's metadata, or the URI named a metadata file
+ * @param foreignFormat a table format Needle does not read (Delta Lake, Hudi) whose log folder the
+ *     location holds; null for directory and Iceberg tables. Such a listing has no files.
  */
-record TableListing(List<TableFile> files, List<TableFile> metadataFiles, boolean isIceberg) {
+record TableListing(List<TableFile> files, List<TableFile> metadataFiles, boolean isIceberg,
+    ForeignTableFormat foreignFormat) {
   static final String METADATA_DIR = "metadata/";
   static final String METADATA_SUFFIX = ".metadata.json";
 
@@ -25,7 +28,12 @@ record TableListing(List<TableFile> files, List<TableFile> metadataFiles, boolea
 
   /** The listing; an Iceberg table when a table metadata file is among {@code metadataFiles} (decided once). */
   TableListing(List<TableFile> files, List<TableFile> metadataFiles) {
-    this(files, metadataFiles, metadataFiles.stream().anyMatch(f -> isTableMetadata(f.relativePath())));
+    this(files, metadataFiles, metadataFiles.stream().anyMatch(f -> isTableMetadata(f.relativePath())), null);
+  }
+
+  /** The listing of a location that holds a table of {@code format}: nothing Needle may serve. */
+  static TableListing foreign(ForeignTableFormat format) {
+    return new TableListing(List.of(), List.of(), false, java.util.Objects.requireNonNull(format, "format is null"));
   }
 
   /** Puffin files, where Iceberg keeps deletion vectors (beside the data files). */

@@ -281,9 +281,10 @@ final class TableService {
     return filesOf(request.getTableUri(), null).thenCompose(files -> {
       deadline.check();
       List<CompletableFuture<FileSummary>> summaries = new ArrayList<>(files.size());
+      int keyFooter = keyFooter(files, keyColumn);
       for (int i = 0; i < files.size(); i++) {
         TableFile file = files.get(i);
-        if (i > 0 && fromManifest(file, keyColumn)) {
+        if (i > 0 && i != keyFooter && fromManifest(file, keyColumn)) {
           summaries.add(CompletableFuture.completedFuture(null)); // described below without its footer
           continue;
         }
@@ -334,12 +335,32 @@ final class TableService {
    * Whether a Describe gives {@code file} from the table's own metadata, without reading its
    * footer: when that metadata has the file's rows and key range and the footer is not loaded
    * yet. A lookup reads the footer when it first needs the file, and the client describes the
-   * table again for the schema of a file it has not seen (schema id 0 until then). Columns
-   * matched by field id need every file's schema up front: those tables read every footer.
+   * table again for the schema of a file it has not seen (schema id 0 until then). Tables whose
+   * columns are matched by field id work the same way: the client projects each file's schema
+   * when it first decodes from it, and takes the key's type from a file that holds the key.
    */
   private boolean fromManifest(TableFile file, String keyColumn) {
-    return keyColumn != null && file.columns() == null && file.bounds() != null && file.bounds().rowCount() >= 0
+    return keyColumn != null && file.bounds() != null && file.bounds().rowCount() >= 0
         && file.bounds().hasRange(keyColumn) && !metadata.isLoaded(file.version());
+  }
+
+  /**
+   * The file whose footer a Describe reads besides the first one, so that some described file
+   * holds the key column (the client takes the key's type from it): in a table matched by field
+   * id the first file may predate the key column, so the first file the manifest gives a key range
+   * for (a range means the file holds key values). -1 when the first file does, or for other tables.
+   */
+  private static int keyFooter(List<TableFile> files, String keyColumn) {
+    if (keyColumn == null || files.isEmpty() || files.get(0).columns() == null) {
+      return -1;
+    }
+    for (int i = 0; i < files.size(); i++) {
+      KeyBounds bounds = files.get(i).bounds();
+      if (bounds != null && bounds.hasRange(keyColumn)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static FileDescription manifestDescription(TableFile file, String keyColumn) {

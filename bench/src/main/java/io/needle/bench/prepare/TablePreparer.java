@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.example.data.Group;
@@ -68,9 +69,7 @@ public final class TablePreparer {
     Files.createDirectories(target);
     Path tmp = options.tmpDir() != null ? options.tmpDir() : target.resolve(".needle-prepare-runs");
     Files.createDirectories(tmp);
-    long bytesPerRow = Math.max(1, facts.bytes / Math.max(1, facts.rows));
-    long ndv = Math.min(Math.max(1, facts.rows),
-        2 * Math.max(1, Math.min(options.layout().rowGroupBytes(), options.fileBytes()) / bytesPerRow));
+    long ndv = bloomNdv(facts.rows, facts.bytes, options);
     RowDigest sourceDigest = new RowDigest(facts.schema);
     List<Path> written;
     int runs;
@@ -93,7 +92,8 @@ public final class TablePreparer {
       }
       ProgressBar.clear(progress, reading);
       try (ExternalSort.SortedRows sorted = sort.sorted()) {
-        written = write(sorted, target, facts, options, ndv, progress);
+        written = write(sorted, n -> target.resolve(String.format("part-%05d.parquet", n)), facts, options, ndv,
+            progress);
       }
       runs = sort.runs();
       passes = sort.mergePasses();
@@ -112,7 +112,7 @@ public final class TablePreparer {
   }
 
   /** The source's common schema, key column, rows and bytes, from the footers alone. */
-  private record Source(MessageType schema, KeyColumn key, long rows, long bytes) {}
+  record Source(MessageType schema, KeyColumn key, long rows, long bytes) {}
 
   private static Source inspect(List<Path> files, String keyColumn) throws IOException {
     MessageType schema = null;
@@ -150,8 +150,12 @@ public final class TablePreparer {
     return new Source(schema, KeyColumn.of(schema, keyColumn, files.get(0)), rows, bytes);
   }
 
-  private static List<Path> write(ExternalSort.SortedRows sorted, Path target, Source facts, PrepareOptions options,
-      long ndv, PrintStream progress) throws IOException {
+  /**
+   * Writes {@code sorted} into files named by {@code fileName} (given 0, 1, ...) of about
+   * {@link PrepareOptions#fileBytes()}, cut only where the key changes.
+   */
+  static List<Path> write(ExternalSort.SortedRows sorted, IntFunction<Path> fileName, Source facts,
+      PrepareOptions options, long ndv, PrintStream progress) throws IOException {
     List<Path> written = new ArrayList<>();
     LoadDriver.Progress bar = ProgressBar.onTerminal(progress, "prepare: writing", facts.rows, "rows");
     ParquetWriter<Group> out = null;
@@ -165,7 +169,7 @@ public final class TablePreparer {
           if (out != null) {
             out.close();
           }
-          Path path = target.resolve(String.format("part-%05d.parquet", written.size()));
+          Path path = fileName.apply(written.size());
           out = GroupWriters.lookupFriendly(path, facts.schema, options.layout(), options.keyColumn(), ndv,
               List.of(options.keyColumn()));
           written.add(path);
@@ -214,12 +218,19 @@ public final class TablePreparer {
     }
   }
 
-  private static IllegalArgumentException nullKey(String keyColumn, Path file) {
+  /** The bloom filters' NDV: the rows a row group is expected to hold, doubled, at most the row count. */
+  static long bloomNdv(long rows, long bytes, PrepareOptions options) {
+    long bytesPerRow = Math.max(1, bytes / Math.max(1, rows));
+    return Math.min(Math.max(1, rows),
+        2 * Math.max(1, Math.min(options.layout().rowGroupBytes(), options.fileBytes()) / bytesPerRow));
+  }
+
+  static IllegalArgumentException nullKey(String keyColumn, Object file) {
     return new IllegalArgumentException("SRC: " + file + " has a row with a null " + keyColumn
         + ": Needle cannot look it up, so needle prepare refuses null keys; filter them out first");
   }
 
-  private static boolean isEmpty(Path dir) throws IOException {
+  static boolean isEmpty(Path dir) throws IOException {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries.findAny().isEmpty();
     }

@@ -14,6 +14,8 @@ import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -32,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Equality deletes on several columns, the key among them or not, written by Iceberg's own delete
  * writer and applied by a real worker for a real client; oracle: Iceberg's own reader. Also the
- * worker's limit on deleted rows held per snapshot.
+ * worker's limit on deleted rows held per snapshot. Deletes on several columns run on local files
+ * and on S3 ({@link IcebergPlace}).
  */
 class IcebergEqualityDeletesTest {
   private static final Schema SCHEMA = new Schema(
@@ -112,10 +115,20 @@ class IcebergEqualityDeletesTest {
     return rows;
   }
 
-  @Test
-  void equalityDeletesOnSeveralColumnsDeleteExactlyTheRowsIcebergDeletes() throws Exception {
-    IcebergFixture t = table("multi");
-    try (Worker worker = worker(dir, WorkerConfig.DEFAULT_ICEBERG_MAX_DELETED_ROWS); NeedleClient client = client(worker)) {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(IcebergPlace.Kind.class)
+  void equalityDeletesOnSeveralColumnsDeleteExactlyTheRowsIcebergDeletes(IcebergPlace.Kind kind) throws Exception {
+    try (IcebergPlace place = IcebergPlace.open(kind, dir)) {
+      equalityDeletesOnSeveralColumns(place);
+    }
+  }
+
+  private static void equalityDeletesOnSeveralColumns(IcebergPlace place) throws Exception {
+    IcebergFixture t = place.create("multi", 2, SCHEMA);
+    t.appendRecords(rows(0, 100, 1));
+    t.appendRecords(rows(50, 150, 2));
+    place.sync();
+    try (Worker worker = place.worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
       Table table = client.table(t.location(), "id");
       int before = assertAnswers(t, table);
       assertThat(before).isEqualTo(200);
@@ -125,6 +138,7 @@ class IcebergEqualityDeletesTest {
           List.of(61L, "ap"), List.of(52L, "us"), List.of(999L, "eu")));
       // No key at all: every row of version 2 in region eu.
       t.deleteEqual(List.of("region", "version"), List.of(List.of("eu", 2)));
+      place.sync();
       table.relist();
       int after = assertAnswers(t, table);
       assertThat(after).as("rows deleted").isLessThan(before - 60);

@@ -59,6 +59,11 @@ public final class IcebergFixture {
     this.table = table;
   }
 
+  /** The oracle over an existing table (one loaded from its metadata, e.g. a table another tool wrote). */
+  public static IcebergFixture of(Table table) {
+    return new IcebergFixture(table);
+  }
+
   /**
    * A new table at {@code warehouse/name} ({@code warehouse} a local folder, or an {@code s3://}
    * location mapped to {@code mappedDir}); format version 2.

@@ -14,6 +14,8 @@ import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.types.Types;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -118,39 +120,99 @@ class IcebergSchemaEvolutionTest {
     assertThat(rows).as("present keys were asked").isPositive();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(IcebergPlace.Kind.class)
+  void columnsAreMatchedByFieldIdAcrossRenameAddDropAndPromotion(IcebergPlace.Kind kind) throws Exception {
+    try (IcebergPlace place = IcebergPlace.open(kind, dir)) {
+      IcebergFixture t = place.create("evolved", 2, FIRST);
+      t.appendRecords(rows(FIRST, 0, 200, 1));
+      t.table.updateSchema().renameColumn("name", "label").addColumn("note", Types.StringType.get())
+          .deleteColumn("old").updateColumn("count", Types.LongType.get()).updateColumn("ratio", Types.DoubleType.get())
+          .updateColumn("price", Types.DecimalType.of(12, 2)).commit();
+      t.table.updateSchema().addColumn("old", Types.IntegerType.get()).commit(); // a new column under a dropped name
+      t.appendRecords(withOld(rows(t.table.schema(), 150, 300, 2)));
+      place.sync();
+      List<Long> keys = List.of(0L, 1L, 5L, 149L, 150L, 151L, 199L, 200L, 299L, 300L, -1L);
+      try (Worker worker = place.worker(Duration.ofMinutes(10));
+           NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
+               .requestTimeout(Duration.ofSeconds(30)).build()) {
+        Table table = client.table(t.location(), "id");
+        assertAnswers(t, table, "id", keys, List.of());
+        assertAnswers(t, table, "id", keys, List.of("note", "label", "count"));
+        assertAnswers(t, table, "id", keys, List.of("old", "ratio", "price"));
+        assertAnswers(t, table, "id", keys, List.of("note")); // only a column the first file lacks
+        assertThat(table.lookup(3L, List.of()).get(0).get("count")).as("an int of the first file, answered as a long")
+            .isInstanceOf(Long.class);
+        assertThatThrownBy(() -> table.lookup(3L, List.of("name")))
+            .as("a renamed column's old name")
+            .isInstanceOfSatisfying(NeedleException.class, e -> assertThat(e.code()).isEqualTo(NeedleException.Code.NOT_FOUND));
+
+        // The key column renamed too, and rows deleted by key after the rename: the first file
+        // still names the key "id", the delete file "user_id"; both carry field id 1.
+        t.table.updateSchema().renameColumn("id", "user_id").commit();
+        t.deleteKeys("user_id", 1, 160);
+        place.sync();
+        Table renamed = client.table(t.location(), "user_id");
+        renamed.relist();
+        assertAnswers(t, renamed, "user_id", keys, List.of());
+        assertThat(renamed.lookup(1L, List.of())).as("deleted by key, in a file written under the old key name").isEmpty();
+        assertThat(renamed.lookup(160L, List.of())).as("deleted by key in both files, each under its own key name").isEmpty();
+      }
+    }
+  }
+
   @Test
-  void columnsAreMatchedByFieldIdAcrossRenameAddDropAndPromotion() throws Exception {
-    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "evolved", 2, FIRST);
-    t.appendRecords(rows(FIRST, 0, 200, 1));
+  void aDescribeOfAnEvolvedTableReadsOneFooterAndLookupsStillAnswerByFieldId() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "lazy", 2, FIRST);
+    t.appendRecords(rows(FIRST, 0, 100, 1));
+    t.appendRecords(rows(FIRST, 100, 200, 1));
     t.table.updateSchema().renameColumn("name", "label").addColumn("note", Types.StringType.get())
-        .deleteColumn("old").updateColumn("count", Types.LongType.get()).updateColumn("ratio", Types.DoubleType.get())
-        .updateColumn("price", Types.DecimalType.of(12, 2)).commit();
-    t.table.updateSchema().addColumn("old", Types.IntegerType.get()).commit(); // a new column under a dropped name
-    t.appendRecords(withOld(rows(t.table.schema(), 150, 300, 2)));
-    List<Long> keys = List.of(0L, 1L, 5L, 149L, 150L, 151L, 199L, 200L, 299L, 300L, -1L);
+        .updateColumn("count", Types.LongType.get()).commit();
+    t.appendRecords(rows(t.table.schema(), 200, 300, 2));
+    t.appendRecords(rows(t.table.schema(), 300, 400, 2));
+    try (Worker worker = Worker.startInProcess(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)), null, null)) {
+      io.needle.protocol.proto.Response described = IcebergTableTest.describe(worker, t.location(), "id");
+      assertThat(described.hasError()).as(described.getError().getMessage()).isFalse();
+      assertThat(described.getDescribe().getFilesList()).hasSize(4)
+          .as("one footer read: every other file described from its manifest")
+          .filteredOn(f -> f.getSchemaId() != 0).hasSize(1);
+      assertThat(described.getDescribe().getTableColumnsCount()).as("columns matched by field id").isPositive();
+    }
+    List<Long> keys = List.of(0L, 5L, 99L, 100L, 199L, 200L, 250L, 399L, 400L, -1L);
     try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
          NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
              .requestTimeout(Duration.ofSeconds(30)).build()) {
       Table table = client.table(t.location(), "id");
+      assertAnswers(t, table, "id", keys, List.of("note", "label", "count")); // files first met in this lookup
       assertAnswers(t, table, "id", keys, List.of());
-      assertAnswers(t, table, "id", keys, List.of("note", "label", "count"));
-      assertAnswers(t, table, "id", keys, List.of("old", "ratio", "price"));
-      assertAnswers(t, table, "id", keys, List.of("note")); // only a column the first file lacks
-      assertThat(table.lookup(3L, List.of()).get(0).get("count")).as("an int of the first file, answered as a long")
-          .isInstanceOf(Long.class);
-      assertThatThrownBy(() -> table.lookup(3L, List.of("name")))
-          .as("a renamed column's old name")
-          .isInstanceOfSatisfying(NeedleException.class, e -> assertThat(e.code()).isEqualTo(NeedleException.Code.NOT_FOUND));
+    }
+  }
 
-      // The key column renamed too, and rows deleted by key after the rename: the first file
-      // still names the key "id", the delete file "user_id"; both carry field id 1.
-      t.table.updateSchema().renameColumn("id", "user_id").commit();
-      t.deleteKeys("user_id", 1, 160);
-      Table renamed = client.table(t.location(), "user_id");
-      renamed.relist();
-      assertAnswers(t, renamed, "user_id", keys, List.of());
-      assertThat(renamed.lookup(1L, List.of())).as("deleted by key, in a file written under the old key name").isEmpty();
-      assertThat(renamed.lookup(160L, List.of())).as("deleted by key in both files, each under its own key name").isEmpty();
+  @Test
+  void aKeyColumnAddedAfterTheFirstFilesIsDescribedFromAFileThatHoldsIt() throws Exception {
+    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "late-key", 2, FIRST);
+    for (int i = 0; i < 3; i++) {
+      t.appendRecords(rows(FIRST, i * 100, i * 100 + 100, 1));
+    }
+    t.table.updateSchema().addColumn("user_id", Types.LongType.get()).commit();
+    List<Record> late = rows(t.table.schema(), 1000, 1100, 2);
+    for (Record r : late) {
+      r.setField("user_id", ((Long) r.getField("id")) + 5000);
+    }
+    t.appendRecords(late);
+    try (Worker worker = Worker.startInProcess(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)), null, null)) {
+      io.needle.protocol.proto.Response described = IcebergTableTest.describe(worker, t.location(), "user_id");
+      assertThat(described.hasError()).as(described.getError().getMessage()).isFalse();
+      // Files without user_id have no key range in the manifest, so their footers are read (the
+      // client asks them for every key); of the files that hold it, one footer: the key's type.
+      assertThat(described.getDescribe().getFilesList()).hasSize(4).filteredOn(f -> f.hasKeyMin()).singleElement()
+          .satisfies(f -> assertThat(f.getSchemaId()).as("the footer of the one file holding the key").isNotZero());
+    }
+    try (Worker worker = Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)));
+         NeedleClient client = NeedleClient.builder().workers(List.of("127.0.0.1:" + worker.address().getPort()))
+             .requestTimeout(Duration.ofSeconds(30)).build()) {
+      assertAnswers(t, client.table(t.location(), "user_id"), "user_id", List.of(6000L, 6050L, 6099L, 5000L, 1L),
+          List.of("id", "name", "user_id"));
     }
   }
 

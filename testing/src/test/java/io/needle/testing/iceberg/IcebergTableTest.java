@@ -15,6 +15,8 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.data.Record;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.URI;
@@ -30,8 +32,8 @@ import java.util.stream.LongStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Iceberg tables on local disk, written by Iceberg's own writers, served by a real worker to a
- * real client. Oracle: Iceberg's own reader for which rows are live, and parquet-java on the
+ * Iceberg tables on local disk (and, for appends and deletes, on S3 too: {@link IcebergPlace}),
+ * written by Iceberg's own writers, served by a real worker to a real client. Oracle: Iceberg's own reader for which rows are live, and parquet-java on the
  * data files Iceberg plans for their values, as JSON.
  */
 public class IcebergTableTest {
@@ -70,16 +72,20 @@ public class IcebergTableTest {
     assertThat(rows).as("present keys were asked").isPositive();
   }
 
-  @Test
-  void appendedFilesAnswerLikeIcebergsReaderByLocationAndByMetadataFile() throws Exception {
-    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "appends");
-    t.append(ids(0, 500), 1);
-    t.append(ids(500, 900), 1);
-    t.append(ids(400, 450), 2); // the same keys again in a later file: both rows are live in Iceberg
-    List<Long> keys = new ArrayList<>(List.of(0L, 7L, 250L, 420L, 499L, 500L, 777L, 899L, 900L, 5000L, -1L));
-    try (Worker worker = worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
-      assertAnswers(t, client.table(t.location(), IcebergFixture.KEY), keys, IcebergTableTest::localPath);
-      assertAnswers(t, client.table(t.metadataLocation(), IcebergFixture.KEY), keys, IcebergTableTest::localPath);
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(IcebergPlace.Kind.class)
+  void appendedFilesAnswerLikeIcebergsReaderByLocationAndByMetadataFile(IcebergPlace.Kind kind) throws Exception {
+    try (IcebergPlace place = IcebergPlace.open(kind, dir)) {
+      IcebergFixture t = place.create("appends", 2);
+      t.append(ids(0, 500), 1);
+      t.append(ids(500, 900), 1);
+      t.append(ids(400, 450), 2); // the same keys again in a later file: both rows are live in Iceberg
+      place.sync();
+      List<Long> keys = new ArrayList<>(List.of(0L, 7L, 250L, 420L, 499L, 500L, 777L, 899L, 900L, 5000L, -1L));
+      try (Worker worker = place.worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
+        assertAnswers(t, client.table(t.location(), IcebergFixture.KEY), keys, place::localPath);
+        assertAnswers(t, client.table(t.metadataLocation(), IcebergFixture.KEY), keys, place::localPath);
+      }
     }
   }
 
@@ -107,38 +113,47 @@ public class IcebergTableTest {
     }
   }
 
-  @Test
-  void positionAndEqualityDeletesAreAppliedLikeIcebergsReader() throws Exception {
-    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "deletes");
-    DataFile first = t.append(ids(0, 300), 1);
-    t.append(ids(300, 600), 1);
-    List<Long> keys = List.of(0L, 3L, 4L, 5L, 10L, 11L, 12L, 299L, 300L, 301L, 450L, 599L, 700L);
-    try (Worker worker = worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
-      Table table = client.table(t.location(), IcebergFixture.KEY);
-      assertAnswers(t, table, keys, IcebergTableTest::localPath);
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(IcebergPlace.Kind.class)
+  void positionAndEqualityDeletesAreAppliedLikeIcebergsReader(IcebergPlace.Kind kind) throws Exception {
+    try (IcebergPlace place = IcebergPlace.open(kind, dir)) {
+      IcebergFixture t = place.create("deletes", 2);
+      DataFile first = t.append(ids(0, 300), 1);
+      t.append(ids(300, 600), 1);
+      place.sync();
+      List<Long> keys = List.of(0L, 3L, 4L, 5L, 10L, 11L, 12L, 299L, 300L, 301L, 450L, 599L, 700L);
+      try (Worker worker = place.worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
+        Table table = client.table(t.location(), IcebergFixture.KEY);
+        assertAnswers(t, table, keys, place::localPath);
 
-      t.deletePositions(first, 3, 4, 299); // rows 3, 4 and 299 of the first file hold keys 3, 4 and 299
-      t.deleteKeys(10, 11, 301, 450);
-      t.append(List.of(10L, 450L), 2); // written after the equality delete: live again
-      table.relist();
-      assertAnswers(t, table, keys, IcebergTableTest::localPath);
-      assertThat(table.lookup(3L, List.of())).as("a row deleted by position").isEmpty();
-      assertThat(table.lookup(11L, List.of())).as("a row deleted by key").isEmpty();
-      assertThat(table.lookup(10L, List.of())).as("a key deleted, then written again").hasSize(1);
+        t.deletePositions(first, 3, 4, 299); // rows 3, 4 and 299 of the first file hold keys 3, 4 and 299
+        t.deleteKeys(10, 11, 301, 450);
+        t.append(List.of(10L, 450L), 2); // written after the equality delete: live again
+        place.sync();
+        table.relist();
+        assertAnswers(t, table, keys, place::localPath);
+        assertThat(table.lookup(3L, List.of())).as("a row deleted by position").isEmpty();
+        assertThat(table.lookup(11L, List.of())).as("a row deleted by key").isEmpty();
+        assertThat(table.lookup(10L, List.of())).as("a key deleted, then written again").hasSize(1);
+      }
     }
   }
 
-  @Test
-  void deletionVectorsAreAppliedLikeIcebergsReader() throws Exception {
-    IcebergFixture t = IcebergFixture.create(dir.resolve("warehouse").toString(), null, "vectors", 3);
-    DataFile first = t.append(ids(0, 2000), 1);
-    t.append(ids(2000, 2500), 1);
-    t.deleteWithVector(first, 0, 7, 1000, 1999);
-    List<Long> keys = List.of(0L, 1L, 7L, 8L, 999L, 1000L, 1001L, 1999L, 2000L, 2499L);
-    try (Worker worker = worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
-      Table table = client.table(t.location(), IcebergFixture.KEY);
-      assertAnswers(t, table, keys, IcebergTableTest::localPath);
-      assertThat(table.lookup(1000L, List.of())).as("a row deleted by a deletion vector").isEmpty();
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(IcebergPlace.Kind.class)
+  void deletionVectorsAreAppliedLikeIcebergsReader(IcebergPlace.Kind kind) throws Exception {
+    try (IcebergPlace place = IcebergPlace.open(kind, dir)) {
+      IcebergFixture t = place.create("vectors", 3);
+      DataFile first = t.append(ids(0, 2000), 1);
+      t.append(ids(2000, 2500), 1);
+      t.deleteWithVector(first, 0, 7, 1000, 1999);
+      place.sync();
+      List<Long> keys = List.of(0L, 1L, 7L, 8L, 999L, 1000L, 1001L, 1999L, 2000L, 2499L);
+      try (Worker worker = place.worker(Duration.ofMinutes(10)); NeedleClient client = client(worker)) {
+        Table table = client.table(t.location(), IcebergFixture.KEY);
+        assertAnswers(t, table, keys, place::localPath);
+        assertThat(table.lookup(1000L, List.of())).as("a row deleted by a deletion vector").isEmpty();
+      }
     }
   }
 
@@ -235,9 +250,13 @@ public class IcebergTableTest {
     }
   }
 
-  private static Response describe(Worker worker, String table) throws Exception {
+  static Response describe(Worker worker, String table) throws Exception {
+    return describe(worker, table, IcebergFixture.KEY);
+  }
+
+  static Response describe(Worker worker, String table, String keyColumn) throws Exception {
     Frame frame = worker.call(Request.newBuilder().setRequestId(1).setDescribe(io.needle.protocol.proto.DescribeRequest
-        .newBuilder().setTableUri(table).setKeyColumn(IcebergFixture.KEY)).build()).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        .newBuilder().setTableUri(table).setKeyColumn(keyColumn)).build()).get(30, java.util.concurrent.TimeUnit.SECONDS);
     try {
       return Response.parseFrom(io.netty.buffer.ByteBufUtil.getBytes(frame.header()));
     } finally {

@@ -187,7 +187,7 @@ class PrepareTest {
    * file's (a key never spans files), every chunk with a column and an offset index, small pages,
    * and a bloom filter on the key in every row group that holds every key of it.
    */
-  private static void assertLookupFriendly(List<Path> files, String keyColumn, WriterLayout layout)
+  static void assertLookupFriendly(List<Path> files, String keyColumn, WriterLayout layout)
       throws IOException {
     List<Path> sorted = new ArrayList<>(files);
     sorted.sort(null);

@@ -1,5 +1,6 @@
 package io.needle.testing.s3;
 
+import io.needle.worker.S3Config;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
@@ -15,6 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,10 +28,10 @@ import java.util.List;
  * url-connection client, a zero-length PUT to S3Proxy now and then failed every attempt with
  * "Error writing request body to server".
  */
-final class S3Fixture implements AutoCloseable {
-  static final String ACCESS_KEY = "needle-test";
-  static final String SECRET_KEY = "needle-test-secret";
-  static final String BUCKET = "needle-tables";
+public final class S3Fixture implements AutoCloseable {
+  public static final String ACCESS_KEY = "needle-test";
+  public static final String SECRET_KEY = "needle-test-secret";
+  public static final String BUCKET = "needle-tables";
 
   final S3Proxy s3proxy;
   final FaultyProxy proxy;
@@ -41,7 +43,7 @@ final class S3Fixture implements AutoCloseable {
     this.direct = direct;
   }
 
-  static S3Fixture start() throws Exception {
+  public static S3Fixture start() throws Exception {
     S3Proxy s3proxy = S3Proxy.builder()
         .blobStore(new TransientNio2BlobStore())
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
@@ -69,11 +71,11 @@ final class S3Fixture implements AutoCloseable {
   }
 
   /** The endpoint the worker should use: through the counting proxy. */
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + proxy.port());
   }
 
-  void put(String key, Path file) {
+  public void put(String key, Path file) {
     direct.putObject(b -> b.bucket(BUCKET).key(key), AsyncRequestBody.fromFile(file)).join();
   }
 
@@ -85,8 +87,19 @@ final class S3Fixture implements AutoCloseable {
     direct.deleteObject(b -> b.bucket(BUCKET).key(key)).join();
   }
 
-  List<String> keys(String prefix) {
+  public List<String> keys(String prefix) {
     return direct.listObjectsV2(b -> b.bucket(BUCKET).prefix(prefix)).join().contents().stream().map(o -> o.key()).toList();
+  }
+
+  /**
+   * A worker's S3 settings for this server: the bucket as its root, through the counting proxy,
+   * with timeouts generous for a loaded 2-core machine (connect and attempt 10 s, call 25 s, two retries).
+   */
+  public S3Config workerConfig() {
+    return S3Config.defaults(List.of(URI.create("s3://" + BUCKET + "/")), "us-east-1")
+        .withEndpoint(endpoint(), true)
+        .withStaticCredentials(ACCESS_KEY, SECRET_KEY)
+        .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(25), 2);
   }
 
   @Override
