@@ -78,11 +78,15 @@ final class ConnectionGuard {
       bufferedBytes.addAndGet(bytes);
       return true;
     }
-    long after = bufferedBytes.addAndGet(bytes);
-    if (after > limits.maxBufferedRequestBytes()) {
-      bufferedBytes.addAndGet(-bytes);
-      return false;
-    }
+    // Compare-and-set, not add-then-undo: the sum must never be seen over the budget, neither by
+    // another connection's check (which would refuse it for bytes never held) nor by a reader.
+    long now;
+    do {
+      now = bufferedBytes.get();
+      if (now + bytes > limits.maxBufferedRequestBytes()) {
+        return false;
+      }
+    } while (!bufferedBytes.compareAndSet(now, now + bytes));
     return true;
   }
 
