@@ -135,8 +135,11 @@ final class StoreReads implements AutoCloseable {
       timed(System.nanoTime() - start);
       if (fetched == null) {
         copy.complete(ABSENT);
-      } else if (copy.complete(fetched)) {
-        copiedOffLoop.increment();
+      } else {
+        copiedOffLoop.increment(); // before the copy is handed on, so a waiter that sees it sees the count
+        if (!copy.complete(fetched)) {
+          copiedOffLoop.decrement(); // the bound passed first: the copy is not used
+        }
       }
     } catch (RuntimeException | InternalError e) { // an unusable map, a fault under a mapped read
       log.debug("copying a stored page off the loop failed: {}", e.toString());
