@@ -2,9 +2,7 @@ package io.needle.client;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.needle.protocol.Frame;
-import io.needle.protocol.Messages;
 import io.needle.protocol.proto.Request;
-import io.needle.protocol.proto.Response;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

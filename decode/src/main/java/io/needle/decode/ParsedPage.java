@@ -61,36 +61,62 @@ final class ParsedPage {
   static ParsedPage parse(int index, ByteBuffer segment) throws DecodeException {
     if (segment.hasArray()) {
       return parse(index, segment.array(), null, segment.arrayOffset() + segment.position(),
-          segment.arrayOffset() + segment.limit());
+          segment.arrayOffset() + segment.limit(), new HeaderInput());
     }
-    return parse(index, null, segment.duplicate(), segment.position(), segment.limit());
+    return parse(index, null, segment.duplicate(), segment.position(), segment.limit(), new HeaderInput());
   }
 
   /**
-   * Segment {@code index} of a response, read in place: from the heap buffer's array, or from a
-   * direct buffer through {@code owned}, a duplicate of {@code segments.bytes()} that belongs to
-   * the calling decode (made once per call, shared by its pages; null when the bytes are on the heap).
+   * What one decode call uses to read the pages of a response: a duplicate of a direct buffer
+   * (for the APIs that need a position and limit; null on the heap) and one Thrift input for every
+   * page header. Made once per call, not per page; not thread-safe.
    */
-  static ParsedPage parse(int index, PageSegments segments, ByteBuffer owned) throws DecodeException {
-    ByteBuffer bytes = segments.bytes();
-    int start = segments.start(index);
-    int end = start + segments.length(index);
-    if (bytes.hasArray()) {
-      return parse(index, bytes.array(), null, bytes.arrayOffset() + start, bytes.arrayOffset() + end);
+  static final class Reader {
+    private final PageSegments segments;
+    private final ByteBuffer owned;
+    private final HeaderInput headers = new HeaderInput();
+
+    Reader(PageSegments segments) {
+      this.segments = segments;
+      this.owned = segments.bytes().hasArray() ? null : segments.bytes().duplicate();
     }
-    return parse(index, null, owned, start, end);
+
+    /** Segment {@code index} of the response, read in place: the heap array or the direct memory. */
+    ParsedPage parse(int index) throws DecodeException {
+      ByteBuffer bytes = segments.bytes();
+      int start = segments.start(index);
+      int end = start + segments.length(index);
+      if (owned == null) {
+        return ParsedPage.parse(index, bytes.array(), null, bytes.arrayOffset() + start, bytes.arrayOffset() + end,
+            headers);
+      }
+      return ParsedPage.parse(index, null, owned, start, end, headers);
+    }
   }
 
-  private static ParsedPage parse(int index, byte[] stored, ByteBuffer buffer, int start, int end)
+  /** A Thrift transport and compact protocol, pointed at one page header after another. */
+  private static final class HeaderInput {
+    private final SegmentTransport transport = new SegmentTransport();
+    private final TCompactProtocol protocol = new TCompactProtocol(transport);
+
+    PageHeader read(byte[] data, ByteBuffer direct, int from, int to) throws TException {
+      transport.reset(data, direct, from, to);
+      protocol.reset();
+      PageHeader header = new PageHeader();
+      header.read(protocol);
+      return header;
+    }
+  }
+
+  private static ParsedPage parse(int index, byte[] stored, ByteBuffer buffer, int start, int end, HeaderInput input)
       throws DecodeException {
-    PageHeader header = new PageHeader();
-    SegmentTransport transport = new SegmentTransport(stored, buffer, start, end);
+    PageHeader header;
     try {
-      header.read(new TCompactProtocol(transport));
+      header = input.read(stored, buffer, start, end);
     } catch (TException | RuntimeException e) {
       throw corrupt(index, "unreadable page header: " + e.getMessage(), e);
     }
-    int offset = transport.position();
+    int offset = input.transport.position();
     int headerBytes = offset - start;
     int bodyLength = header.getCompressed_page_size();
     if (bodyLength < 0 || bodyLength > end - offset) {
@@ -413,12 +439,12 @@ final class ParsedPage {
    * buffer it offers no array, so Thrift takes its {@link #read} path for every field.
    */
   private static final class SegmentTransport extends TTransport {
-    private final byte[] data;
-    private final ByteBuffer direct;
-    private final int end;
+    private byte[] data;
+    private ByteBuffer direct;
+    private int end;
     private int position;
 
-    SegmentTransport(byte[] data, ByteBuffer direct, int from, int to) {
+    void reset(byte[] data, ByteBuffer direct, int from, int to) {
       this.data = data;
       this.direct = direct;
       this.position = from;

@@ -8,7 +8,6 @@ import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -265,9 +264,8 @@ public final class RowGroupDecoder<R> {
   private final class Decoding implements RecordAssembly.Columns {
     private final AnswerHeader answer;
     private final int rowGroup;
-    private final PageSegments segments;
-    /** This call's own view of direct segments (pages set its position to decompress); null on the heap. */
-    private final ByteBuffer owned;
+    /** This call's reader of the response's pages (its own view of direct memory, one header input). */
+    private final ParsedPage.Reader pages;
     private final ParsedPage[] parsed;
     /** Leaf -> the answer's column index of its pages. */
     private final Map<Integer, Integer> byLeaf = new HashMap<>();
@@ -275,8 +273,7 @@ public final class RowGroupDecoder<R> {
     Decoding(AnswerHeader answer, int rowGroup, PageSegments segments) throws DecodeException {
       this.answer = answer;
       this.rowGroup = rowGroup;
-      this.segments = segments;
-      this.owned = segments.bytes().hasArray() ? null : segments.bytes().duplicate();
+      this.pages = new ParsedPage.Reader(segments);
       this.parsed = new ParsedPage[segments.count()];
       int first = answer.firstColumn(rowGroup);
       int end = answer.columnEnd(rowGroup);
@@ -328,7 +325,7 @@ public final class RowGroupDecoder<R> {
       }
       ParsedPage page = parsed[index];
       if (page == null) {
-        page = ParsedPage.parse(index, segments, owned);
+        page = pages.parse(index);
         parsed[index] = page;
       }
       return page;

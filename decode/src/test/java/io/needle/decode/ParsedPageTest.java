@@ -51,14 +51,14 @@ class ParsedPageTest {
     for (boolean direct : new boolean[] {false, true}) {
       PageSegments pages = PageSegments.copyOf(List.of(ByteBuffer.wrap(segment), ByteBuffer.wrap(segment),
           ByteBuffer.wrap(segment(lying))), direct);
-      ByteBuffer owned = direct ? pages.bytes().duplicate() : null;
+      ParsedPage.Reader reader = new ParsedPage.Reader(pages);
       for (int i = 0; i < 2; i++) {
-        ParsedPage page = ParsedPage.parse(i, pages, owned);
+        ParsedPage page = reader.parse(i);
         assertThat(page.valueCount()).isEqualTo(3);
         assertThat(page.dataBody(io.needle.protocol.proto.Codec.UNCOMPRESSED)).as("page %d, direct %s", i, direct)
             .isEqualTo(BODY);
       }
-      Throwable error = catchThrowable(() -> ParsedPage.parse(2, pages, owned));
+      Throwable error = catchThrowable(() -> reader.parse(2));
       assertThat(error).isInstanceOf(DecodeException.class).hasMessageContaining("CRC32 mismatch");
     }
   }

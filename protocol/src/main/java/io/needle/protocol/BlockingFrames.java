@@ -2,7 +2,8 @@ package io.needle.protocol;
 
 import com.google.protobuf.MessageLite;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -42,6 +43,18 @@ public final class BlockingFrames {
    * @throws EOFException when the stream ends inside a frame
    */
   public static Frame read(InputStream in, int maxFrameBytes) throws IOException {
+    return read(in, maxFrameBytes, UnpooledByteBufAllocator.DEFAULT);
+  }
+
+  /**
+   * Reads one whole frame into a heap buffer from {@code allocator}: a pooled allocator reuses
+   * the memory of released frames (the client's blocking calls, one frame per call) instead of
+   * a new array per frame. The caller releases it.
+   *
+   * @throws FrameException when a length is outside the limit or inconsistent
+   * @throws EOFException when the stream ends inside a frame
+   */
+  public static Frame read(InputStream in, int maxFrameBytes, ByteBufAllocator allocator) throws IOException {
     DataInputStream data = new DataInputStream(in);
     long frameLength = data.readInt() & 0xFFFF_FFFFL;
     if (frameLength < 4 || frameLength > maxFrameBytes - 4L) {
@@ -52,7 +65,7 @@ public final class BlockingFrames {
       throw new FrameException("header length " + headerLength + " exceeds frame length " + frameLength);
     }
     int bodyLength = (int) frameLength - 4;
-    ByteBuf body = Unpooled.buffer(Math.min(bodyLength, FIRST_CHUNK), bodyLength);
+    ByteBuf body = allocator.heapBuffer(Math.min(bodyLength, FIRST_CHUNK), bodyLength);
     try {
       while (body.writerIndex() < bodyLength) {
         body.ensureWritable(Math.min(FIRST_CHUNK, bodyLength - body.writerIndex()));
