@@ -32,6 +32,7 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.TableMetadata;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
@@ -138,48 +139,47 @@ public final class IcebergPreparer {
     long ndv;
     int runs;
     int passes;
-    try (ExternalSort sort = new ExternalSort(rows.parquetSchema(), key, options.memoryBytes(), options.mergeFanIn(),
-        tmp, CompressionCodecName.SNAPPY)) {
-      LoadDriver.Progress reading = ProgressBar.onTerminal(progress, "prepare: reading and sorting",
-          snapshotRows(read), "rows");
-      try (CloseableIterable<Record> records = IcebergGenerics.read(table).useSnapshot(read.snapshotId()).build()) {
-        for (Record r : records) {
-          Group row = rows.toGroup(r);
-          if (key.of(row) == null) {
-            throw TablePreparer.nullKey(options.keyColumn(), source);
-          }
-          sourceDigest.add(row);
-          sort.add(row);
-          reading.completed(sourceDigest.rows());
-        }
-      }
-      ProgressBar.clear(progress, reading);
-      ndv = TablePreparer.bloomNdv(sourceDigest.rows(), sourceBytes, options);
-      TablePreparer.Source facts = new TablePreparer.Source(rows.parquetSchema(), key, sourceDigest.rows(), sourceBytes);
-      String prefix = "needle-prepared-" + UUID.randomUUID() + "-";
-      try (ExternalSort.SortedRows sorted = sort.sorted()) {
-        written = TablePreparer.write(sorted, n -> {
-          String location = target.locations().newDataLocation(String.format("%s%05d.parquet", prefix, n));
-          locations.add(location);
-          Path path = LocalFileIO.path(location);
-          try {
-            Files.createDirectories(path.getParent()); // a new table's data folder
-          } catch (IOException e) {
-            throw new UncheckedIOException("creating " + path.getParent(), e);
-          }
-          return path;
-        }, facts, options, ndv, progress);
-      }
-      runs = sort.runs();
-      passes = sort.mergePasses();
-    } finally {
-      if (options.tmpDir() == null) {
-        Files.deleteIfExists(tmp);
-      }
-    }
-
     FileIO io = table.io();
     try {
+      try (ExternalSort sort = new ExternalSort(rows.parquetSchema(), key, options.memoryBytes(), options.mergeFanIn(),
+          tmp, CompressionCodecName.SNAPPY)) {
+        LoadDriver.Progress reading = ProgressBar.onTerminal(progress, "prepare: reading and sorting",
+            snapshotRows(read), "rows");
+        try (CloseableIterable<Record> records = IcebergGenerics.read(table).useSnapshot(read.snapshotId()).build()) {
+          for (Record r : records) {
+            Group row = rows.toGroup(r);
+            if (key.of(row) == null) {
+              throw TablePreparer.nullKey(options.keyColumn(), source);
+            }
+            sourceDigest.add(row);
+            sort.add(row);
+            reading.completed(sourceDigest.rows());
+          }
+        }
+        ProgressBar.clear(progress, reading);
+        ndv = TablePreparer.bloomNdv(sourceDigest.rows(), sourceBytes, options);
+        TablePreparer.Source facts = new TablePreparer.Source(rows.parquetSchema(), key, sourceDigest.rows(), sourceBytes);
+        String prefix = "needle-prepared-" + UUID.randomUUID() + "-";
+        try (ExternalSort.SortedRows sorted = sort.sorted()) {
+          written = TablePreparer.write(sorted, n -> {
+            String location = target.locations().newDataLocation(String.format("%s%05d.parquet", prefix, n));
+            locations.add(location);
+            Path path = LocalFileIO.path(location);
+            try {
+              Files.createDirectories(path.getParent()); // a new table's data folder
+            } catch (IOException e) {
+              throw new UncheckedIOException("creating " + path.getParent(), e);
+            }
+            return path;
+          }, facts, options, ndv, progress);
+        }
+        runs = sort.runs();
+        passes = sort.mergePasses();
+      } finally {
+        if (options.tmpDir() == null) {
+          Files.deleteIfExists(tmp);
+        }
+      }
       verify(io, locations, rows, key, sourceDigest, progress);
       List<DataFile> added = new ArrayList<>();
       MetricsConfig metrics = MetricsConfig.forTable(table);
@@ -203,6 +203,8 @@ public final class IcebergPreparer {
         added.forEach(append::appendFile);
         append.commit();
       }
+    } catch (CommitStateUnknownException e) {
+      throw e; // the commit may have landed: its files must stay
     } catch (IOException | RuntimeException e) {
       for (String location : locations) {
         io.deleteFile(location); // nothing committed names them

@@ -230,6 +230,23 @@ class IcebergPrepareTest {
   }
 
   @Test
+  void nullKeysAreRefusedAndTheTableIsLeftAsItWas() throws Exception {
+    IcebergFixture t = source("null-keys", 2);
+    Path location = localPath(t.location());
+    List<String> before;
+    try (Stream<Path> files = Files.walk(location)) {
+      before = files.map(Path::toString).sorted().toList();
+    }
+    PrepareOptions byLabel = PrepareOptions.defaults("label").withMemory(32 * 1024, 4);
+    assertThatThrownBy(() -> IcebergPreparer.prepare(location, null, IcebergPreparer.Output.REWRITE, byLabel, quiet()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("null label");
+    try (Stream<Path> files = Files.walk(location)) {
+      assertThat(files.map(Path::toString).sorted().toList()).as("no file written, spilled or committed")
+          .isEqualTo(before);
+    }
+  }
+
+  @Test
   void tableFormatFoldersAreNotPreparedAsDirectoryTables() throws Exception {
     IcebergFixture t = source("as-directory", 2);
     Path location = localPath(t.location());
