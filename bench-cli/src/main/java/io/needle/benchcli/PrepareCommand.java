@@ -17,7 +17,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "prepare", description = "Rewrite a local table lookup-friendly: globally sorted by the key "
     + "(external sort, any size), disjoint key ranges across files, small pages, the page index and a bloom filter "
-    + "on the key; every column and type kept; the output is verified to hold the same rows as the source.")
+    + "on the key; every column and type kept; the output is verified to hold the same rows as the source. "
+    + "A local Iceberg table (deletes applied) becomes a new Iceberg table at DST, or a new snapshot of itself "
+    + "with --rewrite.")
 final class PrepareCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SRC", description = "A Parquet file, a directory of them, or a local Iceberg "
       + "table (its location or a metadata file; path or file:// URI).")

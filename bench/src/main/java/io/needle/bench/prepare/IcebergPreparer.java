@@ -32,6 +32,7 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.TableMetadata;
 import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
 import org.apache.iceberg.io.CloseableIterable;
@@ -97,39 +98,12 @@ public final class IcebergPreparer {
       throw new IllegalArgumentException("SRC " + source + " is one metadata file, a commit of the past: a rewrite "
           + "commits on top of the newest one, so give the table's location");
     }
-    Table table = LocalIcebergTable.open(source);
-    Snapshot snapshot = table.currentSnapshot();
-    if (snapshot == null) {
-      throw new IllegalArgumentException("SRC " + source + " is an Iceberg table without a snapshot: nothing to prepare");
-    }
-    if (!table.spec().isUnpartitioned()) {
-      throw new IllegalArgumentException("SRC " + source + " is partitioned (" + table.spec()
-          + "): needle prepare sorts the whole table by the key, across partitions; prepare an unpartitioned table");
-    }
-    Schema schema = table.schema();
-    Types.NestedField keyField = schema.asStruct().field(options.keyColumn());
-    if (keyField == null) {
-      throw new IllegalArgumentException("--key-column: the Iceberg table " + source + " has no top-level column '"
-          + options.keyColumn() + "'; its columns: " + String.join(", ",
-          schema.columns().stream().map(Types.NestedField::name).toList()));
-    }
+    Table table = openSource(source, options.keyColumn());
+    Snapshot read = table.currentSnapshot();
     Target target = output == Output.REWRITE ? rewriteTarget(table) : newTableTarget(table, source, dst, options);
     RecordGroups rows = new RecordGroups(target.schema());
     KeyColumn key = KeyColumn.of(rows.parquetSchema(), options.keyColumn(), source);
-
-    Snapshot read = snapshot;
-    Set<DataFile> oldData = new LinkedHashSet<>();
-    Set<DeleteFile> oldDeletes = new LinkedHashSet<>();
-    long sourceBytes = 0;
-    try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(read.snapshotId()).planFiles()) {
-      for (FileScanTask task : tasks) {
-        if (oldData.add(task.file())) {
-          sourceBytes += task.file().fileSizeInBytes();
-        }
-        oldDeletes.addAll(task.deletes());
-      }
-    }
-
+    SourceFiles old = SourceFiles.of(table, read);
     Path tmp = options.tmpDir() != null ? options.tmpDir() : target.tmpDir();
     Files.createDirectories(tmp);
     RowDigest sourceDigest = new RowDigest(rows.parquetSchema());
@@ -138,71 +112,51 @@ public final class IcebergPreparer {
     long ndv;
     int runs;
     int passes;
-    try (ExternalSort sort = new ExternalSort(rows.parquetSchema(), key, options.memoryBytes(), options.mergeFanIn(),
-        tmp, CompressionCodecName.SNAPPY)) {
-      LoadDriver.Progress reading = ProgressBar.onTerminal(progress, "prepare: reading and sorting",
-          snapshotRows(read), "rows");
-      try (CloseableIterable<Record> records = IcebergGenerics.read(table).useSnapshot(read.snapshotId()).build()) {
-        for (Record r : records) {
-          Group row = rows.toGroup(r);
-          if (key.of(row) == null) {
-            throw TablePreparer.nullKey(options.keyColumn(), source);
-          }
-          sourceDigest.add(row);
-          sort.add(row);
-          reading.completed(sourceDigest.rows());
-        }
-      }
-      ProgressBar.clear(progress, reading);
-      ndv = TablePreparer.bloomNdv(sourceDigest.rows(), sourceBytes, options);
-      TablePreparer.Source facts = new TablePreparer.Source(rows.parquetSchema(), key, sourceDigest.rows(), sourceBytes);
-      String prefix = "needle-prepared-" + UUID.randomUUID() + "-";
-      try (ExternalSort.SortedRows sorted = sort.sorted()) {
-        written = TablePreparer.write(sorted, n -> {
-          String location = target.locations().newDataLocation(String.format("%s%05d.parquet", prefix, n));
-          locations.add(location);
-          Path path = LocalFileIO.path(location);
-          try {
-            Files.createDirectories(path.getParent()); // a new table's data folder
-          } catch (IOException e) {
-            throw new UncheckedIOException("creating " + path.getParent(), e);
-          }
-          return path;
-        }, facts, options, ndv, progress);
-      }
-      runs = sort.runs();
-      passes = sort.mergePasses();
-    } finally {
-      if (options.tmpDir() == null) {
-        Files.deleteIfExists(tmp);
-      }
-    }
-
     FileIO io = table.io();
     try {
+      try (ExternalSort sort = new ExternalSort(rows.parquetSchema(), key, options.memoryBytes(), options.mergeFanIn(),
+          tmp, CompressionCodecName.SNAPPY)) {
+        LoadDriver.Progress reading = ProgressBar.onTerminal(progress, "prepare: reading and sorting",
+            snapshotRows(read), "rows");
+        try (CloseableIterable<Record> records = IcebergGenerics.read(table).useSnapshot(read.snapshotId()).build()) {
+          for (Record r : records) {
+            Group row = rows.toGroup(r);
+            if (key.of(row) == null) {
+              throw TablePreparer.nullKey(options.keyColumn(), source);
+            }
+            sourceDigest.add(row);
+            sort.add(row);
+            reading.completed(sourceDigest.rows());
+          }
+        }
+        ProgressBar.clear(progress, reading);
+        ndv = TablePreparer.bloomNdv(sourceDigest.rows(), old.bytes(), options);
+        TablePreparer.Source facts = new TablePreparer.Source(rows.parquetSchema(), key, sourceDigest.rows(), old.bytes());
+        String prefix = "needle-prepared-" + UUID.randomUUID() + "-";
+        try (ExternalSort.SortedRows sorted = sort.sorted()) {
+          written = TablePreparer.write(sorted, n -> {
+            String location = target.locations().newDataLocation(String.format("%s%05d.parquet", prefix, n));
+            locations.add(location);
+            Path path = LocalFileIO.path(location);
+            try {
+              Files.createDirectories(path.getParent()); // a new table's data folder
+            } catch (IOException e) {
+              throw new UncheckedIOException("creating " + path.getParent(), e);
+            }
+            return path;
+          }, facts, options, ndv, progress);
+        }
+        runs = sort.runs();
+        passes = sort.mergePasses();
+      } finally {
+        if (options.tmpDir() == null) {
+          Files.deleteIfExists(tmp);
+        }
+      }
       verify(io, locations, rows, key, sourceDigest, progress);
-      List<DataFile> added = new ArrayList<>();
-      MetricsConfig metrics = MetricsConfig.forTable(table);
-      for (String location : locations) {
-        added.add(DataFiles.builder(PartitionSpec.unpartitioned())
-            .withPath(location)
-            .withFormat(FileFormat.PARQUET)
-            .withFileSizeInBytes(Files.size(LocalFileIO.path(location)))
-            .withMetrics(ParquetUtil.fileMetrics(io.newInputFile(location), metrics))
-            .build());
-      }
-      if (output == Output.REWRITE) {
-        RewriteFiles rewrite = table.newRewrite().validateFromSnapshot(read.snapshotId());
-        oldData.forEach(rewrite::deleteFile);
-        oldDeletes.forEach(rewrite::deleteFile);
-        added.forEach(rewrite::addFile);
-        rewrite.commit();
-      } else {
-        Table created = LocalIcebergTable.create(target.metadata());
-        var append = created.newAppend();
-        added.forEach(append::appendFile);
-        append.commit();
-      }
+      commit(table, output, target, read, old, dataFiles(io, locations, MetricsConfig.forTable(table)));
+    } catch (CommitStateUnknownException e) {
+      throw e; // the commit may have landed: its files must stay
     } catch (IOException | RuntimeException e) {
       for (String location : locations) {
         io.deleteFile(location); // nothing committed names them
@@ -213,8 +167,79 @@ public final class IcebergPreparer {
     for (Path p : written) {
       outputBytes += Files.size(p);
     }
-    return new PrepareResult(written, sourceDigest.rows(), sourceBytes, outputBytes, runs, passes, ndv,
+    return new PrepareResult(written, sourceDigest.rows(), old.bytes(), outputBytes, runs, passes, ndv,
         (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The table at {@code source}, with a snapshot to read, unpartitioned, with a top-level {@code keyColumn}. */
+  private static Table openSource(Path source, String keyColumn) {
+    Table table = LocalIcebergTable.open(source);
+    if (table.currentSnapshot() == null) {
+      throw new IllegalArgumentException("SRC " + source + " is an Iceberg table without a snapshot: nothing to prepare");
+    }
+    if (!table.spec().isUnpartitioned()) {
+      throw new IllegalArgumentException("SRC " + source + " is partitioned (" + table.spec()
+          + "): needle prepare sorts the whole table by the key, across partitions; prepare an unpartitioned table");
+    }
+    Schema schema = table.schema();
+    if (schema.asStruct().field(keyColumn) == null) {
+      throw new IllegalArgumentException("--key-column: the Iceberg table " + source + " has no top-level column '"
+          + keyColumn + "'; its columns: " + String.join(", ",
+          schema.columns().stream().map(Types.NestedField::name).toList()));
+    }
+    return table;
+  }
+
+  /** The data and delete files of the snapshot read: what a rewrite replaces. */
+  private record SourceFiles(Set<DataFile> data, Set<DeleteFile> deletes, long bytes) {
+    static SourceFiles of(Table table, Snapshot snapshot) throws IOException {
+      Set<DataFile> data = new LinkedHashSet<>();
+      Set<DeleteFile> deletes = new LinkedHashSet<>();
+      long bytes = 0;
+      try (CloseableIterable<FileScanTask> tasks = table.newScan().useSnapshot(snapshot.snapshotId()).planFiles()) {
+        for (FileScanTask task : tasks) {
+          if (data.add(task.file())) {
+            bytes += task.file().fileSizeInBytes();
+          }
+          deletes.addAll(task.deletes());
+        }
+      }
+      return new SourceFiles(data, deletes, bytes);
+    }
+  }
+
+  /** The written files as Iceberg data files: their sizes and Iceberg's metrics from their footers. */
+  private static List<DataFile> dataFiles(FileIO io, List<String> locations, MetricsConfig metrics) throws IOException {
+    List<DataFile> added = new ArrayList<>();
+    for (String location : locations) {
+      added.add(DataFiles.builder(PartitionSpec.unpartitioned())
+          .withPath(location)
+          .withFormat(FileFormat.PARQUET)
+          .withFileSizeInBytes(Files.size(LocalFileIO.path(location)))
+          .withMetrics(ParquetUtil.fileMetrics(io.newInputFile(location), metrics))
+          .build());
+    }
+    return added;
+  }
+
+  /**
+   * One commit: a rewrite of the snapshot read (failing if a commit since removed its files or
+   * added deletes to them), or the new table and its first snapshot.
+   */
+  private static void commit(Table table, Output output, Target target, Snapshot read, SourceFiles old,
+      List<DataFile> added) {
+    if (output == Output.REWRITE) {
+      RewriteFiles rewrite = table.newRewrite().validateFromSnapshot(read.snapshotId());
+      old.data().forEach(rewrite::deleteFile);
+      old.deletes().forEach(rewrite::deleteFile);
+      added.forEach(rewrite::addFile);
+      rewrite.commit();
+    } else {
+      Table created = LocalIcebergTable.create(target.metadata());
+      var append = created.newAppend();
+      added.forEach(append::appendFile);
+      append.commit();
+    }
   }
 
   /** Where the files go and under which schema: the table itself, or a new table's metadata. */

@@ -113,14 +113,26 @@ final class LocalIcebergTable implements TableOperations {
       } finally {
         Files.deleteIfExists(tmp);
       }
-      Path hint = metadataDir.resolve(VERSION_HINT);
-      if (Files.exists(hint)) {
-        Files.writeString(hint, number(next.getFileName().toString()) + "", StandardCharsets.UTF_8);
-      }
     } catch (IOException e) {
       throw new UncheckedIOException("committing " + next, e);
     }
+    updateHint(next);
     refresh();
+  }
+
+  /**
+   * Points a Hadoop table's {@code version-hint.text} at the new commit. Best effort: the commit
+   * has landed, and readers of a stale hint look for newer metadata files anyway.
+   */
+  private void updateHint(Path committed) {
+    Path hint = metadataDir.resolve(VERSION_HINT);
+    if (Files.exists(hint)) {
+      try {
+        Files.writeString(hint, Long.toString(number(committed.getFileName().toString())), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        // the commit stands; see above
+      }
+    }
   }
 
   @Override
