@@ -1,9 +1,6 @@
 package io.needle.testing.iceberg;
 
-import io.needle.pagestore.EvictionPolicy;
-import io.needle.pagestore.PageStoreConfig;
 import io.needle.testing.s3.S3Fixture;
-import io.needle.worker.RepagingConfig;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 
@@ -94,9 +91,7 @@ public final class IcebergPlace implements AutoCloseable {
     if (s3 == null) {
       return Worker.start(config);
     }
-    PageStoreConfig store = new PageStoreConfig(Files.createTempDirectory(dir, "cache"), 64L << 20, 1 << 20,
-        EvictionPolicy.LRU, false, 8192, "test", true, false);
-    return Worker.start(config, store, s3.workerConfig(), RepagingConfig.defaults().withEnabled(false));
+    return S3Fixture.worker(config, dir, s3.workerConfig());
   }
 
   @Override

@@ -5,12 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.needle.client.NeedleClient;
 import io.needle.client.NeedleException;
-import io.needle.pagestore.EvictionPolicy;
-import io.needle.pagestore.PageStoreConfig;
 import io.needle.testing.iceberg.IcebergFixture;
 import io.needle.testing.iceberg.IcebergTableTest;
-import io.needle.worker.RepagingConfig;
-import io.needle.worker.S3Config;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
 import java.net.URI;
@@ -54,14 +50,8 @@ class ForeignTableFormatTest {
   }
 
   private static Worker worker() throws Exception {
-    Path cache = Files.createTempDirectory(dir, "cache");
-    PageStoreConfig store = new PageStoreConfig(cache, 64L << 20, 1 << 20, EvictionPolicy.LRU, false, 8192, "test", true, false);
-    S3Config config = S3Config.defaults(List.of(URI.create("s3://" + S3Fixture.BUCKET + "/")), "us-east-1")
-        .withEndpoint(s3.endpoint(), true)
-        .withStaticCredentials(S3Fixture.ACCESS_KEY, S3Fixture.SECRET_KEY)
-        .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(25), 1);
-    return Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10)),
-        store, config, RepagingConfig.defaults().withEnabled(false));
+    return S3Fixture.worker(WorkerConfig.defaults("127.0.0.1", 0, List.of(dir)).withManifestTtl(Duration.ofMinutes(10)),
+        dir, s3.workerConfig());
   }
 
   /** A table folder holding one live-looking Parquet file, and the format's log folder when {@code logDir} is set. */

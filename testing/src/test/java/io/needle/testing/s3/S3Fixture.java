@@ -1,6 +1,11 @@
 package io.needle.testing.s3;
 
+import io.needle.pagestore.EvictionPolicy;
+import io.needle.pagestore.PageStoreConfig;
+import io.needle.worker.RepagingConfig;
 import io.needle.worker.S3Config;
+import io.needle.worker.Worker;
+import io.needle.worker.WorkerConfig;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
@@ -15,6 +20,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -96,10 +102,26 @@ public final class S3Fixture implements AutoCloseable {
    * with timeouts generous for a loaded 2-core machine (connect and attempt 10 s, call 25 s, two retries).
    */
   public S3Config workerConfig() {
-    return S3Config.defaults(List.of(URI.create("s3://" + BUCKET + "/")), "us-east-1")
+    return workerConfig(URI.create("s3://" + BUCKET + "/"));
+  }
+
+  /** As {@link #workerConfig()}, serving only {@code root} (a bucket or a prefix of one). */
+  public S3Config workerConfig(URI root) {
+    return S3Config.defaults(List.of(root), "us-east-1")
         .withEndpoint(endpoint(), true)
         .withStaticCredentials(ACCESS_KEY, SECRET_KEY)
         .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(25), 2);
+  }
+
+  /**
+   * A worker as {@code config} says, with S3 as {@code s3} says (null: local tables only), a 64 MiB
+   * page store in a new directory under {@code cacheParent} (admission off: every miss is stored)
+   * and re-paging off (its background chunk reads would add S3 requests tests reason about).
+   */
+  public static Worker worker(WorkerConfig config, Path cacheParent, S3Config s3) throws Exception {
+    PageStoreConfig store = new PageStoreConfig(Files.createTempDirectory(cacheParent, "cache"), 64L << 20, 1 << 20,
+        EvictionPolicy.LRU, false, 8192, "test", true, false);
+    return Worker.start(config, store, s3, RepagingConfig.defaults().withEnabled(false));
   }
 
   @Override

@@ -8,10 +8,7 @@ import io.needle.bench.gen.GenOptions;
 import io.needle.client.NeedleClient;
 import io.needle.client.NeedleException;
 import io.needle.client.Row;
-import io.needle.pagestore.EvictionPolicy;
-import io.needle.pagestore.PageStoreConfig;
 import io.needle.testing.e2e.LeakRecorder;
-import io.needle.worker.RepagingConfig;
 import io.needle.worker.S3Config;
 import io.needle.worker.Worker;
 import io.needle.worker.WorkerConfig;
@@ -198,10 +195,7 @@ class ScopeEnforcementTest {
     forms.put("dot segments", t -> "s3://" + b + "/./" + ALLOWED + "/./../" + t);
     forms.put("doubled slashes", t -> "s3://" + b + "//" + t);
 
-    S3Config config = S3Config.defaults(List.of(URI.create("s3://" + b + "/" + ALLOWED + "/")), "us-east-1")
-        .withEndpoint(s3.endpoint(), true)
-        .withStaticCredentials(S3Fixture.ACCESS_KEY, S3Fixture.SECRET_KEY)
-        .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(25), 1);
+    S3Config config = s3.workerConfig(URI.create("s3://" + b + "/" + ALLOWED + "/"));
     try (Worker worker = worker(config); NeedleClient client = client(worker)) {
       long key = generator.keyAt(5);
       int before = s3.proxy.requestCount();
@@ -292,10 +286,7 @@ class ScopeEnforcementTest {
   }
 
   private static Worker worker(S3Config s3Config) throws Exception {
-    Path cache = Files.createTempDirectory(dir, "cache");
-    PageStoreConfig store = new PageStoreConfig(cache, 64L << 20, 1 << 20, EvictionPolicy.LRU, false, 8192, "test", true, false);
-    return Worker.start(WorkerConfig.defaults("127.0.0.1", 0, List.of(root)), store, s3Config,
-        RepagingConfig.defaults().withEnabled(false));
+    return S3Fixture.worker(WorkerConfig.defaults("127.0.0.1", 0, List.of(root)), dir, s3Config);
   }
 
   private static NeedleClient client(Worker worker) {
