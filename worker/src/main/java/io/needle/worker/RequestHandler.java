@@ -143,7 +143,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     }
     long now = System.nanoTime();
     Deadline deadline = Deadline.of(connection, now, request.getTimeoutMicros());
-    InFlight call = new InFlight(request.getRequestId(), TableService.tableUriOf(request), lookup, keys, now);
+    InFlight call = new InFlight(request.getRequestId(), TableService.tableUriOf(request), lookup, keys, now, deadline);
     inFlight++;
     status.requestStarted();
     updateAutoRead(ctx);
@@ -183,7 +183,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
         // otherwise keep tens of thousands of dead tasks in the event loop's timer queue.
         call.timeout.cancel(false);
       }
-      if (error != null) {
+      if (error != null && call.deadline.expired()) {
+        // Whatever failed once the deadline had passed (an S3 call the deadline aborted can fail
+        // as a closed connection a moment before this loop's timer fires) failed because of it:
+        // the answer is the deadline's, never a source failure the client would act on.
+        log.debug("{} answered DEADLINE_EXCEEDED; after the deadline the work failed: {}", ctx.channel().remoteAddress(),
+            error.toString());
+        failed(ctx, call.lookupTableUri(), call.keys, deadlinePassed(call.requestId));
+      } else if (error != null) {
         // A client's mistake or a source's failure, answered typed and counted; never a stack
         // trace per request (INTERNAL, a bug, is logged by toError).
         io.needle.protocol.proto.Error wire = service.toError(error, call.tableUri);
@@ -203,8 +210,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
   private void timeOut(ChannelHandlerContext ctx, InFlight call) {
     if (!call.answered) {
       call.answered = true; // the slot stays taken until the work ends (finish)
-      failed(ctx, call.lookupTableUri(), call.keys,
-          error(call.requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready"));
+      failed(ctx, call.lookupTableUri(), call.keys, deadlinePassed(call.requestId));
     }
   }
 
@@ -256,6 +262,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     long bytes = frame.readableBytes();
     ctx.writeAndFlush(frame, ctx.voidPromise());
     return bytes;
+  }
+
+  private static Response deadlinePassed(long requestId) {
+    return error(requestId, ErrorCode.DEADLINE_EXCEEDED, "deadline passed before the answer was ready");
   }
 
   private static Response error(long requestId, ErrorCode code, String message) {
@@ -369,15 +379,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<Frame> implements
     final boolean lookup;
     final int keys;
     final long startedNanos;
+    final Deadline deadline;
     ScheduledFuture<?> timeout;
     boolean answered;
 
-    InFlight(long requestId, String tableUri, boolean lookup, int keys, long startedNanos) {
+    InFlight(long requestId, String tableUri, boolean lookup, int keys, long startedNanos, Deadline deadline) {
       this.requestId = requestId;
       this.tableUri = tableUri;
       this.lookup = lookup;
       this.keys = keys;
       this.startedNanos = startedNanos;
+      this.deadline = deadline;
     }
 
     /** The table label of the lookup metrics: null unless a lookup. */
