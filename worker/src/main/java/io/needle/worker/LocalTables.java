@@ -30,9 +30,10 @@ import java.util.concurrent.Executor;
 /**
  * Tables in local directories: their file listings ("manifests") and open file versions.
  *
- * <p>A manifest is trusted for {@code manifestTtl} and then listed again in the background while
- * the old one keeps answering (Caffeine's refresh-after-write; {@link #relist} lists now), so
- * listing never sits on the lookup path once a table is warm. A file version is size + modification time + inode; a replaced
+ * <p>A manifest answers for at most {@code manifestTtl}; from half that age it is listed again
+ * in the background while it keeps answering ({@link ManifestCaches}; {@link #relist} lists now),
+ * so listing never sits on the lookup path of a busy table, and a table idle for longer than the
+ * TTL is listed before its next lookup. A file version is size + modification time + inode; a replaced
  * file is a new version, and the old version's descriptor keeps serving the old bytes to
  * lookups planned against it.
  */
@@ -62,13 +63,7 @@ final class LocalTables implements TableStorage, AutoCloseable {
             throw new CompletionException(e);
           }
         });
-    Caffeine<Object, Object> builder = Caffeine.newBuilder().executor(loader).maximumSize(10_000);
-    if (!config.manifestTtl().isZero()) {
-      builder.refreshAfterWrite(config.manifestTtl());
-    } else {
-      builder.expireAfterWrite(java.time.Duration.ZERO);
-    }
-    this.manifests = builder.buildAsync(this::list);
+    this.manifests = ManifestCaches.builder(loader, config.manifestTtl()).buildAsync(this::list);
     this.openFiles = Caffeine.newBuilder()
         .maximumSize(config.maxOpenFiles())
         .executor(Runnable::run)

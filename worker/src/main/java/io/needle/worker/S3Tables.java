@@ -62,13 +62,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
     this.metadata = metadata;
     this.counter = counter;
     this.loader = loader;
-    Caffeine<Object, Object> builder = Caffeine.newBuilder().executor(loader).maximumSize(10_000);
-    if (!workerConfig.manifestTtl().isZero()) {
-      builder.refreshAfterWrite(workerConfig.manifestTtl());
-    } else {
-      builder.expireAfterWrite(java.time.Duration.ZERO);
-    }
-    this.manifests = builder.buildAsync(this::list);
+    this.manifests = ManifestCaches.builder(loader, workerConfig.manifestTtl()).buildAsync(this::list);
     this.sources = Caffeine.newBuilder()
         .maximumSize(workerConfig.maxOpenFiles())
         .executor(Runnable::run)

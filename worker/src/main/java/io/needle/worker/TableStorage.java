@@ -12,7 +12,7 @@ import java.util.concurrent.Executor;
  */
 interface TableStorage extends TableSource {
 
-  /** The location's listing (cached, refreshed after the manifest TTL). */
+  /** The location's listing (cached; never older than the manifest TTL). */
   CompletableFuture<TableListing> listing(String tableUri);
 
   /** Lists the location again now and caches it; queued work is dropped past {@code deadline}. */
