@@ -31,7 +31,7 @@ import java.util.concurrent.Executor;
  * Tables in local directories: their file listings ("manifests") and open file versions.
  *
  * <p>A manifest answers for at most {@code manifestTtl}; from half that age it is listed again
- * in the background while it keeps answering ({@link ManifestCaches}; {@link #relist} lists now),
+ * in the background while it keeps answering ({@link ManifestCache}; {@link #relist} lists now),
  * so listing never sits on the lookup path of a busy table, and a table idle for longer than the
  * TTL is listed before its next lookup. A file version is size + modification time + inode; a replaced
  * file is a new version, and the old version's descriptor keeps serving the old bytes to
@@ -43,7 +43,7 @@ final class LocalTables implements TableStorage, AutoCloseable {
 
   private final TableScope scope;
   private final AsyncLoadingCache<String, Path> tablePaths;
-  private final AsyncLoadingCache<Path, TableListing> manifests;
+  private final ManifestCache<Path> manifests;
   private final Cache<FileVersion, OpenFile> openFiles;
 
   LocalTables(TableScope scope, WorkerConfig config, Executor loader) {
@@ -63,7 +63,7 @@ final class LocalTables implements TableStorage, AutoCloseable {
             throw new CompletionException(e);
           }
         });
-    this.manifests = ManifestCaches.builder(loader, config.manifestTtl()).buildAsync(this::list);
+    this.manifests = new ManifestCache<>(loader, config.manifestTtl(), this::list);
     this.openFiles = Caffeine.newBuilder()
         .maximumSize(config.maxOpenFiles())
         .executor(Runnable::run)
@@ -89,7 +89,7 @@ final class LocalTables implements TableStorage, AutoCloseable {
   public void expire(String tableUri) {
     Path path = tablePaths.synchronous().getIfPresent(tableUri);
     if (path != null) {
-      manifests.synchronous().invalidate(path);
+      manifests.invalidate(path);
     }
   }
 
@@ -113,7 +113,7 @@ final class LocalTables implements TableStorage, AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     return listed.thenApply(files -> {
-      manifests.put(tableRealPath, CompletableFuture.completedFuture(files));
+      manifests.put(tableRealPath, files);
       return files;
     });
   }

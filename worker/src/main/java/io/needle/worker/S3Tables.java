@@ -1,6 +1,5 @@
 package io.needle.worker;
 
-import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
@@ -49,7 +48,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
   private final S3Config config;
   private final MetadataCache metadata;
   private final S3RequestCounter counter;
-  private final AsyncLoadingCache<S3Location, TableListing> manifests;
+  private final ManifestCache<S3Location> manifests;
   private final Map<S3Location, List<TableFile>> lastListed = new ConcurrentHashMap<>();
   private final Cache<FileVersion, OpenFile> sources;
   private final Executor loader;
@@ -62,7 +61,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
     this.metadata = metadata;
     this.counter = counter;
     this.loader = loader;
-    this.manifests = ManifestCaches.builder(loader, workerConfig.manifestTtl()).buildAsync(this::list);
+    this.manifests = new ManifestCache<>(loader, workerConfig.manifestTtl(), this::list);
     this.sources = Caffeine.newBuilder()
         .maximumSize(workerConfig.maxOpenFiles())
         .executor(Runnable::run)
@@ -95,7 +94,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
     } catch (ServiceException e) {
       return CompletableFuture.failedFuture(e);
     }
-    manifests.synchronous().invalidate(table);
+    manifests.invalidate(table);
     return manifests.get(table);
   }
 
