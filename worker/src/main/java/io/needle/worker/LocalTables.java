@@ -63,7 +63,7 @@ final class LocalTables implements TableStorage, AutoCloseable {
             throw new CompletionException(e);
           }
         });
-    this.manifests = new ManifestCache<>(loader, config.manifestTtl(), this::list);
+    this.manifests = ManifestCache.start(loader, config.manifestTtl(), this::list, "needle-list-ahead");
     this.openFiles = Caffeine.newBuilder()
         .maximumSize(config.maxOpenFiles())
         .executor(Runnable::run)
@@ -260,6 +260,7 @@ final class LocalTables implements TableStorage, AutoCloseable {
 
   @Override
   public void close() {
+    manifests.close();
     openFiles.invalidateAll();
     openFiles.cleanUp();
   }

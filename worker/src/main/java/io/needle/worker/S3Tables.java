@@ -61,7 +61,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
     this.metadata = metadata;
     this.counter = counter;
     this.loader = loader;
-    this.manifests = new ManifestCache<>(loader, workerConfig.manifestTtl(), this::list);
+    this.manifests = ManifestCache.start(loader, workerConfig.manifestTtl(), this::list, "needle-s3-list-ahead");
     this.sources = Caffeine.newBuilder()
         .maximumSize(workerConfig.maxOpenFiles())
         .executor(Runnable::run)
@@ -259,6 +259,7 @@ final class S3Tables implements TableStorage, AutoCloseable {
 
   @Override
   public void close() {
+    manifests.close();
     sources.invalidateAll();
     sources.cleanUp();
     client.close();

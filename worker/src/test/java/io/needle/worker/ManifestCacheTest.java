@@ -78,6 +78,28 @@ class ManifestCacheTest {
   }
 
   @Test
+  void aTableAskedForLatelyIsListedAheadOfItsRequestsAndAnIdleOneIsNot() {
+    TableListing first = settled(cache.get("t"));
+    settled(cache.get("idle"));
+    advance(ManifestCache.REFRESH_AHEAD_IDLE.plusSeconds(1));
+    TableListing beforeIdle = settled(cache.get("t")); // waited: older than the TTL
+    assertThat(beforeIdle).isNotSameAs(first);
+    int listed = listings.get();
+
+    advance(TTL.dividedBy(4));
+    cache.refreshAhead();
+    assertThat(loader).as("a quarter of the TTL old: not yet").isEmpty();
+    advance(TTL.dividedBy(4));
+    cache.refreshAhead();
+    runLoader();
+    assertThat(listings).as("half the TTL old: listed ahead, the idle table not").hasValue(listed + 1);
+
+    advance(TTL.dividedBy(2).plusSeconds(1)); // older than the TTL since the last request, not since the last listing
+    assertThat(cache.get("t")).as("answered at once from the listing made ahead").isDone();
+    assertThat(cache.get("t").join()).isNotSameAs(beforeIdle);
+  }
+
+  @Test
   void aRelistIsAnsweredFromAtOnce() {
     TableListing first = settled(cache.get("t"));
     TableListing relisted = new TableListing(List.of(), List.of());
