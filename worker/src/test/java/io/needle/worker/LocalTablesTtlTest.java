@@ -36,34 +36,36 @@ class LocalTablesTtlTest {
     Path table = Files.createDirectories(root.resolve("t"));
     Path file = table.resolve("part-0.parquet");
     Files.write(file, new byte[100]);
-    LocalTables tables = new LocalTables(new TableScope(List.of(root)),
-        WorkerConfig.defaults("127.0.0.1", 0, List.of(root)).withManifestTtl(TTL), loader);
-    String uri = "file://" + table;
-    TableFile before = only(tables.listing(uri));
+    try (LocalTables tables = new LocalTables(new TableScope(List.of(root)),
+        WorkerConfig.defaults("127.0.0.1", 0, List.of(root)).withManifestTtl(TTL), loader)) {
+      String uri = "file://" + table;
+      TableFile before = only(tables.listing(uri));
 
-    // replaced as writers replace files: a new file (another size) renamed over the old one
-    Path next = table.resolve(".part-0.parquet.tmp");
-    Files.write(next, new byte[200]);
-    Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    Thread.sleep(TTL.toMillis() + 50);
+      // replaced as writers replace files: a new file (another size) renamed over the old one
+      Path next = table.resolve(".part-0.parquet.tmp");
+      Files.write(next, new byte[200]);
+      Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Thread.sleep(TTL.toMillis() + 50);
 
-    TableFile after = only(tables.listing(uri));
-    assertThat(after.version()).as("the first request after the TTL").isNotEqualTo(before.version())
-        .isEqualTo(LocalTables.version(file.toRealPath()));
+      TableFile after = only(tables.listing(uri));
+      assertThat(after.version()).as("the first request after the TTL").isNotEqualTo(before.version())
+          .isEqualTo(LocalTables.version(file.toRealPath()));
+    }
   }
 
   @Test
   void withinTheTtlAListingAnswersWithoutWaitingForAListing() throws Exception {
     Path table = Files.createDirectories(root.resolve("t"));
     Files.write(table.resolve("part-0.parquet"), new byte[100]);
-    LocalTables tables = new LocalTables(new TableScope(List.of(root)),
-        WorkerConfig.defaults("127.0.0.1", 0, List.of(root)).withManifestTtl(Duration.ofMinutes(10)), loader);
-    String uri = "file://" + table;
-    TableFile listed = only(tables.listing(uri));
+    try (LocalTables tables = new LocalTables(new TableScope(List.of(root)),
+        WorkerConfig.defaults("127.0.0.1", 0, List.of(root)).withManifestTtl(Duration.ofMinutes(10)), loader)) {
+      String uri = "file://" + table;
+      TableFile listed = only(tables.listing(uri));
 
-    CompletableFuture<TableListing> again = tables.listing(uri);
-    assertThat(again).as("answered from the cache, with nothing run on the loader").isCompleted();
-    assertThat(again.join().files()).containsExactly(listed);
+      CompletableFuture<TableListing> again = tables.listing(uri);
+      assertThat(again).as("answered from the cache, with nothing run on the loader").isCompleted();
+      assertThat(again.join().files()).containsExactly(listed);
+    }
   }
 
   /** The listing's one file, running the loader's queued work (listings, background refreshes) first. */
