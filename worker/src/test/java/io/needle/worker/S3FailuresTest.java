@@ -25,4 +25,14 @@ class S3FailuresTest {
         new ConnectException("Connection refused"));
     assertThat(S3Failures.classify(refused, "GET s3://b/k").reason()).isEqualTo(S3ReadException.Reason.CONNECTION_REFUSED);
   }
+
+  @Test
+  void aReadThatTimedOutIsATimeout() {
+    // what the SDK's Netty client throws when its read timeout ends an attempt before the SDK's own attempt timeout
+    SdkClientException silent = SdkClientException.create("Unable to execute HTTP request: Read timed out",
+        new java.io.IOException("Read timed out", io.netty.handler.timeout.ReadTimeoutException.INSTANCE));
+    S3ReadException e = S3Failures.classify(silent, "LIST s3://b/p/");
+    assertThat(e.reason()).isEqualTo(S3ReadException.Reason.TIMEOUT);
+    assertThat(e.getMessage()).contains("did not answer in time").doesNotContain("unreachable");
+  }
 }
