@@ -15,7 +15,9 @@ import org.apache.parquet.format.Util;
  * Loads the key-only state of one leaf column for every row group at once, the first time the
  * column is used as a key: page bounds (column index, or page header statistics when the chunk
  * has no offset index and must be walked anyway) and bloom filters. The key column's column
- * indexes are fetched with one covering read when dense. Blocking; loader executor only.
+ * indexes are fetched with one covering read when dense. What it derives goes to the
+ * {@link DerivedStore} ({@link StoredKeyStates}) and is taken from there first, so a restarted
+ * worker reads none of it from the source again. Blocking; loader executor only.
  */
 final class KeyStateLoader {
   /** Bytes read ahead for a bloom filter header whose length the footer does not give. */
@@ -28,11 +30,30 @@ final class KeyStateLoader {
     if (file.keyStates.get(leafIndex) != null) {
       return;
     }
+    int groups = file.rowGroupCount();
+    KeyPageBounds[] bounds = StoredKeyStates.loadBounds(derived, file, leafIndex);
+    if (bounds == null) {
+      bounds = readBounds(source, file, leafIndex, derived);
+      StoredKeyStates.saveBounds(derived, file, leafIndex, bounds);
+    }
+    SplitBlockBloomFilter[] blooms = new SplitBlockBloomFilter[groups];
+    for (int rg = 0; rg < groups; rg++) {
+      if (file.chunk(rg, leafIndex).hasBloomFilter()) {
+        blooms[rg] = StoredKeyStates.loadBloom(derived, file, rg, leafIndex);
+        if (blooms[rg] == null) {
+          blooms[rg] = bloomFilter(source, file, rg, leafIndex, derived);
+        }
+      }
+    }
+    file.publishKeyState(leafIndex, new KeyColumnState(bounds, blooms));
+  }
+
+  /** Every row group's page bounds from the source: column indexes, or the walked page headers. */
+  private static KeyPageBounds[] readBounds(FileSource source, FileMetadata file, int leafIndex, DerivedStore derived)
+      throws IOException, ParquetException {
     LeafColumn leaf = file.leaves[leafIndex];
     int groups = file.rowGroupCount();
     KeyPageBounds[] bounds = new KeyPageBounds[groups];
-    SplitBlockBloomFilter[] blooms = new SplitBlockBloomFilter[groups];
-
     long lo = Long.MAX_VALUE;
     long hi = Long.MIN_VALUE;
     long sum = 0;
@@ -56,11 +77,8 @@ final class KeyStateLoader {
       } else if (chunk.hasColumnIndex() && indexes != null) {
         bounds[rg] = columnIndexBounds(source.version(), leaf, chunk, table, indexes.open(chunk.columnIndexOffset, chunk.columnIndexLength));
       }
-      if (chunk.hasBloomFilter()) {
-        blooms[rg] = bloomFilter(source, file, chunk, rg, leaf);
-      }
     }
-    file.publishKeyState(leafIndex, new KeyColumnState(bounds, blooms));
+    return bounds;
   }
 
   private static KeyPageBounds columnIndexBounds(
@@ -136,8 +154,10 @@ final class KeyStateLoader {
    * The chunk's bloom filter, or null when it uses an algorithm, hash or compression this
    * version does not know (then it simply does not prune).
    */
-  private static SplitBlockBloomFilter bloomFilter(FileSource source, FileMetadata file, ChunkMeta chunk, int rg, LeafColumn leaf)
-      throws IOException, ParquetException {
+  private static SplitBlockBloomFilter bloomFilter(FileSource source, FileMetadata file, int rg, int leafIndex,
+      DerivedStore derived) throws IOException, ParquetException {
+    ChunkMeta chunk = file.chunk(rg, leafIndex);
+    LeafColumn leaf = file.leaves[leafIndex];
     FileVersion version = source.version();
     long dataEnd = version.sizeBytes() - 8; // footer checked at load: filters lie before it
     long offset = chunk.bloomFilterOffset;
@@ -168,7 +188,9 @@ final class KeyStateLoader {
       bitset = FooterReader.read(source, offset + headerLength, numBytes);
     }
     try {
-      return new SplitBlockBloomFilter(bitset);
+      SplitBlockBloomFilter filter = new SplitBlockBloomFilter(bitset);
+      StoredKeyStates.saveBloom(derived, file, rg, leafIndex, bitset);
+      return filter;
     } catch (RuntimeException e) {
       throw Corruption.at(version, offset, "bloom filter of " + leaf.path() + " in row group " + rg + " is malformed: " + e.getMessage(), e);
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
@@ -23,27 +22,11 @@ class StoredPageTablesTest {
     LOADER.shutdownNow();
   }
 
-  /** A derived store in memory, keyed by version and id. */
-  private static final class MapStore implements DerivedStore {
-    final Map<String, byte[]> records = new ConcurrentHashMap<>();
-
-    @Override
-    public byte[] load(FileVersion version, long id) {
-      byte[] bytes = records.get(version.wireToken() + "/" + id);
-      return bytes == null ? null : bytes.clone();
-    }
-
-    @Override
-    public void save(FileVersion version, long id, byte[] bytes) {
-      records.put(version.wireToken() + "/" + id, bytes.clone());
-    }
-  }
-
   @Test
   void walkedPageTablesComeBackFromTheStoreAndBadRecordsAreWalkedAgain() throws Exception {
     LookupSpec spec = new LookupSpec("id", Keys.ofLongs(3), List.of("bool_col", "string_col"));
     LocalFileSource first = new LocalFileSource(CorpusOracle.DATA.resolve("alltypes_plain.parquet"));
-    MapStore store = new MapStore();
+    MapDerivedStore store = new MapDerivedStore();
     FilePlan planned = new MetadataCache(MetadataCacheConfig.defaults(), LOADER, store).plan(first, spec).get();
     assertThat(store.records).as("the walked chunks' page tables").hasSizeGreaterThanOrEqualTo(3);
 
