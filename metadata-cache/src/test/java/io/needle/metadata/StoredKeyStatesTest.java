@@ -54,7 +54,7 @@ class StoredKeyStatesTest {
 
   @Test
   void boundsRoundTripAndRecordsOfOtherChunksReadAsAbsent() {
-    LeafColumn leaf = new LeafColumn(0, "k", LeafColumn.PhysicalType.INT64, 0, 0, 0, 0, true, LeafColumn.StatsOrder.SIGNED);
+    LeafColumn leaf = new LeafColumn(0, "k", LeafColumn.PhysicalType.INT64, 0, 0, 0, 0, true, StatsOrder.SIGNED);
     KeyPageBounds[] bounds = {
         KeyPageBounds.ofLongs(new int[] {0, 2}, new long[] {1, 10}, new long[] {9, 20}, new int[] {1},
             KeyPageBounds.Order.ASCENDING),

@@ -46,6 +46,7 @@ final class PageCache implements AutoCloseable {
   private final Executor loader;
   private final Map<Claim, CompletableFuture<Fetched>> inFlight = new ConcurrentHashMap<>();
   private final LongAdder sourceReads = new LongAdder();
+  private final StoredDerivedState derivedState;
   /** Bound on one coalesced read, so a sparse batch never turns into one huge allocation. */
   private static final long MAX_COALESCED_BYTES = 64L << 20;
 
@@ -64,6 +65,7 @@ final class PageCache implements AutoCloseable {
     this.store = store;
     this.reads = new StoreReads(store);
     this.loader = loader;
+    this.derivedState = new StoredDerivedState(store);
   }
 
   /** How hits are read: on the event loop, or off it while the disk is slow. */
@@ -78,6 +80,11 @@ final class PageCache implements AutoCloseable {
   /** Pages read from the source because the store did not have them (one per miss, not per waiter). */
   long sourceReads() {
     return sourceReads.sum();
+  }
+
+  /** The metadata cache's derived records kept in this cache's store ({@link StoredDerivedState}). */
+  StoredDerivedState derivedState() {
+    return derivedState;
   }
 
   /**

@@ -16,9 +16,15 @@ import java.util.zip.CRC32C;
  */
 final class StoredDerivedState implements DerivedStore {
   private final PageStore store;
+  private final java.util.concurrent.atomic.LongAdder saved = new java.util.concurrent.atomic.LongAdder();
 
   StoredDerivedState(PageStore store) {
     this.store = store;
+  }
+
+  /** Records offered to the store so far (each is one entry of the store's page count once admitted). */
+  long saved() {
+    return saved.sum();
   }
 
   @Override
@@ -45,6 +51,7 @@ final class StoredDerivedState implements DerivedStore {
 
   @Override
   public void save(FileVersion version, long id, byte[] bytes) {
+    saved.increment();
     store.put(key(version, id), ByteBuffer.wrap(bytes));
   }
 

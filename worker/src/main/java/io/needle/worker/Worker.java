@@ -551,6 +551,14 @@ public final class Worker implements AutoCloseable {
     return meters.metadata().stats();
   }
 
+  /**
+   * Derived metadata records (walked page tables, key column states) offered to the page store, 0
+   * without one: entries of the store that are not pages of a file.
+   */
+  public long derivedRecordsSaved() {
+    return pages == null ? 0 : pages.derivedState().saved();
+  }
+
   /** Pages read from the source files to fill the page store (misses, single-flight), 0 without one. */
   public long pagesReadFromSource() {
     return pages == null ? 0 : pages.sourceReads();
@@ -635,7 +643,7 @@ public final class Worker implements AutoCloseable {
       // Derived metadata (walked page tables) and key indexes live in the page store, so they
       // survive restarts on the same cache directory; without one, lookups plan from statistics.
       MetadataCache metadata = pages == null ? new MetadataCache(config.metadata(), loader)
-          : new MetadataCache(config.metadata(), loader, new StoredDerivedState(pages.store()));
+          : new MetadataCache(config.metadata(), loader, pages.derivedState());
       KeyIndexes keyIndexes = pages == null ? null
           : new KeyIndexes(metadata, pages.store(), KeyIndex.ByteHash.XXHASH64, KEY_INDEX_HEAP_BYTES,
               pages.reads()::slow);
