@@ -32,8 +32,9 @@ import java.util.concurrent.Executor;
  *
  * <p>A manifest answers for at most {@code manifestTtl}; from half that age it is listed again
  * in the background while it keeps answering ({@link ManifestCache}; {@link #relist} lists now),
- * so listing never sits on the lookup path of a busy table, and a table idle for longer than the
- * TTL is listed before its next lookup. A file version is size + modification time + inode; a replaced
+ * so listing never sits on the lookup path of a table in use (one asked for in the last 10
+ * minutes is also listed ahead of its requests), and a table idle for longer is listed before its
+ * next lookup. A file version is size + modification time + inode; a replaced
  * file is a new version, and the old version's descriptor keeps serving the old bytes to
  * lookups planned against it.
  */
