@@ -45,6 +45,8 @@ class LocalTablesTtlTest {
       Path next = table.resolve(".part-0.parquet.tmp");
       Files.write(next, new byte[200]);
       Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // Time passing is what is under test, so there is no condition to wait on: the real tables read
+      // the system clock (ManifestCacheTest holds the same rule on a clock it drives).
       Thread.sleep(TTL.toMillis() + 50);
 
       TableFile after = only(tables.listing(uri));
